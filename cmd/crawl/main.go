@@ -1,0 +1,104 @@
+// Command crawl crawls web sites into a bbolt database and exports the link graph.
+//
+//	crawl --seeds urls.txt --workers 16          crawl (or resume) into crawl.db
+//	crawl export --db crawl.db --format graphml  write the link graph
+//	crawl help                                   list the commands
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitError       = 1 // the crawl or command failed
+	exitUsage       = 2 // bad flags or bad input
+	exitInterrupted = 130
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// command is a subcommand of crawl.
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, env *env, args []string) int
+}
+
+// env is what a command may touch of the process: its streams and its signals.
+type env struct {
+	stdout, stderr io.Writer
+	// signals delivers SIGINT and SIGTERM.
+	signals <-chan os.Signal
+}
+
+func commands() []command {
+	return []command{
+		{"crawl", "crawl from seed URLs into a database, or resume a crawl (the default command)", runCrawl},
+		{"version", "print the version", runVersion},
+		{"help", "show this help", nil},
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	e := &env{stdout: stdout, stderr: stderr, signals: sig}
+	ctx := context.Background()
+
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "--help", "-help":
+		if len(args) > 1 {
+			for _, c := range commands() {
+				if c.name == args[1] && c.run != nil {
+					return c.run(ctx, e, []string{"--help"})
+				}
+			}
+		}
+		usage(stdout)
+		return exitOK
+	case "--version", "-version":
+		return runVersion(ctx, e, nil)
+	}
+	if len(name) > 0 && name[0] == '-' {
+		// Flags first: the default command.
+		return runCrawl(ctx, e, args)
+	}
+	for _, c := range commands() {
+		if c.name == name && c.run != nil {
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	fmt.Fprintf(stderr, "crawl: unknown command %q\n", name)
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: crawl [command] [flags]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'crawl <command> --help' for a command's flags.\n")
+}
+
+func runVersion(_ context.Context, e *env, _ []string) int {
+	fmt.Fprintf(e.stdout, "crawl %s\n", version)
+	return exitOK
+}

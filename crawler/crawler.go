@@ -1,0 +1,112 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/crawl-project/crawl/store"
+)
+
+// Crawler runs one crawl against one database.
+type Crawler struct {
+	db    *store.DB
+	cfg   Config
+	stats *Stats
+
+	stopOnce sync.Once
+	stop     chan struct{}
+}
+
+// New prepares a crawl. Seeds are queued when Run starts.
+func New(db *store.DB, cfg Config) (*Crawler, error) {
+	cfg.setDefaults()
+	if cfg.Fetch == nil {
+		return nil, errors.New("crawler: no fetch client")
+	}
+	if cfg.Scope == nil {
+		return nil, errors.New("crawler: no scope")
+	}
+	return &Crawler{db: db, cfg: cfg, stats: newStats(), stop: make(chan struct{})}, nil
+}
+
+// Stats returns the live counters of the run.
+func (c *Crawler) Stats() *Stats { return c.stats }
+
+// Stop asks the crawl to finish gracefully: no new URL is leased, fetches in flight complete
+// and are committed, and Run returns nil. Safe to call more than once and from any goroutine.
+func (c *Crawler) Stop() { c.stopOnce.Do(func() { close(c.stop) }) }
+
+// Run crawls until nothing is left to fetch, Stop is called, or ctx is cancelled. A cancelled
+// ctx abandons the work in flight (it stays pending in the database and is fetched on the next
+// run) and returns ctx's error.
+func (c *Crawler) Run(ctx context.Context) error {
+	defer c.stats.finish()
+	cfg := &c.cfg
+	seeds := make([]store.Seed, 0, len(cfg.Seeds))
+	for _, s := range cfg.Seeds {
+		u, err := url.Parse(s)
+		if err != nil {
+			return fmt.Errorf("seed %q: %w", s, err)
+		}
+		seeds = append(seeds, store.Seed{URL: s, Host: u.Host})
+	}
+	queued, err := c.db.AddSeeds(seeds)
+	if err != nil {
+		return err
+	}
+	fetchedBefore, err := c.db.FetchedCount()
+	if err != nil {
+		return err
+	}
+	cfg.Log.Info("crawl starting", "db", c.db.Path(), "seeds", len(seeds), "seeds_queued", queued,
+		"fetched_before", fetchedBefore, "workers", cfg.Workers, "parsers", cfg.Parsers)
+
+	// The pipeline, each channel with its direction:
+	//   frontier --tasks--> fetch x Workers --results--> parse x Parsers --records--> writer
+	//   fetch  --feedback--> frontier  (host free again; backoff and crawl-delay)
+	//   writer --notes-->    frontier  (leases ended, hosts with new URLs; closed when the writer ends)
+	tasks := make(chan task)                            // unbuffered: a URL is leased when a worker takes it, so its rate slot is used at once
+	results := make(chan fetched, cfg.Workers)          // fetch -> parse
+	records := make(chan store.Result, 4*cfg.BatchSize) // parse -> writer
+	feedback := make(chan hostFeedback, cfg.Workers)    // fetch -> frontier
+	notes := make(chan commitNote, 4)                   // writer -> frontier
+
+	g, ctx := errgroup.WithContext(ctx)
+	front := newFrontier(c.db, cfg, cfg.Log, fetchedBefore)
+	g.Go(func() error { return front.run(ctx, c.stop, tasks, feedback, notes) })
+	g.Go(func() error {
+		return pool(ctx, cfg.Workers, func(ctx context.Context) error {
+			return fetchStage(ctx, cfg, c.stats, tasks, results, feedback)
+		}, func() { close(results) })
+	})
+	g.Go(func() error {
+		return pool(ctx, cfg.Parsers, func(ctx context.Context) error {
+			return parseStage(ctx, cfg, results, records)
+		}, func() { close(records) })
+	})
+	g.Go(func() error {
+		return writeStage(ctx, cfg, c.db.Writer(cfg.MaxDepth), c.stats, records, notes)
+	})
+	err = g.Wait()
+	sum := c.stats.Snapshot()
+	cfg.Log.Info("crawl stopped", "fetched", sum.Fetched, "failed", sum.Failed, "links", sum.Links,
+		"elapsed", sum.Elapsed, "err", err)
+	return err
+}
+
+// pool runs n copies of a stage and calls done once all of them have returned, so the
+// stage's output channel is closed exactly when nothing can write to it any more.
+func pool(ctx context.Context, n int, stage func(context.Context) error, done func()) error {
+	g, ctx := errgroup.WithContext(ctx)
+	for range n {
+		g.Go(func() error { return stage(ctx) })
+	}
+	err := g.Wait()
+	done()
+	return err
+}

@@ -1,0 +1,154 @@
+package parse
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html/charset"
+
+	"github.com/crawl-project/crawl/store"
+)
+
+// MaxAnchor is the longest anchor text kept for an edge, in bytes; longer text is cut at a rune boundary.
+const MaxAnchor = 256
+
+// Link is one distinct reference from a page, folded over its repeats.
+type Link struct {
+	URL    *url.URL // absolute and normalised
+	Kind   store.EdgeKind
+	Rel    string // rel attribute, lower-cased and whitespace-collapsed
+	Anchor string // text of the first occurrence
+	Count  int    // occurrences on the page
+}
+
+// Nofollow reports whether the link asks crawlers not to follow it.
+func (l Link) Nofollow() bool { return store.Edge{Rel: l.Rel}.Nofollow() }
+
+// Page is what a crawler needs from an HTML document.
+type Page struct {
+	Title    string
+	Links    []Link
+	Dropped  int  // links beyond the per-page cap, counted but not kept
+	Invalid  int  // href values that are not fetchable URLs (mailto:, javascript:, malformed)
+	NoFollow bool // <meta name=robots content=nofollow>
+	NoIndex  bool // <meta name=robots content=noindex>
+}
+
+// Extractor pulls links out of HTML documents. The zero value keeps every link.
+type Extractor struct {
+	// MaxLinks caps the distinct links kept per page (0: no cap); the rest are counted in Page.Dropped.
+	MaxLinks int
+	// RobotsToken is the product token whose <meta name=...> robots directives apply besides "robots".
+	RobotsToken string
+}
+
+// Extract parses an HTML body fetched from pageURL. contentType is the response's
+// Content-Type header; its charset, a <meta charset> or sniffing decides the encoding.
+func (x Extractor) Extract(body []byte, contentType string, pageURL *url.URL) (*Page, error) {
+	r, err := charset.NewReader(bytes.NewReader(body), contentType)
+	if err != nil {
+		return nil, fmt.Errorf("decode %s: %w", pageURL, err)
+	}
+	doc, err := goquery.NewDocumentFromReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("parse %s: %w", pageURL, err)
+	}
+	page := &Page{Title: collapse(doc.Find("title").First().Text(), 1024)}
+
+	base := pageURL
+	if href, ok := doc.Find("base[href]").First().Attr("href"); ok {
+		if b, err := Resolve(pageURL, href); err == nil {
+			base = b
+		}
+	}
+
+	doc.Find("meta[name]").Each(func(_ int, s *goquery.Selection) {
+		name := strings.ToLower(strings.TrimSpace(s.AttrOr("name", "")))
+		if name != "robots" && (x.RobotsToken == "" || name != strings.ToLower(x.RobotsToken)) {
+			return
+		}
+		for _, d := range strings.Split(strings.ToLower(s.AttrOr("content", "")), ",") {
+			switch strings.TrimSpace(d) {
+			case "nofollow":
+				page.NoFollow = true
+			case "noindex":
+				page.NoIndex = true
+			case "none":
+				page.NoFollow, page.NoIndex = true, true
+			}
+		}
+	})
+
+	type key struct {
+		url  string
+		kind store.EdgeKind
+	}
+	index := make(map[key]int)
+	add := func(href string, kind store.EdgeKind, rel, anchor string) {
+		u, err := Resolve(base, href)
+		if err != nil {
+			page.Invalid++
+			return
+		}
+		k := key{u.String(), kind}
+		if i, ok := index[k]; ok {
+			page.Links[i].Count++
+			return
+		}
+		if x.MaxLinks > 0 && len(page.Links) >= x.MaxLinks {
+			page.Dropped++
+			return
+		}
+		index[k] = len(page.Links)
+		page.Links = append(page.Links, Link{URL: u, Kind: kind, Rel: rel, Anchor: anchor, Count: 1})
+	}
+
+	doc.Find("a[href], area[href], link[href]").Each(func(_ int, s *goquery.Selection) {
+		href, _ := s.Attr("href")
+		rel := collapse(strings.ToLower(s.AttrOr("rel", "")), 128)
+		switch goquery.NodeName(s) {
+		case "a":
+			anchor := collapse(s.Text(), MaxAnchor)
+			if anchor == "" {
+				anchor = collapse(s.Find("img[alt]").First().AttrOr("alt", ""), MaxAnchor)
+			}
+			add(href, store.KindLink, rel, anchor)
+		case "area":
+			add(href, store.KindLink, rel, collapse(s.AttrOr("alt", ""), MaxAnchor))
+		case "link":
+			switch {
+			case hasWord(rel, "canonical"):
+				add(href, store.KindCanonical, rel, "")
+			case hasWord(rel, "alternate") && s.AttrOr("hreflang", "") != "":
+				add(href, store.KindAlternate, rel, collapse(s.AttrOr("hreflang", ""), MaxAnchor))
+			}
+		}
+	})
+	return page, nil
+}
+
+func hasWord(list, w string) bool {
+	for _, f := range strings.Fields(list) {
+		if f == w {
+			return true
+		}
+	}
+	return false
+}
+
+// collapse trims s, folds runs of white space into one space and cuts it to at most max bytes.
+func collapse(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}

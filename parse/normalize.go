@@ -1,0 +1,183 @@
+// Package parse turns fetched HTML into links and decides which URLs a crawl may follow:
+// URL normalisation, link extraction and scope.
+package parse
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// ErrScheme reports a URL whose scheme a crawler cannot fetch (mailto:, javascript:, data:, ...).
+var ErrScheme = errors.New("not an http(s) URL")
+
+// Normalize parses raw as an absolute http or https URL and returns its canonical form, so that
+// the same resource always maps to the same key in the crawl database.
+func Normalize(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, err
+	}
+	if !u.IsAbs() {
+		return nil, fmt.Errorf("%q is not an absolute URL", raw)
+	}
+	return normalizeURL(u)
+}
+
+// Resolve resolves a reference found in a document with base URL base and normalises it.
+func Resolve(base *url.URL, ref string) (*url.URL, error) {
+	ref = strings.TrimSpace(ref)
+	// Browsers strip tabs and newlines anywhere in a URL (WHATWG URL "strip tab or newline").
+	if strings.ContainsAny(ref, "\t\n\r") {
+		ref = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(ref)
+	}
+	r, err := url.Parse(ref)
+	if err != nil {
+		return nil, err
+	}
+	return normalizeURL(base.ResolveReference(r))
+}
+
+// normalizeURL applies the normalisations that do not change what a server returns:
+// lower-case scheme and host, default port dropped, fragment dropped, dot segments
+// resolved, empty path made "/", percent-encoding made uniform.
+func normalizeURL(u *url.URL) (*url.URL, error) {
+	n := *u
+	n.Scheme = strings.ToLower(n.Scheme)
+	if n.Scheme != "http" && n.Scheme != "https" {
+		return nil, fmt.Errorf("%s: %w", n.Scheme, ErrScheme)
+	}
+	if n.Opaque != "" {
+		return nil, fmt.Errorf("%q has no host", u.String())
+	}
+	n.User = nil
+	n.Fragment, n.RawFragment = "", ""
+	host := strings.ToLower(n.Hostname())
+	host = strings.TrimSuffix(host, ".")
+	if host == "" {
+		return nil, fmt.Errorf("%q has no host", u.String())
+	}
+	port := n.Port()
+	if (n.Scheme == "http" && port == "80") || (n.Scheme == "https" && port == "443") {
+		port = ""
+	}
+	if strings.Contains(host, ":") { // IPv6 literal
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host = net.JoinHostPort(strings.Trim(host, "[]"), port)
+	}
+	n.Host = host
+
+	// Unescape first so that an escaped dot segment ("%2E%2E") is resolved like a plain one.
+	path := removeDotSegments(normalizeEscapes(n.EscapedPath(), false))
+	if path == "" {
+		path = "/"
+	}
+	p, err := url.PathUnescape(path)
+	if err != nil {
+		return nil, err
+	}
+	n.Path, n.RawPath = p, path
+	if n.Path == path {
+		n.RawPath = ""
+	}
+	n.ForceQuery = false
+	n.RawQuery = normalizeEscapes(n.RawQuery, true)
+	return &n, nil
+}
+
+// removeDotSegments implements RFC 3986 section 5.2.4 on an escaped path.
+func removeDotSegments(p string) string {
+	if p == "" || !strings.Contains(p, ".") {
+		return p
+	}
+	var out []string
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		switch s {
+		case ".":
+			if i == len(segs)-1 {
+				out = append(out, "")
+			}
+		case "..":
+			if len(out) > 1 {
+				out = out[:len(out)-1]
+			}
+			if i == len(segs)-1 {
+				out = append(out, "")
+			}
+		default:
+			out = append(out, s)
+		}
+	}
+	r := strings.Join(out, "/")
+	if strings.HasPrefix(p, "/") && !strings.HasPrefix(r, "/") {
+		r = "/" + r
+	}
+	return r
+}
+
+// normalizeEscapes upper-cases percent-escapes, decodes escaped unreserved characters
+// (RFC 3986 section 6.2.2.2) and escapes bytes that may not appear raw in a URL.
+func normalizeEscapes(s string, query bool) string {
+	var b strings.Builder
+	changed := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			v := unhex(s[i+1])<<4 | unhex(s[i+2])
+			if isUnreserved(v) {
+				b.WriteByte(v)
+				changed = true
+			} else {
+				hi, lo := upperHex(s[i+1]), upperHex(s[i+2])
+				changed = changed || hi != s[i+1] || lo != s[i+2]
+				b.WriteByte('%')
+				b.WriteByte(hi)
+				b.WriteByte(lo)
+			}
+			i += 2
+			continue
+		}
+		if c <= ' ' || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' || c == '`' || c == '{' || c == '|' || c == '}' || (c == '%') || (!query && c == '?') {
+			fmt.Fprintf(&b, "%%%02X", c)
+			changed = true
+			continue
+		}
+		b.WriteByte(c)
+	}
+	if !changed {
+		return s
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+func upperHex(c byte) byte {
+	if 'a' <= c && c <= 'f' {
+		return c - 'a' + 'A'
+	}
+	return c
+}
+
+func isUnreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~'
+}

@@ -1,0 +1,115 @@
+package parse
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"golang.org/x/net/publicsuffix"
+)
+
+// ScopeMode says how far from its seeds a crawl may go.
+type ScopeMode string
+
+// The scope modes.
+const (
+	ScopeHost   ScopeMode = "host"   // only the seeds' hosts (host:port)
+	ScopeDomain ScopeMode = "domain" // the seeds' registrable domains and their subdomains
+	ScopeAll    ScopeMode = "all"    // anywhere
+)
+
+// ParseScopeMode validates a --scope value.
+func ParseScopeMode(s string) (ScopeMode, error) {
+	switch m := ScopeMode(s); m {
+	case ScopeHost, ScopeDomain, ScopeAll:
+		return m, nil
+	}
+	return "", fmt.Errorf("unknown scope %q (want host, domain or all)", s)
+}
+
+// Scope decides which URLs a crawl fetches. Out-of-scope links are still recorded.
+type Scope struct {
+	mode    ScopeMode
+	hosts   map[string]bool // host[:port] for ScopeHost, registrable domain for ScopeDomain
+	include []*regexp.Regexp
+	exclude []*regexp.Regexp
+}
+
+// NewScope builds a scope around the seeds. A URL is in scope when its host (or domain) matches a
+// seed's, it matches at least one include pattern (if any are given) and no exclude pattern.
+func NewScope(mode ScopeMode, seeds []*url.URL, include, exclude []string) (*Scope, error) {
+	s := &Scope{mode: mode, hosts: make(map[string]bool)}
+	for _, u := range seeds {
+		s.AddSeed(u)
+	}
+	for _, p := range include {
+		re, err := regexp.Compile(p)
+		if err != nil {
+			return nil, fmt.Errorf("--include %q: %w", p, err)
+		}
+		s.include = append(s.include, re)
+	}
+	for _, p := range exclude {
+		re, err := regexp.Compile(p)
+		if err != nil {
+			return nil, fmt.Errorf("--exclude %q: %w", p, err)
+		}
+		s.exclude = append(s.exclude, re)
+	}
+	return s, nil
+}
+
+// AddSeed widens the scope to a seed's host or domain.
+func (s *Scope) AddSeed(u *url.URL) {
+	switch s.mode {
+	case ScopeHost:
+		s.hosts[u.Host] = true
+	case ScopeDomain:
+		s.hosts[Domain(u.Hostname())] = true
+	}
+}
+
+// Contains reports whether u, a normalised URL, may be fetched.
+func (s *Scope) Contains(u *url.URL) bool {
+	switch s.mode {
+	case ScopeHost:
+		if !s.hosts[u.Host] {
+			return false
+		}
+	case ScopeDomain:
+		if !s.hosts[Domain(u.Hostname())] {
+			return false
+		}
+	}
+	str := u.String()
+	if len(s.include) > 0 {
+		ok := false
+		for _, re := range s.include {
+			if re.MatchString(str) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, re := range s.exclude {
+		if re.MatchString(str) {
+			return false
+		}
+	}
+	return true
+}
+
+// Domain returns the registrable domain of a host name (example.co.uk for www.example.co.uk),
+// or the host itself for IP addresses, single-label names and public suffixes.
+func Domain(host string) string {
+	host = strings.Trim(host, "[]")
+	d, err := publicsuffix.EffectiveTLDPlusOne(host)
+	if err != nil {
+		return host
+	}
+	return d
+}

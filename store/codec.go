@@ -1,0 +1,215 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Records are encoded by hand (varints and length-prefixed strings) rather than with
+// encoding/json or gob: the writer encodes tens of thousands of them per second, and a
+// fixed layout with a leading version byte can be read back by every later version.
+
+const nodeCodecVersion = 1
+
+var errCorrupt = errors.New("corrupt record")
+
+type encoder struct{ b []byte }
+
+func (e *encoder) uvarint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
+func (e *encoder) varint(v int64)   { e.b = binary.AppendVarint(e.b, v) }
+func (e *encoder) byte(v byte)      { e.b = append(e.b, v) }
+func (e *encoder) str(s string) {
+	e.uvarint(uint64(len(s)))
+	e.b = append(e.b, s...)
+}
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = errCorrupt
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = errCorrupt
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) byte() byte {
+	if d.err != nil || len(d.b) == 0 {
+		d.err = errCorrupt
+		return 0
+	}
+	v := d.b[0]
+	d.b = d.b[1:]
+	return v
+}
+
+func (d *decoder) str() string {
+	n := d.uvarint()
+	if d.err != nil || n > uint64(len(d.b)) {
+		d.err = errCorrupt
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+const (
+	nodeFlagTruncated = 1 << iota
+)
+
+func encodeNode(n *Node) []byte {
+	e := encoder{b: make([]byte, 0, 64+len(n.URL)+len(n.Title)+len(n.Error))}
+	e.byte(nodeCodecVersion)
+	e.byte(byte(n.State))
+	var flags byte
+	if n.Truncated {
+		flags |= nodeFlagTruncated
+	}
+	e.byte(flags)
+	e.uvarint(uint64(n.Depth))
+	e.uvarint(uint64(n.Status))
+	e.varint(n.Size)
+	var fetched int64
+	if !n.FetchedAt.IsZero() {
+		fetched = n.FetchedAt.UnixNano()
+	}
+	e.varint(fetched)
+	e.varint(int64(n.Duration))
+	e.uvarint(uint64(n.OutLinks))
+	e.uvarint(uint64(n.DroppedOut))
+	e.str(n.URL)
+	e.str(n.ContentType)
+	e.str(n.Title)
+	e.str(n.Error)
+	return e.b
+}
+
+func decodeNode(id uint64, b []byte) (Node, error) {
+	d := decoder{b: b}
+	if v := d.byte(); d.err == nil && v != nodeCodecVersion {
+		return Node{}, fmt.Errorf("node %d: record version %d: %w", id, v, errCorrupt)
+	}
+	n := Node{ID: id}
+	n.State = State(d.byte())
+	flags := d.byte()
+	n.Truncated = flags&nodeFlagTruncated != 0
+	n.Depth = int(d.uvarint())
+	n.Status = int(d.uvarint())
+	n.Size = d.varint()
+	if t := d.varint(); t != 0 {
+		n.FetchedAt = time.Unix(0, t).UTC()
+	}
+	n.Duration = time.Duration(d.varint())
+	n.OutLinks = int(d.uvarint())
+	n.DroppedOut = int(d.uvarint())
+	n.URL = d.str()
+	n.ContentType = d.str()
+	n.Title = d.str()
+	n.Error = d.str()
+	if d.err != nil {
+		return Node{}, fmt.Errorf("node %d: %w", id, d.err)
+	}
+	return n, nil
+}
+
+const edgeFlagFollow = 1
+
+// storedEdge is an Edge plus whether the crawl followed it, which depth propagation needs.
+type storedEdge struct {
+	Edge
+	follow bool
+}
+
+func encodeEdge(e *storedEdge) []byte {
+	enc := encoder{b: make([]byte, 0, 16+len(e.Rel)+len(e.Anchor))}
+	enc.uvarint(e.Dst)
+	enc.byte(byte(e.Kind))
+	var flags byte
+	if e.follow {
+		flags |= edgeFlagFollow
+	}
+	enc.byte(flags)
+	enc.uvarint(uint64(e.Count))
+	enc.str(e.Rel)
+	enc.str(e.Anchor)
+	return enc.b
+}
+
+func decodeEdge(src uint64, b []byte) (storedEdge, error) {
+	d := decoder{b: b}
+	var e storedEdge
+	e.Src = src
+	e.Dst = d.uvarint()
+	e.Kind = EdgeKind(d.byte())
+	e.follow = d.byte()&edgeFlagFollow != 0
+	e.Count = int(d.uvarint())
+	e.Rel = d.str()
+	e.Anchor = d.str()
+	if d.err != nil {
+		return storedEdge{}, fmt.Errorf("edge from node %d: %w", src, d.err)
+	}
+	return e, nil
+}
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+func edgeKey(src uint64, seq uint32) []byte {
+	k := make([]byte, 12)
+	binary.BigEndian.PutUint64(k, src)
+	binary.BigEndian.PutUint32(k[8:], seq)
+	return k
+}
+
+// frontierKey orders the frontier by host, then by node id. Ids only grow, so each host's
+// queue is FIFO in discovery order and new entries always sort after existing ones.
+func frontierKey(host string, id uint64) []byte {
+	k := make([]byte, 0, len(host)+9)
+	k = append(k, host...)
+	k = append(k, 0)
+	return binary.BigEndian.AppendUint64(k, id)
+}
+
+func splitFrontierKey(k []byte) (host string, id uint64, ok bool) {
+	if len(k) < 9 || k[len(k)-9] != 0 {
+		return "", 0, false
+	}
+	return string(k[:len(k)-9]), binary.BigEndian.Uint64(k[len(k)-8:]), true
+}
+
+func encodeFrontier(depth int, url string) []byte {
+	e := encoder{b: make([]byte, 0, 4+len(url))}
+	e.uvarint(uint64(depth))
+	e.str(url)
+	return e.b
+}
+
+func decodeFrontier(b []byte) (depth int, url string, err error) {
+	d := decoder{b: b}
+	depth = int(d.uvarint())
+	url = d.str()
+	return depth, url, d.err
+}

@@ -1,0 +1,433 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"net/url"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Reasons recorded in Node.Error for skipped URLs that a shorter path or a followable link
+// may still bring into the crawl.
+const (
+	ReasonMaxDepth = "max-depth"
+	ReasonNofollow = "nofollow"
+)
+
+// Hop is one redirect that was followed: URL answered Status and pointed at the next hop
+// (or at the Result's FinalURL).
+type Hop struct {
+	URL    string
+	Status int
+}
+
+// Link is one outgoing reference of a page, as the writer records it.
+type Link struct {
+	URL     string // normalised
+	Host    string // frontier host key of URL
+	Kind    EdgeKind
+	Rel     string
+	Anchor  string
+	Count   int
+	InScope bool // the crawl's scope contains URL
+	Follow  bool // in scope and followable (not nofollow): the crawl should fetch it
+}
+
+// Result is everything the crawl learnt from one leased URL. The writer commits it in one
+// transaction: the page, its edges, the new frontier entries, and the end of the lease.
+type Result struct {
+	ID   uint64 // the leased node
+	Host string // frontier host key of the leased URL
+
+	Hops     []Hop  // redirects followed, starting at the leased URL
+	FinalURL string // where the page was found; empty means the leased URL
+	// Page holds the fetch outcome for FinalURL: State (Done, Failed, Blocked or Skipped),
+	// Status, ContentType, Size, Title, FetchedAt, Duration, Error, Truncated, DroppedOut.
+	Page  Node
+	Links []Link
+}
+
+// CommitStats says what a batch changed.
+type CommitStats struct {
+	Pages        int            // results recorded (duplicates excluded)
+	Fetched      int            // of those, fetch attempts (done or failed): what --max-pages counts
+	Edges        int            // edges stored
+	NewURLs      int            // URLs seen for the first time
+	HostsWithNew map[string]int // frontier entries added, by host
+}
+
+// Writer applies crawl results to the database. Only one goroutine may use it; it is the
+// only thing that writes the database while a crawl runs.
+type Writer struct {
+	db       *DB
+	maxDepth int // -1: unlimited
+}
+
+// Writer returns the database's writer. maxDepth < 0 means no depth limit.
+func (db *DB) Writer(maxDepth int) *Writer { return &Writer{db: db, maxDepth: maxDepth} }
+
+// Commit records a batch of results in one transaction: either all of it is durable or none.
+func (w *Writer) Commit(batch []Result) (CommitStats, error) {
+	var stats CommitStats
+	err := w.db.bolt.Update(func(tx *bolt.Tx) error {
+		stats = CommitStats{HostsWithNew: make(map[string]int)}
+		t := newTxn(tx)
+		t.maxDepth = w.maxDepth
+		t.stats = &stats
+		for i := range batch {
+			if err := t.apply(&batch[i]); err != nil {
+				return err
+			}
+		}
+		if stats.Fetched == 0 {
+			return nil
+		}
+		meta := tx.Bucket(bucketMeta)
+		return meta.Put(keyFetched, u64(counter(meta.Get(keyFetched))+uint64(stats.Fetched)))
+	})
+	if err != nil {
+		return CommitStats{}, fmt.Errorf("commit %d results: %w", len(batch), err)
+	}
+	return stats, nil
+}
+
+// txn wraps one read-write transaction with the bucket operations the writer needs.
+type txn struct {
+	urls, nodes, edges, frontier *bolt.Bucket
+	maxDepth                     int
+	stats                        *CommitStats
+}
+
+func newTxn(tx *bolt.Tx) *txn {
+	return &txn{
+		urls:     tx.Bucket(bucketURLs),
+		nodes:    tx.Bucket(bucketNodes),
+		edges:    tx.Bucket(bucketEdges),
+		frontier: tx.Bucket(bucketFrontier),
+		maxDepth: -1,
+		stats:    &CommitStats{HostsWithNew: map[string]int{}},
+	}
+}
+
+func (t *txn) lookup(u string) (uint64, Node, bool, error) {
+	v := t.urls.Get([]byte(u))
+	if v == nil {
+		return 0, Node{}, false, nil
+	}
+	id := binary.BigEndian.Uint64(v)
+	n, err := t.node(id)
+	return id, n, err == nil, err
+}
+
+func (t *txn) node(id uint64) (Node, error) {
+	v := t.nodes.Get(u64(id))
+	if v == nil {
+		return Node{}, fmt.Errorf("node %d: missing record", id)
+	}
+	return decodeNode(id, v)
+}
+
+func (t *txn) putNode(n *Node) error { return t.nodes.Put(u64(n.ID), encodeNode(n)) }
+
+// insert records a URL seen for the first time; a pending one also enters the frontier.
+func (t *txn) insert(u, host string, state State, depth int, reason string) (uint64, error) {
+	id, err := t.nodes.NextSequence()
+	if err != nil {
+		return 0, err
+	}
+	if err := t.urls.Put([]byte(u), u64(id)); err != nil {
+		return 0, err
+	}
+	n := Node{ID: id, URL: u, State: state, Depth: depth, Error: reason}
+	if err := t.putNode(&n); err != nil {
+		return 0, err
+	}
+	t.stats.NewURLs++
+	if state == StatePending {
+		return id, t.enqueue(host, id, depth, u)
+	}
+	return id, nil
+}
+
+func (t *txn) enqueue(host string, id uint64, depth int, u string) error {
+	t.stats.HostsWithNew[host]++
+	return t.frontier.Put(frontierKey(host, id), encodeFrontier(depth, u))
+}
+
+// requeue puts a known, unfetched URL back into the frontier.
+func (t *txn) requeue(id uint64, n *Node, host string, depth int) error {
+	n.State, n.Depth, n.Error = StatePending, depth, ""
+	if err := t.putNode(n); err != nil {
+		return err
+	}
+	return t.enqueue(host, id, depth, n.URL)
+}
+
+func (t *txn) depthAllowed(d int) bool { return t.maxDepth < 0 || d <= t.maxDepth }
+
+func (t *txn) apply(r *Result) error {
+	if err := t.frontier.Delete(frontierKey(r.Host, r.ID)); err != nil {
+		return err
+	}
+	leased, err := t.node(r.ID)
+	if err != nil {
+		return err
+	}
+	if leased.State != StatePending {
+		// Already recorded, e.g. reached through another URL's redirect: keep the first.
+		return nil
+	}
+	depth := leased.Depth
+	if r.Page.State == StateDone || r.Page.State == StateFailed {
+		t.stats.Fetched++
+	}
+
+	// Redirect hops: each is a page of its own that answered with a redirect.
+	cur := leased
+	for i, h := range r.Hops {
+		if i > 0 {
+			id, n, found, err := t.lookup(h.URL)
+			if err != nil {
+				return err
+			}
+			if !found {
+				if id, err = t.insert(h.URL, "", StateDone, depth, ""); err != nil {
+					return err
+				}
+				n = Node{ID: id, URL: h.URL, Depth: depth}
+			} else if n.State == StateDone {
+				return nil // the rest of the chain is already recorded
+			} else if err := t.dequeue(&n); err != nil {
+				return err
+			}
+			cur = n
+		}
+		cur.State, cur.Status, cur.Depth = StateDone, h.Status, depth
+		cur.FetchedAt, cur.Error = r.Page.FetchedAt, ""
+		next := r.FinalURL
+		if i+1 < len(r.Hops) {
+			next = r.Hops[i+1].URL
+		}
+		nextID, err := t.target(next, depth)
+		if err != nil {
+			return err
+		}
+		cur.OutLinks = 1
+		if err := t.putNode(&cur); err != nil {
+			return err
+		}
+		if err := t.putEdges(cur.ID, []storedEdge{{Edge: Edge{Src: cur.ID, Dst: nextID, Kind: KindRedirect, Count: 1}, follow: true}}); err != nil {
+			return err
+		}
+	}
+
+	page := leased
+	if len(r.Hops) > 0 {
+		id, n, found, err := t.lookup(r.FinalURL)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("redirect target %s: missing", r.FinalURL)
+		}
+		if n.State == StateDone || n.State == StateFailed {
+			return nil
+		}
+		if err := t.dequeue(&n); err != nil {
+			return err
+		}
+		page = n
+		page.ID = id
+	}
+	p := r.Page
+	page.State, page.Status, page.ContentType, page.Size = p.State, p.Status, p.ContentType, p.Size
+	page.Title, page.FetchedAt, page.Duration, page.Error = p.Title, p.FetchedAt, p.Duration, p.Error
+	page.Truncated, page.DroppedOut = p.Truncated, p.DroppedOut
+	page.Depth = min(page.Depth, depth)
+	t.stats.Pages++
+
+	edges := make([]storedEdge, 0, len(r.Links))
+	for _, l := range r.Links {
+		dst, err := t.link(l, page.Depth+1)
+		if err != nil {
+			return err
+		}
+		edges = append(edges, storedEdge{
+			Edge:   Edge{Src: page.ID, Dst: dst, Kind: l.Kind, Rel: l.Rel, Anchor: l.Anchor, Count: max(l.Count, 1)},
+			follow: l.Follow,
+		})
+	}
+	page.OutLinks = len(edges)
+	if err := t.putNode(&page); err != nil {
+		return err
+	}
+	return t.putEdges(page.ID, edges)
+}
+
+// dequeue takes a pending node out of the frontier because it is being recorded now.
+func (t *txn) dequeue(n *Node) error {
+	if n.State != StatePending {
+		return nil
+	}
+	u, err := url.Parse(n.URL)
+	if err != nil {
+		return fmt.Errorf("node %d: %w", n.ID, err)
+	}
+	return t.frontier.Delete(frontierKey(u.Host, n.ID))
+}
+
+// target returns the id of a redirect target, creating a pending placeholder if needed
+// (the page itself is recorded by the caller).
+func (t *txn) target(u string, depth int) (uint64, error) {
+	id, _, found, err := t.lookup(u)
+	if err != nil || found {
+		return id, err
+	}
+	// Not enqueued: the result being applied records it, in this transaction.
+	id, err = t.nodes.NextSequence()
+	if err != nil {
+		return 0, err
+	}
+	if err := t.urls.Put([]byte(u), u64(id)); err != nil {
+		return 0, err
+	}
+	n := Node{ID: id, URL: u, State: StatePending, Depth: depth}
+	t.stats.NewURLs++
+	return id, t.putNode(&n)
+}
+
+// link records a link target, creating, queueing or re-queueing it as the crawl's rules say,
+// and returns its id.
+func (t *txn) link(l Link, depth int) (uint64, error) {
+	id, n, found, err := t.lookup(l.URL)
+	if err != nil {
+		return 0, err
+	}
+	if !found {
+		state, reason := StatePending, ""
+		switch {
+		case !l.InScope:
+			state = StateExternal
+		case !l.Follow:
+			state, reason = StateSkipped, ReasonNofollow
+		case !t.depthAllowed(depth):
+			state, reason = StateSkipped, ReasonMaxDepth
+		}
+		return t.insert(l.URL, l.Host, state, depth, reason)
+	}
+	if l.Follow {
+		return id, t.reach(id, n, depth)
+	}
+	return id, nil
+}
+
+// reach handles a followable link to a known node at the given depth. A shorter path lowers
+// the node's depth; a node skipped for its depth or for nofollow joins the frontier; and a
+// fetched page passes the lower depth on to what it links to, so depth limits stay exact
+// whatever order pages are fetched in.
+func (t *txn) reach(id uint64, n Node, depth int) error {
+	type item struct {
+		id    uint64
+		depth int
+	}
+	queue := []item{{id, depth}}
+	first := true
+	for len(queue) > 0 {
+		it := queue[0]
+		queue = queue[1:]
+		if !first {
+			var err error
+			if n, err = t.node(it.id); err != nil {
+				return err
+			}
+		}
+		first = false
+		switch n.State {
+		case StateSkipped:
+			if (n.Error == ReasonMaxDepth || n.Error == ReasonNofollow) && t.depthAllowed(it.depth) {
+				u, err := url.Parse(n.URL)
+				if err != nil {
+					return err
+				}
+				if err := t.requeue(it.id, &n, u.Host, it.depth); err != nil {
+					return err
+				}
+			} else if n.Error == ReasonMaxDepth && it.depth < n.Depth {
+				n.Depth = it.depth
+				if err := t.putNode(&n); err != nil {
+					return err
+				}
+			}
+		case StatePending:
+			if it.depth < n.Depth {
+				n.Depth = it.depth
+				if err := t.putNode(&n); err != nil {
+					return err
+				}
+				u, err := url.Parse(n.URL)
+				if err != nil {
+					return err
+				}
+				// Only rewrite an entry that is still queued; a missing one is being recorded.
+				k := frontierKey(u.Host, it.id)
+				if t.frontier.Get(k) != nil {
+					if err := t.frontier.Put(k, encodeFrontier(it.depth, n.URL)); err != nil {
+						return err
+					}
+				}
+			}
+		case StateDone:
+			if it.depth < n.Depth {
+				n.Depth = it.depth
+				if err := t.putNode(&n); err != nil {
+					return err
+				}
+				err := t.eachEdge(it.id, func(e storedEdge) error {
+					if e.follow {
+						queue = append(queue, item{e.Dst, it.depth + 1})
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (t *txn) eachEdge(src uint64, fn func(storedEdge) error) error {
+	prefix := u64(src)
+	c := t.edges.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		e, err := decodeEdge(src, v)
+		if err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// putEdges replaces the outgoing edges of src.
+func (t *txn) putEdges(src uint64, edges []storedEdge) error {
+	prefix := u64(src)
+	c := t.edges.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	for i := range edges {
+		if err := t.edges.Put(edgeKey(src, uint32(i)), encodeEdge(&edges[i])); err != nil {
+			return err
+		}
+	}
+	t.stats.Edges += len(edges)
+	return nil
+}

@@ -1,0 +1,158 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Entry is one queued URL of the frontier.
+type Entry struct {
+	ID    uint64
+	Host  string
+	URL   string
+	Depth int
+}
+
+// FrontierHosts returns up to limit distinct hosts that have queued URLs, in key order,
+// starting after the host after ("" for the first). It skips from host to host with cursor
+// seeks, so its cost grows with the hosts returned, not with the URLs queued.
+func (db *DB) FrontierHosts(after string, limit int) ([]string, error) {
+	var hosts []string
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketFrontier).Cursor()
+		var k []byte
+		if after == "" {
+			k, _ = c.First()
+		} else {
+			k, _ = c.Seek(append([]byte(after), 1))
+		}
+		for k != nil && len(hosts) < limit {
+			host, _, ok := splitFrontierKey(k)
+			if !ok {
+				return fmt.Errorf("frontier key %q: %w", k, errCorrupt)
+			}
+			hosts = append(hosts, host)
+			k, _ = c.Seek(append([]byte(host), 1))
+		}
+		return nil
+	})
+	return hosts, err
+}
+
+// FrontierNext returns up to limit queued URLs of host with ids above afterID, oldest first,
+// leaving out the ids for which skip returns true (URLs already handed out).
+func (db *DB) FrontierNext(host string, afterID uint64, limit int, skip func(uint64) bool) ([]Entry, error) {
+	var out []Entry
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		prefix := append([]byte(host), 0)
+		c := tx.Bucket(bucketFrontier).Cursor()
+		for k, v := c.Seek(frontierKey(host, afterID+1)); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, v = c.Next() {
+			if len(k) != len(prefix)+8 {
+				continue // a longer host that shares this prefix cannot contain 0; defensive
+			}
+			id := binary.BigEndian.Uint64(k[len(prefix):])
+			if skip != nil && skip(id) {
+				continue
+			}
+			depth, u, err := decodeFrontier(v)
+			if err != nil {
+				return fmt.Errorf("frontier entry %d: %w", id, err)
+			}
+			out = append(out, Entry{ID: id, Host: host, URL: u, Depth: depth})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// FrontierEmpty reports whether no URL is queued.
+func (db *DB) FrontierEmpty() (bool, error) {
+	empty := true
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketFrontier).Cursor().First()
+		empty = k == nil
+		return nil
+	})
+	return empty, err
+}
+
+// Snapshot is a consistent read-only view of the crawl, held open until Close. It does not
+// block the writer, but a long-lived snapshot keeps the file from reusing freed pages.
+type Snapshot struct {
+	tx *bolt.Tx
+}
+
+// Snapshot opens a consistent view of the database.
+func (db *DB) Snapshot() (*Snapshot, error) {
+	tx, err := db.bolt.Begin(false)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", db.path, err)
+	}
+	return &Snapshot{tx: tx}, nil
+}
+
+// Close ends the snapshot.
+func (s *Snapshot) Close() error { return s.tx.Rollback() }
+
+// EachNode calls fn for every node in ascending id order.
+func (s *Snapshot) EachNode(fn func(Node) error) error {
+	c := s.tx.Bucket(bucketNodes).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		n, err := decodeNode(binary.BigEndian.Uint64(k), v)
+		if err != nil {
+			return err
+		}
+		if err := fn(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EachEdge calls fn for every edge in ascending source id order.
+func (s *Snapshot) EachEdge(fn func(Edge) error) error {
+	c := s.tx.Bucket(bucketEdges).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(k) != 12 {
+			return fmt.Errorf("edge key %x: %w", k, errCorrupt)
+		}
+		e, err := decodeEdge(binary.BigEndian.Uint64(k), v)
+		if err != nil {
+			return err
+		}
+		if err := fn(e.Edge); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Node returns the node with the given id.
+func (s *Snapshot) Node(id uint64) (Node, error) {
+	v := s.tx.Bucket(bucketNodes).Get(u64(id))
+	if v == nil {
+		return Node{}, fmt.Errorf("node %d: not found", id)
+	}
+	return decodeNode(id, v)
+}
+
+// Lookup returns the node of a normalised URL.
+func (s *Snapshot) Lookup(u string) (Node, bool, error) {
+	v := s.tx.Bucket(bucketURLs).Get([]byte(u))
+	if v == nil {
+		return Node{}, false, nil
+	}
+	n, err := s.Node(binary.BigEndian.Uint64(v))
+	return n, err == nil, err
+}
+
+// Frontier returns the number of queued URLs.
+func (s *Snapshot) Frontier() int { return s.tx.Bucket(bucketFrontier).Stats().KeyN }
+
+// View runs fn on a fresh snapshot.
+func (db *DB) View(fn func(*Snapshot) error) error {
+	return db.bolt.View(func(tx *bolt.Tx) error { return fn(&Snapshot{tx: tx}) })
+}

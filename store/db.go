@@ -27,7 +27,7 @@ var (
 
 	allBuckets = [][]byte{bucketMeta, bucketURLs, bucketNodes, bucketEdges, bucketFrontier, bucketHosts}
 
-	keySchema = []byte("schema")
+	keySchema  = []byte("schema")
 	keyConfig  = []byte("config")
 	keyFetched = []byte("fetched") // leases that ended in a fetch attempt, all runs together
 )

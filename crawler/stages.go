@@ -35,11 +35,11 @@ func fetchStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan task, 
 		allowed := true
 		if cfg.Robots != nil {
 			ok, delay, err := cfg.Robots.Allowed(ctx, t.url)
-			allowed = ok
-			fb.minInterval = delay
-			if err != nil && ctx.Err() != nil {
+			if ctx.Err() != nil {
 				return ctx.Err()
 			}
+			allowed = ok && err == nil
+			fb.minInterval = delay
 		}
 		if !allowed {
 			r.blocked = true

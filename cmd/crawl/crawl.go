@@ -35,7 +35,7 @@ type crawlFlags struct {
 	timeout                               time.Duration
 	maxBody                               int64
 	include, exclude, resolve, headers    listFlag
-	skipBadSeeds, quiet                   bool
+	skipBadSeeds, quiet, ignoreRobots     bool
 }
 
 func newCrawlFlagSet(stderr io.Writer) (*flag.FlagSet, *crawlFlags) {
@@ -59,6 +59,7 @@ func newCrawlFlagSet(stderr io.Writer) (*flag.FlagSet, *crawlFlags) {
 	fs.Var(&f.resolve, "resolve", "host:port:addr, connect to addr for host:port, like curl --resolve (repeatable)")
 	fs.Var(&f.headers, "header", "'Name: value' header sent with every request (repeatable)")
 	fs.BoolVar(&f.skipBadSeeds, "skip-bad-seeds", false, "crawl the valid seeds even if some lines of the seeds file are bad")
+	fs.BoolVar(&f.ignoreRobots, "ignore-robots", false, "do not fetch or obey robots.txt (only for sites you own)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only errors")
 	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	fs.Usage = func() {
@@ -68,8 +69,11 @@ func newCrawlFlagSet(stderr io.Writer) (*flag.FlagSet, *crawlFlags) {
 	return fs, f
 }
 
+// productToken names this crawler in robots.txt User-agent lines.
+const productToken = "crawl"
+
 func defaultUserAgent() string {
-	return "crawl/" + version + " (+https://github.com/crawl-project/crawl)"
+	return productToken + "/" + version + " (+https://github.com/crawl-project/crawl)"
 }
 
 func runCrawl(ctx context.Context, e *env, args []string) int {
@@ -212,7 +216,14 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 		Header:    header,
 		Resolve:   resolve,
 	})
+	var robotsCache crawler.RobotsChecker
+	if f.ignoreRobots {
+		log.Warn("robots.txt is ignored (--ignore-robots): crawl only sites you own or may crawl without it")
+	} else {
+		robotsCache = fetch.NewRobotsCache(client, productToken)
+	}
 	return crawler.Config{
+		Robots:          robotsCache,
 		Seeds:           seeds,
 		Scope:           scope,
 		MaxDepth:        f.maxDepth,

@@ -1,0 +1,58 @@
+# Everything here needs only Go (and a POSIX shell).
+GO      ?= go
+BIN     := bin
+FUZZTIME ?= 5s
+
+.PHONY: all build test vet fmt-check fuzz-short fuzz demo bench soak clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/crawl ./cmd/crawl
+	$(GO) build -o $(BIN)/demosite ./cmd/demosite
+
+## test: vet, gofmt check, the race-enabled test suite and a short run of every fuzz test.
+test: vet fmt-check
+	$(GO) test -race -count=1 ./...
+	$(MAKE) fuzz-short
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# Each fuzz target runs for FUZZTIME; the corpus lives in the package's testdata/fuzz.
+FUZZ_TARGETS := \
+	./parse:FuzzNormalize \
+	./parse:FuzzExtract \
+	./fetch/robots:FuzzParse \
+	./fetch/robots:FuzzMatch
+
+fuzz-short:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
+		$(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	done
+
+fuzz:
+	$(MAKE) fuzz-short FUZZTIME=2m
+
+## demo: serve the bundled demo site on 127.0.0.1, crawl it with the real binary, show the result.
+demo: build
+	@rm -rf demo-out && mkdir -p demo-out
+	@$(BIN)/demosite --dir testdata/demo-site --url-file demo-out/url >demo-out/server.log 2>&1 & \
+	server=$$!; trap 'kill $$server 2>/dev/null' EXIT; \
+	for i in $$(seq 1 50); do [ -s demo-out/url ] && break; sleep 0.1; done; \
+	[ -s demo-out/url ] || { echo "demo site did not start:"; cat demo-out/server.log; exit 1; }; \
+	cp demo-out/url demo-out/seeds.txt; \
+	echo "crawling $$(cat demo-out/url) into demo-out/crawl.db"; \
+	$(BIN)/crawl --seeds demo-out/seeds.txt --db demo-out/crawl.db --host-rate 50 --workers 4
+
+bench: build
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+clean:
+	rm -rf $(BIN) demo-out

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCmd runs the command in-process and returns its exit code and output.
+func runCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func smallSite(t *testing.T) *httptest.Server {
+	t.Helper()
+	pages := map[string]string{
+		"/":  `<title>Home</title><a href="/a">A</a> <a href="/b">B</a> <a href="mailto:x@y">mail</a>`,
+		"/a": `<title>A</title><a href="/">home</a> <a href="/b#top">B</a>`,
+		"/b": `<title>B</title><a href="/missing">gone</a> <a href="http://elsewhere.invalid/">out</a>`,
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := pages[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestSeedsFileErrorsNameEveryBadLine(t *testing.T) {
+	dir := t.TempDir()
+	seeds := writeFile(t, dir, "seeds.txt", "# seeds\n\nhttp://127.0.0.1:1/\nexample.com/no-scheme\nftp://files.test/\n  \nhttp://[::1\n")
+	code, _, stderr := runCmd(t, "--seeds", seeds, "--db", filepath.Join(dir, "c.db"))
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitUsage, stderr)
+	}
+	for _, want := range []string{"seeds.txt:4:", "seeds.txt:5:", "seeds.txt:7:", "3 bad line(s)"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "seeds.txt:3:") {
+		t.Errorf("valid line reported:\n%s", stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "c.db")); err == nil {
+		t.Error("database created although the crawl refused to start")
+	}
+}
+
+func TestSkipBadSeedsCrawlsTheRest(t *testing.T) {
+	srv := smallSite(t)
+	dir := t.TempDir()
+	seeds := writeFile(t, dir, "seeds.txt", "not a url\n"+srv.URL+"/\n")
+	code, stdout, stderr := runCmd(t, "--seeds", seeds, "--db", filepath.Join(dir, "c.db"), "--skip-bad-seeds", "--host-rate", "0")
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "seeds.txt:1:") {
+		t.Errorf("bad line not reported:\n%s", stderr)
+	}
+	// /, /a, /b, /missing (404). robots.txt is fetched but is not a page.
+	if !strings.Contains(stdout, "pages fetched   4 (2xx 3, 3xx 0, 4xx 1") {
+		t.Errorf("summary:\n%s", stdout)
+	}
+}
+
+func TestFlagErrors(t *testing.T) {
+	dir := t.TempDir()
+	seeds := writeFile(t, dir, "seeds.txt", "http://127.0.0.1:1/\n")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--seeds", seeds, "--scope", "planet"}, `unknown scope "planet"`},
+		{[]string{"--seeds", seeds, "--workers", "0"}, "--workers 0"},
+		{[]string{"--seeds", seeds, "--resolve", "nohost"}, "want host:port:addr"},
+		{[]string{"--seeds", seeds, "--resolve", "a.test:80:not-an-ip"}, "not an IP address"},
+		{[]string{"--seeds", seeds, "--header", "NoColon"}, "want 'Name: value'"},
+		{[]string{"--seeds", seeds, "--include", "("}, "--include"},
+		{[]string{"--no-such-flag"}, "flag provided but not defined"},
+		{[]string{}, "Usage"},
+		{[]string{"--seeds", filepath.Join(dir, "missing.txt")}, "missing.txt"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+	}
+	for _, c := range cases {
+		code, _, stderr := runCmd(t, c.args...)
+		if code != exitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("crawl %q: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr, exitUsage, c.want)
+		}
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	if code, out, _ := runCmd(t, "--version"); code != 0 || !strings.HasPrefix(out, "crawl ") {
+		t.Errorf("--version: %d %q", code, out)
+	}
+	if code, out, _ := runCmd(t, "help"); code != 0 || !strings.Contains(out, "Commands:") {
+		t.Errorf("help: %d %q", code, out)
+	}
+	if code, _, errOut := runCmd(t, "crawl", "--help"); code != 0 || !strings.Contains(errOut, "--seeds") {
+		t.Errorf("crawl --help: %d %q", code, errOut)
+	}
+}

@@ -70,14 +70,14 @@ func (c *Crawler) Run(ctx context.Context) error {
 	//   frontier --tasks--> fetch x Workers --results--> parse x Parsers --records--> writer
 	//   fetch  --feedback--> frontier  (host free again; backoff and crawl-delay)
 	//   writer --notes-->    frontier  (leases ended, hosts with new URLs; closed when the writer ends)
-	tasks := make(chan task)                            // unbuffered: a URL is leased when a worker takes it, so its rate slot is used at once
-	results := make(chan fetched, cfg.Workers)          // fetch -> parse
-	records := make(chan store.Result, 4*cfg.BatchSize) // parse -> writer
-	feedback := make(chan hostFeedback, cfg.Workers)    // fetch -> frontier
-	notes := make(chan commitNote, 4)                   // writer -> frontier
+	tasks := make(chan task)                          // unbuffered: a URL is leased when a worker takes it, so its rate slot is used at once
+	results := make(chan fetched, cfg.Workers)        // fetch -> parse
+	records := make(chan store.Result, cfg.BatchSize) // parse -> writer
+	feedback := make(chan hostFeedback, cfg.Workers)  // fetch -> frontier
+	notes := make(chan commitNote, 4)                 // writer -> frontier
 
 	g, ctx := errgroup.WithContext(ctx)
-	front := newFrontier(c.db, cfg, cfg.Log, fetchedBefore)
+	front := newFrontier(c.db, cfg, c.stats, cfg.Log, fetchedBefore)
 	g.Go(func() error { return front.run(ctx, c.stop, tasks, feedback, notes) })
 	g.Go(func() error {
 		return pool(ctx, cfg.Workers, func(ctx context.Context) error {
@@ -93,6 +93,7 @@ func (c *Crawler) Run(ctx context.Context) error {
 		return writeStage(ctx, cfg, c.db.Writer(cfg.MaxDepth), c.stats, records, notes)
 	})
 	err = g.Wait()
+	cfg.Fetch.CloseIdleConnections()
 	sum := c.stats.Snapshot()
 	cfg.Log.Info("crawl stopped", "fetched", sum.Fetched, "failed", sum.Failed, "links", sum.Links,
 		"elapsed", sum.Elapsed, "err", err)

@@ -30,9 +30,10 @@ type hostFeedback struct {
 
 // commitNote tells the frontier that the writer made results durable.
 type commitNote struct {
-	released     []uint64       // leases ended
-	fetched      int            // how many of them count against --max-pages
-	hostsWithNew map[string]int // hosts that got new frontier entries
+	released     []uint64        // leases ended
+	fetched      int             // how many of them count against --max-pages
+	hostsWithNew map[string]int  // hosts that got new frontier entries
+	requeued     map[string]bool // hosts whose new entries may sort before those already read
 }
 
 // hostQueue is a host's back queue: a small window of its frontier entries, read from disk
@@ -53,6 +54,7 @@ type hostQueue struct {
 type frontier struct {
 	db     *store.DB
 	cfg    *Config
+	stats  *Stats
 	log    *slog.Logger
 	hosts  map[string]*hostQueue
 	ready  hostHeap
@@ -61,16 +63,16 @@ type frontier struct {
 	unloaded  bool   // the disk may hold hosts not in hosts
 	scanAfter string // where the next scan for unloaded hosts starts
 	fetched   int    // pages counted against MaxPages, including earlier runs
-	handedOut int
 }
 
 const (
 	hostWindow = 32 // entries read from disk per host at a time
 )
 
-func newFrontier(db *store.DB, cfg *Config, log *slog.Logger, fetchedBefore int) *frontier {
+func newFrontier(db *store.DB, cfg *Config, stats *Stats, log *slog.Logger, fetchedBefore int) *frontier {
 	return &frontier{
 		db:       db,
+		stats:    stats,
 		cfg:      cfg,
 		log:      log,
 		hosts:    make(map[string]*hostQueue),
@@ -128,8 +130,8 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 				if done {
 					f.log.Debug("frontier: crawl complete")
 					closeOut()
-					continue
 				}
+				continue // done, or hosts on disk to load
 			}
 		}
 		select {
@@ -193,7 +195,7 @@ func (f *frontier) handOut(now time.Time) {
 	e := h.buf[0]
 	h.buf = h.buf[1:]
 	f.leased[e.ID] = struct{}{}
-	f.handedOut++
+	f.stats.leased.Add(1)
 	h.inflight++
 	h.limiter.ReserveN(now, 1)
 	h.nextAt = f.nextTime(h, now)
@@ -238,6 +240,9 @@ func (f *frontier) noteCommit(n commitNote) {
 	for host := range n.hostsWithNew {
 		if h, ok := f.hosts[host]; ok {
 			h.more = true
+			if n.requeued[host] {
+				h.lastID = 0 // read from the start; leased ids are skipped, buffered ones stay in buf
+			}
 			f.schedule(h)
 			continue
 		}

@@ -156,7 +156,7 @@ func writeStage(ctx context.Context, cfg *Config, w *store.Writer, stats *Stats,
 		if err != nil {
 			return err
 		}
-		note := commitNote{released: make([]uint64, len(batch)), fetched: cs.Fetched, hostsWithNew: cs.HostsWithNew}
+		note := commitNote{released: make([]uint64, len(batch)), fetched: cs.Fetched, hostsWithNew: cs.HostsWithNew, requeued: cs.HostsRequeued}
 		for i, r := range batch {
 			note.released[i] = r.ID
 		}

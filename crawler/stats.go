@@ -17,6 +17,7 @@ type Stats struct {
 	bytes    atomic.Int64
 	byClass  [6]atomic.Int64 // index status/100; 0 for anything else
 
+	leased  atomic.Int64 // URLs handed to the fetchers
 	pages   atomic.Int64 // results committed
 	blocked atomic.Int64
 	links   atomic.Int64 // edges stored
@@ -67,11 +68,14 @@ func (s *Stats) finish() {
 
 // Summary is a point-in-time copy of Stats.
 type Summary struct {
-	Fetched       int64    // HTTP responses
-	Failed        int64    // fetches without a response
-	ByClass       [6]int64 // responses by status class: [2] is 2xx, ...; [0] other
-	Bytes         int64
-	Committed     int64 // results recorded
+	Fetched   int64    // HTTP responses
+	Failed    int64    // fetches without a response
+	ByClass   [6]int64 // responses by status class: [2] is 2xx, ...; [0] other
+	Bytes     int64
+	Committed int64 // results recorded
+	// Abandoned counts URLs leased but not recorded when the run ended: they were in flight at
+	// a hard stop, stay pending, and are fetched again by the next run.
+	Abandoned     int64
 	RobotsBlocked int64
 	Links         int64 // edges recorded
 	NewURLs       int64 // URLs discovered
@@ -97,6 +101,7 @@ func (s *Stats) Snapshot() Summary {
 	}
 	sum.Bytes = s.bytes.Load()
 	sum.Committed = s.pages.Load()
+	sum.Abandoned = s.leased.Load() - sum.Committed
 	sum.RobotsBlocked = s.blocked.Load()
 	sum.Links = s.links.Load()
 	sum.NewURLs = s.newURLs.Load()

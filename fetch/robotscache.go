@@ -136,4 +136,3 @@ func (c *Client) getLimited(ctx context.Context, u *url.URL, maxBody int64, maxR
 	}
 	return resp, nil
 }
-

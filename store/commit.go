@@ -56,6 +56,9 @@ type CommitStats struct {
 	Edges        int            // edges stored
 	NewURLs      int            // URLs seen for the first time
 	HostsWithNew map[string]int // frontier entries added, by host
+	// HostsRequeued are hosts that got back URLs seen before; their frontier entries sort
+	// before entries already read, so a reader must start the host's queue from the beginning.
+	HostsRequeued map[string]bool
 }
 
 // Writer applies crawl results to the database. Only one goroutine may use it; it is the
@@ -72,7 +75,7 @@ func (db *DB) Writer(maxDepth int) *Writer { return &Writer{db: db, maxDepth: ma
 func (w *Writer) Commit(batch []Result) (CommitStats, error) {
 	var stats CommitStats
 	err := w.db.bolt.Update(func(tx *bolt.Tx) error {
-		stats = CommitStats{HostsWithNew: make(map[string]int)}
+		stats = CommitStats{HostsWithNew: make(map[string]int), HostsRequeued: make(map[string]bool)}
 		t := newTxn(tx)
 		t.maxDepth = w.maxDepth
 		t.stats = &stats
@@ -107,7 +110,7 @@ func newTxn(tx *bolt.Tx) *txn {
 		edges:    tx.Bucket(bucketEdges),
 		frontier: tx.Bucket(bucketFrontier),
 		maxDepth: -1,
-		stats:    &CommitStats{HostsWithNew: map[string]int{}},
+		stats:    &CommitStats{HostsWithNew: map[string]int{}, HostsRequeued: map[string]bool{}},
 	}
 }
 
@@ -162,6 +165,7 @@ func (t *txn) requeue(id uint64, n *Node, host string, depth int) error {
 	if err := t.putNode(n); err != nil {
 		return err
 	}
+	t.stats.HostsRequeued[host] = true
 	return t.enqueue(host, id, depth, n.URL)
 }
 

@@ -1,0 +1,401 @@
+package export
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/crawl-project/crawl/store"
+)
+
+// export runs Write into memory buffers and checks that every opened stream was closed.
+func export(t *testing.T, src Source, opt Options) *buffers {
+	t.Helper()
+	var b buffers
+	if err := Write(src, opt, b.open); err != nil {
+		t.Fatalf("Write(%+v): %v", opt, err)
+	}
+	streams, _ := Streams(opt.Format)
+	if !slices.Equal(b.order, streams) {
+		t.Fatalf("opened streams %v, want %v", b.order, streams)
+	}
+	for name, s := range b.streams {
+		if !s.closed {
+			t.Errorf("stream %s not closed", name)
+		}
+	}
+	return &b
+}
+
+// neo4jWant adapts an expected graph to neo4j headers: the edge kind becomes :TYPE and
+// nodes carry a :LABEL.
+func neo4jWant(g *graph, opt Options) {
+	label, typ := "Page", "LINKS_TO"
+	switch opt.Level {
+	case LevelHost:
+		label = "Host"
+	case LevelDomain:
+		label = "Domain"
+	}
+	for _, n := range g.nodes {
+		n[":LABEL"] = label
+	}
+	for _, e := range g.edges {
+		if k, ok := e["kind"]; ok {
+			typ = strings.ToUpper(strings.NewReplacer("(", "_", ")", "").Replace(k))
+			delete(e, "kind")
+		}
+		e[":TYPE"] = typ
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	cases := []struct {
+		name string
+		opt  Options
+	}{
+		{"all", Options{}},
+		{"internal", Options{InternalOnly: true}},
+		{"done", Options{States: []store.State{store.StateDone}}},
+		{"done+external", Options{States: []store.State{store.StateDone, store.StateExternal}}},
+		{"internal+states", Options{InternalOnly: true, States: []store.State{store.StateDone, store.StateExternal, store.StatePending}}},
+		{"host", Options{Level: LevelHost}},
+		{"host internal", Options{Level: LevelHost, InternalOnly: true}},
+		{"domain", Options{Level: LevelDomain}},
+		{"domain done", Options{Level: LevelDomain, States: []store.State{store.StateDone}}},
+		{"page explicit", Options{Level: LevelPage}},
+	}
+	for _, format := range Formats() {
+		for _, neo4j := range []bool{false, true} {
+			if neo4j && format != FormatCSV && format != FormatTSV {
+				continue
+			}
+			for _, c := range cases {
+				opt := c.opt
+				opt.Format, opt.Neo4j = format, neo4j
+				name := format + "/" + c.name
+				if neo4j {
+					name = format + "/neo4j/" + c.name
+				}
+				t.Run(name, func(t *testing.T) {
+					src := fixture()
+					b := export(t, src, opt)
+					got, err := parse(opt, b)
+					if err != nil {
+						t.Fatalf("parse: %v", err)
+					}
+					w := want(src, opt)
+					if neo4j {
+						neo4jWant(w, opt)
+					}
+					if len(w.nodes) == 0 || len(w.edges) == 0 {
+						t.Fatalf("case exports an empty graph: %d nodes, %d edges", len(w.nodes), len(w.edges))
+					}
+					if d := got.diff(w); d != "" {
+						t.Errorf("round trip differs:\n%s", d)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestWeights checks host and domain aggregation against hand-computed values.
+func TestWeights(t *testing.T) {
+	src := &memSource{
+		nodes: []store.Node{
+			{ID: 1, URL: "https://a.example.com/", State: store.StateDone},
+			{ID: 2, URL: "https://a.example.com/x", State: store.StateDone},
+			{ID: 3, URL: "https://b.example.com/", State: store.StateFailed},
+			{ID: 4, URL: "https://other.net/", State: store.StateExternal},
+		},
+		edges: []store.Edge{
+			{Src: 1, Dst: 2, Kind: store.KindLink, Count: 3},
+			{Src: 1, Dst: 3, Kind: store.KindLink, Count: 2},
+			{Src: 1, Dst: 4, Kind: store.KindLink, Count: 1},
+			{Src: 2, Dst: 1, Kind: store.KindRedirect, Count: 1},
+			{Src: 2, Dst: 3, Kind: store.KindLink, Count: 5},
+			{Src: 2, Dst: 4, Kind: store.KindLink, Count: 7},
+		},
+	}
+	cases := []struct {
+		opt   Options
+		nodes []string
+		edges []string
+	}{
+		{Options{Level: LevelHost},
+			[]string{`{"type":"node","id":1,"host":"a.example.com","pages":2,"pages_pending":0,"pages_done":2,"pages_failed":0,"pages_robots_blocked":0,"pages_external":0,"pages_skipped":0,"in_degree":1,"out_degree":3}`,
+				`{"type":"node","id":2,"host":"b.example.com","pages":1,"pages_pending":0,"pages_done":0,"pages_failed":1,"pages_robots_blocked":0,"pages_external":0,"pages_skipped":0,"in_degree":1,"out_degree":0}`,
+				`{"type":"node","id":3,"host":"other.net","pages":1,"pages_pending":0,"pages_done":0,"pages_failed":0,"pages_robots_blocked":0,"pages_external":1,"pages_skipped":0,"in_degree":1,"out_degree":0}`},
+			[]string{`{"type":"edge","source":1,"target":1,"weight":4,"page_edges":2}`,
+				`{"type":"edge","source":1,"target":2,"weight":7,"page_edges":2}`,
+				`{"type":"edge","source":1,"target":3,"weight":8,"page_edges":2}`}},
+		{Options{Level: LevelDomain, InternalOnly: true},
+			[]string{`{"type":"node","id":1,"domain":"example.com","pages":3,"pages_pending":0,"pages_done":2,"pages_failed":1,"pages_robots_blocked":0,"pages_external":0,"pages_skipped":0,"in_degree":1,"out_degree":1}`},
+			[]string{`{"type":"edge","source":1,"target":1,"weight":11,"page_edges":4}`}},
+	}
+	for _, c := range cases {
+		c.opt.Format = FormatJSONL
+		b := export(t, src, c.opt)
+		got := strings.Split(strings.TrimSuffix(b.streams[StreamGraph].String(), "\n"), "\n")
+		if w := append(c.nodes, c.edges...); !slices.Equal(got, w) {
+			t.Errorf("%+v:\n got %s\nwant %s", c.opt, strings.Join(got, "\n     "), strings.Join(w, "\n     "))
+		}
+	}
+}
+
+func TestNeo4jHeaders(t *testing.T) {
+	cases := []struct {
+		opt          Options
+		nodes, edges string
+	}{
+		{Options{Format: FormatCSV, Neo4j: true},
+			"id:ID,url,host,state,status:int,content_type,bytes:long,depth:int,title,fetched_at:datetime,error,in_degree:long,out_degree:long,:LABEL",
+			":START_ID,:END_ID,:TYPE,rel,nofollow:boolean,anchor,count:int"},
+		{Options{Format: FormatTSV, Neo4j: true},
+			"id:ID\turl\thost\tstate\tstatus:int\tcontent_type\tbytes:long\tdepth:int\ttitle\tfetched_at:datetime\terror\tin_degree:long\tout_degree:long\t:LABEL",
+			":START_ID\t:END_ID\t:TYPE\trel\tnofollow:boolean\tanchor\tcount:int"},
+		{Options{Format: FormatCSV},
+			"id,url,host,state,status,content_type,bytes,depth,title,fetched_at,error,in_degree,out_degree",
+			"source,target,kind,rel,nofollow,anchor,count"},
+		{Options{Format: FormatCSV, Neo4j: true, Level: LevelHost},
+			"id:ID,host,pages:long,pages_pending:long,pages_done:long,pages_failed:long,pages_robots_blocked:long,pages_external:long,pages_skipped:long,in_degree:long,out_degree:long,:LABEL",
+			":START_ID,:END_ID,:TYPE,weight:long,page_edges:long"},
+		{Options{Format: FormatCSV, Neo4j: true, Level: LevelDomain},
+			"id:ID,domain,pages:long,pages_pending:long,pages_done:long,pages_failed:long,pages_robots_blocked:long,pages_external:long,pages_skipped:long,in_degree:long,out_degree:long,:LABEL",
+			":START_ID,:END_ID,:TYPE,weight:long,page_edges:long"},
+	}
+	for _, c := range cases {
+		b := export(t, fixture(), c.opt)
+		for stream, want := range map[string]string{StreamNodes: c.nodes, StreamEdges: c.edges} {
+			got, _, _ := strings.Cut(b.streams[stream].String(), "\n")
+			if got != want {
+				t.Errorf("%+v %s header:\n got %s\nwant %s", c.opt, stream, got, want)
+			}
+		}
+	}
+	// Relationship types and labels in the data rows.
+	b := export(t, fixture(), Options{Format: FormatCSV, Neo4j: true})
+	edges := b.streams[StreamEdges].String()
+	for _, typ := range []string{"\n1,1,LINK,", "\n2,1,REDIRECT,", "\n1,2,CANONICAL,", "\n3,5,ALTERNATE,", "\n5,9,KIND_9,"} {
+		if !strings.Contains(edges, typ) {
+			t.Errorf("edges lack %q", typ)
+		}
+	}
+	if !strings.Contains(b.streams[StreamNodes].String(), "\n6,http://127.0.0.1:8080/admin,127.0.0.1,pending,0,,0,2,,,,1,0,Page\n") {
+		t.Errorf("unexpected node row:\n%s", b.streams[StreamNodes])
+	}
+}
+
+func TestDOTLimit(t *testing.T) {
+	src := fixture()
+	var b buffers
+	err := Write(src, Options{Format: FormatDOT, MaxNodes: 3, InternalOnly: true}, b.open)
+	var tooMany *TooManyNodesError
+	if !errors.As(err, &tooMany) || tooMany.Nodes != 13 || tooMany.Max != 3 {
+		t.Fatalf("err = %v, want TooManyNodesError{13, 3}", err)
+	}
+	if want := "dot export has 13 nodes, over --max-nodes 3; use --format graphml for large graphs"; err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+	if len(b.order) != 0 {
+		t.Errorf("opened %v before refusing", b.order)
+	}
+	// The limit counts exported nodes: hosts at the host level, 8 of them here.
+	if err := Write(src, Options{Format: FormatDOT, MaxNodes: 7, Level: LevelHost}, new(buffers).open); !errors.As(err, &tooMany) || tooMany.Nodes != 8 {
+		t.Errorf("host level: err = %v", err)
+	}
+	for _, opt := range []Options{
+		{Format: FormatDOT, MaxNodes: 8, Level: LevelHost},
+		{Format: FormatDOT, MaxNodes: 15},
+		{Format: FormatDOT, MaxNodes: -1},
+		{Format: FormatDOT},
+		{Format: FormatGraphML, MaxNodes: 1},
+	} {
+		export(t, src, opt)
+	}
+	many := &memSource{}
+	for i := range DefaultMaxNodes + 1 {
+		many.nodes = append(many.nodes, store.Node{ID: uint64(i + 1), URL: "https://x.test/", State: store.StateDone})
+	}
+	if err := Write(many, Options{Format: FormatDOT}, new(buffers).open); !errors.As(err, &tooMany) || tooMany.Max != DefaultMaxNodes {
+		t.Errorf("default limit: err = %v", err)
+	}
+}
+
+func TestOptionErrors(t *testing.T) {
+	for _, opt := range []Options{
+		{Format: "xml"},
+		{Format: ""},
+		{Format: FormatCSV, Level: "site"},
+		{Format: FormatJSONL, Neo4j: true},
+	} {
+		var b buffers
+		if err := Write(fixture(), opt, b.open); err == nil {
+			t.Errorf("Write(%+v) succeeded", opt)
+		}
+		if len(b.order) != 0 {
+			t.Errorf("Write(%+v) opened %v", opt, b.order)
+		}
+	}
+}
+
+// failWriter fails after n bytes.
+type failWriter struct {
+	n      int
+	closed bool
+}
+
+var errDisk = errors.New("disk full")
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if len(p) > w.n {
+		return 0, errDisk
+	}
+	w.n -= len(p)
+	return len(p), nil
+}
+
+func (w *failWriter) Close() error { w.closed = true; return nil }
+
+// closeErr accepts everything and fails on Close.
+type closeErr struct{ err error }
+
+func (closeErr) Write(p []byte) (int, error) { return len(p), nil }
+func (c closeErr) Close() error              { return c.err }
+
+func TestErrors(t *testing.T) {
+	errSource := errors.New("snapshot gone")
+	for _, format := range Formats() {
+		for _, lvl := range []string{LevelPage, LevelHost} {
+			opt := Options{Format: format, Level: lvl, MaxNodes: -1}
+			// Failing output: the error surfaces and the stream is closed.
+			var opened []*failWriter
+			open := func(string) (io.WriteCloser, error) {
+				w := &failWriter{n: 100}
+				opened = append(opened, w)
+				return w, nil
+			}
+			big := fixture()
+			for i := range 20000 {
+				big.nodes = append(big.nodes, store.Node{ID: uint64(100 + i), URL: fmt.Sprintf("https://h%d.test/", i%50), State: store.StateDone})
+			}
+			err := Write(big, opt, open)
+			streams, _ := Streams(format)
+			if want := fmt.Sprintf("export %s: write %s output: disk full", format, streams[0]); !errors.Is(err, errDisk) || err.Error() != want {
+				t.Errorf("%s/%s: err = %v, want %s", format, lvl, err, want)
+			}
+			for _, w := range opened {
+				if !w.closed {
+					t.Errorf("%s/%s: output left open", format, lvl)
+				}
+			}
+			// Failing Source, on either pass.
+			for _, src := range []*memSource{{nodeErr: errSource}, {edgeErr: errSource}} {
+				s := fixture()
+				s.nodeErr, s.edgeErr = src.nodeErr, src.edgeErr
+				if err := Write(s, opt, new(buffers).open); !errors.Is(err, errSource) {
+					t.Errorf("%s/%s: err = %v, want %v", format, lvl, err, errSource)
+				}
+			}
+			// Failing close.
+			errClose := errors.New("quota exceeded")
+			closeFails := func(string) (io.WriteCloser, error) { return closeErr{errClose}, nil }
+			if err := Write(fixture(), opt, closeFails); !errors.Is(err, errClose) || !strings.Contains(err.Error(), "close ") {
+				t.Errorf("%s/%s: err = %v, want %v", format, lvl, err, errClose)
+			}
+			// Failing open.
+			errOpen := errors.New("no such directory")
+			if err := Write(fixture(), opt, func(string) (io.WriteCloser, error) { return nil, errOpen }); !errors.Is(err, errOpen) {
+				t.Errorf("%s/%s: err = %v, want %v", format, lvl, err, errOpen)
+			}
+		}
+	}
+}
+
+// TestSparseIDs checks that IDs far apart are exported correctly without a table sized by
+// the largest ID.
+func TestSparseIDs(t *testing.T) {
+	big := uint64(1) << 50
+	src := &memSource{
+		nodes: []store.Node{
+			{ID: 1, URL: "https://a.test/", State: store.StateDone},
+			{ID: 2, URL: "https://b.test/", State: store.StateDone},
+			{ID: big, URL: "https://c.test/", State: store.StateDone},
+			{ID: big + 5, URL: "https://c.test/x", State: store.StateDone},
+		},
+		edges: []store.Edge{
+			{Src: 1, Dst: big, Kind: store.KindLink, Count: 1},
+			{Src: 2, Dst: big, Kind: store.KindLink, Count: 1},
+			{Src: big, Dst: big + 5, Kind: store.KindLink, Count: 1},
+			{Src: big, Dst: big + 1, Kind: store.KindLink, Count: 1},
+		},
+	}
+	for _, opt := range []Options{{Format: FormatJSONL}, {Format: FormatJSONL, Level: LevelHost}} {
+		b := export(t, src, opt)
+		got, err := parse(opt, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := got.diff(want(src, opt)); d != "" {
+			t.Errorf("%+v:\n%s", opt, d)
+		}
+	}
+}
+
+func TestHostAndDomain(t *testing.T) {
+	for u, want := range map[string][2]string{
+		"https://www.Example.COM/a":                  {"www.example.com", "example.com"},
+		"http://user:pw@host.example.org:8080/p?q#f": {"host.example.org", "example.org"},
+		"https://[2001:db8::1]:8443/":                {"2001:db8::1", "2001:db8::1"},
+		"http://192.168.0.1/":                        {"192.168.0.1", "192.168.0.1"},
+		"http://localhost:3000/":                     {"localhost", "localhost"},
+		"https://a.b.example.co.uk/":                 {"a.b.example.co.uk", "example.co.uk"},
+		"https://user.github.io/":                    {"user.github.io", "user.github.io"},
+		"https://例え.jp/パス":                           {"例え.jp", "例え.jp"},
+		"https://co.uk/":                             {"co.uk", "co.uk"},
+		"https://example.com./":                      {"example.com.", "example.com"},
+		"https://example.com?x=http://y/":            {"example.com", "example.com"},
+		"mailto:x@example.com?u=http://y/":           {"", ""},
+		"not a url":                                  {"", ""},
+	} {
+		h := hostOf(u)
+		if h != want[0] {
+			t.Errorf("hostOf(%q) = %q, want %q", u, h, want[0])
+		}
+		if d := domainOf(h); d != want[1] {
+			t.Errorf("domainOf(%q) = %q, want %q", h, d, want[1])
+		}
+	}
+}
+
+func TestFilesAndWriter(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "out")
+	if err := Write(fixture(), Options{Format: FormatCSV}, Files(base, FormatCSV)); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"out.nodes.csv", "out.edges.csv"} {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if got := FileName("x/out", FormatGraphML, StreamGraph); got != "x/out.graphml" {
+		t.Errorf("FileName = %q", got)
+	}
+	var sb strings.Builder
+	if err := Write(fixture(), Options{Format: FormatDOT}, ToWriter(&sb)); err != nil || !strings.HasPrefix(sb.String(), "digraph crawl {\n") {
+		t.Errorf("ToWriter dot: %v", err)
+	}
+	if err := Write(fixture(), Options{Format: FormatTSV}, ToWriter(&sb)); err == nil {
+		t.Error("ToWriter accepted a two-stream format")
+	}
+	if _, err := Streams("png"); err == nil {
+		t.Error("Streams accepted an unknown format")
+	}
+}

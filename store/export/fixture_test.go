@@ -1,0 +1,358 @@
+package export
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/net/publicsuffix"
+
+	"github.com/crawl-project/crawl/store"
+)
+
+// memSource is an in-memory Source.
+type memSource struct {
+	nodes   []store.Node
+	edges   []store.Edge
+	nodeErr error // returned by EachNode after the last node
+	edgeErr error // returned by EachEdge after the last edge
+}
+
+func (s *memSource) EachNode(fn func(store.Node) error) error {
+	for _, n := range s.nodes {
+		if err := fn(n); err != nil {
+			return err
+		}
+	}
+	return s.nodeErr
+}
+
+func (s *memSource) EachEdge(fn func(store.Edge) error) error {
+	for _, e := range s.edges {
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return s.edgeErr
+}
+
+// nasty strings that every format must carry (or clean in a documented way).
+var nasty = []string{
+	`He said "hi", then left`,
+	"tab\there,comma;semi",
+	"line1\nline2\r\nline3\rend",
+	`<&>'"]]> &amp; <!-- x -->`,
+	"Ünïcödé — 日本語 🚀",
+	"ctrl\x00\x01\x1f\x7f\u0085 end",
+	"bad utf8 \xff\xfe\xc3 end",
+	"\uFFFE\uFFFF nonchars \U0010FFFD",
+	" leading and trailing space ",
+	`back\slash\`,
+	`\"\\n`,
+	`=,;[]{}-> "digraph" }`,
+	"\u2028sep\u2029",
+}
+
+// fixture is a small crawl: pages on several hosts, an external link target, every state,
+// parallel edges of different kinds, a self-loop and strings that need escaping.
+func fixture() *memSource {
+	t0 := time.Date(2024, 5, 6, 7, 8, 9, 0, time.FixedZone("X", 3600))
+	n := func(id uint64, u string, s store.State, title string) store.Node {
+		nd := store.Node{ID: id, URL: u, State: s, Depth: int(id % 4), Title: title}
+		if s == store.StateDone {
+			nd.Status, nd.ContentType, nd.Size, nd.FetchedAt = 200, "text/html", int64(id)*1000, t0.Add(time.Duration(id)*time.Minute)
+		}
+		if s == store.StateFailed || s == store.StateSkipped {
+			nd.Error = nasty[int(id)%len(nasty)]
+		}
+		return nd
+	}
+	src := &memSource{nodes: []store.Node{
+		n(1, "https://www.example.com/", store.StateDone, nasty[0]),
+		n(2, "https://www.example.com/a?x=1&y=\"2\"", store.StateDone, nasty[1]),
+		n(3, "https://blog.example.com/p%C3%A9/日本", store.StateDone, nasty[2]),
+		n(4, "https://WWW.Example.com:8443/b,c", store.StateFailed, nasty[3]),
+		n(5, "https://sub.example.co.uk/x", store.StateDone, nasty[4]),
+		n(6, "http://127.0.0.1:8080/admin", store.StatePending, ""),
+		n(7, "http://localhost/x", store.StateBlocked, ""),
+		n(8, "https://例え.jp/パス", store.StateExternal, ""),
+		n(9, "https://other.org/", store.StateExternal, ""),
+		n(10, "https://[::1]:8443/p", store.StateSkipped, nasty[5]),
+		n(11, "https://www.example.com/t", store.StateDone, nasty[6]),
+		n(12, "https://www.example.com/u", store.StateDone, nasty[7]),
+		n(13, "https://www.example.com/v", store.StateDone, nasty[8]),
+		n(14, "https://www.example.com/w", store.StateDone, nasty[9]),
+		n(15, "https://www.example.com/y", store.StateDone, nasty[10]+nasty[11]+nasty[12]),
+	}}
+	e := func(s, d uint64, k store.EdgeKind, rel, anchor string, c int) store.Edge {
+		return store.Edge{Src: s, Dst: d, Kind: k, Rel: rel, Anchor: anchor, Count: c}
+	}
+	src.edges = []store.Edge{
+		e(1, 1, store.KindLink, "", "home", 1),
+		e(1, 2, store.KindLink, "nofollow", nasty[0], 2),
+		e(1, 2, store.KindCanonical, "canonical", "", 1),
+		e(1, 3, store.KindLink, "NoFollow noopener", nasty[2], 1),
+		e(1, 8, store.KindLink, "", nasty[4], 3),
+		e(2, 1, store.KindRedirect, "", "", 1),
+		e(2, 4, store.KindLink, "", nasty[3], 1),
+		e(2, 9, store.KindLink, "", nasty[5], 1),
+		e(3, 1, store.KindLink, "", nasty[6], 4),
+		e(3, 5, store.KindAlternate, "alternate", nasty[7], 1),
+		e(3, 99, store.KindLink, "", "dangling", 1), // no such node: never exported
+		e(5, 6, store.KindLink, "", nasty[8], 1),
+		e(5, 7, store.KindLink, "", nasty[9], 2),
+		e(5, 9, store.EdgeKind(9), "", nasty[10], 1),
+		e(11, 12, store.KindLink, "", nasty[11], 1),
+		e(12, 13, store.KindLink, "", nasty[12], 1),
+		e(13, 14, store.KindLink, "", "", 1),
+		e(14, 15, store.KindLink, "", "", 1),
+		e(15, 10, store.KindLink, "", "", 1),
+	}
+	return src
+}
+
+// graph is an exported graph in a comparable form: attribute values as text, empty values
+// left out.
+type graph struct {
+	nodes map[string]map[string]string
+	edges []map[string]string
+}
+
+func newGraph() *graph { return &graph{nodes: map[string]map[string]string{}} }
+
+func dropEmpty(m map[string]string) map[string]string {
+	for k, v := range m {
+		if v == "" {
+			delete(m, k)
+		}
+	}
+	return m
+}
+
+func (g *graph) addNode(id string, attrs map[string]string) error {
+	if _, dup := g.nodes[id]; dup {
+		return fmt.Errorf("node %s written twice", id)
+	}
+	g.nodes[id] = dropEmpty(attrs)
+	return nil
+}
+
+func (g *graph) addEdge(attrs map[string]string) {
+	g.edges = append(g.edges, dropEmpty(attrs))
+}
+
+// edgeList is the edges as sorted canonical strings (fmt prints maps in key order).
+func (g *graph) edgeList() []string {
+	var l []string
+	for _, e := range g.edges {
+		l = append(l, fmt.Sprintf("%q", e))
+	}
+	sort.Strings(l)
+	return l
+}
+
+// diff describes the first differences between two graphs, or returns "".
+func (g *graph) diff(want *graph) string {
+	var b strings.Builder
+	for id, w := range want.nodes {
+		got, ok := g.nodes[id]
+		if !ok {
+			fmt.Fprintf(&b, "missing node %s\n", id)
+			continue
+		}
+		for k, v := range w {
+			if got[k] != v {
+				fmt.Fprintf(&b, "node %s %s = %q, want %q\n", id, k, got[k], v)
+			}
+		}
+		for k, v := range got {
+			if _, ok := w[k]; !ok {
+				fmt.Fprintf(&b, "node %s has extra %s = %q\n", id, k, v)
+			}
+		}
+	}
+	for id := range g.nodes {
+		if _, ok := want.nodes[id]; !ok {
+			fmt.Fprintf(&b, "unexpected node %s\n", id)
+		}
+	}
+	if got, want := g.edgeList(), want.edgeList(); !slices.Equal(got, want) {
+		fmt.Fprintf(&b, "edges:\n got %s\nwant %s\n", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
+	}
+	return b.String()
+}
+
+// cleaner is what a format does to strings, written independently of the encoders.
+func cleaner(format string) func(string) string {
+	valid := func(s string) string { return strings.ToValidUTF8(s, "") }
+	switch format {
+	case FormatCSV, FormatTSV:
+		// encoding/csv reads a CRLF inside a quoted field back as LF.
+		return func(s string) string { return strings.ReplaceAll(valid(s), "\r\n", "\n") }
+	case FormatGraphML, FormatGEXF, FormatDOT:
+		return func(s string) string {
+			return strings.Map(func(r rune) rune {
+				if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || (r >= 0x7f && r <= 0x9f) || r == 0xfffe || r == 0xffff {
+					return -1
+				}
+				return r
+			}, valid(s))
+		}
+	}
+	return valid
+}
+
+// testHost is the host of a URL per net/url, for comparison with hostOf.
+func testHost(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(p.Hostname())
+}
+
+// want computes the graph Write should export, independently of the package's code.
+func want(src *memSource, opt Options) *graph {
+	clean := cleaner(opt.Format)
+	keep := map[uint64]bool{}
+	for _, n := range src.nodes {
+		k := len(opt.States) == 0 || slices.Contains(opt.States, n.State)
+		if opt.InternalOnly && n.State == store.StateExternal {
+			k = false
+		}
+		keep[n.ID] = k
+	}
+	var edges []store.Edge
+	for _, e := range src.edges {
+		if keep[e.Src] && keep[e.Dst] {
+			edges = append(edges, e)
+		}
+	}
+	g := newGraph()
+	if opt.Level == LevelHost || opt.Level == LevelDomain {
+		return wantGroups(src, opt, keep, edges)
+	}
+	in, out := map[uint64]int{}, map[uint64]int{}
+	for _, e := range edges {
+		out[e.Src]++
+		in[e.Dst]++
+	}
+	for _, n := range src.nodes {
+		if !keep[n.ID] {
+			continue
+		}
+		fetched := ""
+		if !n.FetchedAt.IsZero() {
+			fetched = n.FetchedAt.UTC().Format(time.RFC3339)
+		}
+		g.addNode(strconv.FormatUint(n.ID, 10), map[string]string{
+			"url": clean(n.URL), "host": testHost(n.URL), "state": n.State.String(),
+			"status": strconv.Itoa(n.Status), "content_type": n.ContentType,
+			"bytes": strconv.FormatInt(n.Size, 10), "depth": strconv.Itoa(n.Depth),
+			"title": clean(n.Title), "fetched_at": fetched, "error": clean(n.Error),
+			"in_degree": strconv.Itoa(in[n.ID]), "out_degree": strconv.Itoa(out[n.ID]),
+		})
+	}
+	for _, e := range edges {
+		g.addEdge(map[string]string{
+			"source": strconv.FormatUint(e.Src, 10), "target": strconv.FormatUint(e.Dst, 10),
+			"kind": e.Kind.String(), "rel": clean(e.Rel), "nofollow": strconv.FormatBool(e.Nofollow()),
+			"anchor": clean(e.Anchor), "count": strconv.Itoa(e.Count),
+		})
+	}
+	return g
+}
+
+func wantGroups(src *memSource, opt Options, keep map[uint64]bool, edges []store.Edge) *graph {
+	name := func(u string) string {
+		h := testHost(u)
+		if opt.Level == LevelDomain && strings.Contains(h, ".") && net.ParseIP(h) == nil {
+			if d, err := publicsuffix.EffectiveTLDPlusOne(h); err == nil {
+				return d
+			}
+		}
+		return h
+	}
+	ids := map[string]int{}
+	var order []string
+	counts := map[string]map[string]int{}
+	groupOf := map[uint64]string{}
+	for _, n := range src.nodes {
+		if !keep[n.ID] {
+			continue
+		}
+		k := name(n.URL)
+		groupOf[n.ID] = k
+		if _, ok := ids[k]; !ok {
+			order = append(order, k)
+			ids[k] = len(order)
+			counts[k] = map[string]int{}
+		}
+		counts[k]["pages"]++
+		counts[k]["pages_"+strings.ReplaceAll(n.State.String(), "-", "_")]++
+	}
+	type pair struct{ s, d string }
+	weight, folded := map[pair]int{}, map[pair]int{}
+	for _, e := range edges {
+		p := pair{groupOf[e.Src], groupOf[e.Dst]}
+		weight[p] += e.Count
+		folded[p]++
+	}
+	in, out := map[string]int{}, map[string]int{}
+	g := newGraph()
+	for p := range weight {
+		out[p.s]++
+		in[p.d]++
+		g.addEdge(map[string]string{
+			"source": strconv.Itoa(ids[p.s]), "target": strconv.Itoa(ids[p.d]),
+			"weight": strconv.Itoa(weight[p]), "page_edges": strconv.Itoa(folded[p]),
+		})
+	}
+	for _, k := range order {
+		a := map[string]string{opt.Level: k, "in_degree": strconv.Itoa(in[k]), "out_degree": strconv.Itoa(out[k])}
+		for _, s := range []string{"pages", "pages_pending", "pages_done", "pages_failed", "pages_robots_blocked", "pages_external", "pages_skipped"} {
+			a[s] = strconv.Itoa(counts[k][s])
+		}
+		g.addNode(strconv.Itoa(ids[k]), a)
+	}
+	return g
+}
+
+// buffers is an OpenFunc target that keeps each stream in memory.
+type buffers struct {
+	streams map[string]*closeBuffer
+	order   []string
+}
+
+type closeBuffer struct {
+	bytes.Buffer
+	closed bool
+}
+
+func (b *closeBuffer) Close() error {
+	if b.closed {
+		return fmt.Errorf("closed twice")
+	}
+	b.closed = true
+	return nil
+}
+
+func (b *buffers) open(stream string) (io.WriteCloser, error) {
+	if b.streams == nil {
+		b.streams = map[string]*closeBuffer{}
+	}
+	if _, dup := b.streams[stream]; dup {
+		return nil, fmt.Errorf("stream %s opened twice", stream)
+	}
+	cb := &closeBuffer{}
+	b.streams[stream] = cb
+	b.order = append(b.order, stream)
+	return cb, nil
+}

@@ -1,0 +1,374 @@
+package export
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// parse reads an export back into a graph, checking format-specific rules on the way.
+func parse(opt Options, b *buffers) (*graph, error) {
+	switch opt.Format {
+	case FormatCSV, FormatTSV:
+		return parseCSV(opt, b)
+	case FormatJSONL:
+		return parseJSONL(b.streams[StreamGraph].Bytes())
+	case FormatGraphML:
+		return parseGraphML(b.streams[StreamGraph].Bytes())
+	case FormatGEXF:
+		return parseGEXF(b.streams[StreamGraph].Bytes(), opt)
+	case FormatDOT:
+		return parseDOT(b.streams[StreamGraph].String(), opt)
+	}
+	return nil, fmt.Errorf("no parser for %q", opt.Format)
+}
+
+// csvName maps a header to an attribute name: neo4j type suffixes are dropped and the
+// special columns renamed.
+func csvName(h string) string {
+	switch h {
+	case "id:ID":
+		return "id"
+	case ":START_ID":
+		return "source"
+	case ":END_ID":
+		return "target"
+	case ":TYPE":
+		return ":TYPE"
+	case ":LABEL":
+		return ":LABEL"
+	}
+	if i := strings.IndexByte(h, ':'); i >= 0 {
+		return h[:i]
+	}
+	return h
+}
+
+func parseCSV(opt Options, b *buffers) (*graph, error) {
+	read := func(stream string) ([]map[string]string, error) {
+		buf, ok := b.streams[stream]
+		if !ok {
+			return nil, fmt.Errorf("no %s stream", stream)
+		}
+		r := csv.NewReader(bytes.NewReader(buf.Bytes()))
+		if opt.Format == FormatTSV {
+			r.Comma = '\t'
+		}
+		recs, err := r.ReadAll()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", stream, err)
+		}
+		if len(recs) == 0 {
+			return nil, fmt.Errorf("%s: no header", stream)
+		}
+		var rows []map[string]string
+		for _, rec := range recs[1:] {
+			m := map[string]string{}
+			for i, h := range recs[0] {
+				m[csvName(h)] = rec[i]
+			}
+			rows = append(rows, m)
+		}
+		return rows, nil
+	}
+	nodes, err := read(StreamNodes)
+	if err != nil {
+		return nil, err
+	}
+	edges, err := read(StreamEdges)
+	if err != nil {
+		return nil, err
+	}
+	g := newGraph()
+	for _, m := range nodes {
+		id := m["id"]
+		delete(m, "id")
+		if err := g.addNode(id, m); err != nil {
+			return nil, err
+		}
+	}
+	for _, m := range edges {
+		g.addEdge(m)
+	}
+	return g, nil
+}
+
+func parseJSONL(data []byte) (*graph, error) {
+	g := newGraph()
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<20)
+	seenEdge := false
+	for line := 1; sc.Scan(); line++ {
+		d := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+		d.UseNumber()
+		var obj map[string]any
+		if err := d.Decode(&obj); err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
+		m := map[string]string{}
+		for k, v := range obj {
+			switch v := v.(type) {
+			case string:
+				m[k] = v
+			case json.Number:
+				m[k] = v.String()
+			case bool:
+				m[k] = strconv.FormatBool(v)
+			default:
+				return nil, fmt.Errorf("line %d: %s has type %T", line, k, v)
+			}
+		}
+		typ := m["type"]
+		delete(m, "type")
+		switch typ {
+		case "node":
+			if seenEdge {
+				return nil, fmt.Errorf("line %d: node after edges", line)
+			}
+			id := m["id"]
+			delete(m, "id")
+			if err := g.addNode(id, m); err != nil {
+				return nil, err
+			}
+		case "edge":
+			seenEdge = true
+			g.addEdge(m)
+		default:
+			return nil, fmt.Errorf("line %d: type %q", line, typ)
+		}
+	}
+	return g, sc.Err()
+}
+
+type gmlData struct {
+	Key   string `xml:"key,attr"`
+	Value string `xml:",chardata"`
+}
+
+type gmlDoc struct {
+	XMLName xml.Name `xml:"http://graphml.graphdrawing.org/xmlns graphml"`
+	Keys    []struct {
+		ID   string `xml:"id,attr"`
+		For  string `xml:"for,attr"`
+		Name string `xml:"attr.name,attr"`
+		Type string `xml:"attr.type,attr"`
+	} `xml:"key"`
+	Graph struct {
+		EdgeDefault string `xml:"edgedefault,attr"`
+		Nodes       []struct {
+			ID   string    `xml:"id,attr"`
+			Data []gmlData `xml:"data"`
+		} `xml:"node"`
+		Edges []struct {
+			Source string    `xml:"source,attr"`
+			Target string    `xml:"target,attr"`
+			Data   []gmlData `xml:"data"`
+		} `xml:"edge"`
+	} `xml:"graph"`
+}
+
+func parseGraphML(data []byte) (*graph, error) {
+	var doc gmlDoc
+	if err := xml.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	if doc.Graph.EdgeDefault != "directed" {
+		return nil, fmt.Errorf("edgedefault %q", doc.Graph.EdgeDefault)
+	}
+	type key struct{ domain, name, typ string }
+	keys := map[string]key{}
+	for _, k := range doc.Keys {
+		if _, dup := keys[k.ID]; dup {
+			return nil, fmt.Errorf("key %s declared twice", k.ID)
+		}
+		switch k.Type {
+		case "string", "int", "long", "boolean", "double":
+		default:
+			return nil, fmt.Errorf("key %s: attr.type %q", k.ID, k.Type)
+		}
+		keys[k.ID] = key{k.For, k.Name, k.Type}
+	}
+	attrs := func(domain string, data []gmlData) (map[string]string, error) {
+		m := map[string]string{}
+		for _, d := range data {
+			k, ok := keys[d.Key]
+			if !ok || k.domain != domain {
+				return nil, fmt.Errorf("data key %q is not a %s key", d.Key, domain)
+			}
+			if err := checkType(k.typ, d.Value); err != nil {
+				return nil, fmt.Errorf("%s: %w", k.name, err)
+			}
+			m[k.name] = d.Value
+		}
+		return m, nil
+	}
+	nodeID := func(s string) (string, error) {
+		if !strings.HasPrefix(s, "n") {
+			return "", fmt.Errorf("node id %q", s)
+		}
+		return s[1:], nil
+	}
+	g := newGraph()
+	ids := map[string]bool{}
+	for _, n := range doc.Graph.Nodes {
+		id, err := nodeID(n.ID)
+		if err != nil {
+			return nil, err
+		}
+		m, err := attrs("node", n.Data)
+		if err != nil {
+			return nil, err
+		}
+		if err := g.addNode(id, m); err != nil {
+			return nil, err
+		}
+		ids[n.ID] = true
+	}
+	for _, e := range doc.Graph.Edges {
+		if !ids[e.Source] || !ids[e.Target] {
+			return nil, fmt.Errorf("edge %s -> %s: undeclared node", e.Source, e.Target)
+		}
+		m, err := attrs("edge", e.Data)
+		if err != nil {
+			return nil, err
+		}
+		m["source"], _ = nodeID(e.Source)
+		m["target"], _ = nodeID(e.Target)
+		g.addEdge(m)
+	}
+	return g, nil
+}
+
+func checkType(typ, v string) error {
+	var err error
+	switch typ {
+	case "int", "integer":
+		_, err = strconv.ParseInt(v, 10, 32)
+	case "long":
+		_, err = strconv.ParseInt(v, 10, 64)
+	case "boolean":
+		_, err = strconv.ParseBool(v)
+	case "double":
+		_, err = strconv.ParseFloat(v, 64)
+	}
+	return err
+}
+
+type gexfValue struct {
+	For   string `xml:"for,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type gexfDoc struct {
+	XMLName xml.Name `xml:"http://gexf.net/1.3 gexf"`
+	Version string   `xml:"version,attr"`
+	Graph   struct {
+		DefaultEdgeType string `xml:"defaultedgetype,attr"`
+		Mode            string `xml:"mode,attr"`
+		Attributes      []struct {
+			Class string `xml:"class,attr"`
+			Attrs []struct {
+				ID    string `xml:"id,attr"`
+				Title string `xml:"title,attr"`
+				Type  string `xml:"type,attr"`
+			} `xml:"attribute"`
+		} `xml:"attributes"`
+		Nodes []struct {
+			ID     string      `xml:"id,attr"`
+			Label  string      `xml:"label,attr"`
+			Values []gexfValue `xml:"attvalues>attvalue"`
+		} `xml:"nodes>node"`
+		Edges []struct {
+			ID     string      `xml:"id,attr"`
+			Source string      `xml:"source,attr"`
+			Target string      `xml:"target,attr"`
+			Kind   string      `xml:"kind,attr"`
+			Weight string      `xml:"weight,attr"`
+			Values []gexfValue `xml:"attvalues>attvalue"`
+		} `xml:"edges>edge"`
+	} `xml:"graph"`
+}
+
+func parseGEXF(data []byte, opt Options) (*graph, error) {
+	var doc gexfDoc
+	if err := xml.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	if doc.Version != "1.3" || doc.Graph.DefaultEdgeType != "directed" || doc.Graph.Mode != "static" {
+		return nil, fmt.Errorf("version %q, defaultedgetype %q, mode %q", doc.Version, doc.Graph.DefaultEdgeType, doc.Graph.Mode)
+	}
+	type attr struct{ title, typ string }
+	decl := map[string]map[string]attr{"node": {}, "edge": {}}
+	for _, a := range doc.Graph.Attributes {
+		if decl[a.Class] == nil {
+			return nil, fmt.Errorf("attributes class %q", a.Class)
+		}
+		for _, at := range a.Attrs {
+			decl[a.Class][at.ID] = attr{at.Title, at.Type}
+		}
+	}
+	values := func(class string, vs []gexfValue) (map[string]string, error) {
+		m := map[string]string{}
+		for _, v := range vs {
+			a, ok := decl[class][v.For]
+			if !ok {
+				return nil, fmt.Errorf("attvalue for undeclared %s attribute %q", class, v.For)
+			}
+			if err := checkType(a.typ, v.Value); err != nil {
+				return nil, fmt.Errorf("%s: %w", a.title, err)
+			}
+			m[a.title] = v.Value
+		}
+		return m, nil
+	}
+	g := newGraph()
+	for _, n := range doc.Graph.Nodes {
+		m, err := values("node", n.Values)
+		if err != nil {
+			return nil, err
+		}
+		if want := displayLabel(opt, m); n.Label != want {
+			return nil, fmt.Errorf("node %s label %q, want %q", n.ID, n.Label, want)
+		}
+		if err := g.addNode(n.ID, m); err != nil {
+			return nil, err
+		}
+	}
+	for _, e := range doc.Graph.Edges {
+		m, err := values("edge", e.Values)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := strconv.ParseFloat(e.Weight, 64); err != nil {
+			return nil, fmt.Errorf("edge %s weight %q", e.ID, e.Weight)
+		}
+		if _, ok := m["weight"]; !ok && opt.Level != "" && opt.Level != LevelPage {
+			m["weight"] = e.Weight
+		}
+		if opt.Level == "" || opt.Level == LevelPage {
+			if e.Weight != m["count"] || e.Kind != m["kind"] {
+				return nil, fmt.Errorf("edge %s weight %q kind %q, attributes %v", e.ID, e.Weight, e.Kind, m)
+			}
+		}
+		m["source"], m["target"] = e.Source, e.Target
+		g.addEdge(m)
+	}
+	return g, nil
+}
+
+// displayLabel is the label GEXF and DOT give a node.
+func displayLabel(opt Options, m map[string]string) string {
+	switch opt.Level {
+	case LevelHost, LevelDomain:
+		return m[opt.Level]
+	}
+	if m["title"] != "" {
+		return m["title"]
+	}
+	return m["url"]
+}

@@ -1,0 +1,147 @@
+package export
+
+import (
+	"fmt"
+
+	"github.com/crawl-project/crawl/store"
+)
+
+// encoder writes one format. Write calls begin, node for each node, edges once, edge for
+// each edge, then end; the encoder opens its streams through the sink, and Write finishes or
+// aborts the last one.
+type encoder interface {
+	begin(out *sink, sc *schema) error
+	node(id uint64, v []value) error
+	edges() error
+	edge(src, dst uint64, v []value) error
+	end() error
+}
+
+func newEncoder(opt *Options) encoder {
+	switch opt.Format {
+	case FormatCSV:
+		return &csvEncoder{comma: ',', neo4j: opt.Neo4j}
+	case FormatTSV:
+		return &csvEncoder{comma: '\t', neo4j: opt.Neo4j}
+	case FormatJSONL:
+		return &jsonEncoder{}
+	case FormatGraphML:
+		return &graphmlEncoder{}
+	case FormatGEXF:
+		return &gexfEncoder{}
+	case FormatDOT:
+		return &dotEncoder{}
+	}
+	panic("export: no encoder for " + opt.Format) // Options.validate rejects unknown formats
+}
+
+// emit runs the writing passes, closing the output whatever happens.
+func emit(opt *Options, open OpenFunc, sc *schema, nodes, edges func(encoder) error) error {
+	out := &sink{open: open}
+	enc := newEncoder(opt)
+	err := enc.begin(out, sc)
+	if err == nil {
+		err = nodes(enc)
+	}
+	if err == nil {
+		err = enc.edges()
+	}
+	if err == nil {
+		err = edges(enc)
+	}
+	if err == nil {
+		err = enc.end()
+	}
+	if err != nil {
+		out.abort()
+		return err
+	}
+	return out.finish()
+}
+
+// eachNode calls fn for each node of src, telling the Source's own errors apart from fn's.
+func eachNode(src Source, fn func(store.Node) error) error {
+	var ferr error
+	err := src.EachNode(func(n store.Node) error {
+		ferr = fn(n)
+		return ferr
+	})
+	if ferr != nil {
+		return ferr
+	}
+	if err != nil {
+		return fmt.Errorf("read nodes: %w", err)
+	}
+	return nil
+}
+
+// eachEdge is eachNode for edges.
+func eachEdge(src Source, fn func(store.Edge) error) error {
+	var ferr error
+	err := src.EachEdge(func(e store.Edge) error {
+		ferr = fn(e)
+		return ferr
+	})
+	if ferr != nil {
+		return ferr
+	}
+	if err != nil {
+		return fmt.Errorf("read edges: %w", err)
+	}
+	return nil
+}
+
+// writePages exports the page graph: one pass over the nodes to select them, one over the
+// edges to count degrees, then one over each to write. Edges whose ends are not both
+// exported nodes are left out.
+func writePages(src Source, opt Options, f filter, open OpenFunc) error {
+	var t nodeTable
+	err := eachNode(src, func(n store.Node) error {
+		t.add(n.ID, f.keeps(n.State))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := opt.checkSize(t.kept); err != nil {
+		return err
+	}
+	t.countDegrees()
+	err = eachEdge(src, func(e store.Edge) error {
+		if s, ok := t.index(e.Src); ok {
+			if d, ok := t.index(e.Dst); ok {
+				t.link(s, d)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
+	nodeVals := make([]value, len(pageSchema.nodes))
+	edgeVals := make([]value, len(pageSchema.edges))
+	return emit(&opt, open, pageSchema,
+		func(enc encoder) error {
+			return eachNode(src, func(n store.Node) error {
+				i, ok := t.index(n.ID)
+				if !ok {
+					return nil
+				}
+				pageNode(nodeVals, &n, t.in[i], t.out[i])
+				return enc.node(n.ID, nodeVals)
+			})
+		},
+		func(enc encoder) error {
+			return eachEdge(src, func(e store.Edge) error {
+				if _, ok := t.index(e.Src); !ok {
+					return nil
+				}
+				if _, ok := t.index(e.Dst); !ok {
+					return nil
+				}
+				pageEdge(edgeVals, &e)
+				return enc.edge(e.Src, e.Dst, edgeVals)
+			})
+		})
+}

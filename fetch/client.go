@@ -129,6 +129,9 @@ func (c *Client) Get(ctx context.Context, u *url.URL, follow func(*url.URL) bool
 	}
 }
 
+// CloseIdleConnections closes kept-alive connections, e.g. when a crawl ends.
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
+
 func hopsStart(hops []Hop, u *url.URL) *url.URL {
 	if len(hops) > 0 {
 		return hops[0].URL

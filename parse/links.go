@@ -96,7 +96,12 @@ func (x Extractor) Extract(body []byte, contentType string, pageURL *url.URL) (*
 		}
 		k := key{u.String(), kind}
 		if i, ok := index[k]; ok {
-			page.Links[i].Count++
+			l := &page.Links[i]
+			l.Count++
+			// One followable occurrence makes the link followable.
+			if l.Nofollow() && !hasWord(rel, "nofollow") {
+				l.Rel = rel
+			}
 			return
 		}
 		if x.MaxLinks > 0 && len(page.Links) >= x.MaxLinks {

@@ -152,7 +152,9 @@ func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
 	if req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
 	}
-	resp, err := c.http.Do(req)
+	// The transport is called directly: http.Client parses a redirect's Location before
+	// CheckRedirect can refuse the hop, and fails the whole request when it is malformed.
+	resp, err := c.http.Transport.RoundTrip(req)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", u, unwrapURLError(err))
 	}

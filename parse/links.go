@@ -146,8 +146,9 @@ func hasWord(list, w string) bool {
 }
 
 // collapse trims s, folds runs of white space into one space and cuts it to at most max bytes.
+// Invalid UTF-8, which a document sniffed as UTF-8 passes through undecoded, becomes U+FFFD.
 func collapse(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(strings.ToValidUTF8(s, "\uFFFD")), " ")
 	if len(s) <= max {
 		return s
 	}

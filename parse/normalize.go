@@ -55,9 +55,18 @@ func normalizeURL(u *url.URL) (*url.URL, error) {
 	n.User = nil
 	n.Fragment, n.RawFragment = "", ""
 	host := strings.ToLower(n.Hostname())
-	host = strings.TrimSuffix(host, ".")
+	// An IPv6 zone ("[fe80::1%25eth0]") means nothing on the web, is rejected by browsers and
+	// does not always survive url.URL's escaping.
+	if strings.Contains(host, ":") && strings.Contains(host, "%") {
+		return nil, fmt.Errorf("%q has an IPv6 zone", u.String())
+	}
+	host = strings.TrimRight(host, ".")
 	if host == "" {
 		return nil, fmt.Errorf("%q has no host", u.String())
+	}
+	// url.Parse lets a stray bracket through outside an IPv6 literal ("http://]:80").
+	if strings.ContainsAny(host, "[]") {
+		return nil, fmt.Errorf("%q has an invalid host", u.String())
 	}
 	port := n.Port()
 	if (n.Scheme == "http" && port == "80") || (n.Scheme == "https" && port == "443") {
@@ -80,8 +89,10 @@ func normalizeURL(u *url.URL) (*url.URL, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Keep the escaped form when it differs from the one url.URL would derive from Path:
+	// without it, characters such as "(" or "!" would be sent as "%28" or "%21".
 	n.Path, n.RawPath = p, path
-	if n.Path == path {
+	if (&url.URL{Path: p}).EscapedPath() == path {
 		n.RawPath = ""
 	}
 	n.ForceQuery = false

@@ -1,0 +1,82 @@
+package parse
+
+import (
+	"net/url"
+	"testing"
+	"unicode/utf8"
+)
+
+// checkNormalized reports what is wrong with u as the result of a normalisation, if anything.
+func checkNormalized(t *testing.T, what string, u *url.URL) {
+	t.Helper()
+	if u.Scheme != "http" && u.Scheme != "https" {
+		t.Fatalf("%s: %q has scheme %q", what, u, u.Scheme)
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		t.Fatalf("%s: %q has no host", what, u)
+	}
+	if u.Fragment != "" || u.RawFragment != "" || u.User != nil || u.Opaque != "" {
+		t.Fatalf("%s: %q keeps a fragment, userinfo or opaque part", what, u)
+	}
+	s := u.String()
+	again, err := Normalize(s)
+	if err != nil {
+		t.Fatalf("%s: Normalize(%q): %v", what, s, err)
+	}
+	if again.String() != s {
+		t.Fatalf("%s: Normalize(%q) = %q, not a fixed point", what, s, again)
+	}
+}
+
+func FuzzNormalize(f *testing.F) {
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := Normalize(raw)
+		if err != nil {
+			return
+		}
+		checkNormalized(t, "Normalize("+raw+")", u)
+
+		// The result also works as a base for resolving a reference.
+		r, err := Resolve(u, raw)
+		if err == nil {
+			checkNormalized(t, "Resolve", r)
+		}
+	})
+}
+
+func FuzzExtract(f *testing.F) {
+	page, err := Normalize("http://example.com/dir/page.html?x=1")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, err := Extractor{MaxLinks: 50}.Extract(body, "text/html", page)
+		if err != nil {
+			return
+		}
+		if !utf8.ValidString(p.Title) {
+			t.Errorf("title %q is not valid UTF-8", p.Title)
+		}
+		if len(p.Links) > 50 {
+			t.Errorf("%d links kept, cap is 50", len(p.Links))
+		}
+		seen := make(map[string]bool)
+		for _, l := range p.Links {
+			if l.URL == nil {
+				t.Fatal("link without URL")
+			}
+			checkNormalized(t, "link", l.URL)
+			if l.Count < 1 {
+				t.Errorf("%s: Count = %d", l.URL, l.Count)
+			}
+			if len(l.Anchor) > MaxAnchor || !utf8.ValidString(l.Anchor) {
+				t.Errorf("%s: anchor %q is %d bytes or not valid UTF-8", l.URL, l.Anchor, len(l.Anchor))
+			}
+			k := l.Kind.String() + " " + l.URL.String()
+			if seen[k] {
+				t.Errorf("%s appears twice", k)
+			}
+			seen[k] = true
+		}
+	})
+}

@@ -4,34 +4,53 @@ package fetch
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpproxy"
+	"golang.org/x/net/publicsuffix"
 
 	"github.com/crawl-project/crawl/parse"
 )
 
 // Config configures a Client.
 type Config struct {
-	UserAgent    string
-	Timeout      time.Duration     // whole request, including reading the body (default 60s)
-	MaxBody      int64             // bytes of (decompressed) body kept; the rest is cut (default 10 MiB)
-	MaxRedirects int               // redirect hops followed (default 10)
-	Header       http.Header       // extra request headers, e.g. Authorization for a staging site
-	Resolve      map[string]string // "host:port" -> "addr:port", like curl --resolve
-	Transport    http.RoundTripper // optional; replaces the default transport (tests)
+	UserAgent string
+	// Timeout bounds a whole fetch, redirects and body included (default 60s): it is what cuts
+	// off a server that trickles its answer a byte at a time.
+	Timeout time.Duration
+	// ConnectTimeout bounds establishing a TCP connection, name resolution included (default 10s).
+	ConnectTimeout time.Duration
+	// TLSTimeout bounds a TLS handshake (default 10s).
+	TLSTimeout time.Duration
+	// FirstByteTimeout bounds the wait for response headers once the request is sent (default 10s).
+	FirstByteTimeout time.Duration
+	MaxBody          int64             // bytes of (decompressed) body kept; the rest is cut (default 10 MiB)
+	MaxRedirects     int               // redirect hops followed (default 10)
+	Header           http.Header       // extra request headers, e.g. Authorization for a staging site
+	Resolve          map[string]string // "host:port" -> "addr:port", like curl --resolve
+	// Insecure skips TLS certificate verification (for staging sites with self-signed certificates).
+	Insecure bool
+	// NoCookies turns off the cookie jar; by default cookies a site sets are sent back to it
+	// for the rest of the crawl, as a browser would.
+	NoCookies bool
+	Transport http.RoundTripper // optional; replaces the default transport (tests)
 }
 
 // Client fetches pages. It is safe for concurrent use.
 type Client struct {
 	cfg  Config
 	http *http.Client
+	jar  http.CookieJar // nil with NoCookies
 }
 
 // Hop is a redirect answered on the way to the final response.
@@ -49,7 +68,8 @@ type Response struct {
 	ContentType string   // media type, lower-case, without parameters
 	Location    *url.URL // for a redirect that was not followed: its normalised target
 	Body        []byte
-	Truncated   bool // the body was longer than MaxBody
+	Truncated   bool   // the body was longer than MaxBody
+	Proto       string // protocol of the final response, e.g. "HTTP/2.0"
 	Duration    time.Duration
 }
 
@@ -67,11 +87,20 @@ func NewClient(cfg Config) *Client {
 	if cfg.MaxRedirects <= 0 {
 		cfg.MaxRedirects = 10
 	}
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = 10 * time.Second
+	}
+	if cfg.TLSTimeout <= 0 {
+		cfg.TLSTimeout = 10 * time.Second
+	}
+	if cfg.FirstByteTimeout <= 0 {
+		cfg.FirstByteTimeout = 10 * time.Second
+	}
 	rt := cfg.Transport
 	if rt == nil {
-		rt = newTransport(cfg.Resolve)
+		rt = newTransport(&cfg)
 	}
-	return &Client{
+	c := &Client{
 		cfg: cfg,
 		http: &http.Client{
 			Transport: rt,
@@ -79,15 +108,33 @@ func NewClient(cfg Config) *Client {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 	}
+	if !cfg.NoCookies {
+		// The public suffix list keeps a site from setting cookies for a whole TLD.
+		jar, err := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
+		if err == nil { // cookiejar.New never fails today
+			c.jar = jar
+		}
+	}
+	return c
 }
 
-func newTransport(resolve map[string]string) *http.Transport {
-	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+func newTransport(cfg *Config) *http.Transport {
+	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 4
 	t.MaxIdleConns = 1024
-	t.TLSHandshakeTimeout = 10 * time.Second
-	t.ResponseHeaderTimeout = 10 * time.Second
+	t.TLSHandshakeTimeout = cfg.TLSTimeout
+	t.ResponseHeaderTimeout = cfg.FirstByteTimeout
+	// A custom DialContext turns HTTP/2 off unless it is asked for explicitly.
+	t.ForceAttemptHTTP2 = true
+	if cfg.Insecure {
+		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+	}
+	// HTTP_PROXY, HTTPS_PROXY and NO_PROXY are read now rather than once per process, as
+	// http.ProxyFromEnvironment does, so that each client sees the environment it starts in.
+	proxy := httpproxy.FromEnvironment().ProxyFunc()
+	t.Proxy = func(r *http.Request) (*url.URL, error) { return proxy(r.URL) }
+	resolve := cfg.Resolve
 	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if to, ok := resolve[addr]; ok {
 			addr = to
@@ -154,13 +201,24 @@ func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
 	}
 	// The transport is called directly: http.Client parses a redirect's Location before
 	// CheckRedirect can refuse the hop, and fails the whole request when it is malformed.
+	// So the cookie jar, which http.Client would apply, is applied here, hop by hop.
+	if c.jar != nil {
+		for _, ck := range c.jar.Cookies(u) {
+			req.AddCookie(ck)
+		}
+	}
 	resp, err := c.http.Transport.RoundTrip(req)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", u, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
+	if c.jar != nil {
+		if rc := resp.Cookies(); len(rc) > 0 {
+			c.jar.SetCookies(u, rc)
+		}
+	}
 
-	out := &Response{URL: u, Status: resp.StatusCode, Header: resp.Header}
+	out := &Response{URL: u, Status: resp.StatusCode, Header: resp.Header, Proto: resp.Proto}
 	if ct := resp.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err == nil {
 			out.ContentType = mt

@@ -12,14 +12,49 @@ import (
 	"github.com/crawl-project/crawl/fetch/robots"
 )
 
+// ErrRobotsUnavailable reports a robots.txt that could not be fetched (no answer, 429 or 5xx;
+// "unreachable" in RFC 9309 section 2.3.1.4). The whole origin is then disallowed until
+// robots.txt answers, so the caller should hold the URL back and ask again later.
+var ErrRobotsUnavailable = errors.New("robots.txt unavailable")
+
+// RobotsFile is one origin's robots.txt as fetched: what a crawl keeps so that a later run
+// need not fetch it again.
+type RobotsFile struct {
+	Origin    string // scheme://host[:port]
+	Status    int    // HTTP status of the final answer
+	Body      []byte // the body of a 2xx answer, at most robots.MaxBodySize bytes
+	FetchedAt time.Time
+}
+
+// Rules parses the file: a 2xx answer's body, or allow-all for any other answer (a 4xx, or a
+// redirect chain longer than allowed).
+func (f *RobotsFile) Rules() *robots.Rules {
+	if f.Status >= 200 && f.Status <= 299 {
+		return robots.Parse(f.Body)
+	}
+	return robots.AllowAll()
+}
+
+// RobotsVerdict is what robots.txt says about one URL.
+type RobotsVerdict struct {
+	Allowed    bool
+	CrawlDelay time.Duration // the origin's Crawl-delay for our product token, capped; 0 for none
+	// Fetched is set when this call fetched the origin's robots.txt: that request used the
+	// host's turn, and the file should be recorded so that a resumed crawl reuses it.
+	Fetched *RobotsFile
+}
+
+// Origin is the robots.txt scope of u: scheme, host and port.
+func Origin(u *url.URL) string { return u.Scheme + "://" + u.Host }
+
 // RobotsCache fetches and caches robots.txt per origin (scheme, host and port), and answers
 // whether a URL may be fetched. It is safe for concurrent use; concurrent callers for one
-// origin share one fetch of its robots.txt.
+// origin share one fetch of its robots.txt. A failed fetch is not cached: the next caller,
+// typically a retry after the host has been backed off, fetches robots.txt again.
 type RobotsCache struct {
 	client   *Client
 	token    string
 	maxAge   time.Duration // a robots.txt is fetched again after this long
-	retryErr time.Duration // a failed robots.txt fetch is retried after this long
 	maxDelay time.Duration // Crawl-delay cap
 
 	mu      sync.Mutex
@@ -28,8 +63,9 @@ type RobotsCache struct {
 
 type robotsEntry struct {
 	ready   chan struct{} // closed once the fields below are set
+	err     error         // the fetch failed; the other fields are unset
+	file    *RobotsFile
 	group   *robots.Group
-	rules   *robots.Rules
 	delay   time.Duration
 	expires time.Time
 }
@@ -41,84 +77,140 @@ func NewRobotsCache(client *Client, productToken string) *RobotsCache {
 		client:   client,
 		token:    productToken,
 		maxAge:   24 * time.Hour,
-		retryErr: 5 * time.Minute,
 		maxDelay: 30 * time.Second,
 		entries:  make(map[string]*robotsEntry),
 	}
 }
 
-// Allowed reports whether u may be fetched and its host's Crawl-delay.
+// MaxAge is how long a fetched robots.txt is used before it is fetched again (24 hours).
+func (c *RobotsCache) MaxAge() time.Duration { return c.maxAge }
+
+// Allowed reports whether u may be fetched and its host's Crawl-delay. An unavailable
+// robots.txt disallows, with an error wrapping ErrRobotsUnavailable.
 func (c *RobotsCache) Allowed(ctx context.Context, u *url.URL) (bool, time.Duration, error) {
-	if u.Path == "/robots.txt" {
-		return true, 0, nil
-	}
-	e, err := c.entry(ctx, u)
-	if err != nil {
-		return false, 0, err
-	}
-	return e.group.Allowed(u.RequestURI()), e.delay, nil
+	v, err := c.Check(ctx, u)
+	return v.Allowed, v.CrawlDelay, err
 }
 
-func (c *RobotsCache) entry(ctx context.Context, u *url.URL) (*robotsEntry, error) {
-	origin := u.Scheme + "://" + u.Host
+// Check answers whether u may be fetched, fetching its origin's robots.txt first if it is
+// not cached or too old. The error wraps ErrRobotsUnavailable when robots.txt could not be
+// fetched, or is ctx's error.
+func (c *RobotsCache) Check(ctx context.Context, u *url.URL) (RobotsVerdict, error) {
+	if u.Path == "/robots.txt" {
+		return RobotsVerdict{Allowed: true}, nil
+	}
+	origin := Origin(u)
+	for {
+		e, mine := c.entry(origin)
+		if mine {
+			c.load(ctx, origin, e)
+		} else {
+			select {
+			case <-e.ready:
+			case <-ctx.Done():
+				return RobotsVerdict{}, ctx.Err()
+			}
+		}
+		if e.err != nil {
+			if !mine && ctx.Err() == nil && isContextError(e.err) {
+				continue // the loader was cancelled, not this caller: load again
+			}
+			return RobotsVerdict{}, e.err
+		}
+		v := RobotsVerdict{Allowed: e.group.Allowed(u.RequestURI()), CrawlDelay: e.delay}
+		if mine {
+			f := *e.file
+			v.Fetched = &f
+		}
+		return v, nil
+	}
+}
+
+func isContextError(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// entry returns origin's current entry, or a new one the caller must load (mine).
+func (c *RobotsCache) entry(origin string) (e *robotsEntry, mine bool) {
 	c.mu.Lock()
-	e, ok := c.entries[origin]
-	if ok {
+	defer c.mu.Unlock()
+	if e, ok := c.entries[origin]; ok {
 		select {
 		case <-e.ready:
-			if time.Now().After(e.expires) {
-				ok = false
+			if e.err == nil && time.Now().Before(e.expires) {
+				return e, false
 			}
 		default:
+			return e, false // being loaded
 		}
 	}
-	if !ok {
-		e = &robotsEntry{ready: make(chan struct{})}
-		c.entries[origin] = e
-		c.mu.Unlock()
-		c.load(ctx, origin, e)
-		return e, nil
+	e = &robotsEntry{ready: make(chan struct{})}
+	c.entries[origin] = e
+	return e, true
+}
+
+// Restore puts a robots.txt fetched earlier (by a previous run of the crawl) into the cache,
+// unless it is older than MaxAge or the origin is cached already.
+func (c *RobotsCache) Restore(f RobotsFile) {
+	expires := f.FetchedAt.Add(c.maxAge)
+	if !time.Now().Before(expires) {
+		return
 	}
-	c.mu.Unlock()
-	select {
-	case <-e.ready:
-		return e, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	e := &robotsEntry{ready: make(chan struct{})}
+	c.set(e, &f, expires)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries[f.Origin]; !ok {
+		c.entries[f.Origin] = e
 	}
 }
 
-// load fetches origin's robots.txt into e. RFC 9309: a 4xx answer allows everything; a 5xx
-// answer or no answer disallows everything until it is fetched again.
-func (c *RobotsCache) load(ctx context.Context, origin string, e *robotsEntry) {
+func (c *RobotsCache) set(e *robotsEntry, f *RobotsFile, expires time.Time) {
 	defer close(e.ready)
-	rules, ttl := c.fetch(ctx, origin)
-	e.rules = rules
-	e.group = rules.Group(c.token)
+	e.file = f
+	e.group = f.Rules().Group(c.token)
 	if d, ok := e.group.CrawlDelay(); ok {
 		e.delay = min(d, c.maxDelay)
 	}
-	e.expires = time.Now().Add(ttl)
+	e.expires = expires
 }
 
-func (c *RobotsCache) fetch(ctx context.Context, origin string) (*robots.Rules, time.Duration) {
+// load fetches origin's robots.txt into e. RFC 9309: a 4xx answer allows everything; a 5xx
+// answer or no answer disallows everything until it is fetched again (e.err is set).
+func (c *RobotsCache) load(ctx context.Context, origin string, e *robotsEntry) {
+	f, err := c.fetch(ctx, origin)
+	if err != nil {
+		e.err = err
+		close(e.ready)
+		return
+	}
+	c.set(e, f, f.FetchedAt.Add(c.maxAge))
+}
+
+func (c *RobotsCache) fetch(ctx context.Context, origin string) (*RobotsFile, error) {
+	now := time.Now()
 	u, err := url.Parse(origin + "/robots.txt")
 	if err != nil {
-		return robots.AllowAll(), c.maxAge
+		return &RobotsFile{Origin: origin, FetchedAt: now}, nil // no robots.txt can exist
 	}
 	resp, err := c.client.getLimited(ctx, u, robots.MaxBodySize, 5)
 	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, ctx.Err()
+	case errors.Is(err, ErrRedirectLoop):
+		// RFC 9309 section 2.3.1.2: a redirect chain that does not end may be taken as no
+		// robots.txt at all, like a 4xx.
+		return &RobotsFile{Origin: origin, FetchedAt: now}, nil
 	case err != nil:
-		return robots.DisallowAll(), c.retryErr
-	case resp.Status >= 200 && resp.Status < 300:
-		return robots.Parse(resp.Body), c.maxAge
-	case resp.Status >= 500 || resp.Status == http.StatusTooManyRequests:
-		return robots.DisallowAll(), c.retryErr
-	case resp.Status >= 400:
-		return robots.AllowAll(), c.maxAge
-	default: // a redirect chain longer than allowed, or 1xx/3xx without a target
-		return robots.AllowAll(), c.maxAge
+		return nil, fmt.Errorf("%w: %w", ErrRobotsUnavailable, err)
+	case resp.Status == http.StatusTooManyRequests || resp.Status >= 500:
+		return nil, fmt.Errorf("%w: %s answered %d", ErrRobotsUnavailable, u, resp.Status)
 	}
+	f := &RobotsFile{Origin: origin, Status: resp.Status, FetchedAt: now}
+	if resp.Status >= 200 && resp.Status <= 299 {
+		f.Body = resp.Body
+	}
+	return f, nil
 }
 
 // getLimited fetches u like Get, but with its own body cap and redirect limit and no scope:

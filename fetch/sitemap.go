@@ -1,0 +1,160 @@
+package fetch
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+)
+
+// Sitemap is what a sitemap file lists (https://www.sitemaps.org/protocol.html): page URLs
+// for a <urlset> or a plain-text sitemap, other sitemap files for a <sitemapindex>.
+type Sitemap struct {
+	URLs     []string
+	Sitemaps []string
+	// Truncated is set when the file was longer than the byte or URL limit; what was read
+	// before the limit is kept.
+	Truncated bool
+}
+
+// ParseSitemap reads a sitemap file: XML (a urlset or a sitemap index) or plain text (one URL
+// a line), gzipped or not. At most maxBytes of decompressed content and maxURLs locations
+// (page URLs and sitemap URLs together) are read. Locations are returned as written.
+func ParseSitemap(body []byte, maxBytes int64, maxURLs int) (*Sitemap, error) {
+	var r io.Reader = bytes.NewReader(body)
+	if len(body) >= 2 && body[0] == 0x1f && body[1] == 0x8b {
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return nil, fmt.Errorf("sitemap: %w", err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	lr := &io.LimitedReader{R: r, N: maxBytes + 1} // one byte more tells a cut from an exact fit
+	br := bufio.NewReader(lr)
+	sm := &Sitemap{}
+	var err error
+	text := !isXML(br)
+	if text {
+		err = parseSitemapText(br, maxURLs, sm)
+	} else {
+		err = parseSitemapXML(br, maxURLs, sm)
+	}
+	if lr.N <= 0 {
+		// Cut at the byte limit: the decoder's complaint about the cut is expected.
+		sm.Truncated, err = true, nil
+		if n := len(sm.URLs); text && n > 0 {
+			// The last line may have been cut mid-way; a partial URL is worse than none.
+			sm.URLs = sm.URLs[:n-1]
+		}
+	}
+	if err != nil {
+		return sm, fmt.Errorf("sitemap: %w", err)
+	}
+	return sm, nil
+}
+
+// isXML peeks past a byte order mark and white space for '<'.
+func isXML(br *bufio.Reader) bool {
+	head, _ := br.Peek(512)
+	head = bytes.TrimPrefix(head, []byte("\xEF\xBB\xBF"))
+	head = bytes.TrimLeft(head, " \t\r\n")
+	return len(head) > 0 && head[0] == '<'
+}
+
+func (sm *Sitemap) add(list *[]string, loc string, maxURLs int) bool {
+	if len(sm.URLs)+len(sm.Sitemaps) >= maxURLs {
+		sm.Truncated = true
+		return false
+	}
+	*list = append(*list, loc)
+	return true
+}
+
+func parseSitemapXML(r io.Reader, maxURLs int, sm *Sitemap) error {
+	dec := xml.NewDecoder(r)
+	dec.Strict = false
+	// Sitemaps are UTF-8 by the protocol; a declared other charset is read as is.
+	dec.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
+	var stack []string
+	var loc strings.Builder
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			stack = append(stack, strings.ToLower(t.Name.Local))
+			loc.Reset()
+		case xml.CharData:
+			if n := len(stack); n > 0 && stack[n-1] == "loc" && loc.Len() < 8192 {
+				loc.Write(t)
+			}
+		case xml.EndElement:
+			n := len(stack)
+			if n == 0 {
+				continue
+			}
+			if stack[n-1] == "loc" && n >= 2 {
+				v := strings.TrimSpace(loc.String())
+				ok := true
+				switch {
+				case v == "":
+				case stack[n-2] == "url":
+					ok = sm.add(&sm.URLs, v, maxURLs)
+				case stack[n-2] == "sitemap":
+					ok = sm.add(&sm.Sitemaps, v, maxURLs)
+				}
+				if !ok {
+					return nil
+				}
+			}
+			stack = stack[:n-1]
+		}
+	}
+}
+
+func parseSitemapText(r io.Reader, maxURLs int, sm *Sitemap) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), 64<<10)
+	for sc.Scan() {
+		v := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\uFEFF"))
+		if v == "" {
+			continue
+		}
+		if !sm.add(&sm.URLs, v, maxURLs) {
+			return nil
+		}
+	}
+	return sc.Err()
+}
+
+// GetSitemap fetches a sitemap file of at most maxBytes and parses it with ParseSitemap.
+// Like robots.txt, a sitemap is fetched wherever its redirects lead (at most 5).
+func (c *Client) GetSitemap(ctx context.Context, u *url.URL, maxBytes int64, maxURLs int) (*Sitemap, error) {
+	resp, err := c.getLimited(ctx, u, maxBytes, 5)
+	if err != nil {
+		return nil, err
+	}
+	if resp.Status < 200 || resp.Status > 299 {
+		return nil, fmt.Errorf("sitemap %s: status %d", u, resp.Status)
+	}
+	sm, err := ParseSitemap(resp.Body, maxBytes, maxURLs)
+	if resp.Truncated && sm != nil {
+		sm.Truncated = true
+	}
+	if err != nil {
+		return sm, fmt.Errorf("%s: %w", u, err)
+	}
+	return sm, nil
+}

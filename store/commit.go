@@ -37,9 +37,12 @@ type Link struct {
 
 // Result is everything the crawl learnt from one leased URL. The writer commits it in one
 // transaction: the page, its edges, the new frontier entries, and the end of the lease.
+// A Result with ID 0 ends no lease and records only its HostInfo.
 type Result struct {
 	ID   uint64 // the leased node
 	Host string // frontier host key of the leased URL
+	// HostInfo, if set, is merged into the hosts bucket (a robots.txt just fetched).
+	HostInfo *HostRecord
 
 	Hops     []Hop  // redirects followed, starting at the leased URL
 	FinalURL string // where the page was found; empty means the leased URL
@@ -80,6 +83,12 @@ func (w *Writer) Commit(batch []Result) (CommitStats, error) {
 		t.maxDepth = w.maxDepth
 		t.stats = &stats
 		for i := range batch {
+			if err := putHost(tx, batch[i].HostInfo); err != nil {
+				return err
+			}
+			if batch[i].ID == 0 {
+				continue
+			}
 			if err := t.apply(&batch[i]); err != nil {
 				return err
 			}

@@ -23,7 +23,7 @@ var (
 	bucketNodes    = []byte("nodes")    // node id -> encoded Node
 	bucketEdges    = []byte("edges")    // src id + seq -> encoded edge
 	bucketFrontier = []byte("frontier") // host 0x00 id -> depth + URL
-	bucketHosts    = []byte("hosts")    // host -> per-host state (robots.txt, ...)
+	bucketHosts    = []byte("hosts")    // origin (scheme://host:port) -> HostRecord (robots.txt, ...)
 
 	allBuckets = [][]byte{bucketMeta, bucketURLs, bucketNodes, bucketEdges, bucketFrontier, bucketHosts}
 

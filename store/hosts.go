@@ -1,0 +1,169 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Reasons recorded in Node.Error by the politeness rules.
+const (
+	// ReasonHostUnreachable: the URL was skipped because its host failed too many times in a
+	// row and was parked for the rest of the run.
+	ReasonHostUnreachable = "host-unreachable"
+	// ReasonRobotsUnavailable: the URL failed because its host's robots.txt could not be
+	// fetched (no answer, 429 or 5xx) in any of its tries, so it could not be known to be allowed.
+	ReasonRobotsUnavailable = "robots.txt unavailable"
+)
+
+// HostRecord is what the crawl keeps about one origin (scheme://host[:port]), the scope of a
+// robots.txt, in the hosts bucket.
+type HostRecord struct {
+	Origin string
+	// RobotsStatus is the HTTP status robots.txt answered; 0 when it gave no usable answer
+	// (a redirect loop), which allows everything like a 404.
+	RobotsStatus    int
+	Robots          []byte    // the robots.txt body of a 2xx answer, at most 500 KiB
+	RobotsFetchedAt time.Time // zero when robots.txt was never fetched
+	CrawlDelay      time.Duration
+	Sitemaps        []string  // the Sitemap lines of robots.txt
+	SitemapsReadAt  time.Time // when the crawl last seeded its frontier from the sitemaps
+}
+
+const hostCodecVersion = 1
+
+func encodeHost(h *HostRecord) []byte {
+	e := encoder{b: make([]byte, 0, 64+len(h.Robots))}
+	e.byte(hostCodecVersion)
+	e.uvarint(uint64(h.RobotsStatus))
+	e.varint(unixNano(h.RobotsFetchedAt))
+	e.str(string(h.Robots))
+	e.varint(int64(h.CrawlDelay))
+	e.uvarint(uint64(len(h.Sitemaps)))
+	for _, s := range h.Sitemaps {
+		e.str(s)
+	}
+	e.varint(unixNano(h.SitemapsReadAt))
+	return e.b
+}
+
+func decodeHost(origin string, b []byte) (HostRecord, error) {
+	d := decoder{b: b}
+	if v := d.byte(); d.err == nil && v != hostCodecVersion {
+		return HostRecord{}, fmt.Errorf("host %s: record version %d: %w", origin, v, errCorrupt)
+	}
+	h := HostRecord{Origin: origin}
+	h.RobotsStatus = int(d.uvarint())
+	h.RobotsFetchedAt = fromUnixNano(d.varint())
+	if body := d.str(); body != "" {
+		h.Robots = []byte(body)
+	}
+	h.CrawlDelay = time.Duration(d.varint())
+	n := d.uvarint()
+	if d.err == nil && n > uint64(len(d.b)) {
+		d.err = errCorrupt
+	}
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		h.Sitemaps = append(h.Sitemaps, d.str())
+	}
+	h.SitemapsReadAt = fromUnixNano(d.varint())
+	if d.err != nil {
+		return HostRecord{}, fmt.Errorf("host %s: %w", origin, d.err)
+	}
+	return h, nil
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns).UTC()
+}
+
+// putHost merges rec into origin's record: the robots.txt fields when rec has a robots.txt
+// fetch time, the sitemap time when rec has one.
+func putHost(tx *bolt.Tx, rec *HostRecord) error {
+	if rec == nil {
+		return nil
+	}
+	b := tx.Bucket(bucketHosts)
+	cur := HostRecord{Origin: rec.Origin}
+	if v := b.Get([]byte(rec.Origin)); v != nil {
+		var err error
+		if cur, err = decodeHost(rec.Origin, v); err != nil {
+			return err
+		}
+	}
+	if !rec.RobotsFetchedAt.IsZero() {
+		cur.RobotsStatus, cur.Robots, cur.RobotsFetchedAt = rec.RobotsStatus, rec.Robots, rec.RobotsFetchedAt
+		cur.CrawlDelay, cur.Sitemaps = rec.CrawlDelay, rec.Sitemaps
+	}
+	if !rec.SitemapsReadAt.IsZero() {
+		cur.SitemapsReadAt = rec.SitemapsReadAt
+	}
+	return b.Put([]byte(rec.Origin), encodeHost(&cur))
+}
+
+// PutHost records what the crawl learnt about an origin, merged into its record as putHost
+// says. While a crawl runs the writer is the only writer: there, host records travel in
+// Result.HostInfo. PutHost is for work done before the crawl's writer starts.
+func (db *DB) PutHost(rec HostRecord) error {
+	if rec.Origin == "" {
+		return fmt.Errorf("put host: no origin")
+	}
+	err := db.bolt.Update(func(tx *bolt.Tx) error { return putHost(tx, &rec) })
+	if err != nil {
+		return fmt.Errorf("put host %s: %w", rec.Origin, err)
+	}
+	return nil
+}
+
+// Host returns the record of an origin.
+func (db *DB) Host(origin string) (HostRecord, bool, error) {
+	var h HostRecord
+	var found bool
+	err := db.View(func(s *Snapshot) error {
+		var err error
+		h, found, err = s.Host(origin)
+		return err
+	})
+	return h, found, err
+}
+
+// Hosts calls fn for every host record, in origin order.
+func (db *DB) Hosts(fn func(HostRecord) error) error {
+	return db.View(func(s *Snapshot) error { return s.EachHost(fn) })
+}
+
+// Host returns the record of an origin.
+func (s *Snapshot) Host(origin string) (HostRecord, bool, error) {
+	v := s.tx.Bucket(bucketHosts).Get([]byte(origin))
+	if v == nil {
+		return HostRecord{}, false, nil
+	}
+	h, err := decodeHost(origin, v)
+	return h, err == nil, err
+}
+
+// EachHost calls fn for every host record, in origin order.
+func (s *Snapshot) EachHost(fn func(HostRecord) error) error {
+	c := s.tx.Bucket(bucketHosts).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		h, err := decodeHost(string(k), v)
+		if err != nil {
+			return err
+		}
+		if err := fn(h); err != nil {
+			return err
+		}
+	}
+	return nil
+}

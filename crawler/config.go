@@ -30,9 +30,32 @@ type Config struct {
 
 	MaxLinksPerPage int // distinct links kept per page; the rest are counted
 
+	// Retries is how many times a URL is tried again after a retriable failure (no answer, a
+	// timeout, 429, 5xx, robots.txt unavailable); 0 tries each URL once.
+	Retries int
+	// MaxHostErrors is the number of consecutive failures after which a host is parked: its
+	// remaining URLs are recorded as skipped (store.ReasonHostUnreachable). 0 never parks.
+	MaxHostErrors int
+	// Backoff is how long a host is held back after a failure without Retry-After; it doubles
+	// with each consecutive failure, with jitter (default 1s).
+	Backoff time.Duration
+	// MaxBackoff caps Backoff and a server's Retry-After (default 10m).
+	MaxBackoff time.Duration
+
+	// Sitemaps seeds the frontier, before the crawl, with the in-scope URLs of the sitemaps
+	// of each seed's origin (its robots.txt Sitemap lines, else /sitemap.xml).
+	Sitemaps bool
+	// MaxSitemapURLs caps the URLs read from the sitemaps of one origin (default 50,000).
+	MaxSitemapURLs int
+	// MaxSitemapBytes caps one sitemap file, after decompression (default 50 MiB).
+	MaxSitemapBytes int64
+
 	Fetch *fetch.Client
 	// Robots decides whether a URL may be fetched; nil fetches everything.
 	Robots RobotsChecker
+	// RobotsToken is the product token robots directives are read for: X-Robots-Tag and
+	// <meta name=...> (default "crawl").
+	RobotsToken string
 
 	Log *slog.Logger
 }
@@ -58,6 +81,23 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxLinksPerPage <= 0 {
 		c.MaxLinksPerPage = 6000
+	}
+	if c.Backoff <= 0 {
+		c.Backoff = time.Second
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = 10 * time.Minute
+	}
+	c.Retries = max(c.Retries, 0)
+	c.MaxHostErrors = max(c.MaxHostErrors, 0)
+	if c.MaxSitemapURLs <= 0 {
+		c.MaxSitemapURLs = 50_000
+	}
+	if c.MaxSitemapBytes <= 0 {
+		c.MaxSitemapBytes = 50 << 20
+	}
+	if c.RobotsToken == "" {
+		c.RobotsToken = "crawl"
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)

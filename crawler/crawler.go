@@ -59,6 +59,14 @@ func (c *Crawler) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := c.restoreRobots(); err != nil {
+		return err
+	}
+	if cfg.Sitemaps {
+		if err := c.seedSitemaps(ctx); err != nil {
+			return err
+		}
+	}
 	fetchedBefore, err := c.db.FetchedCount()
 	if err != nil {
 		return err

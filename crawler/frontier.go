@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/url"
 	"time"
 
@@ -16,16 +17,31 @@ import (
 // task is one leased URL on its way through the pipeline.
 type task struct {
 	store.Entry
-	url *url.URL
+	url   *url.URL
+	tries int // earlier tries of this lease that failed and are being retried
+	// skip, when set, is the reason the URL is recorded as skipped without being fetched
+	// (its host was parked). Skip tasks take no turn of their host: no feedback comes back.
+	skip string
 }
 
 // hostFeedback tells the frontier that a fetch for a host finished, and how the host behaved.
 type hostFeedback struct {
 	host string
-	// notBefore, when set, holds the host back until then (Retry-After, backoff, Crawl-delay).
+	// notBefore, when set, holds the host back until then.
 	notBefore time.Time
 	// minInterval, when set, is a lower bound on the spacing of this host's requests (Crawl-delay).
 	minInterval time.Duration
+	// failed: the host did not answer usefully (no answer, 429, 5xx, robots.txt unreachable).
+	// It is held back (retryAfter, else exponential backoff) and a long enough streak parks it.
+	failed bool
+	// answered: the host answered; its failure streak ends.
+	answered bool
+	// retryAfter is the server's Retry-After, when hasRetryAfter.
+	retryAfter    time.Duration
+	hasRetryAfter bool
+	// again, when set, is the task handed back: the lease continues and the URL is handed
+	// out again in a later turn of the host (a retry, or the page after its robots.txt).
+	again *task
 }
 
 // commitNote tells the frontier that the writer made results durable.
@@ -47,6 +63,11 @@ type hostQueue struct {
 	nextAt   time.Time
 	inflight int
 	index    int // position in the ready heap, -1 when not in it
+
+	retry     []task // leases handed back, served before buf; on disk they are still pending
+	errStreak int    // consecutive failures
+	parked    bool   // failed too often: its URLs are recorded as skipped, never fetched
+	draining  bool   // parked, and listed in frontier.draining
 }
 
 // frontier hands out URLs host by host: whichever host may be fetched soonest, within its
@@ -59,6 +80,10 @@ type frontier struct {
 	hosts  map[string]*hostQueue
 	ready  hostHeap
 	leased map[uint64]struct{}
+
+	skips    []task       // leased entries of parked hosts, passed on to be recorded as skipped
+	draining []*hostQueue // parked hosts whose entries on disk are still to be read into skips
+	rnd      func() float64
 
 	unloaded  bool   // the disk may hold hosts not in hosts
 	scanAfter string // where the next scan for unloaded hosts starts
@@ -79,6 +104,7 @@ func newFrontier(db *store.DB, cfg *Config, stats *Stats, log *slog.Logger, fetc
 		leased:   make(map[uint64]struct{}),
 		unloaded: true,
 		fetched:  fetchedBefore,
+		rnd:      rand.Float64,
 	}
 }
 
@@ -102,18 +128,24 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 		var wake <-chan time.Time
 		if outOpen {
 			now := time.Now()
-			h, err := f.peek(now)
-			if err != nil {
+			if err := f.drain(); err != nil {
 				return err
 			}
-			switch {
-			case h != nil && !h.nextAt.After(now):
-				next = task{Entry: h.buf[0]}
-				u, err := url.Parse(next.URL)
-				if err != nil {
-					return fmt.Errorf("frontier entry %d %q: %w", next.ID, next.URL, err)
+			var h *hostQueue
+			if len(f.skips) == 0 {
+				var err error
+				if h, err = f.peek(now); err != nil {
+					return err
 				}
-				next.url = u
+			}
+			switch {
+			case len(f.skips) > 0:
+				next, send = f.skips[0], out
+			case h != nil && !h.nextAt.After(now):
+				var err error
+				if next, err = h.next(); err != nil {
+					return err
+				}
 				send = out
 			case h != nil:
 				timer.Reset(h.nextAt.Sub(now))
@@ -136,7 +168,11 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 		}
 		select {
 		case send <- next:
-			f.handOut(time.Now())
+			if next.skip != "" {
+				f.skips = f.skips[1:]
+			} else {
+				f.handOut(time.Now())
+			}
 		case fb := <-feedback:
 			f.release(fb)
 		case n, ok := <-notes:
@@ -175,7 +211,7 @@ func (f *frontier) peek(now time.Time) (*hostQueue, error) {
 			continue
 		}
 		h := f.ready[0]
-		if len(h.buf) == 0 {
+		if len(h.buf) == 0 && len(h.retry) == 0 {
 			if err := f.refill(h); err != nil {
 				return nil, err
 			}
@@ -189,13 +225,30 @@ func (f *frontier) peek(now time.Time) (*hostQueue, error) {
 	}
 }
 
-// handOut leases the first entry of the top host.
+// next is the task h hands out next: a lease handed back, else its first queued entry.
+func (h *hostQueue) next() (task, error) {
+	if len(h.retry) > 0 {
+		return h.retry[0], nil
+	}
+	t := task{Entry: h.buf[0]}
+	u, err := url.Parse(t.URL)
+	if err != nil {
+		return task{}, fmt.Errorf("frontier entry %d %q: %w", t.ID, t.URL, err)
+	}
+	t.url = u
+	return t, nil
+}
+
+// handOut leases the first entry of the top host, or hands out its first lease handed back.
 func (f *frontier) handOut(now time.Time) {
 	h := f.ready[0]
-	e := h.buf[0]
-	h.buf = h.buf[1:]
-	f.leased[e.ID] = struct{}{}
-	f.stats.leased.Add(1)
+	if len(h.retry) > 0 {
+		h.retry = h.retry[1:]
+	} else {
+		e := h.buf[0]
+		h.buf = h.buf[1:]
+		f.lease(e.ID)
+	}
 	h.inflight++
 	h.limiter.ReserveN(now, 1)
 	h.nextAt = f.nextTime(h, now)
@@ -219,45 +272,44 @@ func (f *frontier) nextTime(h *hostQueue, now time.Time) time.Time {
 	return maxTime(h.nextAt, now.Add(wait))
 }
 
+func (f *frontier) lease(id uint64) {
+	f.leased[id] = struct{}{}
+	f.stats.leased.Add(1)
+}
+
 func (f *frontier) release(fb hostFeedback) {
 	h, ok := f.hosts[fb.host]
 	if !ok {
-		return
+		return // cannot happen: a host with fetches in flight is never evicted
 	}
 	h.inflight--
 	if fb.minInterval > 0 && rate.Every(fb.minInterval) < h.limiter.Limit() {
 		h.limiter.SetLimit(rate.Every(fb.minInterval))
 	}
 	h.nextAt = maxTime(h.nextAt, fb.notBefore)
-	f.schedule(h)
-}
-
-func (f *frontier) noteCommit(n commitNote) {
-	for _, id := range n.released {
-		delete(f.leased, id)
+	switch {
+	case fb.failed:
+		f.failed(h, fb)
+	case fb.answered:
+		h.errStreak = 0
 	}
-	f.fetched += n.fetched
-	for host := range n.hostsWithNew {
-		if h, ok := f.hosts[host]; ok {
-			h.more = true
-			if n.requeued[host] {
-				h.lastID = 0 // read from the start; leased ids are skipped, buffered ones stay in buf
-			}
-			f.schedule(h)
-			continue
-		}
-		if len(f.hosts) < f.cfg.MaxActiveHosts {
-			f.schedule(f.activate(host))
+	if fb.again != nil {
+		if h.parked {
+			f.skips = append(f.skips, skipTask(*fb.again))
 		} else {
-			f.unloaded = true
+			h.retry = append(h.retry, *fb.again)
 		}
 	}
+	f.schedule(h)
 }
 
 // complete reports whether nothing is queued anywhere. Only meaningful with no leases out.
 func (f *frontier) complete() (bool, error) {
+	if len(f.skips) > 0 {
+		return false, nil
+	}
 	for _, h := range f.hosts {
-		if len(h.buf) > 0 || h.more {
+		if len(h.buf) > 0 || h.more || len(h.retry) > 0 {
 			return false, nil
 		}
 	}
@@ -329,7 +381,7 @@ func (f *frontier) activate(host string) *hostQueue {
 // evict forgets a host that has nothing buffered and nothing in flight, once its rate limit
 // would allow a request anyway, so that forgetting its limiter cannot let a request through early.
 func (f *frontier) evict(h *hostQueue, now time.Time) {
-	if len(h.buf) > 0 || h.more || h.inflight > 0 || h.index >= 0 || h.nextAt.After(now) {
+	if len(h.buf) > 0 || h.more || h.inflight > 0 || h.index >= 0 || h.nextAt.After(now) || len(h.retry) > 0 || h.parked {
 		return
 	}
 	delete(f.hosts, h.key)
@@ -355,12 +407,20 @@ func (f *frontier) refill(h *hostQueue) error {
 }
 
 // schedule puts h in the ready heap if it has or may have work and room for another fetch.
+// A parked host goes to the draining list instead.
 func (f *frontier) schedule(h *hostQueue) {
+	if h.parked {
+		if h.more && !h.draining {
+			h.draining = true
+			f.draining = append(f.draining, h)
+		}
+		return
+	}
 	if h.index >= 0 {
 		heap.Fix(&f.ready, h.index)
 		return
 	}
-	if (len(h.buf) > 0 || h.more) && h.inflight < f.cfg.HostConcurrency {
+	if (len(h.buf) > 0 || h.more || len(h.retry) > 0) && h.inflight < f.cfg.HostConcurrency {
 		heap.Push(&f.ready, h)
 	}
 }

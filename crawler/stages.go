@@ -3,6 +3,7 @@ package crawler
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -13,8 +14,15 @@ import (
 
 // RobotsChecker decides whether a URL may be fetched under its host's robots.txt.
 type RobotsChecker interface {
-	// Allowed reports whether u may be fetched, and the host's requested crawl delay (0 for none).
-	Allowed(ctx context.Context, u *url.URL) (ok bool, crawlDelay time.Duration, err error)
+	// Check reports whether u may be fetched and the host's crawl delay. Its error wraps
+	// fetch.ErrRobotsUnavailable when robots.txt could not be fetched: the URL is then tried
+	// again later, like a failed fetch. Verdict.Fetched is set when the call fetched robots.txt.
+	Check(ctx context.Context, u *url.URL) (fetch.RobotsVerdict, error)
+}
+
+// robotsRestorer is a RobotsChecker that takes back the robots.txt files of earlier runs.
+type robotsRestorer interface {
+	Restore(fetch.RobotsFile)
 }
 
 // fetched is a task with the outcome of its fetch.
@@ -24,50 +32,129 @@ type fetched struct {
 	err     error
 	blocked bool
 	at      time.Time
+	// robots is a robots.txt fetched in this task's turn, to be recorded with its result.
+	robots *fetch.RobotsFile
+	// hostOnly: the task's turn went to fetching robots.txt, and the task itself goes back
+	// to the frontier; only robots is to be recorded.
+	hostOnly bool
 }
 
 // fetchStage runs one fetch worker: it takes leased URLs from in, fetches them, tells the
-// frontier the host is free again, and passes the outcome on.
+// frontier the host is free again (and whether the lease continues), and passes the
+// outcomes on. Skip tasks pass straight through.
 func fetchStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan task, out chan<- fetched, feedback chan<- hostFeedback) error {
 	for t := range in {
-		r := fetched{task: t, at: time.Now()}
-		fb := hostFeedback{host: t.Host}
-		allowed := true
-		if cfg.Robots != nil {
-			ok, delay, err := cfg.Robots.Allowed(ctx, t.url)
-			if ctx.Err() != nil {
-				return ctx.Err()
+		if t.skip != "" {
+			stats.polite.hostSkipped.Add(1)
+			if err := send(ctx, out, fetched{task: t}); err != nil {
+				return err
 			}
-			allowed = ok && err == nil
-			fb.minInterval = delay
+			continue
 		}
-		if !allowed {
-			r.blocked = true
-		} else {
-			r.resp, r.err = cfg.Fetch.Get(ctx, t.url, cfg.Scope.Contains)
-			if r.err != nil && ctx.Err() != nil {
-				// Cancelled, not failed: the URL stays pending and is fetched on the next run.
-				return ctx.Err()
-			}
-			stats.countFetch(r.resp, r.err)
+		r, fb := attempt(ctx, cfg, stats, t)
+		if ctx.Err() != nil {
+			// Cancelled, not failed: the URL stays pending and is fetched on the next run.
+			return ctx.Err()
 		}
 		select {
 		case feedback <- fb:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		select {
-		case out <- r:
-		case <-ctx.Done():
-			return ctx.Err()
+		if r != nil {
+			if err := send(ctx, out, *r); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
+func send(ctx context.Context, out chan<- fetched, r fetched) error {
+	select {
+	case out <- r:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// attempt makes one try at a leased URL: robots.txt first, then the page. It returns the
+// outcome to record (nil when the lease continues: fb.again is then set) and what the
+// frontier learns about the host.
+func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, hostFeedback) {
+	r := &fetched{task: t, at: time.Now()}
+	fb := hostFeedback{host: t.Host}
+	// retry hands the task back to the frontier for a later try, while tries are left.
+	retry := func() bool {
+		if t.tries >= cfg.Retries {
+			return false
+		}
+		next := t
+		next.tries++
+		fb.again = &next
+		stats.polite.retries.Add(1)
+		return true
+	}
+	if cfg.Robots != nil {
+		v, err := cfg.Robots.Check(ctx, t.url)
+		switch {
+		case ctx.Err() != nil:
+			return nil, fb
+		case err != nil:
+			// robots.txt unreachable: nothing of the host may be fetched until it answers.
+			fb.failed = true
+			if retry() {
+				return nil, fb
+			}
+			stats.polite.robotsUnavailable.Add(1)
+			r.err = err
+			return r, fb
+		}
+		fb.minInterval = v.CrawlDelay
+		if v.Fetched != nil {
+			stats.polite.robotsFetched.Add(1)
+			fb.answered = true
+			r.robots = v.Fetched
+			if v.Allowed {
+				// robots.txt used this turn of the host; the page waits for the next one.
+				fb.again = &t
+				r.hostOnly = true
+				return r, fb
+			}
+		}
+		if !v.Allowed {
+			r.blocked = true
+			return r, fb
+		}
+	}
+	r.resp, r.err = cfg.Fetch.Get(ctx, t.url, cfg.Scope.Contains)
+	if ctx.Err() != nil {
+		return nil, fb
+	}
+	stats.countFetch(r.resp, r.err)
+	retriable := false
+	switch {
+	case r.err != nil:
+		fb.failed = !errors.Is(r.err, fetch.ErrRedirectLoop) // a loop is the site's answer
+		retriable = fetch.Retriable(r.err)
+	case fetch.RetriableStatus(r.resp.Status):
+		fb.failed, retriable = true, true
+		if s := r.resp.Status; s == http.StatusTooManyRequests || s == http.StatusServiceUnavailable {
+			fb.retryAfter, fb.hasRetryAfter = fetch.RetryAfter(r.resp.Header, time.Now())
+		}
+	default:
+		fb.answered = true
+	}
+	if retriable && retry() {
+		return nil, fb
+	}
+	return r, fb
+}
+
 // parseStage runs one parser: it turns each fetch outcome into the result the writer records.
 func parseStage(ctx context.Context, cfg *Config, in <-chan fetched, out chan<- store.Result) error {
-	x := parse.Extractor{MaxLinks: cfg.MaxLinksPerPage}
+	x := parse.Extractor{MaxLinks: cfg.MaxLinksPerPage, RobotsToken: cfg.RobotsToken}
 	for f := range in {
 		r := toResult(cfg, x, f)
 		select {
@@ -81,7 +168,17 @@ func parseStage(ctx context.Context, cfg *Config, in <-chan fetched, out chan<- 
 
 func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 	r := store.Result{ID: f.ID, Host: f.Host}
+	if f.robots != nil {
+		r.HostInfo = hostRecord(f.robots, cfg.RobotsToken)
+	}
 	switch {
+	case f.hostOnly:
+		r.ID = 0
+		return r
+	case f.skip != "":
+		r.Page.State = store.StateSkipped
+		r.Page.Error = f.skip
+		return r
 	case f.blocked:
 		r.Page.State = store.StateBlocked
 		r.Page.Error = "robots.txt"
@@ -92,6 +189,10 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 		r.Page.FetchedAt = f.at
 		if errors.Is(f.err, fetch.ErrRedirectLoop) {
 			r.Page.Error = "redirect loop: " + f.err.Error()
+		}
+		if errors.Is(f.err, fetch.ErrRobotsUnavailable) {
+			r.Page.FetchedAt = time.Time{} // nothing of the page was requested
+			r.Page.Error = store.ReasonRobotsUnavailable
 		}
 		return r
 	}
@@ -127,12 +228,13 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 		r.Page.Error = err.Error()
 		return r
 	}
+	xRobots := fetch.XRobotsTag(resp.Header, cfg.RobotsToken)
 	r.Page.Title = page.Title
 	r.Page.DroppedOut = page.Dropped
 	r.Links = make([]store.Link, 0, len(page.Links))
 	for _, l := range page.Links {
 		in := cfg.Scope.Contains(l.URL)
-		follow := in && !page.NoFollow && !l.Nofollow() && l.Kind == store.KindLink
+		follow := in && !page.NoFollow && !xRobots.NoFollow && !l.Nofollow() && l.Kind == store.KindLink
 		r.Links = append(r.Links, store.Link{
 			URL: l.URL.String(), Host: l.URL.Host, Kind: l.Kind, Rel: l.Rel, Anchor: l.Anchor,
 			Count: l.Count, InScope: in, Follow: follow,

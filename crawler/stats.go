@@ -23,6 +23,8 @@ type Stats struct {
 	links   atomic.Int64 // edges stored
 	newURLs atomic.Int64
 
+	polite politeStats
+
 	mu    sync.Mutex
 	hosts map[string]struct{}
 	ended time.Time
@@ -47,12 +49,15 @@ func (s *Stats) countFetch(resp *fetch.Response, err error) {
 }
 
 func (s *Stats) countCommit(batch []store.Result, cs store.CommitStats) {
-	s.pages.Add(int64(len(batch)))
 	s.links.Add(int64(cs.Edges))
 	s.newURLs.Add(int64(cs.NewURLs))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range batch {
+		if r.ID == 0 {
+			continue // host state only, no lease
+		}
+		s.pages.Add(1)
 		if r.Page.State == store.StateBlocked {
 			s.blocked.Add(1)
 		}
@@ -81,6 +86,7 @@ type Summary struct {
 	NewURLs       int64 // URLs discovered
 	Hosts         int   // hosts with at least one recorded result
 	Elapsed       time.Duration
+	Politeness
 }
 
 // PagesPerSecond is the fetch rate over the run.
@@ -105,6 +111,7 @@ func (s *Stats) Snapshot() Summary {
 	sum.RobotsBlocked = s.blocked.Load()
 	sum.Links = s.links.Load()
 	sum.NewURLs = s.newURLs.Load()
+	sum.Politeness = s.polite.snapshot()
 	s.mu.Lock()
 	sum.Hosts = len(s.hosts)
 	end := s.ended

@@ -1,0 +1,100 @@
+package crawler
+
+import (
+	"container/heap"
+	"time"
+
+	"github.com/crawl-project/crawl/store"
+)
+
+// A failing host is held back, then parked. These are the frontier's methods for it.
+
+// failed holds a failing host back, the whole host and not only the URL that failed: for
+// the server's Retry-After, else for an exponential backoff; and parks it when it has failed
+// MaxHostErrors times in a row.
+func (f *frontier) failed(h *hostQueue, fb hostFeedback) {
+	h.errStreak++
+	wait := backoff(f.cfg.Backoff, f.cfg.MaxBackoff, h.errStreak, f.rnd)
+	if fb.hasRetryAfter {
+		wait = min(fb.retryAfter, f.cfg.MaxBackoff)
+		f.stats.polite.retryAfters.Add(1)
+	}
+	f.stats.polite.backoffs.Add(1)
+	h.nextAt = maxTime(h.nextAt, time.Now().Add(wait))
+	f.log.Debug("frontier: host backed off", "host", h.key, "streak", h.errStreak, "wait", wait)
+	if f.cfg.MaxHostErrors > 0 && h.errStreak >= f.cfg.MaxHostErrors && !h.parked {
+		f.park(h)
+	}
+}
+
+// park gives up on a host for the rest of the run: every URL it has queued, in memory or on
+// disk, and every lease of it handed back, is passed on to be recorded as skipped. Its
+// fetches in flight finish normally. A parked host stays in memory, so that URLs found for
+// it later are skipped too.
+func (f *frontier) park(h *hostQueue) {
+	h.parked = true
+	f.stats.polite.parked.Add(1)
+	f.log.Warn("host parked: too many consecutive failures; its remaining URLs are skipped",
+		"host", h.key, "failures", h.errStreak)
+	if h.index >= 0 {
+		heap.Remove(&f.ready, h.index)
+	}
+	for _, t := range h.retry {
+		f.skips = append(f.skips, skipTask(t))
+	}
+	h.retry = nil
+	f.skipBuffered(h)
+	f.schedule(h)
+}
+
+func skipTask(t task) task {
+	return task{Entry: t.Entry, url: t.url, skip: store.ReasonHostUnreachable}
+}
+
+// skipBuffered leases h's buffered entries as skip tasks.
+func (f *frontier) skipBuffered(h *hostQueue) {
+	for _, e := range h.buf {
+		f.lease(e.ID)
+		f.skips = append(f.skips, task{Entry: e, skip: store.ReasonHostUnreachable})
+	}
+	h.buf = nil
+}
+
+// drain reads the queues of parked hosts from disk into skips, a window at a time, when the
+// skips handed out so far are gone.
+func (f *frontier) drain() error {
+	for len(f.skips) == 0 && len(f.draining) > 0 {
+		h := f.draining[0]
+		if err := f.refill(h); err != nil {
+			return err
+		}
+		f.skipBuffered(h)
+		if !h.more {
+			h.draining = false
+			f.draining = f.draining[1:]
+		}
+	}
+	return nil
+}
+
+func (f *frontier) noteCommit(n commitNote) {
+	for _, id := range n.released {
+		delete(f.leased, id)
+	}
+	f.fetched += n.fetched
+	for host := range n.hostsWithNew {
+		if h, ok := f.hosts[host]; ok {
+			h.more = true
+			if n.requeued[host] {
+				h.lastID = 0 // read from the start; leased ids are skipped, buffered ones stay in buf
+			}
+			f.schedule(h)
+			continue
+		}
+		if len(f.hosts) < f.cfg.MaxActiveHosts {
+			f.schedule(f.activate(host))
+		} else {
+			f.unloaded = true
+		}
+	}
+}

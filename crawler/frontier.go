@@ -64,10 +64,11 @@ type hostQueue struct {
 	inflight int
 	index    int // position in the ready heap, -1 when not in it
 
-	retry     []task // leases handed back, served before buf; on disk they are still pending
-	errStreak int    // consecutive failures
-	parked    bool   // failed too often: its URLs are recorded as skipped, never fetched
-	draining  bool   // parked, and listed in frontier.draining
+	lastAt    time.Time // when a URL of the host was last handed out
+	retry     []task    // leases handed back, served before buf; on disk they are still pending
+	errStreak int       // consecutive failures
+	parked    bool      // failed too often: its URLs are recorded as skipped, never fetched
+	draining  bool      // parked, and listed in frontier.draining
 }
 
 // frontier hands out URLs host by host: whichever host may be fetched soonest, within its
@@ -250,6 +251,7 @@ func (f *frontier) handOut(now time.Time) {
 		f.lease(e.ID)
 	}
 	h.inflight++
+	h.lastAt = now
 	h.limiter.ReserveN(now, 1)
 	h.nextAt = f.nextTime(h, now)
 	if h.inflight >= f.cfg.HostConcurrency {
@@ -284,7 +286,11 @@ func (f *frontier) release(fb hostFeedback) {
 	}
 	h.inflight--
 	if fb.minInterval > 0 && rate.Every(fb.minInterval) < h.limiter.Limit() {
-		h.limiter.SetLimit(rate.Every(fb.minInterval))
+		// A new limiter, charged with the last request, so that the next one keeps the
+		// interval from it: the old limiter may hold a token that the new rate would not give.
+		h.limiter = rate.NewLimiter(rate.Every(fb.minInterval), 1)
+		h.limiter.ReserveN(h.lastAt, 1)
+		h.nextAt = f.nextTime(h, time.Now())
 	}
 	h.nextAt = maxTime(h.nextAt, fb.notBefore)
 	switch {

@@ -104,10 +104,11 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, 
 		case err != nil:
 			// robots.txt unreachable: nothing of the host may be fetched until it answers.
 			fb.failed = true
-			if retry() {
+			if fetch.Retriable(err) && retry() {
 				return nil, fb
 			}
 			stats.polite.robotsUnavailable.Add(1)
+			cfg.Log.Info("URL failed: robots.txt unavailable", "url", t.URL, "tries", t.tries+1, "err", err)
 			r.err = err
 			return r, fb
 		}

@@ -36,6 +36,15 @@ type crawlFlags struct {
 	maxBody                               int64
 	include, exclude, resolve, headers    listFlag
 	skipBadSeeds, quiet, ignoreRobots     bool
+	politeFlags
+}
+
+// politeFlags tune politeness, failure handling and how sites are reached.
+type politeFlags struct {
+	connectTimeout, tlsTimeout, firstByteTimeout time.Duration
+	backoff, maxBackoff                          time.Duration
+	retries, maxHostErrors, maxSitemapURLs       int
+	insecure, noCookies, sitemaps                bool
 }
 
 func newCrawlFlagSet(stderr io.Writer) (*flag.FlagSet, *crawlFlags) {
@@ -60,6 +69,17 @@ func newCrawlFlagSet(stderr io.Writer) (*flag.FlagSet, *crawlFlags) {
 	fs.Var(&f.headers, "header", "'Name: value' header sent with every request (repeatable)")
 	fs.BoolVar(&f.skipBadSeeds, "skip-bad-seeds", false, "crawl the valid seeds even if some lines of the seeds file are bad")
 	fs.BoolVar(&f.ignoreRobots, "ignore-robots", false, "do not fetch or obey robots.txt (only for sites you own)")
+	fs.DurationVar(&f.connectTimeout, "connect-timeout", 10*time.Second, "time limit for opening a connection, name lookup included")
+	fs.DurationVar(&f.tlsTimeout, "tls-timeout", 10*time.Second, "time limit for a TLS handshake")
+	fs.DurationVar(&f.firstByteTimeout, "first-byte-timeout", 10*time.Second, "time limit for response headers once a request is sent")
+	fs.IntVar(&f.retries, "retries", 2, "times a URL is tried again after no answer, a timeout, 429, 5xx or an unreachable robots.txt")
+	fs.DurationVar(&f.backoff, "backoff", time.Second, "how long a host is held back after a failure without Retry-After; doubles per failure in a row, with jitter")
+	fs.DurationVar(&f.maxBackoff, "max-backoff", 10*time.Minute, "cap on the backoff and on a server's Retry-After")
+	fs.IntVar(&f.maxHostErrors, "max-host-errors", 5, "failures in a row after which a host is given up for the run and its URLs skipped (0: never)")
+	fs.BoolVar(&f.insecure, "insecure", false, "do not verify TLS certificates")
+	fs.BoolVar(&f.noCookies, "no-cookies", false, "do not keep the cookies sites set")
+	fs.BoolVar(&f.sitemaps, "sitemaps", false, "seed the crawl with the in-scope URLs of the seeds' sitemaps (robots.txt Sitemap lines, else /sitemap.xml)")
+	fs.IntVar(&f.maxSitemapURLs, "max-sitemap-urls", 50000, "URLs read from the sitemaps of one site, at most")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only errors")
 	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	fs.Usage = func() {
@@ -209,18 +229,29 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 	case f.timeout <= 0:
 		return crawler.Config{}, fmt.Errorf("--timeout %s: must be positive", f.timeout)
 	}
+	if err := f.politeFlags.check(); err != nil {
+		return crawler.Config{}, err
+	}
 	client := fetch.NewClient(fetch.Config{
-		UserAgent: f.userAgent,
-		Timeout:   f.timeout,
-		MaxBody:   f.maxBody,
-		Header:    header,
-		Resolve:   resolve,
+		UserAgent:        f.userAgent,
+		Timeout:          f.timeout,
+		ConnectTimeout:   f.connectTimeout,
+		TLSTimeout:       f.tlsTimeout,
+		FirstByteTimeout: f.firstByteTimeout,
+		MaxBody:          f.maxBody,
+		Header:           header,
+		Resolve:          resolve,
+		Insecure:         f.insecure,
+		NoCookies:        f.noCookies,
 	})
 	var robotsCache crawler.RobotsChecker
 	if f.ignoreRobots {
 		log.Warn("robots.txt is ignored (--ignore-robots): crawl only sites you own or may crawl without it")
 	} else {
 		robotsCache = fetch.NewRobotsCache(client, productToken)
+	}
+	if f.insecure {
+		log.Warn("TLS certificates are not verified (--insecure)")
 	}
 	return crawler.Config{
 		Robots:          robotsCache,
@@ -232,9 +263,39 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 		Parsers:         f.parsers,
 		HostRate:        f.hostRate,
 		HostConcurrency: f.hostConcurrency,
+		Retries:         f.retries,
+		MaxHostErrors:   f.maxHostErrors,
+		Backoff:         f.backoff,
+		MaxBackoff:      f.maxBackoff,
+		Sitemaps:        f.sitemaps,
+		MaxSitemapURLs:  f.maxSitemapURLs,
+		RobotsToken:     productToken,
 		Fetch:           client,
 		Log:             log,
 	}, nil
+}
+
+func (f *politeFlags) check() error {
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"--connect-timeout", f.connectTimeout}, {"--tls-timeout", f.tlsTimeout},
+		{"--first-byte-timeout", f.firstByteTimeout}, {"--backoff", f.backoff}, {"--max-backoff", f.maxBackoff},
+	} {
+		if d.v <= 0 {
+			return fmt.Errorf("%s %s: must be positive", d.name, d.v)
+		}
+	}
+	switch {
+	case f.retries < 0:
+		return fmt.Errorf("--retries %d: must not be negative", f.retries)
+	case f.maxHostErrors < 0:
+		return fmt.Errorf("--max-host-errors %d: must not be negative", f.maxHostErrors)
+	case f.maxSitemapURLs < 1:
+		return fmt.Errorf("--max-sitemap-urls %d: must be positive", f.maxSitemapURLs)
+	}
+	return nil
 }
 
 func parseResolve(entries []string) (map[string]string, error) {
@@ -282,6 +343,12 @@ func printSummary(w io.Writer, s crawler.Summary, dbPath string) {
 		s.Fetched, s.ByClass[2], s.ByClass[3], s.ByClass[4], s.ByClass[5], s.ByClass[0]+s.ByClass[1])
 	fmt.Fprintf(w, "  fetch errors    %d\n", s.Failed)
 	fmt.Fprintf(w, "  robots blocked  %d\n", s.RobotsBlocked)
+	fmt.Fprintf(w, "  robots.txt      %d fetched, %d reused, %d URLs failed unavailable\n", s.RobotsFetched, s.RobotsRestored, s.RobotsUnavailable)
+	fmt.Fprintf(w, "  retries         %d (%d backoffs, %d after Retry-After)\n", s.Retries, s.Backoffs, s.RetryAfters)
+	fmt.Fprintf(w, "  hosts parked    %d (%d URLs skipped as host-unreachable)\n", s.HostsParked, s.HostUnreachableSkipped)
+	if s.SitemapURLs > 0 {
+		fmt.Fprintf(w, "  sitemap URLs    %d\n", s.SitemapURLs)
+	}
 	fmt.Fprintf(w, "  links found     %d (%d new URLs)\n", s.Links, s.NewURLs)
 	fmt.Fprintf(w, "  hosts           %d\n", s.Hosts)
 	fmt.Fprintf(w, "  bytes           %s\n", humanBytes(s.Bytes))

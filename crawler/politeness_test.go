@@ -1,0 +1,131 @@
+package crawler_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/crawl-project/crawl/crawler"
+	"github.com/crawl-project/crawl/crawler/crawltest"
+)
+
+// minGap is the shortest interval between consecutive requests in ts (arrival order).
+func minGap(ts []time.Time) time.Duration {
+	gap := time.Duration(1<<63 - 1)
+	for i := 1; i < len(ts); i++ {
+		gap = min(gap, ts[i].Sub(ts[i-1]))
+	}
+	return gap
+}
+
+// The rate limit is a lower bound the limiter enforces between the moments URLs are handed
+// out; a request reaches the server a little after that, by a varying delay. Gaps are
+// checked against the interval less this slack, which is far below what an unlimited crawl
+// produces (requests back to back).
+const rateSlack = 0.5
+
+func TestHostRateAndConcurrencyLimits(t *testing.T) {
+	tests := []struct {
+		name        string
+		rate        float64
+		concurrency int
+		latency     time.Duration
+		pages       int
+	}{
+		{name: "rate 20/s", rate: 20, concurrency: 2, pages: 12},
+		{name: "2 in flight", rate: 0, concurrency: 2, latency: 20 * time.Millisecond, pages: 30},
+		{name: "1 in flight", rate: 0, concurrency: 1, latency: 10 * time.Millisecond, pages: 20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, crawltest.SiteConfig{Seed: 11, Pages: tt.pages, MinBytes: 500, MaxBytes: 1000, Latency: tt.latency})
+			h.run(h.config(h.roots(), func(c *crawler.Config) {
+				c.HostRate, c.HostConcurrency, c.Workers = tt.rate, tt.concurrency, 8
+			}))
+			log := h.site.Log()
+			// Every page and robots.txt, each once.
+			if n := log.Total(); n != tt.pages+1 || log.Duplicates() != 0 {
+				t.Errorf("%d requests, %d duplicates; want %d and none", n, log.Duplicates(), tt.pages+1)
+			}
+			host := h.site.Hosts()[0]
+			if peak := log.PeakConcurrent(host); peak > tt.concurrency {
+				t.Errorf("peak %d requests in flight, limit %d", peak, tt.concurrency)
+			} else if tt.rate == 0 && peak != tt.concurrency {
+				t.Errorf("peak %d requests in flight; with no rate limit the crawl should use all %d", peak, tt.concurrency)
+			}
+			if tt.rate > 0 {
+				interval := time.Duration(float64(time.Second) / tt.rate)
+				if gap := minGap(log.Times(host)); gap < time.Duration(float64(interval)*rateSlack) {
+					t.Errorf("two requests %v apart; the rate allows one per %v", gap, interval)
+				}
+			}
+		})
+	}
+}
+
+// TestManyHostsKeepAllWorkersBusy: with many hosts each limited to a few requests per
+// second, the workers serve whichever host is ready, so that all of them are busy at once and
+// each host's requests are interleaved with other hosts' requests rather than waited for.
+func TestManyHostsKeepAllWorkersBusy(t *testing.T) {
+	const hosts, pages, workers, rate = 50, 6, 16, 20.0
+	var names []string
+	for i := range hosts {
+		names = append(names, "h"+string(rune('a'+i/26))+string(rune('a'+i%26))+".test")
+	}
+	h := newHarness(t, crawltest.SiteConfig{Seed: 12, Pages: pages, Hosts: names, MinBytes: 500, MaxBytes: 1000, Latency: 30 * time.Millisecond})
+	h.run(h.config(h.roots(), func(c *crawler.Config) {
+		c.HostRate, c.HostConcurrency, c.Workers = rate, 2, workers
+	}))
+	log := h.site.Log()
+	if n := log.Total(); n != hosts*(pages+1) || log.Duplicates() != 0 {
+		t.Fatalf("%d requests, %d duplicates; want %d and none", n, log.Duplicates(), hosts*(pages+1))
+	}
+	// 50 hosts at 20/s could take 1000 requests/s; 16 workers at 30 ms a request manage about
+	// 530. The workers are the bottleneck, so all of them must have been busy at once.
+	if peak := log.PeakConcurrent(""); peak != workers {
+		t.Errorf("at most %d requests in flight; all %d workers should have been busy", peak, workers)
+	}
+	all := log.Times("")
+	interval := time.Duration(float64(time.Second) / rate)
+	for _, host := range names {
+		ts := log.Times(host)
+		if peak := log.PeakConcurrent(host); peak > 2 {
+			t.Errorf("%s: %d requests in flight, limit 2", host, peak)
+		}
+		if gap := minGap(ts); gap < time.Duration(float64(interval)*rateSlack) {
+			t.Errorf("%s: two requests %v apart; the rate allows one per %v", host, gap, interval)
+		}
+		// While a host waits for its next turn, other hosts are served.
+		for i := 1; i < len(ts); i++ {
+			if between(all, ts[i-1], ts[i]) == 0 {
+				t.Errorf("%s: no other host was served between its requests at %v and %v", host, ts[i-1], ts[i])
+				break
+			}
+		}
+	}
+}
+
+// between counts the times strictly between a and b.
+func between(sorted []time.Time, a, b time.Time) int {
+	n := 0
+	for _, t := range sorted {
+		if t.After(a) && t.Before(b) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestCrawlDelaySlowsTheHost(t *testing.T) {
+	const delay = 150 * time.Millisecond
+	h := newHarness(t, crawltest.SiteConfig{Seed: 13, Pages: 6, MinBytes: 500, MaxBytes: 1000,
+		Robots: "User-agent: *\nCrawl-delay: 0.15\n"})
+	// No rate limit of our own: only the site's Crawl-delay spaces the requests.
+	h.run(h.config(h.roots(), func(c *crawler.Config) { c.HostRate, c.HostConcurrency = 0, 2 }))
+	ts := h.site.Log().Times(h.site.Hosts()[0])
+	if len(ts) != 7 {
+		t.Fatalf("%d requests, want 7", len(ts))
+	}
+	if gap := minGap(ts); gap < time.Duration(float64(delay)*rateSlack) {
+		t.Errorf("two requests %v apart; Crawl-delay asks for %v", gap, delay)
+	}
+}

@@ -304,6 +304,9 @@ func (f *frontier) release(fb hostFeedback) {
 			f.skips = append(f.skips, skipTask(*fb.again))
 		} else {
 			h.retry = append(h.retry, *fb.again)
+			if fb.failed {
+				f.stats.polite.retries.Add(1)
+			}
 		}
 	}
 	f.schedule(h)

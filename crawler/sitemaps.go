@@ -2,7 +2,6 @@ package crawler
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"sync"
@@ -148,9 +147,11 @@ func (c *Crawler) readSitemaps(ctx context.Context, root *url.URL, mu *sync.Mute
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if err != nil && (sm == nil || errors.Is(err, fetch.ErrRedirectLoop)) {
-			cfg.Log.Warn("sitemap not read", "url", u, "err", err)
-			continue
+		if err != nil {
+			cfg.Log.Warn("sitemap not read in full", "url", u, "err", err)
+			if sm == nil {
+				continue
+			}
 		}
 		if sm.Truncated {
 			cfg.Log.Info("sitemap cut at its size or URL limit", "url", u)

@@ -93,7 +93,6 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, 
 		next := t
 		next.tries++
 		fb.again = &next
-		stats.polite.retries.Add(1)
 		return true
 	}
 	if cfg.Robots != nil {

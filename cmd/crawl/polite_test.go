@@ -1,0 +1,101 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestPolitenessFlagErrors(t *testing.T) {
+	dir := t.TempDir()
+	seeds := writeFile(t, dir, "seeds.txt", "http://127.0.0.1:1/\n")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--retries", "-1"}, "--retries -1"},
+		{[]string{"--max-host-errors", "-2"}, "--max-host-errors -2"},
+		{[]string{"--connect-timeout", "0s"}, "--connect-timeout 0s"},
+		{[]string{"--tls-timeout", "-1s"}, "--tls-timeout -1s"},
+		{[]string{"--first-byte-timeout", "0s"}, "--first-byte-timeout 0s"},
+		{[]string{"--backoff", "0s"}, "--backoff 0s"},
+		{[]string{"--max-backoff", "0s"}, "--max-backoff 0s"},
+		{[]string{"--max-sitemap-urls", "0"}, "--max-sitemap-urls 0"},
+		{[]string{"--connect-timeout", "soon"}, "invalid value"},
+	}
+	for _, c := range cases {
+		args := append([]string{"--seeds", seeds, "--db", filepath.Join(dir, "c.db")}, c.args...)
+		code, _, stderr := runCmd(t, args...)
+		if code != exitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("crawl %q: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr, exitUsage, c.want)
+		}
+	}
+}
+
+// TestInsecure: a site with a certificate no one vouches for is not crawled, unless
+// --insecure says so.
+func TestInsecure(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<title>staging</title>")
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are expected
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	tests := []struct {
+		name    string
+		flags   []string
+		summary string
+	}{
+		{"verified", nil, "pages fetched   0"},
+		{"insecure", []string{"--insecure"}, "pages fetched   1 (2xx 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			seeds := writeFile(t, dir, "seeds.txt", srv.URL+"/\n")
+			args := append([]string{"--seeds", seeds, "--db", filepath.Join(dir, "c.db"), "--host-rate", "0"}, tt.flags...)
+			code, stdout, stderr := runCmd(t, args...)
+			if code != exitOK || !strings.Contains(stdout, tt.summary) {
+				t.Errorf("exit %d; want 0 and %q in the summary:\n%s\n%s", code, tt.summary, stdout, stderr)
+			}
+		})
+	}
+}
+
+func TestSummaryCountsRetriesAndParkedHosts(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/robots.txt":
+			http.NotFound(w, r)
+		case "/":
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, `<a href="/1">1</a><a href="/2">2</a><a href="/3">3</a><a href="/4">4</a>`)
+		default:
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	seeds := writeFile(t, dir, "seeds.txt", srv.URL+"/\n")
+	code, stdout, stderr := runCmd(t, "--seeds", seeds, "--db", filepath.Join(dir, "c.db"), "--host-rate", "0",
+		"--host-concurrency", "1", "--retries", "1", "--max-host-errors", "3", "--backoff", "5ms")
+	if code != exitOK {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	// /1 fails twice (a retry), /2 once more: the host is parked, /2, /3 and /4 skipped.
+	for _, want := range []string{"retries         1 (3 backoffs, 0 after Retry-After)", "hosts parked    1 (3 URLs skipped as host-unreachable)", "robots.txt      1 fetched"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+}

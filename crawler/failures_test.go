@@ -1,6 +1,7 @@
 package crawler_test
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -206,5 +207,58 @@ func TestFailingHostIsParked(t *testing.T) {
 	}
 	if sum.Abandoned != 0 {
 		t.Errorf("%d leases abandoned", sum.Abandoned)
+	}
+}
+
+// TestWaitingRetryStaysPending: a URL waiting for its retry when the crawl stops, gracefully
+// or not, is still pending in the database, and the next run fetches it.
+func TestWaitingRetryStaysPending(t *testing.T) {
+	for _, graceful := range []bool{true, false} {
+		t.Run(map[bool]string{true: "stop", false: "cancel"}[graceful], func(t *testing.T) {
+			healthy := make(chan struct{})
+			gotBusy := make(chan struct{}, 1)
+			s := newHostile(t, []string{"site.test"}, func(w http.ResponseWriter, r *http.Request, n int) {
+				switch r.URL.Path {
+				case "/robots.txt":
+					http.NotFound(w, r)
+				case "/":
+					page(w, "home", "/a")
+				case "/a":
+					select {
+					case <-healthy:
+						page(w, "a")
+					default:
+						w.Header().Set("Retry-After", "3600")
+						w.WriteHeader(http.StatusServiceUnavailable)
+						gotBusy <- struct{}{}
+					}
+				}
+			})
+			cfg := s.config([]string{s.url("site.test", "/")}, fastFailures(2, 0), func(c *crawler.Config) { c.MaxBackoff = time.Hour })
+			c, db := s.newCrawler(cfg)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- c.Run(ctx) }()
+			<-gotBusy // /a answered 503: its retry now waits an hour
+			if graceful {
+				c.Stop()
+			} else {
+				cancel()
+			}
+			err := <-done
+			db.Close()
+			if graceful && err != nil {
+				t.Fatalf("stopped crawl: %v", err)
+			}
+			if n := s.graph().node(t, s.url("site.test", "/a")); n.State != store.StatePending {
+				t.Fatalf("/a is %v after the stop, want pending", n.State)
+			}
+			close(healthy)
+			s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(2, 0)))
+			if n := s.graph().node(t, s.url("site.test", "/a")); n.State != store.StateDone || n.Status != 200 {
+				t.Errorf("/a after the next run: %v %d, want done 200", n.State, n.Status)
+			}
+		})
 	}
 }

@@ -161,7 +161,8 @@ func TestFrontierStopClosesTasksAndWaitsForTheWriter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		db := openDB(t)
 		seed(t, db, "http://a.test/1", "http://a.test/2")
-		r := startFrontier(t, db, testConfig(Config{}))
+		// One fetch per host at a time, so that nothing can be leased while Stop is delivered.
+		r := startFrontier(t, db, testConfig(Config{HostConcurrency: 1}))
 		tk := <-r.tasks
 		close(r.stop)
 		if _, open := <-r.tasks; open {

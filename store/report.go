@@ -13,12 +13,12 @@ import (
 type ReportOptions struct {
 	// Depth is the number of link hops within which a page counts as easy to reach: fetched
 	// pages deeper than this are listed in DeepPages.
-	Depth int
+	Depth int `json:"depth"`
 	// Limit caps the items of each list section; 0 lists everything. Totals always count
 	// everything.
-	Limit int
+	Limit int `json:"limit"`
 	// Referrers caps the linking pages listed per broken link; 0 lists them all.
-	Referrers int
+	Referrers int `json:"referrers"`
 }
 
 // Report is what a crawl found that a site owner can act on. It is also the JSON document
@@ -172,7 +172,8 @@ type brokenRef struct {
 // and one entry per broken target, redirect and host, never the graph itself. It stops with
 // ctx's error when ctx is cancelled.
 func (s *Snapshot) Report(ctx context.Context, opt ReportOptions) (*Report, error) {
-	r := &Report{Options: opt}
+	// Empty lists are [] rather than null in JSON.
+	r := &Report{Options: opt, Statuses: []StatusCount{}, SkippedReasons: []ReasonCount{}}
 	limit := opt.Limit
 	if limit <= 0 {
 		limit = math.MaxInt
@@ -409,7 +410,7 @@ func (s *Snapshot) redirectChains(next map[uint64]uint64, redirected map[uint64]
 
 // mostLinked picks the URLs with the highest in-degree.
 func (s *Snapshot) mostLinked(inDegree []uint32, limit int) (Section[LinkedPage], error) {
-	var sec Section[LinkedPage]
+	sec := Section[LinkedPage]{Items: []LinkedPage{}}
 	type cand struct {
 		id  uint64
 		deg uint32

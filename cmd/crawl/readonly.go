@@ -65,7 +65,7 @@ type cancellableSource struct {
 func (c cancellableSource) EachNode(fn func(store.Node) error) error {
 	n := 0
 	return c.src.EachNode(func(x store.Node) error {
-		if n++; n%checkEvery == 0 {
+		if n++; n%checkEvery == 1 { // the first item, then every checkEvery
 			if err := c.ctx.Err(); err != nil {
 				return err
 			}
@@ -77,7 +77,7 @@ func (c cancellableSource) EachNode(fn func(store.Node) error) error {
 func (c cancellableSource) EachEdge(fn func(store.Edge) error) error {
 	n := 0
 	return c.src.EachEdge(func(x store.Edge) error {
-		if n++; n%checkEvery == 0 {
+		if n++; n%checkEvery == 1 { // the first item, then every checkEvery
 			if err := c.ctx.Err(); err != nil {
 				return err
 			}

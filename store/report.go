@@ -148,7 +148,8 @@ type HostErrors struct {
 // reportStates is the order of Report.States.
 var reportStates = []State{StateDone, StateFailed, StatePending, StateBlocked, StateExternal, StateSkipped}
 
-// reportCheckEvery is how many nodes or edges Report reads between checks of its context.
+// reportCheckEvery is how many nodes or edges Report reads between checks of its context
+// (the first is checked too).
 const reportCheckEvery = 4096
 
 // maxReasons bounds the distinct skip reasons counted; further ones count as "other".
@@ -189,7 +190,7 @@ func (s *Snapshot) Report(ctx context.Context, opt ReportOptions) (*Report, erro
 		maxID    uint64
 	)
 	err := s.EachNode(func(n Node) error {
-		if r.Totals.URLs++; r.Totals.URLs%reportCheckEvery == 0 && ctx.Err() != nil {
+		if r.Totals.URLs++; r.Totals.URLs%reportCheckEvery == 1 && ctx.Err() != nil {
 			return ctx.Err()
 		}
 		maxID = max(maxID, n.ID)
@@ -242,7 +243,7 @@ func (s *Snapshot) Report(ctx context.Context, opt ReportOptions) (*Report, erro
 		redirected = map[uint64]bool{} // targets of a redirect
 	)
 	err = s.EachEdge(func(e Edge) error {
-		if r.Totals.Edges++; r.Totals.Edges%reportCheckEvery == 0 && ctx.Err() != nil {
+		if r.Totals.Edges++; r.Totals.Edges%reportCheckEvery == 1 && ctx.Err() != nil {
 			return ctx.Err()
 		}
 		switch e.Kind {

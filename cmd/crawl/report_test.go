@@ -31,15 +31,15 @@ func TestReportSections(t *testing.T) {
 	if want := (store.ReportTotals{URLs: 19, Edges: 30, Fetched: 17, Hosts: 1}); r.Totals != want {
 		t.Errorf("totals %+v, want %+v", r.Totals, want)
 	}
-	wantStates := []store.StateCount{{"done", 15}, {"failed", 2}, {"pending", 0}, {"robots-blocked", 0}, {"external", 1}, {"skipped", 1}}
+	wantStates := []store.StateCount{{State: "done", Count: 15}, {State: "failed", Count: 2}, {State: "pending", Count: 0}, {State: "robots-blocked", Count: 0}, {State: "external", Count: 1}, {State: "skipped", Count: 1}}
 	if !reflect.DeepEqual(r.States, wantStates) {
 		t.Errorf("states %+v", r.States)
 	}
-	wantStatuses := []store.StatusCount{{200, 10}, {301, 2}, {302, 1}, {404, 1}, {500, 1}}
+	wantStatuses := []store.StatusCount{{Status: 200, Count: 10}, {Status: 301, Count: 2}, {Status: 302, Count: 1}, {Status: 404, Count: 1}, {Status: 500, Count: 1}}
 	if !reflect.DeepEqual(r.Statuses, wantStatuses) {
 		t.Errorf("statuses %+v", r.Statuses)
 	}
-	if want := []store.ReasonCount{{"nofollow", 1}}; !reflect.DeepEqual(r.SkippedReasons, want) {
+	if want := []store.ReasonCount{{Reason: "nofollow", Count: 1}}; !reflect.DeepEqual(r.SkippedReasons, want) {
 		t.Errorf("skipped reasons %+v", r.SkippedReasons)
 	}
 

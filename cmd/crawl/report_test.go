@@ -189,3 +189,16 @@ func TestReportErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestExportAndReportHelp(t *testing.T) {
+	for _, c := range []struct{ cmd, want string }{{"export", "-format"}, {"report", "-referrers"}} {
+		for _, args := range [][]string{{c.cmd, "--help"}, {"help", c.cmd}} {
+			if code, _, stderr := runCmd(t, args...); code != exitOK || !strings.Contains(stderr, c.want) {
+				t.Errorf("%q: exit %d, stderr %q", args, code, stderr)
+			}
+		}
+	}
+	if code, out, _ := runCmd(t, "help"); code != exitOK || !strings.Contains(out, "export ") || !strings.Contains(out, "report ") {
+		t.Errorf("help lists %q", out)
+	}
+}

@@ -61,11 +61,19 @@ func Open(path string, opt Options) (*DB, error) {
 		opt.LockTimeout = time.Second
 	}
 	if opt.ReadOnly {
-		if _, err := os.Stat(path); err != nil {
+		info, err := os.Stat(path)
+		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				return nil, fmt.Errorf("open %s: %w", path, ErrNotExist)
 			}
 			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		// bbolt would try to initialise an empty file, which a read-only handle cannot.
+		switch {
+		case info.IsDir():
+			return nil, fmt.Errorf("open %s: %w: it is a directory", path, ErrNotCrawl)
+		case info.Size() == 0:
+			return nil, fmt.Errorf("open %s: %w: the file is empty", path, ErrNotCrawl)
 		}
 	}
 	b, err := bolt.Open(path, 0o644, &bolt.Options{

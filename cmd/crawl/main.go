@@ -2,6 +2,7 @@
 //
 //	crawl --seeds urls.txt --workers 16          crawl (or resume) into crawl.db
 //	crawl export --db crawl.db --format graphml  write the link graph
+//	crawl report --db crawl.db                   list broken links, redirect chains, ...
 //	crawl help                                   list the commands
 package main
 
@@ -45,6 +46,8 @@ type env struct {
 func commands() []command {
 	return []command{
 		{"crawl", "crawl from seed URLs into a database, or resume a crawl (the default command)", runCrawl},
+		{"export", "write the link graph as csv, tsv, jsonl, graphml, gexf or dot", runExport},
+		{"report", "summarise a crawl: broken links, redirect chains, deep pages, errors", runReport},
 		{"version", "print the version", runVersion},
 		{"help", "show this help", nil},
 	}

@@ -57,9 +57,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
-	e := &env{stdout: stdout, stderr: stderr, signals: sig}
-	ctx := context.Background()
+	return dispatch(context.Background(), &env{stdout: stdout, stderr: stderr, signals: sig}, args)
+}
 
+// dispatch runs the command named by args[0] (crawl when args start with a flag).
+func dispatch(ctx context.Context, e *env, args []string) int {
+	stdout, stderr := e.stdout, e.stderr
 	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage

@@ -84,7 +84,7 @@ func (o *crawlOutput) startProgress(stats *crawler.Stats) func() {
 	}
 	p := &progress{every: o.every}
 	if o.tty {
-		p.term = o.status
+		p.term, p.every = o.status, redrawEvery
 	} else {
 		p.plain, p.json = o.status, o.jsonStderr
 	}

@@ -129,7 +129,7 @@ type progress struct {
 	term  *statusWriter // nil when not on a terminal
 	plain io.Writer     // the plain-line destination when not on a terminal
 	json  bool          // plain lines as JSON records, for a stderr that carries JSON logs
-	every time.Duration
+	every time.Duration // the redraw or line interval
 
 	meter rateMeter
 	stop  chan struct{}
@@ -143,11 +143,7 @@ func startProgress(stats *crawler.Stats, p *progress) func() {
 	p.meter = rateMeter{window: rateWindow}
 	p.meter.add(time.Now(), 0)
 	p.stop, p.done = make(chan struct{}), make(chan struct{})
-	interval := p.every
-	if p.term != nil {
-		interval = redrawEvery
-	}
-	go p.run(interval)
+	go p.run(p.every)
 	var once sync.Once
 	return func() {
 		once.Do(func() {

@@ -125,6 +125,14 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
 		return exitUsage
 	}
+	var metricsLn net.Listener
+	if f.metricsAddr != "" {
+		if metricsLn, err = listenMetrics(f.metricsAddr); err != nil {
+			fmt.Fprintf(e.stderr, "crawl: %v\n", err)
+			return exitUsage
+		}
+		defer metricsLn.Close() // in case the crawl does not start; closing twice is harmless
+	}
 	db, err := store.Open(f.db, store.Options{})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
@@ -140,12 +148,8 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
 		return exitError
 	}
-	if f.metricsAddr != "" {
-		m, err := serveMetrics(f.metricsAddr, newMetricsRegistry(c))
-		if err != nil {
-			fmt.Fprintf(e.stderr, "crawl: %v\n", err)
-			return exitUsage
-		}
+	if metricsLn != nil {
+		m := serveMetrics(metricsLn, newMetricsRegistry(c))
 		defer m.Close()
 		if !f.quiet {
 			fmt.Fprintf(e.stderr, "crawl: metrics at %s\n", m.URL())

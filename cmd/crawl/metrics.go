@@ -127,13 +127,19 @@ type metricsServer struct {
 	done chan error
 }
 
-// serveMetrics listens on addr and serves the registry at /metrics. Any address is
-// accepted; one that is not loopback exposes the crawl's numbers to the network.
-func serveMetrics(addr string, reg *prometheus.Registry) (*metricsServer, error) {
+// listenMetrics opens the metrics port, before anything else is set up, so that a port in
+// use is reported before the crawl touches its database. Any address is accepted; one that
+// is not loopback exposes the crawl's numbers to the network.
+func listenMetrics(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("--metrics-addr %s: %w", addr, err)
 	}
+	return ln, nil
+}
+
+// serveMetrics serves the registry at /metrics on ln until Close.
+func serveMetrics(ln net.Listener, reg *prometheus.Registry) *metricsServer {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	m := &metricsServer{
@@ -142,7 +148,7 @@ func serveMetrics(addr string, reg *prometheus.Registry) (*metricsServer, error)
 		done: make(chan error, 1),
 	}
 	go func() { m.done <- m.srv.Serve(ln) }()
-	return m, nil
+	return m
 }
 
 // URL is where the metrics are served.

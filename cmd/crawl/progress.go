@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"sync"
 	"time"
@@ -81,6 +82,8 @@ func (s *statusWriter) clear() {
 		s.shown = ""
 	}
 }
+
+func round1(x float64) float64 { return math.Round(x*10) / 10 }
 
 func truncateRunes(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
@@ -179,7 +182,7 @@ func (p *progress) report(now time.Time) {
 	case p.json:
 		slog.New(slog.NewJSONHandler(p.plain, nil)).Info("progress",
 			"done", s.Committed, "pending", s.Pending, "in_flight", s.InFlight,
-			"pages_per_second", rate, "pages_per_second_avg", averageRate(s),
+			"pages_per_second", round1(rate), "pages_per_second_avg", round1(averageRate(s)),
 			"errors", s.Failed, "hosts_active", s.ActiveHosts, "bytes", s.Bytes,
 			"elapsed", s.Elapsed)
 	default:

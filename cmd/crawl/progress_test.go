@@ -184,6 +184,9 @@ func TestLogFlagErrors(t *testing.T) {
 			t.Errorf("crawl %q: exit %d, stdout %q, stderr %q; want exit %d and one line with %q",
 				c.args, code, stdout, stderr, exitUsage, c.want)
 		}
+		if _, err := os.Stat(filepath.Join(dir, "c.db")); err == nil {
+			t.Fatalf("crawl %q: database created although the crawl refused to start", c.args)
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
@@ -20,6 +21,8 @@ type Crawler struct {
 
 	stopOnce sync.Once
 	stop     chan struct{}
+
+	queues atomic.Pointer[[]queue] // the pipeline's channels, once Run has made them
 }
 
 // New prepares a crawl. Seeds are queued when Run starts.
@@ -63,6 +66,13 @@ func (c *Crawler) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := c.db.View(func(s *store.Snapshot) error {
+		// Counting walks the bucket's pages: done once here, then commits keep the count.
+		c.stats.ops.queued.Store(int64(s.Frontier()))
+		return nil
+	}); err != nil {
+		return err
+	}
 	cfg.Log.Info("crawl starting", "db", c.db.Path(), "seeds", len(seeds), "seeds_queued", queued,
 		"fetched_before", fetchedBefore, "workers", cfg.Workers, "parsers", cfg.Parsers)
 
@@ -75,6 +85,12 @@ func (c *Crawler) Run(ctx context.Context) error {
 	records := make(chan store.Result, cfg.BatchSize) // parse -> writer
 	feedback := make(chan hostFeedback, cfg.Workers)  // fetch -> frontier
 	notes := make(chan commitNote, 4)                 // writer -> frontier
+	c.queues.Store(&[]queue{
+		{"parse", func() (int, int) { return len(results), cap(results) }},
+		{"write", func() (int, int) { return len(records), cap(records) }},
+		{"feedback", func() (int, int) { return len(feedback), cap(feedback) }},
+		{"notes", func() (int, int) { return len(notes), cap(notes) }},
+	})
 
 	g, ctx := errgroup.WithContext(ctx)
 	front := newFrontier(c.db, cfg, c.stats, cfg.Log, fetchedBefore)

@@ -55,6 +55,8 @@ type CommitStats struct {
 	Fetched      int            // of those, fetch attempts (done or failed): what --max-pages counts
 	Edges        int            // edges stored
 	NewURLs      int            // URLs seen for the first time
+	Queued       int            // frontier entries added
+	Dequeued     int            // frontier entries removed (leases ended, redirect targets recorded)
 	HostsWithNew map[string]int // frontier entries added, by host
 	// HostsRequeued are hosts that got back URLs seen before; their frontier entries sort
 	// before entries already read, so a reader must start the host's queue from the beginning.
@@ -156,6 +158,7 @@ func (t *txn) insert(u, host string, state State, depth int, reason string) (uin
 
 func (t *txn) enqueue(host string, id uint64, depth int, u string) error {
 	t.stats.HostsWithNew[host]++
+	t.stats.Queued++
 	return t.frontier.Put(frontierKey(host, id), encodeFrontier(depth, u))
 }
 
@@ -172,7 +175,7 @@ func (t *txn) requeue(id uint64, n *Node, host string, depth int) error {
 func (t *txn) depthAllowed(d int) bool { return t.maxDepth < 0 || d <= t.maxDepth }
 
 func (t *txn) apply(r *Result) error {
-	if err := t.frontier.Delete(frontierKey(r.Host, r.ID)); err != nil {
+	if err := t.unqueue(frontierKey(r.Host, r.ID)); err != nil {
 		return err
 	}
 	leased, err := t.node(r.ID)
@@ -279,7 +282,17 @@ func (t *txn) dequeue(n *Node) error {
 	if err != nil {
 		return fmt.Errorf("node %d: %w", n.ID, err)
 	}
-	return t.frontier.Delete(frontierKey(u.Host, n.ID))
+	return t.unqueue(frontierKey(u.Host, n.ID))
+}
+
+// unqueue removes a frontier entry, counting it only if it was there, so that the crawl can
+// keep an exact count of queued URLs without scanning the bucket.
+func (t *txn) unqueue(k []byte) error {
+	if t.frontier.Get(k) == nil {
+		return nil
+	}
+	t.stats.Dequeued++
+	return t.frontier.Delete(k)
 }
 
 // target returns the id of a redirect target, creating a pending placeholder if needed

@@ -41,6 +41,9 @@ type env struct {
 	stdout, stderr io.Writer
 	// signals delivers SIGINT and SIGTERM.
 	signals <-chan os.Signal
+	// crawlDone, when set, is called once a crawl has stopped, before its metrics endpoint
+	// closes: tests read the final metrics there.
+	crawlDone func()
 }
 
 func commands() []command {
@@ -57,9 +60,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
-	e := &env{stdout: stdout, stderr: stderr, signals: sig}
-	ctx := context.Background()
+	return dispatch(context.Background(), &env{stdout: stdout, stderr: stderr, signals: sig}, args)
+}
 
+// dispatch runs the command named by args[0] (crawl when args start with a flag).
+func dispatch(ctx context.Context, e *env, args []string) int {
+	stdout, stderr := e.stdout, e.stderr
 	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage
@@ -101,7 +107,16 @@ func usage(w io.Writer) {
 	fmt.Fprintf(w, "\nRun 'crawl <command> --help' for a command's flags.\n")
 }
 
-func runVersion(_ context.Context, e *env, _ []string) int {
+func runVersion(_ context.Context, e *env, args []string) int {
+	fs := newFlagSet("crawl version", func(w io.Writer) {
+		fmt.Fprintf(w, "Usage: crawl version\n\nPrint the version of crawl.\n")
+	})
+	if code, ok := parseFlags(fs, args, e); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return usageError(fs, e, "unexpected argument %q", fs.Arg(0))
+	}
 	fmt.Fprintf(e.stdout, "crawl %s\n", version)
 	return exitOK
 }

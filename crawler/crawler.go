@@ -3,8 +3,6 @@ package crawler
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/url"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -20,6 +18,7 @@ type Crawler struct {
 
 	stopOnce sync.Once
 	stop     chan struct{}
+	resumed  ResumeInfo
 }
 
 // New prepares a crawl. Seeds are queued when Run starts.
@@ -34,6 +33,9 @@ func New(db *store.DB, cfg Config) (*Crawler, error) {
 	return &Crawler{db: db, cfg: cfg, stats: newStats(), stop: make(chan struct{})}, nil
 }
 
+// Resumed says what the start of Run did to the recorded crawl; valid once Run has returned.
+func (c *Crawler) Resumed() ResumeInfo { return c.resumed }
+
 // Stats returns the live counters of the run.
 func (c *Crawler) Stats() *Stats { return c.stats }
 
@@ -47,15 +49,10 @@ func (c *Crawler) Stop() { c.stopOnce.Do(func() { close(c.stop) }) }
 func (c *Crawler) Run(ctx context.Context) error {
 	defer c.stats.finish()
 	cfg := &c.cfg
-	seeds := make([]store.Seed, 0, len(cfg.Seeds))
-	for _, s := range cfg.Seeds {
-		u, err := url.Parse(s)
-		if err != nil {
-			return fmt.Errorf("seed %q: %w", s, err)
-		}
-		seeds = append(seeds, store.Seed{URL: s, Host: u.Host})
-	}
-	queued, err := c.db.AddSeeds(seeds)
+	// Check the recorded configuration, queue the seeds and apply --reconfigure and
+	// --retry-failed, each in its own transaction, before anything is fetched.
+	info, err := c.prepare()
+	c.resumed = info
 	if err != nil {
 		return err
 	}
@@ -63,8 +60,9 @@ func (c *Crawler) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg.Log.Info("crawl starting", "db", c.db.Path(), "seeds", len(seeds), "seeds_queued", queued,
-		"fetched_before", fetchedBefore, "workers", cfg.Workers, "parsers", cfg.Parsers)
+	cfg.Log.Info("crawl starting", "db", c.db.Path(), "seeds", len(cfg.Seeds), "seeds_queued", info.SeedsQueued,
+		"fetched_before", fetchedBefore, "workers", cfg.Workers, "parsers", cfg.Parsers,
+		"resumed", info.Resumed, "retried_failed", info.RetryFailed)
 
 	// The pipeline, each channel with its direction:
 	//   frontier --tasks--> fetch x Workers --results--> parse x Parsers --records--> writer

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/url"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -66,6 +67,7 @@ type CommitStats struct {
 type Writer struct {
 	db       *DB
 	maxDepth int // -1: unlimited
+	commits  int // Commit calls so far, for Options.FailCommit
 }
 
 // Writer returns the database's writer. maxDepth < 0 means no depth limit.
@@ -74,7 +76,13 @@ func (db *DB) Writer(maxDepth int) *Writer { return &Writer{db: db, maxDepth: ma
 // Commit records a batch of results in one transaction: either all of it is durable or none.
 func (w *Writer) Commit(batch []Result) (CommitStats, error) {
 	var stats CommitStats
+	w.commits++
 	err := w.db.bolt.Update(func(tx *bolt.Tx) error {
+		if w.db.failCommit != nil {
+			if err := w.db.failCommit(w.commits); err != nil {
+				return err
+			}
+		}
 		stats = CommitStats{HostsWithNew: make(map[string]int), HostsRequeued: make(map[string]bool)}
 		t := newTxn(tx)
 		t.maxDepth = w.maxDepth
@@ -84,10 +92,13 @@ func (w *Writer) Commit(batch []Result) (CommitStats, error) {
 				return err
 			}
 		}
+		meta := tx.Bucket(bucketMeta)
+		if err := meta.Put(keyUpdated, []byte(time.Now().UTC().Format(time.RFC3339Nano))); err != nil {
+			return err
+		}
 		if stats.Fetched == 0 {
 			return nil
 		}
-		meta := tx.Bucket(bucketMeta)
 		return meta.Put(keyFetched, u64(counter(meta.Get(keyFetched))+uint64(stats.Fetched)))
 	})
 	if err != nil {
@@ -360,6 +371,23 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 				}
 			} else if n.Error == ReasonMaxDepth && it.depth < n.Depth {
 				n.Depth = it.depth
+				if err := t.putNode(&n); err != nil {
+					return err
+				}
+			}
+		case StateExternal:
+			// A followable link to a URL recorded outside the scope: the scope has grown since
+			// (a new seed's host). It joins the crawl as if seen for the first time.
+			u, err := url.Parse(n.URL)
+			if err != nil {
+				return err
+			}
+			if t.depthAllowed(it.depth) {
+				if err := t.requeue(it.id, &n, u.Host, it.depth); err != nil {
+					return err
+				}
+			} else {
+				n.State, n.Depth, n.Error = StateSkipped, it.depth, ReasonMaxDepth
 				if err := t.putNode(&n); err != nil {
 					return err
 				}

@@ -36,6 +36,7 @@ type crawlFlags struct {
 	maxBody                               int64
 	include, exclude, resolve, headers    listFlag
 	skipBadSeeds, quiet, ignoreRobots     bool
+	reconfigure, retryFailed              bool
 }
 
 func newCrawlFlagSet(stderr io.Writer) (*flag.FlagSet, *crawlFlags) {
@@ -60,6 +61,8 @@ func newCrawlFlagSet(stderr io.Writer) (*flag.FlagSet, *crawlFlags) {
 	fs.Var(&f.headers, "header", "'Name: value' header sent with every request (repeatable)")
 	fs.BoolVar(&f.skipBadSeeds, "skip-bad-seeds", false, "crawl the valid seeds even if some lines of the seeds file are bad")
 	fs.BoolVar(&f.ignoreRobots, "ignore-robots", false, "do not fetch or obey robots.txt (only for sites you own)")
+	fs.BoolVar(&f.reconfigure, "reconfigure", false, "resume with a --scope, --include, --exclude or --max-depth that differs from the database's; the new settings apply to URLs not fetched yet")
+	fs.BoolVar(&f.retryFailed, "retry-failed", false, "fetch again the URLs whose fetch failed in earlier runs")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only errors")
 	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	fs.Usage = func() {
@@ -156,8 +159,13 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 		}
 	}()
 	runErr := c.Run(ctx)
+	if errors.Is(runErr, crawler.ErrConfigChanged) {
+		printConfigChanged(e.stderr, f.db, runErr) // refused before anything was fetched
+		return exitUsage
+	}
 	sum := c.Stats().Snapshot()
 	if !f.quiet {
+		printResumeNotes(e.stderr, c.Resumed())
 		printSummary(e.stdout, sum, db.Path())
 	}
 	switch {
@@ -228,6 +236,8 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 		Scope:           scope,
 		MaxDepth:        f.maxDepth,
 		MaxPages:        f.maxPages,
+		Reconfigure:     f.reconfigure,
+		RetryFailed:     f.retryFailed,
 		Workers:         f.workers,
 		Parsers:         f.parsers,
 		HostRate:        f.hostRate,

@@ -2,6 +2,7 @@
 //
 //	crawl --seeds urls.txt --workers 16          crawl (or resume) into crawl.db
 //	crawl export --db crawl.db --format graphml  write the link graph
+//	crawl status --db crawl.db                   show how far the crawl has got
 //	crawl help                                   list the commands
 package main
 
@@ -45,6 +46,7 @@ type env struct {
 func commands() []command {
 	return []command{
 		{"crawl", "crawl from seed URLs into a database, or resume a crawl (the default command)", runCrawl},
+		{"status", "show how far the crawl in a database has got", runStatus},
 		{"version", "print the version", runVersion},
 		{"help", "show this help", nil},
 	}

@@ -335,13 +335,29 @@ func (t *txn) link(l Link, depth int) (uint64, error) {
 	if l.Follow {
 		return id, t.reach(id, n, depth)
 	}
-	return id, nil
+	return id, t.lower(&n, depth)
+}
+
+// lower records a shorter path to a node that a link reaches without making it followable
+// (nofollow, or out of scope). Only nodes that are not fetched because of such links take
+// their depth from them: external URLs and URLs skipped for nofollow. For everything else
+// the depth counts followable links only, so that depth limits mean the same whatever the
+// order of fetches.
+func (t *txn) lower(n *Node, depth int) error {
+	if depth >= n.Depth {
+		return nil
+	}
+	if n.State != StateExternal && (n.State != StateSkipped || n.Error == ReasonMaxDepth) {
+		return nil
+	}
+	n.Depth = depth
+	return t.putNode(n)
 }
 
 // reach handles a followable link to a known node at the given depth. A shorter path lowers
 // the node's depth; a node skipped for its depth or for nofollow joins the frontier; and a
-// fetched page passes the lower depth on to what it links to, so depth limits stay exact
-// whatever order pages are fetched in.
+// fetched page passes the lower depth on to what it links to (followable or not), so depths
+// and depth limits come out the same whatever order pages are fetched in.
 func (t *txn) reach(id uint64, n Node, depth int) error {
 	type item struct {
 		id    uint64
@@ -367,6 +383,13 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 					return err
 				}
 				if err := t.requeue(it.id, &n, u.Host, it.depth); err != nil {
+					return err
+				}
+			} else if n.Error == ReasonNofollow {
+				// Followable but too deep: the node is skipped for its depth, whichever of the
+				// two links was seen first; its depth now counts followable links only.
+				n.Error, n.Depth = ReasonMaxDepth, it.depth
+				if err := t.putNode(&n); err != nil {
 					return err
 				}
 			} else if n.Error == ReasonMaxDepth && it.depth < n.Depth {
@@ -410,7 +433,7 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 					}
 				}
 			}
-		case StateDone:
+		case StateDone, StateFailed, StateBlocked:
 			if it.depth < n.Depth {
 				n.Depth = it.depth
 				if err := t.putNode(&n); err != nil {
@@ -419,8 +442,13 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 				err := t.eachEdge(it.id, func(e storedEdge) error {
 					if e.follow {
 						queue = append(queue, item{e.Dst, it.depth + 1})
+						return nil
 					}
-					return nil
+					dst, err := t.node(e.Dst)
+					if err != nil {
+						return err
+					}
+					return t.lower(&dst, it.depth+1)
 				})
 				if err != nil {
 					return err

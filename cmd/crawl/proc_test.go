@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -32,6 +34,9 @@ var binary struct {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(fileSizeLimitEnv) != "" {
+		execWithFileSizeLimit() // the test binary as a launcher: see startCrawlLimited
+	}
 	code := m.Run()
 	if binary.dir != "" {
 		os.RemoveAll(binary.dir)
@@ -161,9 +166,15 @@ type proc struct {
 // so that a hang fails the test instead of blocking it.
 func startCrawl(t *testing.T, args ...string) *proc {
 	t.Helper()
+	return startProc(t, nil, crawlBinary(t), args...)
+}
+
+func startProc(t *testing.T, env []string, name string, args ...string) *proc {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	p := &proc{started: make(chan struct{}), done: make(chan struct{})}
-	p.cmd = exec.CommandContext(ctx, crawlBinary(t), args...)
+	p.cmd = exec.CommandContext(ctx, name, args...)
+	p.cmd.Env = env
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 	if err := p.cmd.Start(); err != nil {
 		cancel()

@@ -43,7 +43,7 @@ func newCrawlFlagSet(stderr io.Writer) (*flag.FlagSet, *crawlFlags) {
 	f := &crawlFlags{}
 	fs := flag.NewFlagSet("crawl", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&f.seeds, "seeds", "", "file of seed URLs, one per line (# comments and blank lines skipped)")
+	fs.StringVar(&f.seeds, "seeds", "", "file of seed URLs, one per line (# comments and blank lines skipped); on a resume, new seeds join the crawl and its scope")
 	fs.StringVar(&f.db, "db", "crawl.db", "crawl database file; an existing one is resumed")
 	fs.IntVar(&f.workers, "workers", 16, "concurrent fetches")
 	fs.IntVar(&f.parsers, "parsers", runtime.GOMAXPROCS(0), "concurrent HTML parsers")
@@ -62,7 +62,7 @@ func newCrawlFlagSet(stderr io.Writer) (*flag.FlagSet, *crawlFlags) {
 	fs.BoolVar(&f.skipBadSeeds, "skip-bad-seeds", false, "crawl the valid seeds even if some lines of the seeds file are bad")
 	fs.BoolVar(&f.ignoreRobots, "ignore-robots", false, "do not fetch or obey robots.txt (only for sites you own)")
 	fs.BoolVar(&f.reconfigure, "reconfigure", false, "resume with a --scope, --include, --exclude or --max-depth that differs from the database's; the new settings apply to URLs not fetched yet")
-	fs.BoolVar(&f.retryFailed, "retry-failed", false, "fetch again the URLs whose fetch failed in earlier runs")
+	fs.BoolVar(&f.retryFailed, "retry-failed", false, "fetch again the URLs whose fetch failed in earlier runs (each attempt counts against --max-pages)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only errors")
 	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	fs.Usage = func() {

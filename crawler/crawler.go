@@ -43,11 +43,11 @@ func (c *Crawler) Stats() *Stats { return c.stats }
 // and are committed, and Run returns nil. Safe to call more than once and from any goroutine.
 func (c *Crawler) Stop() { c.stopOnce.Do(func() { close(c.stop) }) }
 
-// Run crawls until nothing is left to fetch, Stop is called, or ctx is cancelled. On a
-// database crawled before, it first checks the recorded settings (see prepare): seeds add to
-// those of earlier runs, whose hosts stay in the scope. A cancelled
+// Run crawls until nothing is left to fetch, Stop is called, or ctx is cancelled. A cancelled
 // ctx abandons the work in flight (it stays pending in the database and is fetched on the next
-// run) and returns ctx's error.
+// run) and returns ctx's error. On a database crawled before, Run first checks the recorded
+// settings and returns a *ConfigChangedError if the scope changed without cfg.Reconfigure;
+// seeds add to those of earlier runs, whose hosts stay in the scope.
 func (c *Crawler) Run(ctx context.Context) error {
 	defer c.stats.finish()
 	cfg := &c.cfg

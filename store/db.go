@@ -49,8 +49,8 @@ type Options struct {
 	// NoSync skips fsync on commit. Only for benchmarks: a crash may then lose committed work.
 	NoSync bool
 	// FailCommit is a fault-injection point for tests. When set, Writer.Commit calls it with
-	// the commit's number in this DB (1, 2, ...) inside the commit's transaction; a non-nil
-	// error aborts the transaction as a write error would, so nothing of the batch is stored.
+	// the commit's number on that Writer (1, 2, ...) inside the commit's transaction; a
+	// non-nil error aborts the transaction as a write error would: nothing of it is stored.
 	FailCommit func(n int) error
 }
 

@@ -30,6 +30,7 @@ var (
 	keySchema  = []byte("schema")
 	keyConfig  = []byte("config")
 	keyFetched = []byte("fetched") // leases that ended in a fetch attempt, all runs together
+	keyUpdated = []byte("updated") // time of the last commit, RFC 3339, set in the commit's transaction
 )
 
 // Errors callers act on.
@@ -47,12 +48,17 @@ type Options struct {
 	LockTimeout time.Duration
 	// NoSync skips fsync on commit. Only for benchmarks: a crash may then lose committed work.
 	NoSync bool
+	// FailCommit is a fault-injection point for tests. When set, Writer.Commit calls it with
+	// the commit's number on that Writer (1, 2, ...) inside the commit's transaction; a
+	// non-nil error aborts the transaction as a write error would: nothing of it is stored.
+	FailCommit func(n int) error
 }
 
 // DB is an open crawl database.
 type DB struct {
-	bolt *bolt.DB
-	path string
+	bolt       *bolt.DB
+	path       string
+	failCommit func(n int) error
 }
 
 // Open opens or, unless read-only, creates the crawl database at path.
@@ -92,7 +98,7 @@ func Open(path string, opt Options) (*DB, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{bolt: b, path: path}
+	db := &DB{bolt: b, path: path, failCommit: opt.FailCommit}
 	if err := db.init(opt.ReadOnly); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)

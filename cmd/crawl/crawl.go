@@ -38,6 +38,7 @@ type crawlFlags struct {
 	maxBody                               int64
 	include, exclude, resolve, headers    listFlag
 	skipBadSeeds, quiet, ignoreRobots     bool
+	reconfigure, retryFailed              bool
 }
 
 func newCrawlFlagSet() (*flag.FlagSet, *crawlFlags) {
@@ -45,7 +46,7 @@ func newCrawlFlagSet() (*flag.FlagSet, *crawlFlags) {
 	fs := newFlagSet("crawl", func(w io.Writer) {
 		fmt.Fprintf(w, "Usage: crawl --seeds FILE [flags]\n\nCrawl from the seed URLs into --db; rerun the same command to resume.\n")
 	})
-	fs.StringVar(&f.seeds, "seeds", "", "file of seed URLs, one per line (# comments and blank lines skipped)")
+	fs.StringVar(&f.seeds, "seeds", "", "file of seed URLs, one per line (# comments and blank lines skipped); on a resume, new seeds join the crawl and its scope")
 	fs.StringVar(&f.db, "db", "crawl.db", "crawl database file; an existing one is resumed")
 	fs.IntVar(&f.workers, "workers", 16, "concurrent fetches")
 	fs.IntVar(&f.parsers, "parsers", runtime.GOMAXPROCS(0), "concurrent HTML parsers")
@@ -63,6 +64,8 @@ func newCrawlFlagSet() (*flag.FlagSet, *crawlFlags) {
 	fs.Var(&f.headers, "header", "'Name: value' header sent with every request (repeatable)")
 	fs.BoolVar(&f.skipBadSeeds, "skip-bad-seeds", false, "crawl the valid seeds even if some lines of the seeds file are bad")
 	fs.BoolVar(&f.ignoreRobots, "ignore-robots", false, "do not fetch or obey robots.txt (only for sites you own)")
+	fs.BoolVar(&f.reconfigure, "reconfigure", false, "resume with a --scope, --include, --exclude or --max-depth that differs from the database's; the new settings apply to URLs not fetched yet")
+	fs.BoolVar(&f.retryFailed, "retry-failed", false, "fetch again the URLs whose fetch failed in earlier runs (each attempt counts against --max-pages)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only errors: no progress, no summary")
 	fs.DurationVar(&f.progressEvery, "progress-every", 10*time.Second, "interval of the progress line when stderr is not a terminal (a terminal shows a live status line)")
 	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: debug (every fetch), info (failed fetches), warn, error")
@@ -180,8 +183,13 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 	if e.crawlDone != nil {
 		e.crawlDone()
 	}
+	if errors.Is(runErr, crawler.ErrConfigChanged) {
+		printConfigChanged(e.stderr, f.db, runErr) // refused before anything was fetched
+		return exitUsage
+	}
 	sum := c.Stats().Snapshot()
 	if !f.quiet {
+		printResumeNotes(e.stderr, c.Resumed())
 		printSummary(e.stdout, sum, db.Path())
 	}
 	switch {
@@ -252,6 +260,8 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 		Scope:           scope,
 		MaxDepth:        f.maxDepth,
 		MaxPages:        f.maxPages,
+		Reconfigure:     f.reconfigure,
+		RetryFailed:     f.retryFailed,
 		Workers:         f.workers,
 		Parsers:         f.parsers,
 		HostRate:        f.hostRate,

@@ -3,6 +3,7 @@
 //	crawl --seeds urls.txt --workers 16          crawl (or resume) into crawl.db
 //	crawl export --db crawl.db --format graphml  write the link graph
 //	crawl report --db crawl.db                   list broken links, redirect chains, ...
+//	crawl status --db crawl.db                   show how far the crawl has got
 //	crawl help                                   list the commands
 package main
 
@@ -51,6 +52,7 @@ func commands() []command {
 		{"crawl", "crawl from seed URLs into a database, or resume a crawl (the default command)", runCrawl},
 		{"export", "write the link graph as csv, tsv, jsonl, graphml, gexf or dot", runExport},
 		{"report", "summarise a crawl: broken links, redirect chains, deep pages, errors", runReport},
+		{"status", "show how far the crawl in a database has got", runStatus},
 		{"version", "print the version", runVersion},
 		{"help", "show this help", nil},
 	}

@@ -251,6 +251,9 @@ func (f *frontier) handOut(now time.Time) {
 		f.lease(e.ID)
 	}
 	h.inflight++
+	if h.inflight == 1 {
+		f.stats.ops.activeHosts.Add(1)
+	}
 	h.lastAt = now
 	h.limiter.ReserveN(now, 1)
 	h.nextAt = f.nextTime(h, now)
@@ -285,6 +288,9 @@ func (f *frontier) release(fb hostFeedback) {
 		return // cannot happen: a host with fetches in flight is never evicted
 	}
 	h.inflight--
+	if h.inflight == 0 {
+		f.stats.ops.activeHosts.Add(-1)
+	}
 	if fb.minInterval > 0 && rate.Every(fb.minInterval) < h.limiter.Limit() {
 		// A new limiter, charged with the last request, so that the next one keeps the
 		// interval from it: the old limiter may hold a token that the new rate would not give.
@@ -305,7 +311,7 @@ func (f *frontier) release(fb hostFeedback) {
 		} else {
 			h.retry = append(h.retry, *fb.again)
 			if fb.failed {
-				f.stats.polite.retries.Add(1)
+				f.stats.countRetry()
 			}
 		}
 	}

@@ -5,7 +5,6 @@ import "sync/atomic"
 // politeStats counts what the politeness rules did: retries, backoffs, parked hosts and
 // robots.txt traffic.
 type politeStats struct {
-	retries           atomic.Int64
 	backoffs          atomic.Int64
 	retryAfters       atomic.Int64
 	parked            atomic.Int64
@@ -18,7 +17,6 @@ type politeStats struct {
 
 // Politeness is the part of a Summary about politeness and failing hosts.
 type Politeness struct {
-	Retries     int64 // fetch attempts that failed and were tried again later
 	Backoffs    int64 // times a host was held back after a failure
 	RetryAfters int64 // of those, how many waited for a server's Retry-After
 	HostsParked int64 // hosts that failed too often in a row and were given up for the run
@@ -33,7 +31,6 @@ type Politeness struct {
 
 func (p *politeStats) snapshot() Politeness {
 	return Politeness{
-		Retries:                p.retries.Load(),
 		Backoffs:               p.backoffs.Load(),
 		RetryAfters:            p.retryAfters.Load(),
 		HostsParked:            p.parked.Load(),

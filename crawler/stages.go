@@ -107,8 +107,8 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, 
 				return nil, fb
 			}
 			stats.polite.robotsUnavailable.Add(1)
-			cfg.Log.Info("URL failed: robots.txt unavailable", "url", t.URL, "tries", t.tries+1, "err", err)
 			r.err = err
+			logFetch(ctx, cfg.Log, r, t.tries+1)
 			return r, fb
 		}
 		fb.minInterval = v.CrawlDelay
@@ -125,6 +125,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, 
 		}
 		if !v.Allowed {
 			r.blocked = true
+			logFetch(ctx, cfg.Log, r, t.tries+1)
 			return r, fb
 		}
 	}
@@ -133,6 +134,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, 
 		return nil, fb
 	}
 	stats.countFetch(r.resp, r.err)
+	logFetch(ctx, cfg.Log, r, t.tries+1)
 	retriable := false
 	switch {
 	case r.err != nil:

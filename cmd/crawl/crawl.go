@@ -29,6 +29,8 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 type crawlFlags struct {
 	seeds, db, scope, userAgent, logLevel string
+	logFormat, logFile, metricsAddr       string
+	progressEvery                         time.Duration
 	workers, parsers, maxDepth, maxPages  int
 	hostRate                              float64
 	hostConcurrency                       int
@@ -36,22 +38,16 @@ type crawlFlags struct {
 	maxBody                               int64
 	include, exclude, resolve, headers    listFlag
 	skipBadSeeds, quiet, ignoreRobots     bool
+	reconfigure, retryFailed              bool
 	politeFlags
 }
 
-// politeFlags tune politeness, failure handling and how sites are reached.
-type politeFlags struct {
-	connectTimeout, tlsTimeout, firstByteTimeout time.Duration
-	backoff, maxBackoff                          time.Duration
-	retries, maxHostErrors, maxSitemapURLs       int
-	insecure, noCookies, sitemaps                bool
-}
-
-func newCrawlFlagSet(stderr io.Writer) (*flag.FlagSet, *crawlFlags) {
+func newCrawlFlagSet() (*flag.FlagSet, *crawlFlags) {
 	f := &crawlFlags{}
-	fs := flag.NewFlagSet("crawl", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&f.seeds, "seeds", "", "file of seed URLs, one per line (# comments and blank lines skipped)")
+	fs := newFlagSet("crawl", func(w io.Writer) {
+		fmt.Fprintf(w, "Usage: crawl --seeds FILE [flags]\n\nCrawl from the seed URLs into --db; rerun the same command to resume.\n")
+	})
+	fs.StringVar(&f.seeds, "seeds", "", "file of seed URLs, one per line (# comments and blank lines skipped); on a resume, new seeds join the crawl and its scope")
 	fs.StringVar(&f.db, "db", "crawl.db", "crawl database file; an existing one is resumed")
 	fs.IntVar(&f.workers, "workers", 16, "concurrent fetches")
 	fs.IntVar(&f.parsers, "parsers", runtime.GOMAXPROCS(0), "concurrent HTML parsers")
@@ -69,23 +65,15 @@ func newCrawlFlagSet(stderr io.Writer) (*flag.FlagSet, *crawlFlags) {
 	fs.Var(&f.headers, "header", "'Name: value' header sent with every request (repeatable)")
 	fs.BoolVar(&f.skipBadSeeds, "skip-bad-seeds", false, "crawl the valid seeds even if some lines of the seeds file are bad")
 	fs.BoolVar(&f.ignoreRobots, "ignore-robots", false, "do not fetch or obey robots.txt (only for sites you own)")
-	fs.DurationVar(&f.connectTimeout, "connect-timeout", 10*time.Second, "time limit for opening a connection, name lookup included")
-	fs.DurationVar(&f.tlsTimeout, "tls-timeout", 10*time.Second, "time limit for a TLS handshake")
-	fs.DurationVar(&f.firstByteTimeout, "first-byte-timeout", 10*time.Second, "time limit for response headers once a request is sent")
-	fs.IntVar(&f.retries, "retries", 2, "times a URL is tried again after no answer, a timeout, 429, 5xx or an unreachable robots.txt")
-	fs.DurationVar(&f.backoff, "backoff", time.Second, "how long a host is held back after a failure without Retry-After; doubles per failure in a row, with jitter")
-	fs.DurationVar(&f.maxBackoff, "max-backoff", 10*time.Minute, "cap on the backoff and on a server's Retry-After")
-	fs.IntVar(&f.maxHostErrors, "max-host-errors", 5, "failures in a row after which a host is given up for the run and its URLs skipped (0: never)")
-	fs.BoolVar(&f.insecure, "insecure", false, "do not verify TLS certificates")
-	fs.BoolVar(&f.noCookies, "no-cookies", false, "do not keep the cookies sites set")
-	fs.BoolVar(&f.sitemaps, "sitemaps", false, "seed the crawl with the in-scope URLs of the seeds' sitemaps (robots.txt Sitemap lines, else /sitemap.xml)")
-	fs.IntVar(&f.maxSitemapURLs, "max-sitemap-urls", 50000, "URLs read from the sitemaps of one site, at most")
-	fs.BoolVar(&f.quiet, "quiet", false, "print only errors")
-	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: crawl --seeds FILE [flags]\n\nCrawl from the seed URLs into --db; rerun the same command to resume.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	f.politeFlags.register(fs)
+	fs.BoolVar(&f.reconfigure, "reconfigure", false, "resume with a --scope, --include, --exclude or --max-depth that differs from the database's; the new settings apply to URLs not fetched yet")
+	fs.BoolVar(&f.retryFailed, "retry-failed", false, "fetch again the URLs whose fetch failed in earlier runs (each attempt counts against --max-pages)")
+	fs.BoolVar(&f.quiet, "quiet", false, "print only errors: no progress, no summary")
+	fs.DurationVar(&f.progressEvery, "progress-every", 10*time.Second, "interval of the progress line when stderr is not a terminal (a terminal shows a live status line)")
+	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: debug (every fetch), info (failed fetches), warn, error")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json (one object per line)")
+	fs.StringVar(&f.logFile, "log-file", "", "append the log to this file instead of stderr")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9090 (a non-loopback address exposes them to the network)")
 	return fs, f
 }
 
@@ -97,27 +85,28 @@ func defaultUserAgent() string {
 }
 
 func runCrawl(ctx context.Context, e *env, args []string) int {
-	fs, f := newCrawlFlagSet(e.stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	fs, f := newCrawlFlagSet()
+	if code, ok := parseFlags(fs, args, e); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "crawl: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+		return usageError(fs, e, "unexpected argument %q", fs.Arg(0))
 	}
 	if f.seeds == "" {
-		fmt.Fprintln(e.stderr, "crawl: --seeds is required")
-		fs.Usage()
+		return usageError(fs, e, "--seeds is required")
+	}
+	if f.progressEvery <= 0 {
+		fmt.Fprintf(e.stderr, "crawl: --progress-every %s: must be positive\n", f.progressEvery)
 		return exitUsage
 	}
-	log, err := newLogger(e.stderr, f.logLevel)
+	out, err := newCrawlOutput(e, f)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
 		return exitUsage
 	}
+	defer out.close()
+	e = out.env
+	log := out.log
 
 	seeds, bad, err := crawler.ReadSeedsFile(f.seeds)
 	if err != nil {
@@ -141,6 +130,14 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
 		return exitUsage
 	}
+	var metricsLn net.Listener
+	if f.metricsAddr != "" {
+		if metricsLn, err = listenMetrics(f.metricsAddr); err != nil {
+			fmt.Fprintf(e.stderr, "crawl: %v\n", err)
+			return exitUsage
+		}
+		defer metricsLn.Close() // in case the crawl does not start; closing twice is harmless
+	}
 	db, err := store.Open(f.db, store.Options{})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
@@ -155,6 +152,13 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
 		return exitError
+	}
+	if metricsLn != nil {
+		m := serveMetrics(metricsLn, newMetricsRegistry(c))
+		defer m.Close()
+		if !f.quiet {
+			fmt.Fprintf(e.stderr, "crawl: metrics at %s\n", m.URL())
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -175,9 +179,19 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 		case <-ctx.Done():
 		}
 	}()
+	stopProgress := out.startProgress(c.Stats())
 	runErr := c.Run(ctx)
+	stopProgress()
+	if e.crawlDone != nil {
+		e.crawlDone()
+	}
+	if errors.Is(runErr, crawler.ErrConfigChanged) {
+		printConfigChanged(e.stderr, f.db, runErr) // refused before anything was fetched
+		return exitUsage
+	}
 	sum := c.Stats().Snapshot()
 	if !f.quiet {
+		printResumeNotes(e.stderr, c.Resumed())
 		printSummary(e.stdout, sum, db.Path())
 	}
 	switch {
@@ -259,6 +273,8 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 		Scope:           scope,
 		MaxDepth:        f.maxDepth,
 		MaxPages:        f.maxPages,
+		Reconfigure:     f.reconfigure,
+		RetryFailed:     f.retryFailed,
 		Workers:         f.workers,
 		Parsers:         f.parsers,
 		HostRate:        f.hostRate,
@@ -273,29 +289,6 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 		Fetch:           client,
 		Log:             log,
 	}, nil
-}
-
-func (f *politeFlags) check() error {
-	for _, d := range []struct {
-		name string
-		v    time.Duration
-	}{
-		{"--connect-timeout", f.connectTimeout}, {"--tls-timeout", f.tlsTimeout},
-		{"--first-byte-timeout", f.firstByteTimeout}, {"--backoff", f.backoff}, {"--max-backoff", f.maxBackoff},
-	} {
-		if d.v <= 0 {
-			return fmt.Errorf("%s %s: must be positive", d.name, d.v)
-		}
-	}
-	switch {
-	case f.retries < 0:
-		return fmt.Errorf("--retries %d: must not be negative", f.retries)
-	case f.maxHostErrors < 0:
-		return fmt.Errorf("--max-host-errors %d: must not be negative", f.maxHostErrors)
-	case f.maxSitemapURLs < 1:
-		return fmt.Errorf("--max-sitemap-urls %d: must be positive", f.maxSitemapURLs)
-	}
-	return nil
 }
 
 func parseResolve(entries []string) (map[string]string, error) {
@@ -327,46 +320,6 @@ func parseHeaders(entries []string) (http.Header, error) {
 		h.Add(name, strings.TrimSpace(value))
 	}
 	return h, nil
-}
-
-func newLogger(w io.Writer, level string) (*slog.Logger, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
-}
-
-func printSummary(w io.Writer, s crawler.Summary, dbPath string) {
-	fmt.Fprintf(w, "\nCrawl summary\n")
-	fmt.Fprintf(w, "  pages fetched   %d (2xx %d, 3xx %d, 4xx %d, 5xx %d, other %d)\n",
-		s.Fetched, s.ByClass[2], s.ByClass[3], s.ByClass[4], s.ByClass[5], s.ByClass[0]+s.ByClass[1])
-	fmt.Fprintf(w, "  fetch errors    %d\n", s.Failed)
-	fmt.Fprintf(w, "  robots blocked  %d\n", s.RobotsBlocked)
-	fmt.Fprintf(w, "  robots.txt      %d fetched, %d reused, %d URLs failed unavailable\n", s.RobotsFetched, s.RobotsRestored, s.RobotsUnavailable)
-	fmt.Fprintf(w, "  retries         %d (%d backoffs, %d after Retry-After)\n", s.Retries, s.Backoffs, s.RetryAfters)
-	fmt.Fprintf(w, "  hosts parked    %d (%d URLs skipped as host-unreachable)\n", s.HostsParked, s.HostUnreachableSkipped)
-	if s.SitemapURLs > 0 {
-		fmt.Fprintf(w, "  sitemap URLs    %d\n", s.SitemapURLs)
-	}
-	fmt.Fprintf(w, "  links found     %d (%d new URLs)\n", s.Links, s.NewURLs)
-	fmt.Fprintf(w, "  hosts           %d\n", s.Hosts)
-	fmt.Fprintf(w, "  bytes           %s\n", humanBytes(s.Bytes))
-	fmt.Fprintf(w, "  elapsed         %s (%.1f pages/s)\n", s.Elapsed.Round(time.Millisecond), s.PagesPerSecond())
-	fmt.Fprintf(w, "  database        %s\n", dbPath)
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 func parseURLs(raw []string) ([]*url.URL, error) {

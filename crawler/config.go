@@ -38,8 +38,9 @@ type Config struct {
 	// Retries is how many times a URL is tried again after a retriable failure (no answer, a
 	// timeout, 429, 5xx, robots.txt unavailable); 0 tries each URL once.
 	Retries int
-	// MaxHostErrors is the number of consecutive failures after which a host is parked: its
-	// remaining URLs are recorded as skipped (store.ReasonHostUnreachable). 0 never parks.
+	// MaxHostErrors is the number of different URLs failing in a row (no answer, 429, 5xx)
+	// after which a host is parked: its remaining URLs are recorded as skipped
+	// (store.ReasonHostUnreachable). 0 never parks.
 	MaxHostErrors int
 	// Backoff is how long a host is held back after a failure without Retry-After; it doubles
 	// with each consecutive failure, with jitter (default 1s).

@@ -18,7 +18,9 @@ import (
 type task struct {
 	store.Entry
 	url   *url.URL
-	tries int // earlier tries of this lease that failed and are being retried
+	tries int // earlier tries of this lease that failed
+	// retrying: the task was handed back after a failed try, so handing it out is a retry.
+	retrying bool
 	// skip, when set, is the reason the URL is recorded as skipped without being fetched
 	// (its host was parked). Skip tasks take no turn of their host: no feedback comes back.
 	skip string
@@ -36,6 +38,8 @@ type hostFeedback struct {
 	failed bool
 	// answered: the host answered; its failure streak ends.
 	answered bool
+	// retried: the failed attempt was a retry of a URL that had failed before.
+	retried bool
 	// retryAfter is the server's Retry-After, when hasRetryAfter.
 	retryAfter    time.Duration
 	hasRetryAfter bool
@@ -64,11 +68,12 @@ type hostQueue struct {
 	inflight int
 	index    int // position in the ready heap, -1 when not in it
 
-	lastAt    time.Time // when a URL of the host was last handed out
-	retry     []task    // leases handed back, served before buf; on disk they are still pending
-	errStreak int       // consecutive failures
-	parked    bool      // failed too often: its URLs are recorded as skipped, never fetched
-	draining  bool      // parked, and listed in frontier.draining
+	lastAt     time.Time // when a URL of the host was last handed out
+	retry      []task    // leases handed back, served before buf; on disk they are still pending
+	errStreak  int       // failed attempts since the last answer: the backoff grows with it
+	failedURLs int       // URLs that failed since the last answer: enough of them park the host
+	parked     bool      // failed too often: its URLs are recorded as skipped, never fetched
+	draining   bool      // parked, and listed in frontier.draining
 }
 
 // frontier hands out URLs host by host: whichever host may be fetched soonest, within its
@@ -212,7 +217,7 @@ func (f *frontier) peek(now time.Time) (*hostQueue, error) {
 			continue
 		}
 		h := f.ready[0]
-		if len(h.buf) == 0 && len(h.retry) == 0 {
+		if len(h.buf) == 0 && (len(h.retry) == 0 || (h.errStreak > 0 && h.more)) {
 			if err := f.refill(h); err != nil {
 				return nil, err
 			}
@@ -226,9 +231,18 @@ func (f *frontier) peek(now time.Time) (*hostQueue, error) {
 	}
 }
 
-// next is the task h hands out next: a lease handed back, else its first queued entry.
+// takeRetry says whether h hands out a lease handed back (a retry, or a page after its
+// robots.txt) rather than a queued entry. Handed-back leases go first, except after a
+// failure: then a fresh URL goes first, so that a host failing everywhere is parked after
+// MaxHostErrors different URLs failed, while a few bad URLs retried in a row on a healthy
+// host do not add up to a streak.
+func (h *hostQueue) takeRetry() bool {
+	return len(h.retry) > 0 && (h.errStreak == 0 || len(h.buf) == 0)
+}
+
+// next is the task h hands out next.
 func (h *hostQueue) next() (task, error) {
-	if len(h.retry) > 0 {
+	if h.takeRetry() {
 		return h.retry[0], nil
 	}
 	t := task{Entry: h.buf[0]}
@@ -243,7 +257,10 @@ func (h *hostQueue) next() (task, error) {
 // handOut leases the first entry of the top host, or hands out its first lease handed back.
 func (f *frontier) handOut(now time.Time) {
 	h := f.ready[0]
-	if len(h.retry) > 0 {
+	if h.takeRetry() {
+		if h.retry[0].retrying {
+			f.stats.countRetry()
+		}
 		h.retry = h.retry[1:]
 	} else {
 		e := h.buf[0]
@@ -303,16 +320,13 @@ func (f *frontier) release(fb hostFeedback) {
 	case fb.failed:
 		f.failed(h, fb)
 	case fb.answered:
-		h.errStreak = 0
+		h.errStreak, h.failedURLs = 0, 0
 	}
 	if fb.again != nil {
 		if h.parked {
 			f.skips = append(f.skips, skipTask(*fb.again))
 		} else {
 			h.retry = append(h.retry, *fb.again)
-			if fb.failed {
-				f.stats.countRetry()
-			}
 		}
 	}
 	f.schedule(h)

@@ -10,8 +10,11 @@ import (
 // A failing host is held back, then parked. These are the frontier's methods for it.
 
 // failed holds a failing host back, the whole host and not only the URL that failed: for
-// the server's Retry-After, else for an exponential backoff; and parks it when it has failed
-// MaxHostErrors times in a row.
+// the server's Retry-After, else for an exponential backoff that grows with each failed
+// attempt; and parks it when MaxHostErrors different URLs have failed in a row. Retries of a
+// URL that failed already do not add to that count, so that a few bad URLs of a host that
+// answers the rest cannot park it, while a host that fails everywhere is given up after
+// about MaxHostErrors requests (after a failure, fresh URLs go before retries).
 func (f *frontier) failed(h *hostQueue, fb hostFeedback) {
 	h.errStreak++
 	wait := backoff(f.cfg.Backoff, f.cfg.MaxBackoff, h.errStreak, f.rnd)
@@ -22,7 +25,10 @@ func (f *frontier) failed(h *hostQueue, fb hostFeedback) {
 	f.stats.polite.backoffs.Add(1)
 	h.nextAt = maxTime(h.nextAt, time.Now().Add(wait))
 	f.log.Debug("frontier: host backed off", "host", h.key, "streak", h.errStreak, "wait", wait)
-	if f.cfg.MaxHostErrors > 0 && h.errStreak >= f.cfg.MaxHostErrors && !h.parked {
+	if !fb.retried {
+		h.failedURLs++
+	}
+	if f.cfg.MaxHostErrors > 0 && h.failedURLs >= f.cfg.MaxHostErrors && !h.parked {
 		f.park(h)
 	}
 }
@@ -35,7 +41,7 @@ func (f *frontier) park(h *hostQueue) {
 	h.parked = true
 	f.stats.polite.parked.Add(1)
 	f.log.Warn("host parked: too many consecutive failures; its remaining URLs are skipped",
-		"host", h.key, "failures", h.errStreak)
+		"host", h.key, "failed_urls", h.failedURLs, "failed_attempts", h.errStreak)
 	if h.index >= 0 {
 		heap.Remove(&f.ready, h.index)
 	}

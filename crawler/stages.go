@@ -84,7 +84,7 @@ func send(ctx context.Context, out chan<- fetched, r fetched) error {
 // frontier learns about the host.
 func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, hostFeedback) {
 	r := &fetched{task: t, at: time.Now()}
-	fb := hostFeedback{host: t.Host}
+	fb := hostFeedback{host: t.Host, retried: t.tries > 0}
 	// retry hands the task back to the frontier for a later try, while tries are left.
 	retry := func() bool {
 		if t.tries >= cfg.Retries {
@@ -92,6 +92,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, 
 		}
 		next := t
 		next.tries++
+		next.retrying = true
 		fb.again = &next
 		return true
 	}
@@ -118,7 +119,9 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, 
 			r.robots = v.Fetched
 			if v.Allowed {
 				// robots.txt used this turn of the host; the page waits for the next one.
-				fb.again = &t
+				next := t
+				next.retrying = false
+				fb.again = &next
 				r.hostOnly = true
 				return r, fb
 			}

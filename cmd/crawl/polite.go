@@ -24,7 +24,7 @@ func (f *politeFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.retries, "retries", 2, "times a URL is tried again after no answer, a timeout, 429, 5xx or an unreachable robots.txt (2: three tries)")
 	fs.DurationVar(&f.backoff, "backoff", time.Second, "how long a host is held back after a failure without Retry-After; doubles per failure in a row, with jitter")
 	fs.DurationVar(&f.maxBackoff, "max-backoff", 10*time.Minute, "cap on the backoff and on a server's Retry-After")
-	fs.IntVar(&f.maxHostErrors, "max-host-errors", 5, "failures in a row after which a host is given up for the run and its URLs skipped (0: never)")
+	fs.IntVar(&f.maxHostErrors, "max-host-errors", 5, "URLs of a host failing in a row (no answer, 429, 5xx) after which the host is given up for the run and its other URLs skipped (0: never)")
 	fs.BoolVar(&f.insecure, "insecure", false, "do not verify TLS certificates")
 	fs.BoolVar(&f.noCookies, "no-cookies", false, "do not keep the cookies sites set")
 	fs.BoolVar(&f.sitemaps, "sitemaps", false, "seed the crawl with the in-scope URLs of the seeds' sitemaps (robots.txt Sitemap lines, else /sitemap.xml)")

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -73,29 +74,59 @@ func TestInsecure(t *testing.T) {
 }
 
 func TestSummaryCountsRetriesAndParkedHosts(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/robots.txt":
-			http.NotFound(w, r)
-		case "/":
-			w.Header().Set("Content-Type", "text/html")
-			fmt.Fprint(w, `<a href="/1">1</a><a href="/2">2</a><a href="/3">3</a><a href="/4">4</a>`)
-		default:
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	dir := t.TempDir()
-	seeds := writeFile(t, dir, "seeds.txt", srv.URL+"/\n")
-	code, stdout, stderr := runCmd(t, "--seeds", seeds, "--db", filepath.Join(dir, "c.db"), "--host-rate", "0",
-		"--host-concurrency", "1", "--retries", "1", "--max-host-errors", "3", "--backoff", "5ms")
-	if code != exitOK {
-		t.Fatalf("exit %d:\n%s", code, stderr)
+	tests := []struct {
+		name string
+		// fail says whether the n-th request (from 1) for a page path other than / fails.
+		fail func(path string, n int) bool
+		want []string
+	}{
+		{
+			// /1 fails once; a fresh URL goes next, then the retry of /1 succeeds.
+			name: "retry",
+			fail: func(path string, n int) bool { return path == "/1" && n == 1 },
+			want: []string{"retries         1 (1 backoffs, 0 after Retry-After)", "hosts parked    0 (0 URLs skipped"},
+		},
+		{
+			// /1, /2 and /3 fail in a row: the host is parked; they and /4 are skipped.
+			name: "parked",
+			fail: func(string, int) bool { return true },
+			want: []string{"retries         0 (3 backoffs, 0 after Retry-After)", "hosts parked    1 (4 URLs skipped as host-unreachable)"},
+		},
 	}
-	// /1 fails twice (a retry), /2 once more: the host is parked, /2, /3 and /4 skipped.
-	for _, want := range []string{"retries         1 (3 backoffs, 0 after Retry-After)", "hosts parked    1 (3 URLs skipped as host-unreachable)", "robots.txt      1 fetched"} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("summary lacks %q:\n%s", want, stdout)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var mu sync.Mutex
+			counts := map[string]int{}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				counts[r.URL.Path]++
+				n := counts[r.URL.Path]
+				mu.Unlock()
+				switch {
+				case r.URL.Path == "/robots.txt":
+					http.NotFound(w, r)
+				case r.URL.Path == "/":
+					w.Header().Set("Content-Type", "text/html")
+					fmt.Fprint(w, `<a href="/1">1</a><a href="/2">2</a><a href="/3">3</a><a href="/4">4</a>`)
+				case tt.fail(r.URL.Path, n):
+					w.WriteHeader(http.StatusServiceUnavailable)
+				default:
+					fmt.Fprint(w, "ok")
+				}
+			}))
+			t.Cleanup(srv.Close)
+			dir := t.TempDir()
+			seeds := writeFile(t, dir, "seeds.txt", srv.URL+"/\n")
+			code, stdout, stderr := runCmd(t, "--seeds", seeds, "--db", filepath.Join(dir, "c.db"), "--host-rate", "0",
+				"--host-concurrency", "1", "--retries", "1", "--max-host-errors", "3", "--backoff", "5ms")
+			if code != exitOK {
+				t.Fatalf("exit %d:\n%s", code, stderr)
+			}
+			for _, want := range append(tt.want, "robots.txt      1 fetched") {
+				if !strings.Contains(stdout, want) {
+					t.Errorf("summary lacks %q:\n%s", want, stdout)
+				}
+			}
+		})
 	}
 }

@@ -85,7 +85,7 @@ func TestJSONLogs(t *testing.T) {
 	h := g.holdAfter(5)
 	// Port 1 on loopback refuses connections: a fetch that fails.
 	args := []string{"--seeds", seedsFor(t, g.srv.URL+"/", "http://127.0.0.1:1/"), "--db", filepath.Join(t.TempDir(), "c.db"),
-		"--host-rate", "0", "--ignore-robots", "--log-format", "json", "--log-level", "debug", "--progress-every", "100ms"}
+		"--host-rate", "0", "--ignore-robots", "--log-format", "json", "--log-level", "debug", "--progress-every", "100ms", "--backoff", "1ms"}
 	msgs := map[string][]map[string]any{}
 	code, _ := crawlStderr(t, env{}, args, func(l string) {
 		var rec map[string]any
@@ -127,8 +127,15 @@ func TestJSONLogs(t *testing.T) {
 	if n := len(msgs["fetched"]); n != 30+g.site.Log().NotFound() {
 		t.Errorf("%d fetched records, want one per page request (%d)", n, 30+g.site.Log().NotFound())
 	}
-	if f := msgs["fetch failed"]; len(f) != 1 || f[0]["url"] != "http://127.0.0.1:1/" {
-		t.Errorf("fetch failed records: %v", f)
+	// The refused connection is tried three times (--retries 2), each try logged with its number.
+	f := msgs["fetch failed"]
+	if len(f) != 3 {
+		t.Errorf("fetch failed records: %v, want 3", f)
+	}
+	for i, rec := range f {
+		if rec["url"] != "http://127.0.0.1:1/" || rec["attempt"] != float64(i+1) {
+			t.Errorf("fetch failed record %d: %v", i, rec)
+		}
 	}
 }
 

@@ -26,7 +26,7 @@ import (
 // reconfigured flags, --retry-failed, the schema check and crawl status.
 
 func quietArgs(seeds, db string, extra ...string) []string {
-	return append([]string{"--seeds", seeds, "--db", db, "--host-rate", "0", "--workers", "4", "--quiet"}, extra...)
+	return append([]string{"--seeds", seeds, "--db", db, "--host-rate", "0", "--workers", "4", "--quiet", "--backoff", "1ms"}, extra...)
 }
 
 func TestRerunWithChangedScopeIsRefused(t *testing.T) {
@@ -185,7 +185,7 @@ func TestRetryFailedRefetchesFailedURLs(t *testing.T) {
 	if code, _, stderr := runCmd(t, quietArgs(seeds, db)...); code != exitOK || site.Log().Total() > 1 {
 		t.Fatalf("rerun without --retry-failed: exit %d, %d requests (robots.txt only expected)\n%s", code, site.Log().Total(), stderr)
 	}
-	code, _, stderr := runCmd(t, "--seeds", seeds, "--db", db, "--host-rate", "0", "--retry-failed")
+	code, _, stderr := runCmd(t, "--seeds", seeds, "--db", db, "--host-rate", "0", "--retry-failed", "--backoff", "1ms")
 	if code != exitOK {
 		t.Fatalf("--retry-failed: exit %d\n%s", code, stderr)
 	}

@@ -94,7 +94,7 @@ func crawlReportSite(t *testing.T) (dbPath, base string) {
 	dir := t.TempDir()
 	seeds := writeFile(t, dir, "seeds.txt", srv.URL+"/\n")
 	dbPath = filepath.Join(dir, "crawl.db")
-	code, _, stderr := runCmd(t, "--seeds", seeds, "--db", dbPath, "--host-rate", "0", "--quiet")
+	code, _, stderr := runCmd(t, "--seeds", seeds, "--db", dbPath, "--host-rate", "0", "--quiet", "--backoff", "1ms")
 	if code != exitOK {
 		t.Fatalf("crawl: exit %d\n%s", code, stderr)
 	}

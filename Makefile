@@ -28,7 +28,8 @@ FUZZ_TARGETS := \
 	./parse:FuzzNormalize \
 	./parse:FuzzExtract \
 	./fetch/robots:FuzzParse \
-	./fetch/robots:FuzzMatch
+	./fetch/robots:FuzzMatch \
+	./fetch:FuzzParseSitemap
 
 fuzz-short:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -51,20 +51,22 @@ func (c *Crawler) seedSitemaps(ctx context.Context) error {
 			origins = append(origins, &url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/"})
 		}
 	}
-	var mu sync.Mutex // serialises database writes and the seed list
+	var mu sync.Mutex // serialises database writes and the lists below
 	var seeds []store.Seed
+	var read []string // origins whose sitemaps were read
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(cfg.Workers)
 	for _, root := range origins {
 		g.Go(func() error {
-			found, err := c.readSitemaps(gctx, root, &mu)
-			if err != nil {
+			found, ok, err := c.readSitemaps(gctx, root, &mu)
+			if err != nil || !ok {
 				return err
 			}
 			mu.Lock()
 			defer mu.Unlock()
 			seeds = append(seeds, found...)
-			return c.db.PutHost(store.HostRecord{Origin: fetch.Origin(root), SitemapsReadAt: time.Now()})
+			read = append(read, fetch.Origin(root))
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -74,24 +76,32 @@ func (c *Crawler) seedSitemaps(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Marked read only once their URLs are queued: a crash in between reads them again.
+	now := time.Now()
+	for _, origin := range read {
+		if err := c.db.PutHost(store.HostRecord{Origin: origin, SitemapsReadAt: now}); err != nil {
+			return err
+		}
+	}
 	c.stats.polite.sitemapURLs.Add(int64(queued))
-	cfg.Log.Info("sitemaps read", "origins", len(origins), "urls", len(seeds), "queued", queued)
+	cfg.Log.Info("sitemaps read", "origins", len(read), "urls", len(seeds), "queued", queued)
 	return nil
 }
 
-// readSitemaps returns the in-scope URLs of one origin's sitemaps, unless an earlier run
-// read them already.
-func (c *Crawler) readSitemaps(ctx context.Context, root *url.URL, mu *sync.Mutex) ([]store.Seed, error) {
+// readSitemaps returns the in-scope URLs of one origin's sitemaps, and whether they were
+// read: not when an earlier run read them already, nor when robots.txt is unavailable (the
+// next run tries again).
+func (c *Crawler) readSitemaps(ctx context.Context, root *url.URL, mu *sync.Mutex) ([]store.Seed, bool, error) {
 	cfg := &c.cfg
 	origin := fetch.Origin(root)
 	mu.Lock()
 	rec, _, err := c.db.Host(origin)
 	mu.Unlock()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if !rec.SitemapsReadAt.IsZero() {
-		return nil, nil
+		return nil, false, nil
 	}
 	limit := rate.Inf
 	if cfg.HostRate > 0 {
@@ -103,10 +113,10 @@ func (c *Crawler) readSitemaps(ctx context.Context, root *url.URL, mu *sync.Mute
 		v, err := cfg.Robots.Check(ctx, root)
 		switch {
 		case ctx.Err() != nil:
-			return nil, ctx.Err()
+			return nil, false, ctx.Err()
 		case err != nil:
 			cfg.Log.Warn("sitemaps not read: robots.txt unavailable", "origin", origin, "err", err)
-			return nil, nil
+			return nil, false, nil
 		case v.Fetched != nil:
 			lim.Allow() // robots.txt took the host's first turn
 			c.stats.polite.robotsFetched.Add(1)
@@ -115,7 +125,7 @@ func (c *Crawler) readSitemaps(ctx context.Context, root *url.URL, mu *sync.Mute
 			err = c.db.PutHost(*hr)
 			mu.Unlock()
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			sitemaps = hr.Sitemaps
 		}
@@ -141,11 +151,11 @@ func (c *Crawler) readSitemaps(ctx context.Context, root *url.URL, mu *sync.Mute
 		}
 		read[u.String()] = true
 		if err := lim.Wait(ctx); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		sm, err := cfg.Fetch.GetSitemap(ctx, u, cfg.MaxSitemapBytes, cfg.MaxSitemapURLs-len(seeds))
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, false, ctx.Err()
 		}
 		if err != nil {
 			cfg.Log.Warn("sitemap not read in full", "url", u, "err", err)
@@ -168,8 +178,8 @@ func (c *Crawler) readSitemaps(ctx context.Context, root *url.URL, mu *sync.Mute
 	// Leave the host its interval before the crawl's first request to it.
 	if len(read) > 0 {
 		if err := lim.Wait(ctx); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
-	return seeds, nil
+	return seeds, true, nil
 }

@@ -140,8 +140,10 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, 
 	logFetch(ctx, cfg.Log, r, t.tries+1)
 	retriable := false
 	switch {
+	case errors.Is(r.err, fetch.ErrRedirectLoop):
+		fb.answered = true // a loop is the site's answer, recorded as it is
 	case r.err != nil:
-		fb.failed = !errors.Is(r.err, fetch.ErrRedirectLoop) // a loop is the site's answer
+		fb.failed = true
 		retriable = fetch.Retriable(r.err)
 	case fetch.RetriableStatus(r.resp.Status):
 		fb.failed, retriable = true, true

@@ -44,7 +44,7 @@ func fetchStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan task, 
 		if !allowed {
 			r.blocked = true
 		} else {
-			r.resp, r.err = cfg.Fetch.Get(ctx, t.url, cfg.Scope.Contains)
+			r.resp, r.err = cfg.Fetch.Get(ctx, t.url, cfg.followRedirect)
 			if r.err != nil && ctx.Err() != nil {
 				// Cancelled, not failed: the URL stays pending and is fetched on the next run.
 				return ctx.Err()
@@ -67,7 +67,7 @@ func fetchStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan task, 
 
 // parseStage runs one parser: it turns each fetch outcome into the result the writer records.
 func parseStage(ctx context.Context, cfg *Config, in <-chan fetched, out chan<- store.Result) error {
-	x := parse.Extractor{MaxLinks: cfg.MaxLinksPerPage}
+	x := parse.Extractor{MaxLinks: max(cfg.MaxLinksPerPage, 0), RobotsToken: cfg.RobotsToken}
 	for f := range in {
 		r := toResult(cfg, x, f)
 		select {
@@ -112,10 +112,10 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 		r.FinalURL = resp.URL.String()
 	}
 	if resp.Location != nil {
-		in := cfg.Scope.Contains(resp.Location)
+		in, reject := cfg.classify(resp.Location)
 		r.Links = []store.Link{{
 			URL: resp.Location.String(), Host: resp.Location.Host, Kind: store.KindRedirect,
-			Count: 1, InScope: in, Follow: in,
+			Count: 1, InScope: in, Follow: in && reject == "", Reject: reject,
 		}}
 		return r
 	}
@@ -129,13 +129,18 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 	}
 	r.Page.Title = page.Title
 	r.Page.DroppedOut = page.Dropped
+	if nofollow, _ := parse.RobotsHeader(resp.Header.Values("X-Robots-Tag"), cfg.RobotsToken); nofollow {
+		page.NoFollow = true
+	}
 	r.Links = make([]store.Link, 0, len(page.Links))
 	for _, l := range page.Links {
-		in := cfg.Scope.Contains(l.URL)
-		follow := in && !page.NoFollow && !l.Nofollow() && l.Kind == store.KindLink
+		in, reject := cfg.classify(l.URL)
+		// Only <a> and <area> links are followed: a canonical or alternate URL is recorded as an
+		// edge of its kind, and is fetched only if some page links to it.
+		follow := in && reject == "" && !page.NoFollow && !l.Nofollow() && l.Kind == store.KindLink
 		r.Links = append(r.Links, store.Link{
 			URL: l.URL.String(), Host: l.URL.Host, Kind: l.Kind, Rel: l.Rel, Anchor: l.Anchor,
-			Count: l.Count, InScope: in, Follow: follow,
+			Count: l.Count, InScope: in, Follow: follow, Reject: reject,
 		})
 	}
 	return r

@@ -36,6 +36,7 @@ type crawlFlags struct {
 	maxBody                               int64
 	include, exclude, resolve, headers    listFlag
 	skipBadSeeds, quiet, ignoreRobots     bool
+	traps                                 trapFlags
 }
 
 func newCrawlFlagSet(stderr io.Writer) (*flag.FlagSet, *crawlFlags) {
@@ -62,6 +63,7 @@ func newCrawlFlagSet(stderr io.Writer) (*flag.FlagSet, *crawlFlags) {
 	fs.BoolVar(&f.ignoreRobots, "ignore-robots", false, "do not fetch or obey robots.txt (only for sites you own)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only errors")
 	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
+	f.traps.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: crawl --seeds FILE [flags]\n\nCrawl from the seed URLs into --db; rerun the same command to resume.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -222,8 +224,9 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 	} else {
 		robotsCache = fetch.NewRobotsCache(client, productToken)
 	}
-	return crawler.Config{
+	cfg := crawler.Config{
 		Robots:          robotsCache,
+		RobotsToken:     productToken,
 		Seeds:           seeds,
 		Scope:           scope,
 		MaxDepth:        f.maxDepth,
@@ -234,7 +237,11 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 		HostConcurrency: f.hostConcurrency,
 		Fetch:           client,
 		Log:             log,
-	}, nil
+	}
+	if err := f.traps.apply(&cfg); err != nil {
+		return crawler.Config{}, err
+	}
+	return cfg, nil
 }
 
 func parseResolve(entries []string) (map[string]string, error) {
@@ -282,6 +289,7 @@ func printSummary(w io.Writer, s crawler.Summary, dbPath string) {
 		s.Fetched, s.ByClass[2], s.ByClass[3], s.ByClass[4], s.ByClass[5], s.ByClass[0]+s.ByClass[1])
 	fmt.Fprintf(w, "  fetch errors    %d\n", s.Failed)
 	fmt.Fprintf(w, "  robots blocked  %d\n", s.RobotsBlocked)
+	fmt.Fprintf(w, "  rejected        %s\n", formatRejected(s.Rejected))
 	fmt.Fprintf(w, "  links found     %d (%d new URLs)\n", s.Links, s.NewURLs)
 	fmt.Fprintf(w, "  hosts           %d\n", s.Hosts)
 	fmt.Fprintf(w, "  bytes           %s\n", humanBytes(s.Bytes))

@@ -287,6 +287,31 @@ func TestCrawlTrapsEnd(t *testing.T) {
 			},
 		},
 		{
+			// A redirect into a trap is not followed: the 302 is recorded, its target refused.
+			name: "redirect to a trap URL",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				switch r.URL.Path {
+				case "/":
+					page(w, "home", "/r")
+				case "/r":
+					http.Redirect(w, r, "/r/r/r/", http.StatusFound)
+				default:
+					page(w, r.URL.Path)
+				}
+			},
+			want: func(string) want {
+				return want{fetched: 2, rejected: map[string]int{parse.RejectRepeatedSegment: 1}}
+			},
+			check: func(t *testing.T, s *trapSite, st stored) {
+				if n := st.nodes[s.srv.URL+"/r"]; n.State != store.StateDone || n.Status != http.StatusFound {
+					t.Errorf("/r = %v %d, want done 302", n.State, n.Status)
+				}
+				if !hasEdge(st, s.srv.URL+"/r", s.srv.URL+"/r/r/r/", store.KindRedirect) {
+					t.Error("no redirect edge to the refused target")
+				}
+			},
+		},
+		{
 			// Every page view hands out new session ids, in the path and in the query.
 			name: "session ids",
 			handler: func() http.HandlerFunc {

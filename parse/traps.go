@@ -62,18 +62,36 @@ func (f Filter) Check(u *url.URL) string {
 
 // repeatsSegment reports whether a non-empty segment of path occurs n times or more.
 func repeatsSegment(path string, n int) bool {
+	if n <= 1 {
+		return strings.Trim(path, "/") != "" // any non-empty segment occurs once
+	}
 	segs := strings.Split(path, "/")
 	if len(segs) < n {
 		return false
 	}
-	counts := make(map[string]int, len(segs))
-	for _, s := range segs {
+	if len(segs) > 32 {
+		counts := make(map[string]int, len(segs))
+		for _, s := range segs {
+			if s != "" {
+				if counts[s]++; counts[s] >= n {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	// Paths are short: comparing pairs is cheaper than a map for every link of every page.
+	for i, s := range segs {
 		if s == "" {
 			continue
 		}
-		counts[s]++
-		if counts[s] >= n {
-			return true
+		c := 1
+		for _, t := range segs[i+1:] {
+			if t == s {
+				if c++; c >= n {
+					return true
+				}
+			}
 		}
 	}
 	return false
@@ -98,7 +116,8 @@ func isSessionParam(name string) bool {
 
 // stripQuerySessionIDs drops session-id parameters from a query and keeps the others in order.
 func stripQuerySessionIDs(q string) string {
-	if q == "" {
+	// Every session parameter name contains "sid" or "sess": most queries need no splitting.
+	if !containsFold(q, "sid") && !containsFold(q, "sess") {
 		return q
 	}
 	params := strings.Split(q, "&")
@@ -139,4 +158,14 @@ func stripPathSessionIDs(p string) string {
 		i++
 	}
 	return b.String()
+}
+
+// containsFold reports whether s contains the lower-case ASCII sub, ignoring ASCII case.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,8 @@
 package parse
 
 import (
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -57,6 +59,11 @@ func TestFilterCheck(t *testing.T) {
 		{"repeats in the query do not count", DefaultFilter(), "http://example.com/?a=/x/x/x", ""},
 		{"custom repeats", Filter{MaxSegmentRepeats: 2}, "http://example.com/a/b/a", RejectRepeatedSegment},
 		{"repeat rule off", Filter{}, "http://example.com/a/a/a/a/a/", ""},
+		{"long path without repeats", Filter{MaxSegmentRepeats: 3}, deep(40), ""},
+		{"long path with repeats", Filter{MaxSegmentRepeats: 3}, deep(40) + "x/y/x/z/x", RejectRepeatedSegment},
+		{"long path with a pair", Filter{MaxSegmentRepeats: 3}, deep(40) + "x/y/x", ""},
+		{"repeats of one", Filter{MaxSegmentRepeats: 1}, "http://example.com/a", RejectRepeatedSegment},
+		{"repeats of one, root", Filter{MaxSegmentRepeats: 1}, "http://example.com//", ""},
 
 		// Order of the checks: length first, then segments, then repeats.
 		{"too long and repeated", DefaultFilter(), base + strings.Repeat("a/", 1100), RejectTooLong},
@@ -176,6 +183,45 @@ func TestRobotsHeader(t *testing.T) {
 			nf, ni := RobotsHeader(tt.values, tt.token)
 			if nf != tt.nofollow || ni != tt.noindex {
 				t.Errorf("RobotsHeader(%q, %q) = %v, %v; want %v, %v", tt.values, tt.token, nf, ni, tt.nofollow, tt.noindex)
+			}
+		})
+	}
+}
+
+// The filter runs on every link of every page: it must cost little next to parsing.
+func BenchmarkFilterCheck(b *testing.B) {
+	f := DefaultFilter()
+	var urls []*url.URL
+	for _, s := range []string{
+		"http://example.com/",
+		"http://example.com/blog/2026/11/some-article-title?utm_source=x&page=2",
+		"http://example.com/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/",
+		"http://example.com/img/img/img/logo.png",
+	} {
+		u, err := Normalize(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		urls = append(urls, u)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		f.Check(urls[i%len(urls)])
+	}
+}
+
+// Normalisation with session ids to strip, against the same URL without them.
+func BenchmarkNormalizeSessionIDs(b *testing.B) {
+	for _, s := range []string{
+		"http://example.com/shop/item?id=7&cat=3",
+		"http://example.com/shop/item;jsessionid=0123456789ABCDEF?id=7&PHPSESSID=abcdef0123456789&cat=3",
+	} {
+		b.Run(strconv.Itoa(len(s)), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Normalize(s); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}

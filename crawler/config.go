@@ -17,6 +17,11 @@ type Config struct {
 	Scope    *parse.Scope // which URLs are fetched; others are recorded as external
 	MaxDepth int          // link hops from a seed; < 0 for no limit
 	MaxPages int          // pages fetched in the whole crawl, earlier runs included; 0 for no limit
+	// Reconfigure accepts scope-changing settings (scope, include, exclude, max-depth) that
+	// differ from those the database was crawled with; without it Run refuses them.
+	Reconfigure bool
+	// RetryFailed queues the URLs whose fetch failed in earlier runs again.
+	RetryFailed bool
 
 	Workers   int // concurrent fetches
 	Parsers   int // concurrent HTML parsers

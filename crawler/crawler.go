@@ -3,9 +3,8 @@ package crawler
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/url"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
@@ -20,6 +19,9 @@ type Crawler struct {
 
 	stopOnce sync.Once
 	stop     chan struct{}
+
+	queues  atomic.Pointer[[]queue] // the pipeline's channels, once Run has made them
+	resumed ResumeInfo
 }
 
 // New prepares a crawl. Seeds are queued when Run starts.
@@ -34,6 +36,9 @@ func New(db *store.DB, cfg Config) (*Crawler, error) {
 	return &Crawler{db: db, cfg: cfg, stats: newStats(), stop: make(chan struct{})}, nil
 }
 
+// Resumed says what the start of Run did to the recorded crawl; valid once Run has returned.
+func (c *Crawler) Resumed() ResumeInfo { return c.resumed }
+
 // Stats returns the live counters of the run.
 func (c *Crawler) Stats() *Stats { return c.stats }
 
@@ -43,19 +48,16 @@ func (c *Crawler) Stop() { c.stopOnce.Do(func() { close(c.stop) }) }
 
 // Run crawls until nothing is left to fetch, Stop is called, or ctx is cancelled. A cancelled
 // ctx abandons the work in flight (it stays pending in the database and is fetched on the next
-// run) and returns ctx's error.
+// run) and returns ctx's error. On a database crawled before, Run first checks the recorded
+// settings and returns a *ConfigChangedError if the scope changed without cfg.Reconfigure;
+// seeds add to those of earlier runs, whose hosts stay in the scope.
 func (c *Crawler) Run(ctx context.Context) error {
 	defer c.stats.finish()
 	cfg := &c.cfg
-	seeds := make([]store.Seed, 0, len(cfg.Seeds))
-	for _, s := range cfg.Seeds {
-		u, err := url.Parse(s)
-		if err != nil {
-			return fmt.Errorf("seed %q: %w", s, err)
-		}
-		seeds = append(seeds, store.Seed{URL: s, Host: u.Host})
-	}
-	queued, err := c.db.AddSeeds(seeds)
+	// Check the recorded configuration, queue the seeds and apply --reconfigure and
+	// --retry-failed, each in its own transaction, before anything is fetched.
+	info, err := c.prepare()
+	c.resumed = info
 	if err != nil {
 		return err
 	}
@@ -63,8 +65,16 @@ func (c *Crawler) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg.Log.Info("crawl starting", "db", c.db.Path(), "seeds", len(seeds), "seeds_queued", queued,
-		"fetched_before", fetchedBefore, "workers", cfg.Workers, "parsers", cfg.Parsers)
+	if err := c.db.View(func(s *store.Snapshot) error {
+		// Counting walks the bucket's pages: done once here, then commits keep the count.
+		c.stats.ops.queued.Store(int64(s.Frontier()))
+		return nil
+	}); err != nil {
+		return err
+	}
+	cfg.Log.Info("crawl starting", "db", c.db.Path(), "seeds", len(cfg.Seeds), "seeds_queued", info.SeedsQueued,
+		"fetched_before", fetchedBefore, "workers", cfg.Workers, "parsers", cfg.Parsers,
+		"resumed", info.Resumed, "retried_failed", info.RetryFailed)
 
 	// The pipeline, each channel with its direction:
 	//   frontier --tasks--> fetch x Workers --results--> parse x Parsers --records--> writer
@@ -75,6 +85,12 @@ func (c *Crawler) Run(ctx context.Context) error {
 	records := make(chan store.Result, cfg.BatchSize) // parse -> writer
 	feedback := make(chan hostFeedback, cfg.Workers)  // fetch -> frontier
 	notes := make(chan commitNote, 4)                 // writer -> frontier
+	c.queues.Store(&[]queue{
+		{"parse", func() (int, int) { return len(results), cap(results) }},
+		{"write", func() (int, int) { return len(records), cap(records) }},
+		{"feedback", func() (int, int) { return len(feedback), cap(feedback) }},
+		{"notes", func() (int, int) { return len(notes), cap(notes) }},
+	})
 
 	g, ctx := errgroup.WithContext(ctx)
 	front := newFrontier(c.db, cfg, c.stats, cfg.Log, fetchedBefore)

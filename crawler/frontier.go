@@ -197,6 +197,9 @@ func (f *frontier) handOut(now time.Time) {
 	f.leased[e.ID] = struct{}{}
 	f.stats.leased.Add(1)
 	h.inflight++
+	if h.inflight == 1 {
+		f.stats.ops.activeHosts.Add(1)
+	}
 	h.limiter.ReserveN(now, 1)
 	h.nextAt = f.nextTime(h, now)
 	if h.inflight >= f.cfg.HostConcurrency {
@@ -225,6 +228,9 @@ func (f *frontier) release(fb hostFeedback) {
 		return
 	}
 	h.inflight--
+	if h.inflight == 0 {
+		f.stats.ops.activeHosts.Add(-1)
+	}
 	if fb.minInterval > 0 && rate.Every(fb.minInterval) < h.limiter.Limit() {
 		h.limiter.SetLimit(rate.Every(fb.minInterval))
 	}

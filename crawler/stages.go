@@ -51,6 +51,7 @@ func fetchStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan task, 
 			}
 			stats.countFetch(r.resp, r.err)
 		}
+		logFetch(ctx, cfg.Log, &r, 1)
 		select {
 		case feedback <- fb:
 		case <-ctx.Done():

@@ -23,6 +23,8 @@ type Stats struct {
 	links   atomic.Int64 // edges stored
 	newURLs atomic.Int64
 
+	ops opCounters // for the progress line and the metrics endpoint
+
 	mu    sync.Mutex
 	hosts map[string]struct{}
 	ended time.Time
@@ -46,9 +48,11 @@ func (s *Stats) countFetch(resp *fetch.Response, err error) {
 		class = 0
 	}
 	s.byClass[class].Add(1)
+	s.ops.countResponse(resp)
 }
 
 func (s *Stats) countCommit(batch []store.Result, cs store.CommitStats) {
+	s.ops.countCommit(cs) // before pages, so that pending (queued - in flight) never overshoots
 	s.pages.Add(int64(len(batch)))
 	s.links.Add(int64(cs.Edges))
 	s.newURLs.Add(int64(cs.NewURLs))
@@ -90,6 +94,13 @@ type Summary struct {
 	// Rejected counts, by reason, the URLs the crawl refused to fetch although they were in
 	// scope (trap rules, host budget), and the links beyond a page's cap.
 	Rejected map[string]int64
+
+	// Live state, for watching a crawl run. Pending and InFlight are read from separate
+	// counters without a lock, so one may be a commit batch ahead of the other for an instant.
+	Pending     int64 // URLs queued in the frontier, not handed out
+	InFlight    int64 // URLs handed out and not yet recorded
+	ActiveHosts int64 // hosts with a fetch in flight
+	Retries     int64 // fetch attempts repeated after a transient failure
 }
 
 // PagesPerSecond is the fetch rate over the run.
@@ -111,6 +122,10 @@ func (s *Stats) Snapshot() Summary {
 	sum.Bytes = s.bytes.Load()
 	sum.Committed = s.pages.Load()
 	sum.Abandoned = s.leased.Load() - sum.Committed
+	sum.InFlight = sum.Abandoned
+	sum.Pending = max(s.ops.queued.Load()-sum.InFlight, 0)
+	sum.ActiveHosts = s.ops.activeHosts.Load()
+	sum.Retries = s.ops.retries.Load()
 	sum.RobotsBlocked = s.blocked.Load()
 	sum.Links = s.links.Load()
 	sum.NewURLs = s.newURLs.Load()

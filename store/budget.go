@@ -26,8 +26,9 @@ var (
 // WithHostBudget makes the writer admit at most n URLs of each host to the frontier over the
 // whole crawl, earlier runs included (n <= 0: no limit). Further URLs of the host are recorded
 // as skipped with ReasonHostBudget and never fetched, whether they are new links or skipped
-// URLs that a shorter path would queue again. Seeds count against the budget but are always
-// queued, and so are redirect targets a fetch followed: the budget bounds what the crawl queues.
+// URLs that a shorter path would queue again. Seeds and failed URLs queued again count against
+// the budget but are always queued; the hops of a redirect chain followed within one fetch are
+// not queued, so not counted: the budget bounds what the crawl queues.
 func (w *Writer) WithHostBudget(n int) *Writer {
 	w.budget = max(n, 0)
 	return w
@@ -63,17 +64,17 @@ func isRejection(reason string) bool {
 	return reason != "" && reason != ReasonMaxDepth && reason != ReasonNofollow
 }
 
-// requeueWithinBudget queues a skipped URL again, unless its host has used its budget: then
-// the URL stays skipped, now for the budget, at the lower depth.
-func (t *txn) requeueWithinBudget(id uint64, n *Node, host string, depth int) error {
+// requeueWithinBudget queues a skipped URL again and reports true, unless its host has used
+// its budget: then the URL stays skipped, now for the budget, at the lower depth.
+func (t *txn) requeueWithinBudget(id uint64, n *Node, host string, depth int) (bool, error) {
 	if !t.overBudget(host) {
-		return t.requeue(id, n, host, depth)
+		return true, t.requeue(id, n, host, depth)
 	}
 	n.Error, n.Depth = ReasonHostBudget, min(n.Depth, depth)
 	if err := t.putNode(n); err != nil {
-		return err
+		return false, err
 	}
-	return t.reject(ReasonHostBudget, 1)
+	return false, t.reject(ReasonHostBudget, 1)
 }
 
 // Rejections returns how many URLs the crawl refused, by reason, over all its runs: the trap

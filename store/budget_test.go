@@ -239,3 +239,37 @@ func TestDroppedLinksReachTheNodeAndTheCounter(t *testing.T) {
 		t.Errorf("stored rejections = %v", got)
 	}
 }
+
+// A rerun with a deeper --max-depth queues URLs skipped for their depth, within the budget.
+func TestRescopeRespectsHostBudget(t *testing.T) {
+	tests := []struct {
+		budget    int
+		wantState State
+		wantError string
+		want      RescopeStats
+	}{
+		{0, StatePending, "", RescopeStats{Requeued: 1}},
+		{4, StatePending, "", RescopeStats{Requeued: 1}},
+		{3, StateSkipped, ReasonHostBudget, RescopeStats{}},
+	}
+	for _, tt := range tests {
+		db := openTemp(t)
+		mustSeed(t, db, "http://a.test/")
+		w := db.Writer(1).WithHostBudget(tt.budget)
+		commitFrom(t, db, w, "http://a.test/", link("http://a.test/1", true), link("http://a.test/2", true))
+		commitFrom(t, db, w, "http://a.test/1", link("http://a.test/deep", true))
+		st, err := db.Rescope(3, tt.budget, func(string) bool { return true })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st != tt.want {
+			t.Errorf("budget %d: Rescope = %+v, want %+v", tt.budget, st, tt.want)
+		}
+		if n := node(t, db, "http://a.test/deep"); n.State != tt.wantState || n.Error != tt.wantError {
+			t.Errorf("budget %d: deep = %v %q, want %v %q", tt.budget, n.State, n.Error, tt.wantState, tt.wantError)
+		}
+		if q := hostQueued(t, db, "a.test"); q > max(tt.budget, 4) {
+			t.Errorf("budget %d: %d queued", tt.budget, q)
+		}
+	}
+}

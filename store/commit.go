@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/url"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -58,6 +59,8 @@ type CommitStats struct {
 	Fetched      int            // of those, fetch attempts (done or failed): what --max-pages counts
 	Edges        int            // edges stored
 	NewURLs      int            // URLs seen for the first time
+	Queued       int            // frontier entries added
+	Dequeued     int            // frontier entries removed (leases ended, redirect targets recorded)
 	HostsWithNew map[string]int // frontier entries added, by host
 	// HostsRequeued are hosts that got back URLs seen before; their frontier entries sort
 	// before entries already read, so a reader must start the host's queue from the beginning.
@@ -73,6 +76,7 @@ type Writer struct {
 	db       *DB
 	maxDepth int // -1: unlimited
 	budget   int // URLs queued per host over the crawl; 0: unlimited
+	commits  int // Commit calls so far, for Options.FailCommit
 }
 
 // Writer returns the database's writer. maxDepth < 0 means no depth limit.
@@ -81,7 +85,13 @@ func (db *DB) Writer(maxDepth int) *Writer { return &Writer{db: db, maxDepth: ma
 // Commit records a batch of results in one transaction: either all of it is durable or none.
 func (w *Writer) Commit(batch []Result) (CommitStats, error) {
 	var stats CommitStats
+	w.commits++
 	err := w.db.bolt.Update(func(tx *bolt.Tx) error {
+		if w.db.failCommit != nil {
+			if err := w.db.failCommit(w.commits); err != nil {
+				return err
+			}
+		}
 		stats = CommitStats{HostsWithNew: make(map[string]int), HostsRequeued: make(map[string]bool)}
 		t := newTxn(tx)
 		t.maxDepth = w.maxDepth
@@ -92,10 +102,13 @@ func (w *Writer) Commit(batch []Result) (CommitStats, error) {
 				return err
 			}
 		}
+		meta := tx.Bucket(bucketMeta)
+		if err := meta.Put(keyUpdated, []byte(time.Now().UTC().Format(time.RFC3339Nano))); err != nil {
+			return err
+		}
 		if stats.Fetched == 0 {
 			return nil
 		}
-		meta := tx.Bucket(bucketMeta)
 		return meta.Put(keyFetched, u64(counter(meta.Get(keyFetched))+uint64(stats.Fetched)))
 	})
 	if err != nil {
@@ -168,6 +181,7 @@ func (t *txn) insert(u, host string, state State, depth int, reason string) (uin
 
 func (t *txn) enqueue(host string, id uint64, depth int, u string) error {
 	t.stats.HostsWithNew[host]++
+	t.stats.Queued++
 	if err := t.admit(host); err != nil {
 		return err
 	}
@@ -187,7 +201,7 @@ func (t *txn) requeue(id uint64, n *Node, host string, depth int) error {
 func (t *txn) depthAllowed(d int) bool { return t.maxDepth < 0 || d <= t.maxDepth }
 
 func (t *txn) apply(r *Result) error {
-	if err := t.frontier.Delete(frontierKey(r.Host, r.ID)); err != nil {
+	if err := t.unqueue(frontierKey(r.Host, r.ID)); err != nil {
 		return err
 	}
 	leased, err := t.node(r.ID)
@@ -297,7 +311,17 @@ func (t *txn) dequeue(n *Node) error {
 	if err != nil {
 		return fmt.Errorf("node %d: %w", n.ID, err)
 	}
-	return t.frontier.Delete(frontierKey(u.Host, n.ID))
+	return t.unqueue(frontierKey(u.Host, n.ID))
+}
+
+// unqueue removes a frontier entry, counting it only if it was there, so that the crawl can
+// keep an exact count of queued URLs without scanning the bucket.
+func (t *txn) unqueue(k []byte) error {
+	if t.frontier.Get(k) == nil {
+		return nil
+	}
+	t.stats.Dequeued++
+	return t.frontier.Delete(k)
 }
 
 // target returns the id of a redirect target, creating a pending placeholder if needed
@@ -351,13 +375,29 @@ func (t *txn) link(l Link, depth int) (uint64, error) {
 	if l.Follow {
 		return id, t.reach(id, n, depth)
 	}
-	return id, nil
+	return id, t.lower(&n, depth)
+}
+
+// lower records a shorter path to a node that a link reaches without making it followable
+// (nofollow, or out of scope). Only nodes that are not fetched because of such links take
+// their depth from them: external URLs and URLs skipped for nofollow. For everything else
+// the depth counts followable links only, so that depth limits mean the same whatever the
+// order of fetches.
+func (t *txn) lower(n *Node, depth int) error {
+	if depth >= n.Depth {
+		return nil
+	}
+	if n.State != StateExternal && (n.State != StateSkipped || n.Error == ReasonMaxDepth) {
+		return nil
+	}
+	n.Depth = depth
+	return t.putNode(n)
 }
 
 // reach handles a followable link to a known node at the given depth. A shorter path lowers
 // the node's depth; a node skipped for its depth or for nofollow joins the frontier; and a
-// fetched page passes the lower depth on to what it links to, so depth limits stay exact
-// whatever order pages are fetched in.
+// fetched page passes the lower depth on to what it links to (followable or not), so depths
+// and depth limits come out the same whatever order pages are fetched in.
 func (t *txn) reach(id uint64, n Node, depth int) error {
 	type item struct {
 		id    uint64
@@ -382,11 +422,35 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 				if err != nil {
 					return err
 				}
-				if err := t.requeueWithinBudget(it.id, &n, u.Host, it.depth); err != nil {
+				if _, err := t.requeueWithinBudget(it.id, &n, u.Host, it.depth); err != nil {
+					return err
+				}
+			} else if n.Error == ReasonNofollow {
+				// Followable but too deep: the node is skipped for its depth, whichever of the
+				// two links was seen first; its depth now counts followable links only.
+				n.Error, n.Depth = ReasonMaxDepth, it.depth
+				if err := t.putNode(&n); err != nil {
 					return err
 				}
 			} else if n.Error == ReasonMaxDepth && it.depth < n.Depth {
 				n.Depth = it.depth
+				if err := t.putNode(&n); err != nil {
+					return err
+				}
+			}
+		case StateExternal:
+			// A followable link to a URL recorded outside the scope: the scope has grown since
+			// (a new seed's host). It joins the crawl as if seen for the first time.
+			u, err := url.Parse(n.URL)
+			if err != nil {
+				return err
+			}
+			if t.depthAllowed(it.depth) {
+				if err := t.requeue(it.id, &n, u.Host, it.depth); err != nil {
+					return err
+				}
+			} else {
+				n.State, n.Depth, n.Error = StateSkipped, it.depth, ReasonMaxDepth
 				if err := t.putNode(&n); err != nil {
 					return err
 				}
@@ -409,7 +473,7 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 					}
 				}
 			}
-		case StateDone:
+		case StateDone, StateFailed, StateBlocked:
 			if it.depth < n.Depth {
 				n.Depth = it.depth
 				if err := t.putNode(&n); err != nil {
@@ -418,8 +482,13 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 				err := t.eachEdge(it.id, func(e storedEdge) error {
 					if e.follow {
 						queue = append(queue, item{e.Dst, it.depth + 1})
+						return nil
 					}
-					return nil
+					dst, err := t.node(e.Dst)
+					if err != nil {
+						return err
+					}
+					return t.lower(&dst, it.depth+1)
 				})
 				if err != nil {
 					return err

@@ -30,6 +30,7 @@ var (
 	keySchema  = []byte("schema")
 	keyConfig  = []byte("config")
 	keyFetched = []byte("fetched") // leases that ended in a fetch attempt, all runs together
+	keyUpdated = []byte("updated") // time of the last commit, RFC 3339, set in the commit's transaction
 )
 
 // Errors callers act on.
@@ -47,12 +48,17 @@ type Options struct {
 	LockTimeout time.Duration
 	// NoSync skips fsync on commit. Only for benchmarks: a crash may then lose committed work.
 	NoSync bool
+	// FailCommit is a fault-injection point for tests. When set, Writer.Commit calls it with
+	// the commit's number on that Writer (1, 2, ...) inside the commit's transaction; a
+	// non-nil error aborts the transaction as a write error would: nothing of it is stored.
+	FailCommit func(n int) error
 }
 
 // DB is an open crawl database.
 type DB struct {
-	bolt *bolt.DB
-	path string
+	bolt       *bolt.DB
+	path       string
+	failCommit func(n int) error
 }
 
 // Open opens or, unless read-only, creates the crawl database at path.
@@ -61,11 +67,19 @@ func Open(path string, opt Options) (*DB, error) {
 		opt.LockTimeout = time.Second
 	}
 	if opt.ReadOnly {
-		if _, err := os.Stat(path); err != nil {
+		info, err := os.Stat(path)
+		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				return nil, fmt.Errorf("open %s: %w", path, ErrNotExist)
 			}
 			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		// bbolt would try to initialise an empty file, which a read-only handle cannot.
+		switch {
+		case info.IsDir():
+			return nil, fmt.Errorf("open %s: %w: it is a directory", path, ErrNotCrawl)
+		case info.Size() == 0:
+			return nil, fmt.Errorf("open %s: %w: the file is empty", path, ErrNotCrawl)
 		}
 	}
 	b, err := bolt.Open(path, 0o644, &bolt.Options{
@@ -84,7 +98,7 @@ func Open(path string, opt Options) (*DB, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{bolt: b, path: path}
+	db := &DB{bolt: b, path: path, failCommit: opt.FailCommit}
 	if err := db.init(opt.ReadOnly); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)

@@ -29,6 +29,8 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 type crawlFlags struct {
 	seeds, db, scope, userAgent, logLevel string
+	logFormat, logFile, metricsAddr       string
+	progressEvery                         time.Duration
 	workers, parsers, maxDepth, maxPages  int
 	hostRate                              float64
 	hostConcurrency                       int
@@ -37,13 +39,15 @@ type crawlFlags struct {
 	include, exclude, resolve, headers    listFlag
 	skipBadSeeds, quiet, ignoreRobots     bool
 	traps                                 trapFlags
+	reconfigure, retryFailed              bool
 }
 
-func newCrawlFlagSet(stderr io.Writer) (*flag.FlagSet, *crawlFlags) {
+func newCrawlFlagSet() (*flag.FlagSet, *crawlFlags) {
 	f := &crawlFlags{}
-	fs := flag.NewFlagSet("crawl", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&f.seeds, "seeds", "", "file of seed URLs, one per line (# comments and blank lines skipped)")
+	fs := newFlagSet("crawl", func(w io.Writer) {
+		fmt.Fprintf(w, "Usage: crawl --seeds FILE [flags]\n\nCrawl from the seed URLs into --db; rerun the same command to resume.\n")
+	})
+	fs.StringVar(&f.seeds, "seeds", "", "file of seed URLs, one per line (# comments and blank lines skipped); on a resume, new seeds join the crawl and its scope")
 	fs.StringVar(&f.db, "db", "crawl.db", "crawl database file; an existing one is resumed")
 	fs.IntVar(&f.workers, "workers", 16, "concurrent fetches")
 	fs.IntVar(&f.parsers, "parsers", runtime.GOMAXPROCS(0), "concurrent HTML parsers")
@@ -61,13 +65,15 @@ func newCrawlFlagSet(stderr io.Writer) (*flag.FlagSet, *crawlFlags) {
 	fs.Var(&f.headers, "header", "'Name: value' header sent with every request (repeatable)")
 	fs.BoolVar(&f.skipBadSeeds, "skip-bad-seeds", false, "crawl the valid seeds even if some lines of the seeds file are bad")
 	fs.BoolVar(&f.ignoreRobots, "ignore-robots", false, "do not fetch or obey robots.txt (only for sites you own)")
-	fs.BoolVar(&f.quiet, "quiet", false, "print only errors")
-	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
+	fs.BoolVar(&f.reconfigure, "reconfigure", false, "resume with a --scope, --include, --exclude or --max-depth that differs from the database's; the new settings apply to URLs not fetched yet")
+	fs.BoolVar(&f.retryFailed, "retry-failed", false, "fetch again the URLs whose fetch failed in earlier runs (each attempt counts against --max-pages)")
+	fs.BoolVar(&f.quiet, "quiet", false, "print only errors: no progress, no summary")
+	fs.DurationVar(&f.progressEvery, "progress-every", 10*time.Second, "interval of the progress line when stderr is not a terminal (a terminal shows a live status line)")
+	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: debug (every fetch), info (failed fetches), warn, error")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json (one object per line)")
+	fs.StringVar(&f.logFile, "log-file", "", "append the log to this file instead of stderr")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9090 (a non-loopback address exposes them to the network)")
 	f.traps.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: crawl --seeds FILE [flags]\n\nCrawl from the seed URLs into --db; rerun the same command to resume.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
 	return fs, f
 }
 
@@ -79,27 +85,28 @@ func defaultUserAgent() string {
 }
 
 func runCrawl(ctx context.Context, e *env, args []string) int {
-	fs, f := newCrawlFlagSet(e.stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	fs, f := newCrawlFlagSet()
+	if code, ok := parseFlags(fs, args, e); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "crawl: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+		return usageError(fs, e, "unexpected argument %q", fs.Arg(0))
 	}
 	if f.seeds == "" {
-		fmt.Fprintln(e.stderr, "crawl: --seeds is required")
-		fs.Usage()
+		return usageError(fs, e, "--seeds is required")
+	}
+	if f.progressEvery <= 0 {
+		fmt.Fprintf(e.stderr, "crawl: --progress-every %s: must be positive\n", f.progressEvery)
 		return exitUsage
 	}
-	log, err := newLogger(e.stderr, f.logLevel)
+	out, err := newCrawlOutput(e, f)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
 		return exitUsage
 	}
+	defer out.close()
+	e = out.env
+	log := out.log
 
 	seeds, bad, err := crawler.ReadSeedsFile(f.seeds)
 	if err != nil {
@@ -123,6 +130,14 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
 		return exitUsage
 	}
+	var metricsLn net.Listener
+	if f.metricsAddr != "" {
+		if metricsLn, err = listenMetrics(f.metricsAddr); err != nil {
+			fmt.Fprintf(e.stderr, "crawl: %v\n", err)
+			return exitUsage
+		}
+		defer metricsLn.Close() // in case the crawl does not start; closing twice is harmless
+	}
 	db, err := store.Open(f.db, store.Options{})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
@@ -137,6 +152,13 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
 		return exitError
+	}
+	if metricsLn != nil {
+		m := serveMetrics(metricsLn, newMetricsRegistry(c))
+		defer m.Close()
+		if !f.quiet {
+			fmt.Fprintf(e.stderr, "crawl: metrics at %s\n", m.URL())
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -157,9 +179,19 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 		case <-ctx.Done():
 		}
 	}()
+	stopProgress := out.startProgress(c.Stats())
 	runErr := c.Run(ctx)
+	stopProgress()
+	if e.crawlDone != nil {
+		e.crawlDone()
+	}
+	if errors.Is(runErr, crawler.ErrConfigChanged) {
+		printConfigChanged(e.stderr, f.db, runErr) // refused before anything was fetched
+		return exitUsage
+	}
 	sum := c.Stats().Snapshot()
 	if !f.quiet {
+		printResumeNotes(e.stderr, c.Resumed())
 		printSummary(e.stdout, sum, db.Path())
 	}
 	switch {
@@ -231,6 +263,8 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 		Scope:           scope,
 		MaxDepth:        f.maxDepth,
 		MaxPages:        f.maxPages,
+		Reconfigure:     f.reconfigure,
+		RetryFailed:     f.retryFailed,
 		Workers:         f.workers,
 		Parsers:         f.parsers,
 		HostRate:        f.hostRate,
@@ -273,41 +307,6 @@ func parseHeaders(entries []string) (http.Header, error) {
 		h.Add(name, strings.TrimSpace(value))
 	}
 	return h, nil
-}
-
-func newLogger(w io.Writer, level string) (*slog.Logger, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
-}
-
-func printSummary(w io.Writer, s crawler.Summary, dbPath string) {
-	fmt.Fprintf(w, "\nCrawl summary\n")
-	fmt.Fprintf(w, "  pages fetched   %d (2xx %d, 3xx %d, 4xx %d, 5xx %d, other %d)\n",
-		s.Fetched, s.ByClass[2], s.ByClass[3], s.ByClass[4], s.ByClass[5], s.ByClass[0]+s.ByClass[1])
-	fmt.Fprintf(w, "  fetch errors    %d\n", s.Failed)
-	fmt.Fprintf(w, "  robots blocked  %d\n", s.RobotsBlocked)
-	fmt.Fprintf(w, "  rejected        %s\n", formatRejected(s.Rejected))
-	fmt.Fprintf(w, "  links found     %d (%d new URLs)\n", s.Links, s.NewURLs)
-	fmt.Fprintf(w, "  hosts           %d\n", s.Hosts)
-	fmt.Fprintf(w, "  bytes           %s\n", humanBytes(s.Bytes))
-	fmt.Fprintf(w, "  elapsed         %s (%.1f pages/s)\n", s.Elapsed.Round(time.Millisecond), s.PagesPerSecond())
-	fmt.Fprintf(w, "  database        %s\n", dbPath)
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 func parseURLs(raw []string) ([]*url.URL, error) {

@@ -2,6 +2,8 @@
 //
 //	crawl --seeds urls.txt --workers 16          crawl (or resume) into crawl.db
 //	crawl export --db crawl.db --format graphml  write the link graph
+//	crawl report --db crawl.db                   list broken links, redirect chains, ...
+//	crawl status --db crawl.db                   show how far the crawl has got
 //	crawl help                                   list the commands
 package main
 
@@ -40,11 +42,17 @@ type env struct {
 	stdout, stderr io.Writer
 	// signals delivers SIGINT and SIGTERM.
 	signals <-chan os.Signal
+	// crawlDone, when set, is called once a crawl has stopped, before its metrics endpoint
+	// closes: tests read the final metrics there.
+	crawlDone func()
 }
 
 func commands() []command {
 	return []command{
 		{"crawl", "crawl from seed URLs into a database, or resume a crawl (the default command)", runCrawl},
+		{"export", "write the link graph as csv, tsv, jsonl, graphml, gexf or dot", runExport},
+		{"report", "summarise a crawl: broken links, redirect chains, deep pages, errors", runReport},
+		{"status", "show how far the crawl in a database has got", runStatus},
 		{"version", "print the version", runVersion},
 		{"help", "show this help", nil},
 	}
@@ -54,9 +62,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
-	e := &env{stdout: stdout, stderr: stderr, signals: sig}
-	ctx := context.Background()
+	return dispatch(context.Background(), &env{stdout: stdout, stderr: stderr, signals: sig}, args)
+}
 
+// dispatch runs the command named by args[0] (crawl when args start with a flag).
+func dispatch(ctx context.Context, e *env, args []string) int {
+	stdout, stderr := e.stdout, e.stderr
 	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage
@@ -98,7 +109,16 @@ func usage(w io.Writer) {
 	fmt.Fprintf(w, "\nRun 'crawl <command> --help' for a command's flags.\n")
 }
 
-func runVersion(_ context.Context, e *env, _ []string) int {
+func runVersion(_ context.Context, e *env, args []string) int {
+	fs := newFlagSet("crawl version", func(w io.Writer) {
+		fmt.Fprintf(w, "Usage: crawl version\n\nPrint the version of crawl.\n")
+	})
+	if code, ok := parseFlags(fs, args, e); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return usageError(fs, e, "unexpected argument %q", fs.Arg(0))
+	}
 	fmt.Fprintf(e.stdout, "crawl %s\n", version)
 	return exitOK
 }

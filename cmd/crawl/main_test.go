@@ -118,7 +118,50 @@ func TestVersionAndHelp(t *testing.T) {
 	if code, out, _ := runCmd(t, "help"); code != 0 || !strings.Contains(out, "Commands:") {
 		t.Errorf("help: %d %q", code, out)
 	}
-	if code, _, errOut := runCmd(t, "crawl", "--help"); code != 0 || !strings.Contains(errOut, "--seeds") {
-		t.Errorf("crawl --help: %d %q", code, errOut)
+}
+
+// TestHelpGoesToStdout checks the conventions of well-known Go commands: asked for, the usage
+// goes to stdout with exit 0; a bad command line says what was wrong and shows the usage on
+// stderr with exit 2.
+func TestHelpGoesToStdout(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--help"}, "Commands:"},
+		{[]string{"-h"}, "Commands:"},
+		{[]string{"help"}, "Commands:"},
+		{[]string{"help", "crawl"}, "-seeds"},
+		{[]string{"help", "version"}, "Usage: crawl version"},
+		{[]string{"crawl", "--help"}, "-seeds"},
+		{[]string{"crawl", "-h"}, "-metrics-addr"},
+		{[]string{"crawl", "-help"}, "-log-format"},
+		{[]string{"--seeds", "x", "--help"}, "-seeds"},
+		{[]string{"version", "--help"}, "Usage: crawl version"},
+	} {
+		code, stdout, stderr := runCmd(t, c.args...)
+		if code != exitOK || !strings.Contains(stdout, c.want) || stderr != "" {
+			t.Errorf("crawl %q: exit %d, stdout %q, stderr %q; want exit 0 and %q on stdout", c.args, code, stdout, stderr, c.want)
+		}
+	}
+}
+
+func TestUsageErrorsShowUsage(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--no-such-flag"}, "crawl: flag provided but not defined: -no-such-flag"},
+		{[]string{"--workers", "many"}, `crawl: invalid value "many" for flag -workers`},
+		{[]string{"--seeds"}, "crawl: flag needs an argument: -seeds"},
+		{[]string{"--seeds", "s.txt", "extra"}, `crawl: unexpected argument "extra"`},
+		{[]string{"--db", "x.db"}, "crawl: --seeds is required"},
+		{[]string{"version", "--short"}, "crawl version: flag provided but not defined: -short"},
+		{[]string{"version", "now"}, `crawl version: unexpected argument "now"`},
+	} {
+		code, stdout, stderr := runCmd(t, c.args...)
+		if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, c.want) || !strings.Contains(stderr, "Usage: crawl") {
+			t.Errorf("crawl %q: exit %d, stdout %q, stderr %q; want exit %d, %q then the usage on stderr", c.args, code, stdout, stderr, exitUsage, c.want)
+		}
 	}
 }

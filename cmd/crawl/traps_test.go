@@ -64,3 +64,27 @@ func TestSummaryCountsRejections(t *testing.T) {
 		})
 	}
 }
+
+func TestStatusShowsRejections(t *testing.T) {
+	srv := smallSite(t)
+	dir := t.TempDir()
+	seeds := writeFile(t, dir, "seeds.txt", srv.URL+"/\n")
+	db := filepath.Join(dir, "c.db")
+	if code, _, stderr := runCmd(t, "--seeds", seeds, "--db", db, "--host-rate", "0", "--max-pages-per-host", "1", "--max-links-per-page", "1"); code != exitOK {
+		t.Fatalf("crawl: exit %d\n%s", code, stderr)
+	}
+	code, out, stderr := runCmd(t, "status", "--db", db)
+	if code != exitOK {
+		t.Fatalf("status: exit %d\n%s", code, stderr)
+	}
+	// "/" keeps /a, which the budget of 1 (spent on "/") refuses, and drops /b.
+	for _, want := range []string{"Rejected        1 host-budget, 1 too-many-links\n", "(host-budget 1)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, _ = runCmd(t, "status", "--db", db, "--json")
+	if code != exitOK || !strings.Contains(out, `"rejected": {`) || !strings.Contains(out, `"too-many-links": 1`) || !strings.Contains(out, `"host-budget": 1`) {
+		t.Errorf("status --json: exit %d\n%s", code, out)
+	}
+}

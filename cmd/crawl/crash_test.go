@@ -1,0 +1,280 @@
+//go:build unix
+
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/crawl-project/crawl/crawler/crawltest"
+	"github.com/crawl-project/crawl/store"
+)
+
+// crashSite is the generated site of the subprocess tests: small pages, some broken links,
+// some external ones, and a robots.txt that blocks part of the site.
+func crashSite(pages int) crawltest.SiteConfig {
+	return crawltest.SiteConfig{
+		Seed: 11, Pages: pages, MinLinks: 5, MaxLinks: 25, MinBytes: 1500, MaxBytes: 4000,
+		BrokenFraction: 0.02, ExternalFraction: 0.03,
+		Robots: "User-agent: *\nDisallow: /docs/s3/\n",
+	}
+}
+
+// crawlArgs is the command every run of a subprocess test uses.
+func crawlArgs(seeds, db string) []string {
+	return []string{"--seeds", seeds, "--db", db, "--host-rate", "0", "--workers", "8",
+		"--host-concurrency", "8", "--parsers", "2", "--log-level", "error"}
+}
+
+// envInt reads a positive integer setting of the soak run.
+func envInt(t *testing.T, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		t.Fatalf("%s=%q: want a positive integer", name, v)
+	}
+	return n
+}
+
+// TestKillAndResumeLosesNothing is the crash test of exactly-once resume: it SIGKILLs the real
+// binary at random moments, reruns the same command each time until the crawl finishes, and
+// requires the result to be the graph of an uninterrupted crawl, page for page and edge for
+// edge, with no fetch repeated except of the URLs in flight at a kill.
+//
+// The moment of each kill is the k-th request the site receives from that run, k random (the
+// seed is logged; CRAWL_KILL_SEED replays it). What was in flight at a kill is measured, not
+// estimated: once the process is dead and the server has drained its connections, it is every
+// URL the server saw in that run that the database still has pending. Each such URL may be
+// fetched once more; any other repeat is a lost commit or a lease that was never released.
+//
+// By default (and in make test) it kills 10 times on a few hundred pages. CRAWL_SOAK=1 (make
+// soak) kills 40 times on 5000 pages; CRAWL_SOAK_PAGES and CRAWL_SOAK_KILLS change that.
+func TestKillAndResumeLosesNothing(t *testing.T) {
+	pages, kills := 300, 10
+	if os.Getenv("CRAWL_SOAK") != "" {
+		pages, kills = envInt(t, "CRAWL_SOAK_PAGES", 5000), envInt(t, "CRAWL_SOAK_KILLS", 40)
+	}
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv("CRAWL_KILL_SEED"); v != "" {
+		var err error
+		if seed, err = strconv.ParseUint(v, 10, 64); err != nil {
+			t.Fatalf("CRAWL_KILL_SEED=%q: %v", v, err)
+		}
+	}
+	t.Logf("%d pages, %d kills, CRAWL_KILL_SEED=%d", pages, kills, seed)
+
+	s := newSiteServer(t, crashSite(pages))
+	dir := t.TempDir()
+	seeds := writeFile(t, dir, "seeds.txt", s.root()+"\n")
+	refDB, db := filepath.Join(dir, "reference.db"), filepath.Join(dir, "killed.db")
+
+	if code, _, stderr := runBinary(t, crawlArgs(seeds, refDB)...); code != exitOK {
+		t.Fatalf("uninterrupted crawl: exit %d\n%s", code, stderr)
+	}
+	want := readGraph(t, refDB)
+	requests := s.site.Log().Total() // of an uninterrupted run, robots.txt included
+	s.site.Log().Reset()
+
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	var inFlight []map[string]bool // per kill: the URLs in flight, as request log keys
+	finished := false
+	for run := 1; !finished; run++ {
+		if run > kills+5 {
+			t.Fatalf("the crawl did not finish after %d runs", run-1)
+		}
+		k := 0 // the request that triggers the kill; 0: let the run finish
+		if left := kills - len(inFlight); left > 0 {
+			// Spread the kills over what is left of the crawl: k averages an even share of
+			// the remaining requests and never exceeds them, so no run can finish before
+			// its kill (a run needs robots.txt and every remaining page).
+			remaining := requests - len(s.site.Log().Counts())
+			k = 1 + rng.IntN(max(1, 2*remaining/(left+1)))
+		}
+		procs := make(chan *proc, 1)
+		s.stop()
+		s.start(func(n int, _ string) {
+			if n == k {
+				(<-procs).signal(syscall.SIGKILL)
+			}
+		})
+		before := s.pageCounts()
+		p := startCrawl(t, crawlArgs(seeds, db)...)
+		procs <- p
+		code, sig := p.wait()
+		s.stop() // every request of the run has been answered or abandoned: the log is final
+
+		switch {
+		case sig == syscall.SIGKILL:
+			seen, now := 0, map[string]bool{}
+			counts := s.pageCounts()
+			for key, n := range counts {
+				if n > before[key] {
+					seen++
+				}
+			}
+			for u := range readGraph(t, db).pending() {
+				if key := s.logKey(u); counts[key] > before[key] {
+					now[key] = true
+				}
+			}
+			inFlight = append(inFlight, now)
+			t.Logf("kill %2d at request %4d: %4d URLs fetched in the run, %3d in flight", len(inFlight), k, seen, len(now))
+		case code == exitOK:
+			if k > 0 {
+				t.Logf("run %d finished before request %d", run, k)
+			}
+			finished = true
+		default:
+			t.Fatalf("run %d: exit %d, signal %v\nstderr:\n%s", run, code, sig, p.stderr.String())
+		}
+	}
+	s.start(nil)
+
+	if len(inFlight) < kills {
+		t.Errorf("only %d kills, want %d", len(inFlight), kills)
+	}
+	got := readGraph(t, db)
+	expectSameGraph(t, want, got)
+
+	// Every repeated fetch must be of a URL in flight at a kill, at most once per such kill.
+	allowed := map[string]int{}
+	sumInFlight := 0
+	for _, m := range inFlight {
+		sumInFlight += len(m)
+		for key := range m {
+			allowed[key]++
+		}
+	}
+	dups, unexplained := 0, []string{}
+	for key, n := range s.pageCounts() {
+		if n > 1 {
+			dups += n - 1
+			if n-1 > allowed[key] {
+				unexplained = append(unexplained, fmt.Sprintf("%s fetched %d times, in flight at %d kills", key, n, allowed[key]))
+			}
+		}
+	}
+	sort.Strings(unexplained)
+	if len(unexplained) > 0 {
+		t.Errorf("%d URLs fetched again although they were recorded:\n  %s", len(unexplained), strings.Join(unexplained[:min(10, len(unexplained))], "\n  "))
+	}
+	if dups > sumInFlight {
+		t.Errorf("%d duplicate fetches, more than the %d URLs in flight at the kills", dups, sumInFlight)
+	}
+	perKill := make([]string, len(inFlight))
+	for i, m := range inFlight {
+		perKill[i] = strconv.Itoa(len(m))
+	}
+	t.Logf("survived %d kills; compared %d nodes (%d fetched pages) and %d edges; %d duplicate fetches, %d URLs in flight at kills (per kill: %s)",
+		len(inFlight), len(want.nodes), want.count(store.StateDone), len(want.edges), dups, sumInFlight, strings.Join(perKill, " "))
+}
+
+// SIGINT stops a crawl gracefully: exit 0 with the summary, every URL fetched is recorded,
+// and a rerun completes the crawl without fetching any page twice.
+func TestInterruptDrainsAndResumeRefetchesNothing(t *testing.T) {
+	s := newSiteServer(t, crashSite(300))
+	dir := t.TempDir()
+	seeds := writeFile(t, dir, "seeds.txt", s.root()+"\n")
+	refDB, db := filepath.Join(dir, "reference.db"), filepath.Join(dir, "interrupted.db")
+	if code, _, stderr := runBinary(t, crawlArgs(seeds, refDB)...); code != exitOK {
+		t.Fatalf("uninterrupted crawl: exit %d\n%s", code, stderr)
+	}
+	want := readGraph(t, refDB)
+	requests := s.site.Log().Total()
+	s.site.Log().Reset()
+
+	procs := make(chan *proc, 1)
+	s.stop()
+	s.start(func(n int, _ string) {
+		if n == requests/3 {
+			(<-procs).signal(syscall.SIGINT)
+		}
+	})
+	p := startCrawl(t, crawlArgs(seeds, db)...)
+	procs <- p
+	code, sig := p.wait()
+	s.stop()
+	if code != exitOK {
+		t.Fatalf("interrupted crawl: exit %d (signal %v), want 0\nstderr:\n%s", code, sig, p.stderr.String())
+	}
+	if !strings.Contains(p.stdout.String(), "Crawl summary") || !strings.Contains(p.stderr.String(), "run the same command again to resume") {
+		t.Errorf("no summary or resume hint:\nstdout:\n%s\nstderr:\n%s", p.stdout.String(), p.stderr.String())
+	}
+	g := readGraph(t, db)
+	fetched := s.pageCounts()
+	if len(fetched) >= len(want.nodes) || len(g.pending()) == 0 {
+		t.Fatalf("the interrupt did not stop the crawl early: %d URLs fetched, %d pending", len(fetched), len(g.pending()))
+	}
+	for u := range g.pending() {
+		if fetched[s.logKey(u)] > 0 {
+			t.Errorf("%s was fetched but is not recorded after a graceful stop", u)
+		}
+	}
+	if code, out, _ := runCmd(t, "status", "--db", db); code != exitOK || !strings.Contains(out, "not finished") {
+		t.Errorf("status after the interrupt: exit %d\n%s", code, out)
+	}
+
+	s.start(nil)
+	if code, _, stderr := runBinary(t, crawlArgs(seeds, db)...); code != exitOK {
+		t.Fatalf("resumed crawl: exit %d\n%s", code, stderr)
+	}
+	for key, n := range s.pageCounts() {
+		if n > 1 {
+			t.Errorf("%s fetched %d times", key, n)
+		}
+	}
+	expectSameGraph(t, want, readGraph(t, db))
+}
+
+// A second crawl on a database in use fails at once (bbolt's lock timeout) instead of
+// waiting, and says why; so does status.
+func TestSecondCrawlOnABusyDatabaseFailsFast(t *testing.T) {
+	s := newSiteServer(t, crashSite(40))
+	dir := t.TempDir()
+	seeds := writeFile(t, dir, "seeds.txt", s.root()+"\n")
+	db := filepath.Join(dir, "crawl.db")
+
+	running, hold := make(chan struct{}), make(chan struct{})
+	s.stop()
+	s.start(func(n int, _ string) {
+		if n == 1 { // the first crawl has its database open and waits here
+			close(running)
+			<-hold
+		}
+	})
+	first := startCrawl(t, crawlArgs(seeds, db)...)
+	select {
+	case <-running:
+	case <-first.done:
+		t.Fatalf("first crawl ended early: %v\n%s", first.err, first.stderr.String())
+	}
+
+	start := time.Now()
+	code, _, stderr := runBinary(t, crawlArgs(seeds, db)...)
+	t.Logf("second crawl refused after %v", time.Since(start).Round(time.Millisecond))
+	if code != exitUsage || !strings.Contains(stderr, "database is in use") {
+		t.Errorf("second crawl: exit %d, stderr %q; want exit %d and a message that the database is in use", code, stderr, exitUsage)
+	}
+	if code, _, stderr := runCmd(t, "status", "--db", db); code != exitError || !strings.Contains(stderr, "in use by a running crawl") {
+		t.Errorf("status of a busy database: exit %d, stderr %q", code, stderr)
+	}
+
+	close(hold)
+	if code, _ := first.wait(); code != exitOK {
+		t.Fatalf("first crawl: exit %d\n%s", code, first.stderr.String())
+	}
+	if code, out, _ := runCmd(t, "status", "--db", db); code != exitOK || !strings.Contains(out, "finished: nothing left to fetch") {
+		t.Errorf("status after the crawl: exit %d\n%s", code, out)
+	}
+}

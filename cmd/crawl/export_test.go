@@ -1,0 +1,320 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/store/export"
+)
+
+// exportAndParse runs crawl export with args plus --format format and parses the result.
+// csv and tsv go to files under dir; the other formats to standard output.
+func exportAndParse(t *testing.T, dir, format string, args ...string) *graph {
+	t.Helper()
+	args = append([]string{"export", "--format", format}, args...)
+	var g *graph
+	var err error
+	switch format {
+	case export.FormatCSV, export.FormatTSV:
+		base := filepath.Join(dir, "out-"+format)
+		code, stdout, stderr := runCmd(t, append(args, "--out", base)...)
+		if code != exitOK || stdout != "" {
+			t.Fatalf("%q: exit %d, stdout %q, stderr %s", args, code, stdout, stderr)
+		}
+		comma := ','
+		if format == export.FormatTSV {
+			comma = '\t'
+		}
+		g, err = parseCSV(readFile(t, base+".nodes."+format), readFile(t, base+".edges."+format), comma)
+	default:
+		code, stdout, stderr := runCmd(t, args...)
+		if code != exitOK {
+			t.Fatalf("%q: exit %d, stderr %s", args, code, stderr)
+		}
+		switch format {
+		case export.FormatJSONL:
+			g, err = parseJSONL([]byte(stdout))
+		case export.FormatGraphML:
+			g, err = parseGraphML([]byte(stdout))
+		case export.FormatGEXF:
+			g, err = parseGEXF([]byte(stdout))
+		case export.FormatDOT:
+			g, err = parseDOT(stdout)
+		}
+	}
+	if err != nil {
+		t.Fatalf("%q: parse: %v", args, err)
+	}
+	return g
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func compareGraphs(t *testing.T, name string, got, want *graph) {
+	t.Helper()
+	if len(got.nodes) != len(want.nodes) {
+		t.Errorf("%s: %d nodes, want %d", name, len(got.nodes), len(want.nodes))
+	}
+	for id, w := range want.nodes {
+		if g, ok := got.nodes[id]; !ok {
+			t.Errorf("%s: node %s missing", name, id)
+		} else if !reflect.DeepEqual(g, w) {
+			t.Errorf("%s: node %s\n got %q\nwant %q", name, id, g, w)
+		}
+	}
+	gk, wk := got.edgeKeys(), want.edgeKeys()
+	if !slices.Equal(gk, wk) {
+		t.Errorf("%s: edges differ\n got %q\nwant %q", name, gk, wk)
+	}
+}
+
+// TestExportRoundTrip exports a crawled site and a database with hostile strings in every
+// format, parses each export back and compares its nodes and edges with the database.
+func TestExportRoundTrip(t *testing.T) {
+	crawled, _ := crawlReportSite(t)
+	dbs := map[string]string{"crawled": crawled, "nasty": nastyDB(t)}
+	for name, db := range dbs {
+		nodes, edges := dbGraph(t, db)
+		want := wantGraph(nodes, edges)
+		if len(want.nodes) < 4 || len(want.edges) < 4 {
+			t.Fatalf("%s: only %d nodes and %d edges", name, len(want.nodes), len(want.edges))
+		}
+		for _, format := range export.Formats() {
+			t.Run(name+"/"+format, func(t *testing.T) {
+				got := exportAndParse(t, t.TempDir(), format, "--db", db)
+				compareGraphs(t, name+" "+format, got, want)
+			})
+		}
+		for _, format := range []string{export.FormatCSV, export.FormatTSV} {
+			t.Run(name+"/"+format+"-neo4j", func(t *testing.T) {
+				got := exportAndParse(t, t.TempDir(), format, "--db", db, "--neo4j")
+				compareGraphs(t, name+" "+format+" neo4j", got, want)
+			})
+		}
+	}
+}
+
+func TestExportNeo4jHeaders(t *testing.T) {
+	db := nastyDB(t)
+	base := filepath.Join(t.TempDir(), "g")
+	if code, _, stderr := runCmd(t, "export", "--db", db, "--format", "csv", "--neo4j", "--out", base); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	nodes, edges := string(readFile(t, base+".nodes.csv")), string(readFile(t, base+".edges.csv"))
+	for _, want := range []string{"id:ID,", "status:int", ":LABEL\n"} {
+		if !strings.Contains(nodes, want) {
+			t.Errorf("nodes header lacks %q: %.200s", want, nodes)
+		}
+	}
+	if !strings.HasPrefix(edges, ":START_ID,:END_ID,:TYPE,") || !strings.Contains(edges, ",LINK,") || !strings.Contains(edges, ",CANONICAL,") {
+		t.Errorf("edges: %.300s", edges)
+	}
+}
+
+// TestExportFilters checks that --internal-only, --states and --level reach the exporter.
+func TestExportFilters(t *testing.T) {
+	db, base := crawlReportSite(t)
+	nodes, _ := dbGraph(t, db)
+	count := func(keep func(store.Node) bool) int {
+		n := 0
+		for _, x := range nodes {
+			if keep(x) {
+				n++
+			}
+		}
+		return n
+	}
+	dir := t.TempDir()
+
+	g := exportAndParse(t, dir, "jsonl", "--db", db, "--internal-only")
+	if want := count(func(n store.Node) bool { return n.State != store.StateExternal }); len(g.nodes) != want || want == len(nodes) {
+		t.Errorf("--internal-only: %d nodes, want %d of %d", len(g.nodes), want, len(nodes))
+	}
+	for _, n := range g.nodes {
+		if n["state"] == "external" {
+			t.Errorf("--internal-only kept %v", n)
+		}
+	}
+
+	g = exportAndParse(t, dir, "jsonl", "--db", db, "--states", "failed, done")
+	want := count(func(n store.Node) bool { return n.State == store.StateDone || n.State == store.StateFailed })
+	if len(g.nodes) != want {
+		t.Errorf("--states failed,done: %d nodes, want %d", len(g.nodes), want)
+	}
+	for _, e := range g.edges {
+		if g.nodes[e["source"]] == nil || g.nodes[e["target"]] == nil {
+			t.Errorf("--states: edge %v leaves the kept nodes", e)
+		}
+	}
+
+	g = exportAndParse(t, dir, "graphml", "--db", db, "--level", "host")
+	hosts := map[string]bool{}
+	for _, n := range g.nodes {
+		hosts[n["host"]] = true
+	}
+	if len(g.nodes) != 2 || !hosts["127.0.0.1"] || !hosts["elsewhere.invalid"] {
+		t.Errorf("--level host: nodes %v (site %s)", g.nodes, base)
+	}
+}
+
+// TestExportWritesFilesAtomically checks the output files and that no temporary file is
+// left behind.
+func TestExportWritesFilesAtomically(t *testing.T) {
+	db := nastyDB(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "graph.gexf")
+	code, stdout, stderr := runCmd(t, "export", "--db", db, "--format", "gexf", "--out", out)
+	if code != exitOK || stdout != "" || !strings.Contains(stderr, "wrote "+out) {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	// A second export replaces the first.
+	if code, _, stderr := runCmd(t, "export", "--db", db, "--format", "csv", "--out", filepath.Join(dir, "graph")); code != exitOK {
+		t.Fatalf("csv: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCmd(t, "export", "--db", db, "--format", "gexf", "--out", out); code != exitOK {
+		t.Fatalf("again: exit %d: %s", code, stderr)
+	}
+	if got := dirNames(t, dir); !slices.Equal(got, []string{"graph.edges.csv", "graph.gexf", "graph.nodes.csv"}) {
+		t.Errorf("files %q", got)
+	}
+	info, err := os.Stat(out)
+	if err != nil || info.Mode().Perm() != 0o644 {
+		t.Errorf("mode %v, %v", info.Mode(), err)
+	}
+}
+
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// TestExportErrors checks that each bad input gets one line naming the problem, the exit
+// status the help text promises, and no output file.
+func TestExportErrors(t *testing.T) {
+	db := nastyDB(t)
+	dir := t.TempDir()
+	textFile := writeFile(t, dir, "notes.txt", "these are notes, not a database\n")
+	emptyFile := writeFile(t, dir, "empty.db", "")
+	foreign := filepath.Join(dir, "foreign.db")
+	fb, err := bolt.Open(foreign, 0o644, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fb.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("sessions")); return err }); err != nil {
+		t.Fatal(err)
+	}
+	fb.Close()
+	outDir := filepath.Join(dir, "out")
+	if err := os.Mkdir(outDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown format", []string{"--format", "xml"}, exitUsage, `--format "xml"`},
+		{"unknown level", []string{"--level", "site"}, exitUsage, `--level "site"`},
+		{"unknown state", []string{"--states", "done,finished"}, exitUsage, `unknown state "finished"`},
+		{"neo4j graphml", []string{"--neo4j"}, exitUsage, "--neo4j applies to --format csv or tsv"},
+		{"csv to stdout", []string{"--format", "csv"}, exitUsage, "give --out BASE"},
+		{"tsv to dash", []string{"--format", "tsv", "--out", "-"}, exitUsage, "give --out BASE"},
+		{"argument", []string{"graph.graphml"}, exitUsage, `unexpected argument "graph.graphml"`},
+		{"missing db", []string{"--db", filepath.Join(dir, "nope.db")}, exitUsage, "nope.db does not exist"},
+		{"text file", []string{"--db", textFile}, exitUsage, "not a crawl database"},
+		{"empty file", []string{"--db", emptyFile}, exitUsage, "not a crawl database"},
+		{"foreign bbolt", []string{"--db", foreign}, exitUsage, "not a crawl database"},
+		{"directory db", []string{"--db", dir}, exitUsage, "not a crawl database"},
+		{"missing out dir", []string{"--out", filepath.Join(outDir, "no", "g.graphml")}, exitUsage, "cannot write " + filepath.Join(outDir, "no", "g.graphml")},
+		{"out under a file", []string{"--format", "csv", "--out", filepath.Join(textFile, "g")}, exitUsage, "cannot write " + filepath.Join(textFile, "g.nodes.csv")},
+		{"out is a directory", []string{"--out", outDir}, exitUsage, "it is a directory"},
+		{"out is the db", []string{"--out", db}, exitUsage, "it is the database"},
+		{"dot too large", []string{"--format", "dot", "--max-nodes", "2", "--out", filepath.Join(outDir, "g.dot")}, exitUsage, "over --max-nodes 2; use --format graphml"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"export", "--db", db}, c.args...)
+			code, stdout, stderr := runCmd(t, args...)
+			if code != c.code || !strings.Contains(stderr, c.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, stderr, c.code, c.want)
+			}
+			if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "crawl export: ") {
+				t.Errorf("want one line, got %q", stderr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q", stdout)
+			}
+			if names := dirNames(t, outDir); len(names) > 0 {
+				t.Errorf("left files %q", names)
+			}
+		})
+	}
+}
+
+// TestExportLockedDatabase opens the database for writing, as a running crawl does, and
+// checks that export and report give up with a clear message instead of waiting.
+func TestExportLockedDatabase(t *testing.T) {
+	path := nastyDB(t)
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	out := t.TempDir()
+	for _, args := range [][]string{
+		{"export", "--db", path, "--out", filepath.Join(out, "g.graphml")},
+		{"report", "--db", path},
+	} {
+		code, stdout, stderr := runCmd(t, args...)
+		want := fmt.Sprintf("crawl %s: %s is in use by a running crawl; stop it or copy the file\n", args[0], path)
+		if code != exitError || stderr != want || stdout != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit %d and %q", args, code, stdout, stderr, exitError, want)
+		}
+	}
+	if names := dirNames(t, out); len(names) > 0 {
+		t.Errorf("left files %q", names)
+	}
+}
+
+// TestExportInterrupted checks that a cancelled export removes its temporary files.
+func TestExportInterrupted(t *testing.T) {
+	db := nastyDB(t)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr strings.Builder
+	e := &env{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal)}
+	code := runExport(ctx, e, []string{"--db", db, "--format", "csv", "--out", filepath.Join(dir, "g")})
+	if code != exitInterrupted || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+	if names := dirNames(t, dir); len(names) > 0 {
+		t.Errorf("left files %q", names)
+	}
+}

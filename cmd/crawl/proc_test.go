@@ -1,0 +1,318 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/crawl-project/crawl/crawler/crawltest"
+	"github.com/crawl-project/crawl/store"
+)
+
+// Helpers for the tests that run the real binary as a subprocess against a generated site.
+
+// binary is the crawl command built once per test process (see TestMain).
+var binary struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	if os.Getenv(fileSizeLimitEnv) != "" {
+		execWithFileSizeLimit() // the test binary as a launcher: see startCrawlLimited
+	}
+	code := m.Run()
+	if binary.dir != "" {
+		os.RemoveAll(binary.dir)
+	}
+	os.Exit(code)
+}
+
+// crawlBinary builds the command, with the race detector when the tests have it.
+func crawlBinary(t *testing.T) string {
+	t.Helper()
+	binary.once.Do(func() {
+		binary.dir, binary.err = os.MkdirTemp("", "crawl-bin-")
+		if binary.err != nil {
+			return
+		}
+		gocmd, err := exec.LookPath("go")
+		if err != nil {
+			binary.err = err
+			return
+		}
+		binary.path = filepath.Join(binary.dir, "crawl")
+		args := []string{"build", "-o", binary.path}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		out, err := exec.Command(gocmd, append(args, ".")...).CombinedOutput()
+		if err != nil {
+			binary.err = errors.New("go build: " + err.Error() + "\n" + string(out))
+		}
+	})
+	if binary.err != nil {
+		t.Fatal(binary.err)
+	}
+	return binary.path
+}
+
+// siteServer serves a generated site on one fixed address across restarts, so that every run
+// of a crawl sees the same URLs, and lets a test act on each request as it arrives.
+type siteServer struct {
+	t    *testing.T
+	site *crawltest.Site
+	addr string
+
+	mu        sync.Mutex
+	srv       *httptest.Server
+	requests  int                      // requests to the running instance
+	onRequest func(n int, path string) // sees request n (from 1) of the running instance
+}
+
+func newSiteServer(t *testing.T, cfg crawltest.SiteConfig) *siteServer {
+	s := &siteServer{t: t, site: crawltest.NewSite(cfg), addr: "127.0.0.1:0"}
+	s.start(nil)
+	t.Cleanup(s.stop)
+	return s
+}
+
+// start serves the site again on the same address, with a new request hook.
+func (s *siteServer) start(hook func(n int, path string)) {
+	s.t.Helper()
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		s.t.Fatalf("listen on %s again: %v", s.addr, err)
+	}
+	s.addr = ln.Addr().String()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.requests++
+		n, hook := s.requests, s.onRequest
+		s.mu.Unlock()
+		if hook != nil {
+			hook(n, r.URL.Path)
+		}
+		s.site.ServeHTTP(w, r)
+	}))
+	srv.Listener.Close()
+	srv.Listener = ln
+	s.mu.Lock()
+	s.srv, s.requests, s.onRequest = srv, 0, hook
+	s.mu.Unlock()
+	srv.Start()
+}
+
+// stop closes the listener and every connection and waits for the handlers to return: no
+// request of a finished or killed process can reach the site after it.
+func (s *siteServer) stop() {
+	s.mu.Lock()
+	srv := s.srv
+	s.srv = nil
+	s.mu.Unlock()
+	if srv != nil {
+		srv.Close()
+	}
+}
+
+func (s *siteServer) root() string { return "http://" + s.addr + "/" }
+
+// logKey is the request log's key of a page URL of the (single-host) site.
+func (s *siteServer) logKey(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return s.site.Hosts()[0] + u.RequestURI()
+}
+
+// pageCounts is the request log without robots.txt.
+func (s *siteServer) pageCounts() map[string]int {
+	out := map[string]int{}
+	for k, n := range s.site.Log().Counts() {
+		if !strings.HasSuffix(k, "/robots.txt") {
+			out[k] = n
+		}
+	}
+	return out
+}
+
+// proc is a crawl subprocess.
+type proc struct {
+	cmd            *exec.Cmd
+	stdout, stderr strings.Builder
+	started        chan struct{} // closed once cmd.Process is set
+	done           chan struct{}
+	err            error
+}
+
+// startCrawl runs the binary with args. A run that hangs is killed after a generous limit,
+// so that a hang fails the test instead of blocking it.
+func startCrawl(t *testing.T, args ...string) *proc {
+	t.Helper()
+	return startProc(t, nil, crawlBinary(t), args...)
+}
+
+func startProc(t *testing.T, env []string, name string, args ...string) *proc {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	p := &proc{started: make(chan struct{}), done: make(chan struct{})}
+	p.cmd = exec.CommandContext(ctx, name, args...)
+	p.cmd.Env = env
+	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+	if err := p.cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	close(p.started)
+	go func() {
+		p.err = p.cmd.Wait()
+		cancel()
+		close(p.done)
+	}()
+	return p
+}
+
+// signal sends sig once the process has started; it may already have exited.
+func (p *proc) signal(sig syscall.Signal) {
+	<-p.started
+	_ = p.cmd.Process.Signal(sig)
+}
+
+// wait returns the exit code, or -1 with the signal that ended the process.
+func (p *proc) wait() (code int, sig syscall.Signal) {
+	<-p.done
+	ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if ok && ws.Signaled() {
+		return -1, ws.Signal()
+	}
+	return p.cmd.ProcessState.ExitCode(), 0
+}
+
+// runBinary runs the binary to its end.
+func runBinary(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	p := startCrawl(t, args...)
+	code, sig := p.wait()
+	if sig != 0 {
+		t.Fatalf("crawl %q: killed by %v; stderr:\n%s", args, sig, p.stderr.String())
+	}
+	return code, p.stdout.String(), p.stderr.String()
+}
+
+// crawlGraph is a stored crawl by URL: what a resumed crawl must reproduce exactly.
+type crawlGraph struct {
+	nodes map[string]nodeSummary
+	edges map[string]edgeSummary // "src -> dst kind"
+}
+
+type nodeSummary struct {
+	State             store.State
+	Depth, Status     int
+	Title, Error      string
+	Size              int64
+	OutLinks, Dropped int
+}
+
+type edgeSummary struct {
+	Rel, Anchor string
+	Count       int
+}
+
+func readGraph(t *testing.T, dbPath string) crawlGraph {
+	t.Helper()
+	db, err := store.Open(dbPath, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	g := crawlGraph{nodes: map[string]nodeSummary{}, edges: map[string]edgeSummary{}}
+	byID := map[uint64]string{}
+	err = db.View(func(s *store.Snapshot) error {
+		if err := s.EachNode(func(n store.Node) error {
+			byID[n.ID] = n.URL
+			g.nodes[n.URL] = nodeSummary{n.State, n.Depth, n.Status, n.Title, n.Error, n.Size, n.OutLinks, n.DroppedOut}
+			return nil
+		}); err != nil {
+			return err
+		}
+		return s.EachEdge(func(e store.Edge) error {
+			g.edges[byID[e.Src]+" -> "+byID[e.Dst]+" "+e.Kind.String()] = edgeSummary{e.Rel, e.Anchor, e.Count}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// pending returns the URLs not recorded yet: queued, or in flight when the crawl stopped.
+func (g crawlGraph) pending() map[string]bool {
+	out := map[string]bool{}
+	for u, n := range g.nodes {
+		if n.State == store.StatePending {
+			out[u] = true
+		}
+	}
+	return out
+}
+
+func (g crawlGraph) count(s store.State) int {
+	n := 0
+	for _, nd := range g.nodes {
+		if nd.State == s {
+			n++
+		}
+	}
+	return n
+}
+
+// expectSameGraph reports every difference between two crawls, a few of each kind.
+func expectSameGraph(t *testing.T, want, got crawlGraph) {
+	t.Helper()
+	var diffs []string
+	for u, w := range want.nodes {
+		if g, ok := got.nodes[u]; !ok {
+			diffs = append(diffs, "missing node "+u)
+		} else if g != w {
+			diffs = append(diffs, "node "+u+": got "+fmt.Sprintf("%+v", g)+", want "+fmt.Sprintf("%+v", w))
+		}
+	}
+	for u := range got.nodes {
+		if _, ok := want.nodes[u]; !ok {
+			diffs = append(diffs, "extra node "+u)
+		}
+	}
+	for e, w := range want.edges {
+		if g, ok := got.edges[e]; !ok {
+			diffs = append(diffs, "missing edge "+e)
+		} else if g != w {
+			diffs = append(diffs, "edge "+e+": got "+fmt.Sprintf("%+v", g)+", want "+fmt.Sprintf("%+v", w))
+		}
+	}
+	for e := range got.edges {
+		if _, ok := want.edges[e]; !ok {
+			diffs = append(diffs, "extra edge "+e)
+		}
+	}
+	if len(diffs) > 0 {
+		t.Errorf("%d differences from the uninterrupted crawl, e.g.:\n  %s", len(diffs), strings.Join(diffs[:min(len(diffs), 10)], "\n  "))
+	}
+}

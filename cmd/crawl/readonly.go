@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/crawl-project/crawl/store"
+)
+
+// readLockTimeout bounds the wait for a running crawl's lock on the database: the commands
+// that only read fail fast instead of waiting for the crawl to end.
+const readLockTimeout = time.Second
+
+// openForReading opens the crawl database at path read-only for the command name. On failure
+// it prints one line naming the problem and returns the exit code: exitUsage when the path
+// is not a crawl database, exitError when it cannot be read now (a running crawl holds it).
+func openForReading(stderr io.Writer, name, path string) (*store.DB, int) {
+	db, err := store.Open(path, store.Options{ReadOnly: true, LockTimeout: readLockTimeout})
+	switch {
+	case err == nil:
+		return db, exitOK
+	case errors.Is(err, store.ErrLocked):
+		fmt.Fprintf(stderr, "crawl %s: %s is in use by a running crawl; stop it or copy the file\n", name, path)
+		return nil, exitError
+	case errors.Is(err, store.ErrNotExist):
+		fmt.Fprintf(stderr, "crawl %s: %s does not exist; give the crawl's database with --db\n", name, path)
+		return nil, exitUsage
+	case errors.Is(err, store.ErrNotCrawl), errors.Is(err, store.ErrNewSchema):
+		fmt.Fprintf(stderr, "crawl %s: %v\n", name, err)
+		return nil, exitUsage
+	}
+	fmt.Fprintf(stderr, "crawl %s: %v\n", name, err)
+	return nil, exitError
+}
+
+// interruptible returns a context that is cancelled when the process gets SIGINT or SIGTERM,
+// and its cancel function, which also ends the goroutine that waits for the signal.
+func interruptible(ctx context.Context, e *env) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-e.signals:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
+// checkEvery is how many nodes or edges a cancellableSource yields between context checks.
+const checkEvery = 4096
+
+// cancellableSource stops a graph read when its context is cancelled.
+type cancellableSource struct {
+	ctx context.Context
+	src interface {
+		EachNode(fn func(store.Node) error) error
+		EachEdge(fn func(store.Edge) error) error
+	}
+}
+
+func (c cancellableSource) EachNode(fn func(store.Node) error) error {
+	n := 0
+	return c.src.EachNode(func(x store.Node) error {
+		if n++; n%checkEvery == 1 { // the first item, then every checkEvery
+			if err := c.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		return fn(x)
+	})
+}
+
+func (c cancellableSource) EachEdge(fn func(store.Edge) error) error {
+	n := 0
+	return c.src.EachEdge(func(x store.Edge) error {
+		if n++; n%checkEvery == 1 { // the first item, then every checkEvery
+			if err := c.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		return fn(x)
+	})
+}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/crawl-project/crawl/store"
+)
+
+// TestReportSections checks every section of the report on reportSite against what the
+// site is known to contain.
+func TestReportSections(t *testing.T) {
+	db, base := crawlReportSite(t)
+	code, stdout, stderr := runCmd(t, "report", "--db", db, "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var r store.Report
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	u := func(path string) string { return base + path }
+
+	if r.Options != (store.ReportOptions{Depth: 3, Limit: 20, Referrers: 5}) {
+		t.Errorf("options %+v", r.Options)
+	}
+	// 15 pages answered (10 with 200, 3 redirects, a 404, a 500), 2 failed (dropped
+	// connection, redirect loop), /b was skipped (nofollow), one external link.
+	if want := (store.ReportTotals{URLs: 19, Edges: 30, Fetched: 17, Hosts: 1}); r.Totals != want {
+		t.Errorf("totals %+v, want %+v", r.Totals, want)
+	}
+	wantStates := []store.StateCount{{State: "done", Count: 15}, {State: "failed", Count: 2}, {State: "pending", Count: 0}, {State: "robots-blocked", Count: 0}, {State: "external", Count: 1}, {State: "skipped", Count: 1}}
+	if !reflect.DeepEqual(r.States, wantStates) {
+		t.Errorf("states %+v", r.States)
+	}
+	wantStatuses := []store.StatusCount{{Status: 200, Count: 10}, {Status: 301, Count: 2}, {Status: 302, Count: 1}, {Status: 404, Count: 1}, {Status: 500, Count: 1}}
+	if !reflect.DeepEqual(r.Statuses, wantStatuses) {
+		t.Errorf("statuses %+v", r.Statuses)
+	}
+	if want := []store.ReasonCount{{Reason: "nofollow", Count: 1}}; !reflect.DeepEqual(r.SkippedReasons, want) {
+		t.Errorf("skipped reasons %+v", r.SkippedReasons)
+	}
+
+	// Broken links: the 404 linked from two pages first, then by URL.
+	var broken []string
+	for _, b := range r.BrokenLinks.Items {
+		broken = append(broken, b.URL)
+	}
+	if want := []string{u("/missing"), u("/error"), u("/loop1"), u("/reset")}; r.BrokenLinks.Total != 4 || !reflect.DeepEqual(broken, want) {
+		t.Errorf("broken links %d %q, want %q", r.BrokenLinks.Total, broken, want)
+	}
+	if len(r.BrokenLinks.Items) == 4 {
+		missing := r.BrokenLinks.Items[0]
+		wantRefs := []store.Referrer{{URL: u("/"), Kind: "link", Anchor: "gone"}, {URL: u("/a"), Kind: "link", Anchor: "missing again"}}
+		if missing.Status != 404 || missing.LinkedFrom != 2 || missing.MoreReferrers != 0 || !reflect.DeepEqual(missing.Referrers, wantRefs) {
+			t.Errorf("/missing: %+v", missing)
+		}
+		if loop := r.BrokenLinks.Items[2]; loop.State != "failed" || loop.Status != 0 || !strings.Contains(loop.Error, "redirect loop") {
+			t.Errorf("/loop1: %+v", loop)
+		}
+	}
+
+	// Redirect chains: /old -> /older -> /final; /moved -> /a has one hop only.
+	wantChain := store.RedirectChain{Hops: 2, LinkedFrom: 1, Steps: []store.ChainStep{
+		{URL: u("/old"), State: "done", Status: 301}, {URL: u("/older"), State: "done", Status: 302}, {URL: u("/final"), State: "done", Status: 200},
+	}}
+	if r.RedirectChains.Total != 1 || len(r.RedirectChains.Items) != 1 || !reflect.DeepEqual(r.RedirectChains.Items[0], wantChain) {
+		t.Errorf("redirect chains %+v", r.RedirectChains)
+	}
+
+	// Deep pages: /d4 and /d5 are four and five hops from the seed.
+	wantDeep := []store.DeepPage{{URL: u("/d5"), Depth: 5}, {URL: u("/d4"), Depth: 4}}
+	if r.DeepPages.Total != 2 || !reflect.DeepEqual(r.DeepPages.Items, wantDeep) {
+		t.Errorf("deep pages %+v", r.DeepPages)
+	}
+
+	// Most linked: the home page (nine pages link to it; its canonical self-reference does
+	// not count), then /missing (two).
+	if got := r.MostLinked.Items; len(got) < 2 || got[0] != (store.LinkedPage{URL: u("/"), State: "done", Status: 200, LinkedFrom: 9}) ||
+		got[1] != (store.LinkedPage{URL: u("/missing"), State: "done", Status: 404, LinkedFrom: 2}) {
+		t.Errorf("most linked %+v", got)
+	}
+	if r.MostLinked.Total != 17 {
+		t.Errorf("most linked total %d, want 17", r.MostLinked.Total)
+	}
+
+	wantHosts := []store.HostErrors{{Host: "127.0.0.1", Fetched: 17, Errors: 4, ClientError: 1, ServerError: 1, Failed: 2}}
+	if r.ErrorHosts.Total != 1 || !reflect.DeepEqual(r.ErrorHosts.Items, wantHosts) {
+		t.Errorf("error hosts %+v", r.ErrorHosts)
+	}
+
+	// The text report has a section per finding with the same content.
+	code, text, stderr := runCmd(t, "report", "--db", db)
+	if code != exitOK {
+		t.Fatalf("text: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"19 URLs, 30 links; 17 fetched on 1 host",
+		"Broken links: 4\n  404  " + u("/missing") + "  (linked from 2)\n      <- " + u("/") + ` "gone"` + "\n",
+		"Redirect chains longer than one hop: 1\n  2 hops (linked from 1)\n      301  " + u("/old") + "\n",
+		"Pages more than 3 link hops from the seeds: 2\n  depth 5   " + u("/d5") + "\n",
+		"Most linked-to pages: 17\n        9  " + u("/") + "\n",
+		"Hosts with the most errors: 1\n  127.0.0.1  4 of 17 fetched (4xx 1, 5xx 1, failed 2)\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text report lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// TestReportLimits checks --limit, --referrers and --depth.
+func TestReportLimits(t *testing.T) {
+	db, base := crawlReportSite(t)
+	code, stdout, stderr := runCmd(t, "report", "--db", db, "--json", "--limit", "1", "--referrers", "1", "--depth", "1")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var r store.Report
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.BrokenLinks.Total != 4 || len(r.BrokenLinks.Items) != 1 {
+		t.Errorf("broken links: total %d, %d items", r.BrokenLinks.Total, len(r.BrokenLinks.Items))
+	} else if b := r.BrokenLinks.Items[0]; len(b.Referrers) != 1 || b.MoreReferrers != 1 || b.LinkedFrom != 2 {
+		t.Errorf("referrers of %s: %+v", b.URL, b)
+	}
+	// d2..d5 are more than one hop away; the deepest is listed.
+	if r.DeepPages.Total != 4 || len(r.DeepPages.Items) != 1 || r.DeepPages.Items[0].URL != base+"/d5" {
+		t.Errorf("deep pages %+v", r.DeepPages)
+	}
+	if r.MostLinked.Total != 17 || len(r.MostLinked.Items) != 1 {
+		t.Errorf("most linked %+v", r.MostLinked)
+	}
+
+	code, text, _ := runCmd(t, "report", "--db", db, "--limit", "1", "--referrers", "1")
+	if code != exitOK || !strings.Contains(text, "Broken links: 4 (first 1 shown)") || !strings.Contains(text, "      ... and 1 more\n") {
+		t.Errorf("text with limits:\n%s", text)
+	}
+}
+
+func TestReportEmptyDatabase(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/empty.db"
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	code, stdout, stderr := runCmd(t, "report", "--db", path, "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	// Empty lists are [] for scripts, never null.
+	for _, want := range []string{`"broken_links": {`, `"items": []`, `"statuses": []`} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("json lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "null") {
+		t.Errorf("json has null:\n%s", stdout)
+	}
+	code, text, _ := runCmd(t, "report", "--db", path)
+	if code != exitOK || !strings.Contains(text, "Broken links: none") {
+		t.Errorf("text:\n%s", text)
+	}
+}
+
+func TestReportErrors(t *testing.T) {
+	dir := t.TempDir()
+	text := writeFile(t, dir, "notes.txt", "not a database\n")
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--db", dir + "/nope.db"}, exitUsage, "nope.db does not exist"},
+		{[]string{"--db", text}, exitUsage, "not a crawl database"},
+		{[]string{"--limit", "-1"}, exitUsage, "--limit -1"},
+		{[]string{"--depth", "-2"}, exitUsage, "--depth -2"},
+		{[]string{"--referrers", "-1"}, exitUsage, "--referrers -1"},
+		{[]string{"extra"}, exitUsage, `unexpected argument "extra"`},
+	}
+	for _, c := range cases {
+		code, stdout, stderr := runCmd(t, append([]string{"report"}, c.args...)...)
+		if code != c.code || !strings.Contains(stderr, c.want) || strings.Count(stderr, "\n") != 1 || stdout != "" {
+			t.Errorf("report %q: exit %d, stdout %q, stderr %q; want exit %d and %q", c.args, code, stdout, stderr, c.code, c.want)
+		}
+	}
+}
+
+func TestExportAndReportHelp(t *testing.T) {
+	for _, c := range []struct{ cmd, want string }{{"export", "-format"}, {"report", "-referrers"}} {
+		for _, args := range [][]string{{c.cmd, "--help"}, {"help", c.cmd}} {
+			if code, _, stderr := runCmd(t, args...); code != exitOK || !strings.Contains(stderr, c.want) {
+				t.Errorf("%q: exit %d, stderr %q", args, code, stderr)
+			}
+		}
+	}
+	if code, out, _ := runCmd(t, "help"); code != exitOK || !strings.Contains(out, "export ") || !strings.Contains(out, "report ") {
+		t.Errorf("help lists %q", out)
+	}
+}

@@ -1,0 +1,221 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crawl-project/crawl/store"
+)
+
+// reportSite is a small site with something for every report section and every escaping
+// rule of the exports: titles and anchors with quotes, commas and <&>, non-ASCII paths and
+// titles, a two-hop and a one-hop redirect, a 404 linked from two pages, a 500, a dropped
+// connection, a redirect loop, an external link and a chain of pages five hops deep.
+var reportSite = map[string]string{
+	"/": `<html><head><title>Home &quot;quoted&quot;, commas &amp; &lt;tags&gt;</title></head><body>
+		<a href="/a">Café, &quot;menu&quot; &lt;&amp;&gt;</a>
+		<a href="/caf%C3%A9">Unicode ✓ 日本</a>
+		<a href="/日本">日本語</a>
+		<a href="/old">old page</a>
+		<a href="/moved">moved page</a>
+		<a href="/missing">gone</a>
+		<a href="/error">server error</a>
+		<a href="/reset">dropped</a>
+		<a href="/loop1">loop</a>
+		<a href="http://elsewhere.invalid/x?a=1&amp;b=2">elsewhere, "quoted"</a>
+		<a href="/d1">deep</a>
+		<a href="/a">again</a>
+		<link rel="canonical" href="/">
+		</body></html>`,
+	"/a":     `<title>A page, with a comma</title><a href="/">home</a> <a href="/missing">missing again</a> <a href="/b" rel="nofollow">b</a>`,
+	"/café":  `<title>Crème brûlée — ünïcödé</title><a href="/">home</a>`,
+	"/日本":    `<title>日本語のページ</title><a href="/">ホーム</a>`,
+	"/final": `<title>Final</title><a href="/">home</a>`,
+	"/d1":    `<title>D1</title><a href="/">home</a> <a href="/d2">next</a>`,
+	"/d2":    `<title>D2</title><a href="/">home</a> <a href="/d3">next</a>`,
+	"/d3":    `<title>D3</title><a href="/">home</a> <a href="/d4">next</a>`,
+	"/d4":    `<title>D4</title><a href="/">home</a> <a href="/d5">next</a>`,
+	"/d5":    `<title>D5</title><a href="/">home</a>`,
+}
+
+// reportRedirects are the redirects of reportSite: path -> status and location.
+var reportRedirects = map[string]struct {
+	status int
+	to     string
+}{
+	"/old":   {http.StatusMovedPermanently, "/older"},
+	"/older": {http.StatusFound, "/final"},
+	"/moved": {http.StatusMovedPermanently, "/a"},
+	"/loop1": {http.StatusFound, "/loop2"},
+	"/loop2": {http.StatusFound, "/loop1"},
+}
+
+func serveReportSite(t testing.TB) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rd, ok := reportRedirects[r.URL.Path]; ok {
+			http.Redirect(w, r, rd.to, rd.status)
+			return
+		}
+		switch r.URL.Path {
+		case "/error":
+			http.Error(w, "boom", http.StatusInternalServerError)
+			return
+		case "/reset":
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		body, ok := reportSite[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// crawlReportSite crawls reportSite into a new database and returns the database path and
+// the site's base URL (without the trailing slash).
+func crawlReportSite(t *testing.T) (dbPath, base string) {
+	t.Helper()
+	srv := serveReportSite(t)
+	dir := t.TempDir()
+	seeds := writeFile(t, dir, "seeds.txt", srv.URL+"/\n")
+	dbPath = filepath.Join(dir, "crawl.db")
+	code, _, stderr := runCmd(t, "--seeds", seeds, "--db", dbPath, "--host-rate", "0", "--quiet")
+	if code != exitOK {
+		t.Fatalf("crawl: exit %d\n%s", code, stderr)
+	}
+	return dbPath, srv.URL
+}
+
+// nastyDB writes a crawl database through store.Writer with the strings a crawl cannot
+// produce (titles and anchors keep no line breaks after whitespace folding): line breaks,
+// tabs, quotes, commas, <&>, non-ASCII, in titles, anchors, rels and errors.
+func nastyDB(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "nasty.db")
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const root = "http://example.test/"
+	if _, err := db.AddSeeds([]store.Seed{{URL: root, Host: "example.test"}}); err != nil {
+		t.Fatal(err)
+	}
+	id := lookupID(t, db, root)
+	at := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+	link := func(u, anchor, rel string, kind store.EdgeKind, in bool) store.Link {
+		pu, err := url.Parse(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return store.Link{URL: u, Host: pu.Host, Kind: kind, Rel: rel, Anchor: anchor, Count: 1, InScope: in, Follow: in && rel == ""}
+	}
+	w := db.Writer(-1)
+	_, err = w.Commit([]store.Result{{ID: id, Host: "example.test", Page: store.Node{
+		State: store.StateDone, Status: 200, ContentType: "text/html", Size: 1234, FetchedAt: at,
+		Title: "Line one\nline two, \"quoted\"\t<&> ünï 日本 🚀",
+	}, Links: []store.Link{
+		link("http://example.test/p%C3%BC?a=1&b=%22x%22", "anchor, with \"quotes\"\nand a break <&>", "", store.KindLink, true),
+		link("http://example.test/fail", "tab\there", "", store.KindLink, true),
+		link("http://other.test/%E6%97%A5", "外部 link", "nofollow noopener", store.KindLink, false),
+		link("http://example.test/", "", "canonical", store.KindCanonical, true),
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failID := lookupID(t, db, "http://example.test/fail")
+	_, err = w.Commit([]store.Result{{ID: failID, Host: "example.test", Page: store.Node{
+		State: store.StateFailed, FetchedAt: at, Error: "dial tcp: \"refused\", <&>\nretry later",
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func lookupID(t *testing.T, db *store.DB, u string) uint64 {
+	t.Helper()
+	var id uint64
+	err := db.View(func(s *store.Snapshot) error {
+		n, ok, err := s.Lookup(u)
+		if err == nil && !ok {
+			err = fmt.Errorf("%s not in the database", u)
+		}
+		id = n.ID
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// dbGraph reads every node and edge of a database.
+func dbGraph(t *testing.T, path string) ([]store.Node, []store.Edge) {
+	t.Helper()
+	db, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var nodes []store.Node
+	var edges []store.Edge
+	err = db.View(func(s *store.Snapshot) error {
+		if err := s.EachNode(func(n store.Node) error { nodes = append(nodes, n); return nil }); err != nil {
+			return err
+		}
+		return s.EachEdge(func(e store.Edge) error { edges = append(edges, e); return nil })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nodes, edges
+}
+
+// wantGraph is the page graph an export of all of nodes and edges must contain, in the
+// text form every format shares. Empty attributes are left out, as graphml, gexf and dot
+// leave them out.
+func wantGraph(nodes []store.Node, edges []store.Edge) *graph {
+	in, out := map[uint64]int{}, map[uint64]int{}
+	for _, e := range edges {
+		out[e.Src]++
+		in[e.Dst]++
+	}
+	g := newGraph()
+	for _, n := range nodes {
+		a := attrs{
+			"url": n.URL, "state": n.State.String(), "status": fmt.Sprint(n.Status),
+			"content_type": n.ContentType, "bytes": fmt.Sprint(n.Size), "depth": fmt.Sprint(n.Depth),
+			"title": n.Title, "error": n.Error, "in_degree": fmt.Sprint(in[n.ID]), "out_degree": fmt.Sprint(out[n.ID]),
+		}
+		if u, err := url.Parse(n.URL); err == nil {
+			a["host"] = strings.ToLower(u.Hostname())
+		}
+		if !n.FetchedAt.IsZero() {
+			a["fetched_at"] = n.FetchedAt.UTC().Format(time.RFC3339)
+		}
+		g.nodes[fmt.Sprint(n.ID)] = a.compact()
+	}
+	for _, e := range edges {
+		g.edges = append(g.edges, attrs{
+			"source": fmt.Sprint(e.Src), "target": fmt.Sprint(e.Dst), "kind": e.Kind.String(), "rel": e.Rel,
+			"nofollow": fmt.Sprint(e.Nofollow()), "anchor": e.Anchor, "count": fmt.Sprint(e.Count),
+		}.compact())
+	}
+	return g
+}

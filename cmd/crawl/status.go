@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/crawl-project/crawl/crawler"
+	"github.com/crawl-project/crawl/store"
+)
+
+// statusReport is the output of crawl status; its JSON form is stable for scripts.
+type statusReport struct {
+	DB          string            `json:"db"`
+	Bytes       int64             `json:"bytes"`
+	Schema      int               `json:"schema"`
+	State       string            `json:"state"` // new, finished, budget-spent or resumable
+	Finished    bool              `json:"finished"`
+	Updated     *time.Time        `json:"last_activity,omitempty"`
+	URLs        int               `json:"urls"`
+	States      map[string]int    `json:"states"`  // every state, zeros included
+	Skipped     map[string]int    `json:"skipped"` // skipped URLs by reason
+	Frontier    int               `json:"frontier"`
+	QueuedHosts int               `json:"queued_hosts"`
+	Hosts       int               `json:"hosts"`
+	Links       int               `json:"links"`
+	Fetched     int               `json:"fetch_attempts"`
+	Config      *crawler.Settings `json:"config,omitempty"`
+	Rejected    map[string]int    `json:"rejected"` // refused by trap rules or host budget; links over a page's cap
+}
+
+var stateOrder = []store.State{store.StatePending, store.StateDone, store.StateFailed,
+	store.StateBlocked, store.StateExternal, store.StateSkipped}
+
+func runStatus(_ context.Context, e *env, args []string) int {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	dbPath := fs.String("db", "crawl.db", "crawl database file")
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: crawl status [--db FILE] [--json]\n\nShow how far the crawl in --db has got. It reads the database while no crawl runs on it.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "crawl status: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	rep, err := readStatus(*dbPath)
+	if err != nil {
+		switch {
+		case errors.Is(err, store.ErrLocked):
+			fmt.Fprintf(e.stderr, "crawl status: %s is in use by a running crawl; its status can be read once it stops\n", *dbPath)
+			return exitError
+		case errors.Is(err, store.ErrNotExist), errors.Is(err, store.ErrNotCrawl), errors.Is(err, store.ErrNewSchema):
+			fmt.Fprintf(e.stderr, "crawl status: %v\n", err)
+			return exitUsage
+		}
+		fmt.Fprintf(e.stderr, "crawl status: %v\n", err)
+		return exitError
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			fmt.Fprintf(e.stderr, "crawl status: %v\n", err)
+			return exitError
+		}
+		return exitOK
+	}
+	printStatus(e.stdout, rep, time.Now())
+	return exitOK
+}
+
+func readStatus(path string) (statusReport, error) {
+	db, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		return statusReport{}, err
+	}
+	defer db.Close()
+	var st store.Status
+	if err := db.View(func(s *store.Snapshot) (err error) {
+		st, err = s.Status()
+		return err
+	}); err != nil {
+		return statusReport{}, fmt.Errorf("%s: %w", path, err)
+	}
+	rep := statusReport{
+		DB: path, Schema: st.Schema, URLs: st.URLs, Frontier: st.Frontier, QueuedHosts: st.QueuedHosts,
+		Hosts: st.Hosts, Links: st.Edges, Fetched: st.Fetched, Finished: st.Finished(),
+		States: map[string]int{}, Skipped: st.Skipped, Rejected: st.Rejected,
+	}
+	if fi, err := os.Stat(path); err == nil {
+		rep.Bytes = fi.Size()
+	}
+	if !st.Updated.IsZero() {
+		rep.Updated = &st.Updated
+	}
+	for _, s := range stateOrder {
+		rep.States[s.String()] = st.ByState[s]
+	}
+	if st.Config != nil {
+		cfg, err := crawler.ParseSettings(st.Config)
+		if err != nil {
+			return statusReport{}, fmt.Errorf("%s: %w", path, err)
+		}
+		rep.Config = &cfg
+	}
+	switch {
+	case st.URLs == 0:
+		rep.State, rep.Finished = "new", false
+	case st.Finished():
+		rep.State = "finished"
+	case rep.Config != nil && rep.Config.MaxPages > 0 && st.Fetched >= rep.Config.MaxPages:
+		rep.State = "budget-spent"
+	default:
+		rep.State = "resumable"
+	}
+	return rep, nil
+}
+
+// printStatus writes the report as a one-screen table.
+func printStatus(w io.Writer, r statusReport, now time.Time) {
+	row := func(label, format string, args ...any) {
+		fmt.Fprintf(w, "%-15s %s\n", label, fmt.Sprintf(format, args...))
+	}
+	row("Database", "%s (%s, schema %d)", r.DB, humanBytes(r.Bytes), r.Schema)
+	switch r.State {
+	case "new":
+		row("Crawl", "not started: no URL recorded")
+	case "finished":
+		row("Crawl", "finished: nothing left to fetch")
+	case "budget-spent":
+		row("Crawl", "stopped at --max-pages %d with %d URLs queued; raise --max-pages to go on", r.Config.MaxPages, r.Frontier)
+	default:
+		row("Crawl", "not finished: %d URLs queued; run the crawl command again to resume", r.Frontier)
+	}
+	if r.Updated != nil {
+		row("Last activity", "%s (%s ago)", r.Updated.Local().Format("2006-01-02 15:04:05 MST"), now.Sub(*r.Updated).Round(time.Second))
+	} else {
+		row("Last activity", "none")
+	}
+	if r.Config != nil {
+		row("Configuration", "%s", describeSettings(*r.Config))
+	}
+	fmt.Fprintln(w)
+	row("URLs", "%d", r.URLs)
+	for _, s := range stateOrder {
+		n := r.States[s.String()]
+		note := ""
+		switch s {
+		case store.StatePending:
+			note = fmt.Sprintf("in the frontier: %d, on %d host(s)", r.Frontier, r.QueuedHosts)
+		case store.StateSkipped:
+			note = skippedReasons(r.Skipped)
+		}
+		fmt.Fprintln(w, strings.TrimRight(fmt.Sprintf("  %-15s %9d  %s", s, n, note), " "))
+	}
+	fmt.Fprintln(w)
+	budget := ""
+	if r.Config != nil && r.Config.MaxPages > 0 {
+		budget = fmt.Sprintf(" of --max-pages %d", r.Config.MaxPages)
+	}
+	row("Fetch attempts", "%d%s", r.Fetched, budget)
+	rejected := make(map[string]int64, len(r.Rejected))
+	for k, n := range r.Rejected {
+		rejected[k] = int64(n)
+	}
+	row("Rejected", "%s", formatRejected(rejected))
+	row("Hosts", "%d with recorded pages", r.Hosts)
+	row("Links", "%d", r.Links)
+}
+
+func skippedReasons(m map[string]int) string {
+	if len(m) == 0 {
+		return ""
+	}
+	reasons := make([]string, 0, len(m))
+	for k := range m {
+		reasons = append(reasons, k)
+	}
+	slices.Sort(reasons)
+	parts := make([]string, len(reasons))
+	for i, k := range reasons {
+		name := k
+		if name == "" {
+			name = "other"
+		}
+		parts[i] = fmt.Sprintf("%s %d", name, m[k])
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// describeSettings summarises the recorded configuration in flag terms, on one line.
+func describeSettings(s crawler.Settings) string {
+	scope := "--scope " + s.Scope
+	if len(s.ScopeHosts) > 0 {
+		hosts := s.ScopeHosts
+		more := ""
+		if len(hosts) > 3 {
+			hosts, more = hosts[:3], fmt.Sprintf(" and %d more", len(s.ScopeHosts)-3)
+		}
+		scope += " (" + strings.Join(hosts, ", ") + more + ")"
+	}
+	parts := []string{scope}
+	if len(s.Include) > 0 {
+		parts = append(parts, fmt.Sprintf("%d --include", len(s.Include)))
+	}
+	if len(s.Exclude) > 0 {
+		parts = append(parts, fmt.Sprintf("%d --exclude", len(s.Exclude)))
+	}
+	if s.MaxDepth >= 0 {
+		parts = append(parts, fmt.Sprintf("--max-depth %d", s.MaxDepth))
+	}
+	if s.MaxPages > 0 {
+		parts = append(parts, fmt.Sprintf("--max-pages %d", s.MaxPages))
+	}
+	parts = append(parts, fmt.Sprintf("%d seed(s)", len(s.Seeds)))
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,335 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/crawl-project/crawl/fetch"
+	"github.com/crawl-project/crawl/parse"
+	"github.com/crawl-project/crawl/store"
+)
+
+func openDB(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "crawl.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func seed(t *testing.T, db *store.DB, urls ...string) {
+	t.Helper()
+	var seeds []store.Seed
+	for _, s := range urls {
+		u, err := url.Parse(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seeds = append(seeds, store.Seed{URL: s, Host: u.Host})
+	}
+	if _, err := db.AddSeeds(seeds); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testConfig(cfg Config) *Config {
+	if cfg.Scope == nil {
+		cfg.Scope, _ = parse.NewScope(parse.ScopeAll, nil, nil, nil)
+	}
+	cfg.setDefaults()
+	return &cfg
+}
+
+// runFrontier runs the frontier alone, with the test playing fetchers and writer.
+type frontierRun struct {
+	t        *testing.T
+	writer   *store.Writer
+	tasks    chan task
+	feedback chan hostFeedback
+	notes    chan commitNote
+	stop     chan struct{}
+	done     chan error
+}
+
+func startFrontier(t *testing.T, db *store.DB, cfg *Config) *frontierRun {
+	ctx := t.Context()
+	r := &frontierRun{
+		t:        t,
+		writer:   db.Writer(-1),
+		tasks:    make(chan task),
+		feedback: make(chan hostFeedback, 16),
+		notes:    make(chan commitNote, 16),
+		stop:     make(chan struct{}),
+		done:     make(chan error, 1),
+	}
+	f := newFrontier(db, cfg, newStats(), cfg.Log, 0)
+	go func() { r.done <- f.run(ctx, r.stop, r.tasks, r.feedback, r.notes) }()
+	return r
+}
+
+// finish plays the fetcher and writer for tk: the host is free again, the page is recorded
+// and the lease ends.
+func (r *frontierRun) finish(tk task) {
+	r.feedback <- hostFeedback{host: tk.Host}
+	r.commit(tk, store.StateDone)
+}
+
+func (r *frontierRun) commit(tk task, state store.State) {
+	cs, err := r.writer.Commit([]store.Result{{ID: tk.ID, Host: tk.Host, Page: store.Node{State: state}}})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.notes <- commitNote{released: []uint64{tk.ID}, fetched: cs.Fetched}
+}
+
+// end checks that the frontier closed tasks once the crawl was complete, then plays the
+// writer ending, after which the frontier returns.
+func (r *frontierRun) end(t *testing.T) {
+	t.Helper()
+	if _, open := <-r.tasks; open {
+		t.Error("tasks not closed when the crawl completed")
+	}
+	close(r.notes)
+	if err := <-r.done; err != nil {
+		t.Fatalf("frontier: %v", err)
+	}
+}
+
+func TestFrontierSpacesEachHostByItsRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		db := openDB(t)
+		seed(t, db, "http://a.test/1", "http://a.test/2", "http://a.test/3", "http://b.test/1", "http://b.test/2")
+		cfg := testConfig(Config{HostRate: 2, HostConcurrency: 1}) // one request per 500ms per host
+		r := startFrontier(t, db, cfg)
+		start := time.Now()
+		got := map[string][]time.Duration{}
+		for range 5 {
+			tk := <-r.tasks
+			got[tk.Host] = append(got[tk.Host], time.Since(start))
+			r.finish(tk)
+		}
+		for host, times := range got {
+			for i := 1; i < len(times); i++ {
+				if gap := times[i] - times[i-1]; gap < 500*time.Millisecond {
+					t.Errorf("%s: requests %v apart, want at least 500ms", host, gap)
+				}
+			}
+		}
+		// Two hosts are served side by side: the last of a.test's three comes at 1s, not 2s.
+		if last := got["a.test"][2]; last != time.Second {
+			t.Errorf("a.test third request at %v, want 1s", last)
+		}
+		r.end(t)
+	})
+}
+
+func TestFrontierKeepsHostConcurrency(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		db := openDB(t)
+		seed(t, db, "http://a.test/1", "http://a.test/2", "http://a.test/3")
+		cfg := testConfig(Config{HostConcurrency: 2})
+		r := startFrontier(t, db, cfg)
+		t1, t2 := <-r.tasks, <-r.tasks
+		select {
+		case tk := <-r.tasks:
+			t.Fatalf("third lease %s while two are in flight on the host", tk.URL)
+		default:
+		}
+		synctest.Wait()
+		select {
+		case tk := <-r.tasks:
+			t.Fatalf("third lease %s while two are in flight on the host", tk.URL)
+		default:
+		}
+		r.finish(t1)
+		t3 := <-r.tasks
+		r.finish(t2)
+		r.finish(t3)
+		r.end(t)
+	})
+}
+
+func TestFrontierStopClosesTasksAndWaitsForTheWriter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		db := openDB(t)
+		seed(t, db, "http://a.test/1", "http://a.test/2")
+		// One fetch per host at a time, so that nothing can be leased while Stop is delivered.
+		r := startFrontier(t, db, testConfig(Config{HostConcurrency: 1}))
+		tk := <-r.tasks
+		close(r.stop)
+		if _, open := <-r.tasks; open {
+			t.Fatal("a URL was leased after Stop")
+		}
+		r.finish(tk)
+		synctest.Wait()
+		select {
+		case err := <-r.done:
+			t.Fatalf("frontier returned (%v) before the writer finished", err)
+		default:
+		}
+		close(r.notes)
+		if err := <-r.done; err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestFrontierHonoursFeedbackBackoff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		db := openDB(t)
+		seed(t, db, "http://a.test/1", "http://a.test/2")
+		r := startFrontier(t, db, testConfig(Config{HostConcurrency: 1}))
+		start := time.Now()
+		tk := <-r.tasks
+		r.feedback <- hostFeedback{host: tk.Host, notBefore: start.Add(7 * time.Second)}
+		r.commit(tk, store.StateDone)
+		tk = <-r.tasks
+		if wait := time.Since(start); wait != 7*time.Second {
+			t.Errorf("second lease after %v, want 7s", wait)
+		}
+		r.finish(tk)
+		r.end(t)
+	})
+}
+
+func TestFrontierStopsAtThePageBudget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		db := openDB(t)
+		seed(t, db, "http://a.test/1", "http://a.test/2", "http://a.test/3")
+		r := startFrontier(t, db, testConfig(Config{MaxPages: 2}))
+		t1, t2 := <-r.tasks, <-r.tasks
+		// A robots-blocked result does not count against the budget: another lease follows.
+		r.feedback <- hostFeedback{host: t1.Host}
+		r.commit(t1, store.StateBlocked)
+		t3 := <-r.tasks
+		r.finish(t2)
+		r.finish(t3)
+		r.end(t)
+	})
+}
+
+func TestToResult(t *testing.T) {
+	scope, _ := parse.NewScope(parse.ScopeHost, []*url.URL{mustURL(t, "http://a.test/")}, nil, nil)
+	cfg := testConfig(Config{Scope: scope})
+	page := mustURL(t, "http://a.test/p")
+	html := http.Header{"Content-Type": {"text/html; charset=utf-8"}}
+	body := []byte(`<title> T </title><a href="/x">X</a><a href="/x">again</a><a rel="nofollow" href="/nf">N</a><a href="http://b.test/">B</a><link rel="canonical" href="/p">`)
+	tk := task{Entry: store.Entry{ID: 9, Host: "a.test", URL: page.String()}, url: page}
+	cases := []struct {
+		name  string
+		in    fetched
+		check func(t *testing.T, r store.Result)
+	}{
+		{"blocked", fetched{task: tk, blocked: true}, func(t *testing.T, r store.Result) {
+			if r.Page.State != store.StateBlocked || len(r.Links) != 0 {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{"failed", fetched{task: tk, err: errors.New("connection refused")}, func(t *testing.T, r store.Result) {
+			if r.Page.State != store.StateFailed || r.Page.Error != "connection refused" {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{"html", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 200, Header: html, ContentType: "text/html", Body: body}}, func(t *testing.T, r store.Result) {
+			if r.Page.State != store.StateDone || r.Page.Title != "T" || len(r.Links) != 4 {
+				t.Fatalf("%+v", r)
+			}
+			want := []store.Link{
+				{URL: "http://a.test/x", Host: "a.test", Kind: store.KindLink, Anchor: "X", Count: 2, InScope: true, Follow: true},
+				{URL: "http://a.test/nf", Host: "a.test", Kind: store.KindLink, Rel: "nofollow", Anchor: "N", Count: 1, InScope: true},
+				{URL: "http://b.test/", Host: "b.test", Kind: store.KindLink, Anchor: "B", Count: 1},
+				{URL: "http://a.test/p", Host: "a.test", Kind: store.KindCanonical, Rel: "canonical", Count: 1, InScope: true},
+			}
+			for i, w := range want {
+				if r.Links[i] != w {
+					t.Errorf("link %d = %+v, want %+v", i, r.Links[i], w)
+				}
+			}
+		}},
+		{"not html", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 200, ContentType: "application/pdf", Body: body}}, func(t *testing.T, r store.Result) {
+			if r.Page.ContentType != "application/pdf" || len(r.Links) != 0 || r.Page.Size != int64(len(body)) {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{"error page not parsed", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 404, Header: html, ContentType: "text/html", Body: body}}, func(t *testing.T, r store.Result) {
+			if r.Page.Status != 404 || len(r.Links) != 0 {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{"redirect not followed", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 301, Location: mustURL(t, "http://b.test/moved")}}, func(t *testing.T, r store.Result) {
+			if len(r.Links) != 1 || r.Links[0].Kind != store.KindRedirect || r.Links[0].InScope || r.Links[0].Follow {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{"redirect followed", fetched{task: tk, resp: &fetch.Response{URL: mustURL(t, "http://a.test/final"), Status: 200, ContentType: "text/plain",
+			Hops: []fetch.Hop{{URL: page, Status: 301}}}}, func(t *testing.T, r store.Result) {
+			if r.FinalURL != "http://a.test/final" || len(r.Hops) != 1 || r.Hops[0].Status != 301 {
+				t.Errorf("%+v", r)
+			}
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := toResult(cfg, parse.Extractor{}, c.in)
+			if r.ID != 9 || r.Host != "a.test" {
+				t.Errorf("lease not carried: %+v", r)
+			}
+			c.check(t, r)
+		})
+	}
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func TestWriteStageCommitsInBatchesAndReportsToTheFrontier(t *testing.T) {
+	db := openDB(t)
+	seed(t, db, "http://a.test/1", "http://a.test/2", "http://a.test/3")
+	var entries []store.Entry
+	entries, err := db.FrontierNext("a.test", 0, 10, nil)
+	if err != nil || len(entries) != 3 {
+		t.Fatalf("frontier: %v %v", entries, err)
+	}
+	cfg := testConfig(Config{BatchSize: 2, BatchDelay: time.Hour})
+	in := make(chan store.Result)
+	notes := make(chan commitNote, 4)
+	done := make(chan error, 1)
+	go func() { done <- writeStage(context.Background(), cfg, db.Writer(-1), newStats(), in, notes) }()
+	for _, e := range entries {
+		in <- store.Result{ID: e.ID, Host: e.Host, Page: store.Node{State: store.StateDone, Status: 200},
+			Links: []store.Link{{URL: "http://a.test/new", Host: "a.test", Kind: store.KindLink, Count: 1, InScope: true, Follow: true}}}
+	}
+	// The batch of two commits when full, without waiting for the delay.
+	n := <-notes
+	if len(n.released) != 2 || n.fetched != 2 || n.hostsWithNew["a.test"] != 1 {
+		t.Errorf("first note = %+v", n)
+	}
+	close(in) // the last, partial batch commits when the input ends
+	n = <-notes
+	if len(n.released) != 1 || n.fetched != 1 {
+		t.Errorf("second note = %+v", n)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, open := <-notes; open {
+		t.Error("notes not closed when the writer ended")
+	}
+	if rest, _ := db.FrontierNext("a.test", 0, 10, nil); len(rest) != 1 || rest[0].URL != "http://a.test/new" {
+		t.Errorf("frontier after the writer = %+v", rest)
+	}
+}

@@ -1,0 +1,183 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+)
+
+// reportFixture builds a crawl through the writer: a home page linking to five pages, each of
+// which links to a 404; two redirect chains that share a tail; a redirect loop; pages at
+// depths 1 to 3; and a failed fetch on a second host.
+func reportFixture(t *testing.T) *DB {
+	t.Helper()
+	db := openTemp(t)
+	mustSeed(t, db, "http://a.test/", "http://b.test/")
+	w := db.Writer(-1)
+	commit := func(rs ...Result) {
+		t.Helper()
+		if _, err := w.Commit(rs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := func(u string) uint64 { return node(t, db, u).ID }
+	var homeLinks []Link
+	for i := range 5 {
+		homeLinks = append(homeLinks, link(fmt.Sprintf("http://a.test/p%d", i), true))
+	}
+	homeLinks = append(homeLinks, link("http://a.test/c", true), link("http://a.test/f", true),
+		link("http://a.test/x", true), link("http://a.test/deep1", true))
+	commit(done(id("http://a.test/"), "a.test", homeLinks...))
+	for i := range 5 {
+		l := link("http://a.test/missing", true)
+		l.Anchor = fmt.Sprintf("anchor %d", i)
+		commit(done(id(fmt.Sprintf("http://a.test/p%d", i)), "a.test", l, link("http://a.test/", true)))
+	}
+	missing := done(id("http://a.test/missing"), "a.test")
+	missing.Page.Status = 404
+	commit(missing)
+
+	// c -> d -> e and f -> d: two chains of two hops that share d -> e.
+	chain := done(id("http://a.test/c"), "a.test")
+	chain.Hops = []Hop{{"http://a.test/c", 301}, {"http://a.test/d", 302}}
+	chain.FinalURL = "http://a.test/e"
+	commit(chain)
+	f := Result{ID: id("http://a.test/f"), Host: "a.test", Page: Node{State: StateDone, Status: 301},
+		Links: []Link{{URL: "http://a.test/d", Host: "a.test", Kind: KindRedirect, Count: 1, InScope: true}}}
+	commit(f)
+
+	// x -> y -> x: hops that come back to where they started.
+	loop := done(id("http://a.test/x"), "a.test")
+	loop.Hops = []Hop{{"http://a.test/x", 301}, {"http://a.test/y", 301}}
+	loop.FinalURL = "http://a.test/x"
+	commit(loop)
+
+	commit(done(id("http://a.test/deep1"), "a.test", link("http://a.test/deep2", true)))
+	commit(done(id("http://a.test/deep2"), "a.test", link("http://a.test/deep3", true)))
+	commit(done(id("http://a.test/deep3"), "a.test"))
+
+	commit(Result{ID: id("http://b.test/"), Host: "b.test", Page: Node{State: StateFailed, Error: "connection refused"}})
+	return db
+}
+
+func report(t *testing.T, db *DB, opt ReportOptions) *Report {
+	t.Helper()
+	var r *Report
+	err := db.View(func(s *Snapshot) error {
+		var err error
+		r, err = s.Report(context.Background(), opt)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestReportBrokenLinksCapsReferrers(t *testing.T) {
+	db := reportFixture(t)
+	r := report(t, db, ReportOptions{Depth: 5, Referrers: 2})
+	if r.BrokenLinks.Total != 1 || len(r.BrokenLinks.Items) != 1 {
+		t.Fatalf("broken links %+v", r.BrokenLinks)
+	}
+	b := r.BrokenLinks.Items[0]
+	want := BrokenLink{URL: "http://a.test/missing", State: "done", Status: 404, LinkedFrom: 5, MoreReferrers: 3,
+		Referrers: []Referrer{{URL: "http://a.test/p0", Kind: "link", Anchor: "anchor 0"}, {URL: "http://a.test/p1", Kind: "link", Anchor: "anchor 1"}}}
+	if !reflect.DeepEqual(b, want) {
+		t.Errorf("got  %+v\nwant %+v", b, want)
+	}
+	// The failed seed of b.test is broken but nothing links to it: not a broken link.
+	if all := report(t, db, ReportOptions{}).BrokenLinks.Items[0]; len(all.Referrers) != 5 || all.MoreReferrers != 0 {
+		t.Errorf("Referrers 0 lists %d, %d more", len(all.Referrers), all.MoreReferrers)
+	}
+}
+
+func TestReportRedirectChainsAndLoops(t *testing.T) {
+	r := report(t, reportFixture(t), ReportOptions{})
+	type chain struct {
+		hops int
+		loop bool
+		urls string
+	}
+	var got []chain
+	for _, c := range r.RedirectChains.Items {
+		urls := ""
+		for _, s := range c.Steps {
+			urls += fmt.Sprintf("%s %d ", s.URL, s.Status)
+		}
+		got = append(got, chain{c.Hops, c.Loop, urls})
+	}
+	want := []chain{
+		{2, false, "http://a.test/c 301 http://a.test/d 302 http://a.test/e 200 "},
+		{2, false, "http://a.test/f 301 http://a.test/d 302 http://a.test/e 200 "},
+		{2, true, "http://a.test/x 301 http://a.test/y 301 http://a.test/x 301 "},
+	}
+	if r.RedirectChains.Total != 3 || !reflect.DeepEqual(got, want) {
+		t.Errorf("chains %d\n got %v\nwant %v", r.RedirectChains.Total, got, want)
+	}
+	if c := r.RedirectChains.Items[0]; c.LinkedFrom != 1 {
+		t.Errorf("chain from /c linked from %d, want 1", c.LinkedFrom)
+	}
+}
+
+func TestReportDeepPagesAndLimit(t *testing.T) {
+	db := reportFixture(t)
+	r := report(t, db, ReportOptions{Depth: 1, Limit: 1})
+	want := Section[DeepPage]{Total: 2, Items: []DeepPage{{URL: "http://a.test/deep3", Depth: 3}}}
+	if !reflect.DeepEqual(r.DeepPages, want) {
+		t.Errorf("deep pages %+v, want %+v", r.DeepPages, want)
+	}
+	// Depth 0: every fetched 2xx page but the seed: p0-p4, e (the end of a redirect chain)
+	// and deep1-3.
+	if r := report(t, db, ReportOptions{Depth: 0}); r.DeepPages.Total != 9 {
+		t.Errorf("depth 0: %d deep pages, want 9", r.DeepPages.Total)
+	}
+}
+
+func TestReportMostLinkedAndHosts(t *testing.T) {
+	r := report(t, reportFixture(t), ReportOptions{Limit: 2})
+	// The home page has five links back (p0-p4), so does /missing; ties go to the URL
+	// discovered first.
+	want := []LinkedPage{
+		{URL: "http://a.test/", State: "done", Status: 200, LinkedFrom: 5},
+		{URL: "http://a.test/missing", State: "done", Status: 404, LinkedFrom: 5},
+	}
+	if !reflect.DeepEqual(r.MostLinked.Items, want) {
+		t.Errorf("most linked %+v", r.MostLinked.Items)
+	}
+	wantHosts := []HostErrors{
+		{Host: "a.test", Errors: 1, ClientError: 1, Fetched: 16},
+		{Host: "b.test", Errors: 1, Failed: 1, Fetched: 1},
+	}
+	if r.ErrorHosts.Total != 2 || !reflect.DeepEqual(r.ErrorHosts.Items, wantHosts) {
+		t.Errorf("error hosts %+v", r.ErrorHosts)
+	}
+}
+
+func TestReportStopsWhenCancelled(t *testing.T) {
+	db := reportFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := db.View(func(s *Snapshot) error {
+		_, err := s.Report(ctx, ReportOptions{})
+		return err
+	})
+	if err != context.Canceled {
+		t.Errorf("err %v, want context.Canceled", err)
+	}
+}
+
+func TestReportHost(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://A.Test:8080/x?y":     "a.test",
+		"https://user@h.test/":       "h.test",
+		"http://[::1]:80/":           "::1",
+		"http://h.test?q=a://b":      "h.test",
+		"mailto:someone@example.com": "",
+	} {
+		if got := reportHost(in); got != want {
+			t.Errorf("reportHost(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,132 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net/url"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The methods here change many URLs at once between runs. Each is one transaction, so a crash
+// leaves the database as it was before or after, never half-way. Call them before the
+// pipeline's writer starts: they write the database.
+
+// RequeueFailed puts every failed URL back in the frontier at its depth and returns how many.
+// Its earlier attempt stays counted in FetchedCount: --max-pages limits fetch attempts, so a
+// retried URL counts once more when it is fetched again.
+func (db *DB) RequeueFailed() (int, error) {
+	n := 0
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		t := newTxn(tx)
+		failed, err := t.collect(func(n *Node) bool { return n.State == StateFailed })
+		if err != nil {
+			return err
+		}
+		for i := range failed {
+			if err := t.requeueAt(&failed[i]); err != nil {
+				return err
+			}
+		}
+		n = len(failed)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("requeue failed URLs: %w", err)
+	}
+	return n, nil
+}
+
+// RescopeStats says what Rescope changed.
+type RescopeStats struct {
+	Requeued   int // skipped for max-depth and now within the limit: queued
+	TooDeep    int // queued and now beyond the limit: skipped for max-depth
+	OutOfScope int // queued or skipped for max-depth, and now outside the scope: external
+}
+
+// Rescope applies a changed max-depth (< 0: none) and scope to the URLs not fetched yet:
+// URLs skipped for max-depth that the limit now allows are queued, within the host budget
+// (see Writer.WithHostBudget; 0: none), queued URLs deeper than the limit are skipped for
+// max-depth, and queued URLs that inScope rejects are recorded as external. Fetched pages
+// and their links stay as they are.
+func (db *DB) Rescope(maxDepth, hostBudget int, inScope func(url string) bool) (RescopeStats, error) {
+	var st RescopeStats
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		st = RescopeStats{}
+		t := newTxn(tx)
+		t.maxDepth = maxDepth
+		t.budget = max(hostBudget, 0)
+		nodes, err := t.collect(func(n *Node) bool {
+			return n.State == StatePending || (n.State == StateSkipped && n.Error == ReasonMaxDepth)
+		})
+		if err != nil {
+			return err
+		}
+		for i := range nodes {
+			n := &nodes[i]
+			switch {
+			case !inScope(n.URL):
+				if err := t.dequeue(n); err != nil {
+					return err
+				}
+				n.State, n.Error = StateExternal, ""
+				st.OutOfScope++
+			case n.State == StateSkipped && t.depthAllowed(n.Depth):
+				u, err := url.Parse(n.URL)
+				if err != nil {
+					return fmt.Errorf("node %d: %w", n.ID, err)
+				}
+				queued, err := t.requeueWithinBudget(n.ID, n, u.Host, n.Depth)
+				if err != nil {
+					return err
+				}
+				if queued {
+					st.Requeued++
+				}
+				continue
+			case n.State == StatePending && !t.depthAllowed(n.Depth):
+				if err := t.dequeue(n); err != nil {
+					return err
+				}
+				n.State, n.Error = StateSkipped, ReasonMaxDepth
+				st.TooDeep++
+			default:
+				continue
+			}
+			if err := t.putNode(n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return RescopeStats{}, fmt.Errorf("apply new scope and depth: %w", err)
+	}
+	return st, nil
+}
+
+// collect returns the nodes for which match is true. Changes are made after the scan, since
+// writing a bucket invalidates the cursors reading it.
+func (t *txn) collect(match func(*Node) bool) ([]Node, error) {
+	var out []Node
+	c := t.nodes.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		n, err := decodeNode(binary.BigEndian.Uint64(k), v)
+		if err != nil {
+			return nil, err
+		}
+		if match(&n) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// requeueAt puts a known node back in the frontier at its recorded depth.
+func (t *txn) requeueAt(n *Node) error {
+	u, err := url.Parse(n.URL)
+	if err != nil {
+		return fmt.Errorf("node %d: %w", n.ID, err)
+	}
+	return t.requeue(n.ID, n, u.Host, n.Depth)
+}

@@ -1,0 +1,102 @@
+package store
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Status summarises a crawl database: what `crawl status` shows.
+type Status struct {
+	Schema  int
+	URLs    int           // every URL recorded, fetched or not
+	ByState map[State]int // URLs by state
+	// Skipped counts the skipped URLs by reason (Node.Error: max-depth, nofollow, ...).
+	Skipped map[string]int
+	// Rejected counts the URLs refused by trap rules or the host budget, and the links beyond
+	// a page's cap, by reason, over all runs (see Snapshot.Rejections).
+	Rejected map[string]int
+	Frontier int // queued URLs
+	// Fetched counts the leases that ended in a fetch attempt (done or failed), over all
+	// runs: what --max-pages limits. A URL retried with --retry-failed counts once per attempt.
+	Fetched int
+	Edges   int
+	// Hosts is the number of distinct hosts (host:port) with a recorded page (done, failed
+	// or robots-blocked); QueuedHosts the number with URLs in the frontier.
+	Hosts, QueuedHosts int
+	Updated            time.Time // the last commit; zero before the first
+	Config             []byte    // as recorded by SetConfig; nil before the first run
+}
+
+// Finished reports whether the crawl has nothing left to fetch.
+func (s Status) Finished() bool { return s.Frontier == 0 }
+
+// Status counts the database's URLs by state with one scan of the nodes, and reads the
+// crawl's bookkeeping. The cost grows with the number of URLs: fine for a command run by
+// hand, not for a progress display.
+func (s *Snapshot) Status() (Status, error) {
+	st := Status{ByState: map[State]int{}, Skipped: map[string]int{}}
+	meta := s.tx.Bucket(bucketMeta)
+	st.Schema, _ = strconv.Atoi(string(meta.Get(keySchema)))
+	st.Fetched = int(counter(meta.Get(keyFetched)))
+	if v := meta.Get(keyUpdated); v != nil {
+		t, err := time.Parse(time.RFC3339Nano, string(v))
+		if err != nil {
+			return Status{}, fmt.Errorf("status: last update %q: %w", v, errCorrupt)
+		}
+		st.Updated = t
+	}
+	if v := meta.Get(keyConfig); v != nil {
+		st.Config = append([]byte(nil), v...)
+	}
+
+	hosts := map[string]struct{}{}
+	err := s.EachNode(func(n Node) error {
+		st.URLs++
+		st.ByState[n.State]++
+		switch n.State {
+		case StateSkipped:
+			st.Skipped[n.Error]++
+		case StateDone, StateFailed, StateBlocked:
+			hosts[hostOf(n.URL)] = struct{}{}
+		}
+		return nil
+	})
+	if err != nil {
+		return Status{}, fmt.Errorf("status: %w", err)
+	}
+	st.Hosts = len(hosts)
+	if st.Rejected, err = s.Rejections(); err != nil {
+		return Status{}, fmt.Errorf("status: %w", err)
+	}
+	st.Edges = s.tx.Bucket(bucketEdges).Stats().KeyN
+	st.Frontier = s.Frontier()
+
+	// Hop from host to host through the frontier's keys, as FrontierHosts does.
+	c := s.tx.Bucket(bucketFrontier).Cursor()
+	for k, _ := c.First(); k != nil; {
+		host, _, ok := splitFrontierKey(k)
+		if !ok {
+			return Status{}, fmt.Errorf("status: frontier key %q: %w", k, errCorrupt)
+		}
+		st.QueuedHosts++
+		k, _ = c.Seek(append([]byte(host), 1)) // a copy: k points into the read-only map
+	}
+	return st, nil
+}
+
+// hostOf returns the host[:port] of a normalised absolute URL, the frontier's host key.
+func hostOf(u string) string {
+	_, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	return rest
+}

@@ -1,0 +1,84 @@
+package store
+
+import (
+	"testing"
+	"time"
+)
+
+func TestStatusCountsOneScan(t *testing.T) {
+	db := openTemp(t)
+	status := func() Status {
+		t.Helper()
+		var st Status
+		if err := db.View(func(s *Snapshot) (err error) { st, err = s.Status(); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	if st := status(); st.URLs != 0 || !st.Updated.IsZero() || st.Config != nil || st.Schema != SchemaVersion {
+		t.Fatalf("new database: %+v", st)
+	}
+	mustSeed(t, db, "http://a.test/", "http://b.test:8080/")
+	if err := db.SetConfig([]byte(`{"scope":"host"}`)); err != nil {
+		t.Fatal(err)
+	}
+	w := db.Writer(1)
+	before := time.Now()
+	root := node(t, db, "http://a.test/")
+	ext := link("http://c.test/", false)
+	ext.InScope = false
+	nf := link("http://a.test/nf", false)
+	if _, err := w.Commit([]Result{done(root.ID, "a.test", link("http://a.test/1", true), ext, nf)}); err != nil {
+		t.Fatal(err)
+	}
+	one := node(t, db, "http://a.test/1")
+	if _, err := w.Commit([]Result{done(one.ID, "a.test", link("http://a.test/deep", true))}); err != nil {
+		t.Fatal(err)
+	}
+	b := node(t, db, "http://b.test:8080/")
+	if _, err := w.Commit([]Result{failed(b.ID, "b.test:8080")}); err != nil {
+		t.Fatal(err)
+	}
+
+	st := status()
+	want := map[State]int{StateDone: 2, StateFailed: 1, StateExternal: 1, StateSkipped: 2}
+	for s, n := range want {
+		if st.ByState[s] != n {
+			t.Errorf("%v = %d, want %d (all: %v)", s, st.ByState[s], n, st.ByState)
+		}
+	}
+	if st.URLs != 6 || st.Frontier != 0 || st.QueuedHosts != 0 || !st.Finished() {
+		t.Errorf("urls %d frontier %d queued hosts %d finished %v", st.URLs, st.Frontier, st.QueuedHosts, st.Finished())
+	}
+	if st.Skipped[ReasonMaxDepth] != 1 || st.Skipped[ReasonNofollow] != 1 {
+		t.Errorf("skipped = %v", st.Skipped)
+	}
+	if st.Hosts != 2 || st.Edges != 4 || st.Fetched != 3 {
+		t.Errorf("hosts %d edges %d fetched %d; want 2, 4, 3", st.Hosts, st.Edges, st.Fetched)
+	}
+	if st.Updated.Before(before.Add(-time.Second)) || string(st.Config) != `{"scope":"host"}` {
+		t.Errorf("updated %v (commit after %v), config %q", st.Updated, before, st.Config)
+	}
+
+	if _, err := db.RequeueFailed(); err != nil {
+		t.Fatal(err)
+	}
+	mustSeed(t, db, "http://d.test/")
+	if st := status(); st.Frontier != 2 || st.QueuedHosts != 2 || st.ByState[StatePending] != 2 || st.Finished() {
+		t.Errorf("after requeue: frontier %d on %d hosts, pending %d", st.Frontier, st.QueuedHosts, st.ByState[StatePending])
+	}
+}
+
+func TestHostOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://a.test/x":       "a.test",
+		"https://a.test:8443?q": "a.test:8443",
+		"http://u@[::1]:80/p#f": "[::1]:80",
+		"http://a.test":         "a.test",
+		"not a url":             "",
+	} {
+		if got := hostOf(in); got != want {
+			t.Errorf("hostOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

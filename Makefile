@@ -50,7 +50,11 @@ demo: build
 	[ -s demo-out/url ] || { echo "demo site did not start:"; cat demo-out/server.log; exit 1; }; \
 	cp demo-out/url demo-out/seeds.txt; \
 	echo "crawling $$(cat demo-out/url) into demo-out/crawl.db"; \
-	$(BIN)/crawl --seeds demo-out/seeds.txt --db demo-out/crawl.db --host-rate 50 --workers 4
+	$(BIN)/crawl --seeds demo-out/seeds.txt --db demo-out/crawl.db --host-rate 50 --workers 4 && \
+	echo && $(BIN)/crawl report --db demo-out/crawl.db --limit 5 && \
+	$(BIN)/crawl export --db demo-out/crawl.db --format graphml --out demo-out/graph.graphml && \
+	$(BIN)/crawl export --db demo-out/crawl.db --format csv --out demo-out/graph && \
+	echo && echo "link graph: demo-out/graph.graphml, demo-out/graph.nodes.csv, demo-out/graph.edges.csv"
 
 ## soak: the long crash test: SIGKILL the real binary 40 times during a 5000-page crawl, resume
 ## after each kill, and compare with an uninterrupted crawl (make test runs a short variant).

@@ -33,7 +33,15 @@ type Config struct {
 	HostConcurrency int     // requests in flight per host
 	MaxActiveHosts  int     // hosts whose queues are held in memory at once
 
-	MaxLinksPerPage int // distinct links kept per page; the rest are counted
+	MaxLinksPerPage int // distinct links kept per page, the rest counted; 0 for 6000, < 0 for no cap
+	// MaxPagesPerHost bounds the URLs of one host queued over the whole crawl, earlier runs
+	// included; further ones are recorded as skipped (store.ReasonHostBudget). 0 for no limit.
+	MaxPagesPerHost int
+	// Filter rejects in-scope links that look like crawler traps; nil applies parse.DefaultFilter.
+	Filter *parse.Filter
+	// RobotsToken is the product token whose <meta name=TOKEN> and "TOKEN:" X-Robots-Tag
+	// directives apply, besides those for all robots.
+	RobotsToken string
 
 	// Retries is how many times a URL is tried again after a retriable failure (no answer, a
 	// timeout, 429, 5xx, robots.txt unavailable); 0 tries each URL once.
@@ -59,9 +67,6 @@ type Config struct {
 	Fetch *fetch.Client
 	// Robots decides whether a URL may be fetched; nil fetches everything.
 	Robots RobotsChecker
-	// RobotsToken is the product token robots directives are read for: X-Robots-Tag and
-	// <meta name=...> (default "crawl").
-	RobotsToken string
 
 	Log *slog.Logger
 }
@@ -85,7 +90,7 @@ func (c *Config) setDefaults() {
 	if c.MaxActiveHosts <= 0 {
 		c.MaxActiveHosts = 4096
 	}
-	if c.MaxLinksPerPage <= 0 {
+	if c.MaxLinksPerPage == 0 {
 		c.MaxLinksPerPage = 6000
 	}
 	if c.Backoff <= 0 {
@@ -104,6 +109,10 @@ func (c *Config) setDefaults() {
 	}
 	if c.RobotsToken == "" {
 		c.RobotsToken = "crawl"
+	}
+	if c.Filter == nil {
+		f := parse.DefaultFilter()
+		c.Filter = &f
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)

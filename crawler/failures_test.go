@@ -34,12 +34,12 @@ func TestRetryAfterHoldsBackTheWholeHost(t *testing.T) {
 				case r.URL.Path == "/robots.txt":
 					http.NotFound(w, r)
 				case r.URL.Path == "/":
-					page(w, "home", "/a", "/b", "/c")
+					linkPage(w, "home", "/a", "/b", "/c")
 				case r.URL.Path == "/a" && n == 1:
 					w.Header().Set("Retry-After", tt.retryAfter())
 					w.WriteHeader(tt.status)
 				default:
-					page(w, r.URL.Path)
+					linkPage(w, r.URL.Path)
 				}
 			})
 			sum := s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(2, 5), func(c *crawler.Config) {
@@ -107,11 +107,11 @@ func TestFailuresAreRetried(t *testing.T) {
 				case r.URL.Path == "/robots.txt":
 					http.NotFound(w, r)
 				case r.URL.Path == "/":
-					page(w, "home", "/a")
+					linkPage(w, "home", "/a")
 				case r.URL.Path == "/a" && (tt.failFirst < 0 || n <= tt.failFirst):
 					tt.misbehave(w, r)
 				default:
-					page(w, r.URL.Path)
+					linkPage(w, r.URL.Path)
 				}
 			})
 			sum := s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(tt.retries, 0), func(c *crawler.Config) {
@@ -169,11 +169,11 @@ func TestFailingHostIsParked(t *testing.T) {
 		case r.URL.Path == "/robots.txt":
 			http.NotFound(w, r)
 		case r.URL.Path == "/":
-			page(w, "home", hrefs...)
+			linkPage(w, "home", hrefs...)
 		case host == "bad.test":
 			w.WriteHeader(http.StatusBadGateway)
 		default:
-			page(w, r.URL.Path)
+			linkPage(w, r.URL.Path)
 		}
 	})
 	seeds := []string{s.url("bad.test", "/"), s.url("good.test", "/")}
@@ -221,11 +221,11 @@ func TestWaitingRetryStaysPending(t *testing.T) {
 				case "/robots.txt":
 					http.NotFound(w, r)
 				case "/":
-					page(w, "home", "/a")
+					linkPage(w, "home", "/a")
 				case "/a":
 					select {
 					case <-healthy:
-						page(w, "a")
+						linkPage(w, "a")
 					default:
 						w.Header().Set("Retry-After", "3600")
 						w.WriteHeader(http.StatusServiceUnavailable)
@@ -275,11 +275,11 @@ func TestBadURLsDoNotParkAHealthyHost(t *testing.T) {
 		case r.URL.Path == "/robots.txt":
 			http.NotFound(w, r)
 		case r.URL.Path == "/":
-			page(w, "home", hrefs...)
+			linkPage(w, "home", hrefs...)
 		case strings.HasPrefix(r.URL.Path, "/bad"):
 			w.WriteHeader(http.StatusInternalServerError)
 		default:
-			page(w, r.URL.Path)
+			linkPage(w, r.URL.Path)
 		}
 	})
 	// Three failures in a row would park the host; each bad URL alone fails three times.

@@ -109,8 +109,8 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// page writes an HTML page linking to the given hrefs.
-func page(w http.ResponseWriter, title string, hrefs ...string) {
+// linkPage writes an HTML page linking to the given hrefs.
+func linkPage(w http.ResponseWriter, title string, hrefs ...string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	fmt.Fprintf(w, "<html><head><title>%s</title></head><body>", title)
 	for _, h := range hrefs {

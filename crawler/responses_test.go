@@ -18,7 +18,7 @@ func TestRedirectChainAndLoop(t *testing.T) {
 		case "/robots.txt":
 			http.NotFound(w, r)
 		case "/":
-			page(w, "home", "/r1", "/loop1")
+			linkPage(w, "home", "/r1", "/loop1")
 		case "/r1":
 			http.Redirect(w, r, "/r2", http.StatusMovedPermanently)
 		case "/r2":
@@ -30,7 +30,7 @@ func TestRedirectChainAndLoop(t *testing.T) {
 		case "/loop2":
 			http.Redirect(w, r, "/loop1", http.StatusFound)
 		default:
-			page(w, "page "+r.URL.Path)
+			linkPage(w, "page "+r.URL.Path)
 		}
 	})
 	s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(2, 5)))
@@ -89,9 +89,9 @@ func TestXRobotsTagHeader(t *testing.T) {
 					if tt.header != "" {
 						w.Header().Set("X-Robots-Tag", tt.header)
 					}
-					page(w, "home", "/a", "/b")
+					linkPage(w, "home", "/a", "/b")
 				default:
-					page(w, r.URL.Path)
+					linkPage(w, r.URL.Path)
 				}
 			})
 			s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(0, 0)))

@@ -175,7 +175,7 @@ func (c *Crawler) prepare() (ResumeInfo, error) {
 		// The queue was built under the old settings: bring it in line with the new ones.
 		if len(changed) > 0 {
 			info.Reconfigured = changed
-			info.Rescope, err = c.db.Rescope(cfg.MaxDepth, func(raw string) bool {
+			info.Rescope, err = c.db.Rescope(cfg.MaxDepth, cfg.MaxPagesPerHost, func(raw string) bool {
 				u, err := url.Parse(raw)
 				return err == nil && cfg.Scope.Contains(u)
 			})

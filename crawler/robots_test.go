@@ -50,9 +50,9 @@ func TestUnreachableRobotsTxtHoldsTheURLBack(t *testing.T) {
 			}
 			w.Write([]byte("User-agent: *\nDisallow: /private\n"))
 		case "/":
-			page(w, "home", "/a", "/private")
+			linkPage(w, "home", "/a", "/private")
 		default:
-			page(w, r.URL.Path)
+			linkPage(w, r.URL.Path)
 		}
 	})
 	sum := s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(2, 5)))
@@ -78,7 +78,7 @@ func TestRobotsTxtThatNeverAnswers(t *testing.T) {
 			w.WriteHeader(http.StatusInternalServerError)
 			return
 		}
-		page(w, "home")
+		linkPage(w, "home")
 	})
 	sum := s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(2, 0)))
 	if reqs := s.requests("site.test"); strings.Join(reqs, " ") != "/robots.txt /robots.txt /robots.txt" {

@@ -49,9 +49,9 @@ func sitemapSite(t *testing.T, robots bool) *hostile {
 		case "/sitemap.xml":
 			fmt.Fprint(w, urlset(u("/o4")))
 		case "/":
-			page(w, "home")
+			linkPage(w, "home")
 		default:
-			page(w, r.URL.Path)
+			linkPage(w, r.URL.Path)
 		}
 	})
 	return s

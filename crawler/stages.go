@@ -132,7 +132,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, 
 			return r, fb
 		}
 	}
-	r.resp, r.err = cfg.Fetch.Get(ctx, t.url, cfg.Scope.Contains)
+	r.resp, r.err = cfg.Fetch.Get(ctx, t.url, cfg.followRedirect)
 	if ctx.Err() != nil {
 		return nil, fb
 	}
@@ -161,7 +161,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, 
 
 // parseStage runs one parser: it turns each fetch outcome into the result the writer records.
 func parseStage(ctx context.Context, cfg *Config, in <-chan fetched, out chan<- store.Result) error {
-	x := parse.Extractor{MaxLinks: cfg.MaxLinksPerPage, RobotsToken: cfg.RobotsToken}
+	x := parse.Extractor{MaxLinks: max(cfg.MaxLinksPerPage, 0), RobotsToken: cfg.RobotsToken}
 	for f := range in {
 		r := toResult(cfg, x, f)
 		select {
@@ -220,10 +220,10 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 		r.FinalURL = resp.URL.String()
 	}
 	if resp.Location != nil {
-		in := cfg.Scope.Contains(resp.Location)
+		in, reject := cfg.classify(resp.Location)
 		r.Links = []store.Link{{
 			URL: resp.Location.String(), Host: resp.Location.Host, Kind: store.KindRedirect,
-			Count: 1, InScope: in, Follow: in,
+			Count: 1, InScope: in, Follow: in && reject == "", Reject: reject,
 		}}
 		return r
 	}
@@ -235,16 +235,20 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 		r.Page.Error = err.Error()
 		return r
 	}
-	xRobots := fetch.XRobotsTag(resp.Header, cfg.RobotsToken)
 	r.Page.Title = page.Title
 	r.Page.DroppedOut = page.Dropped
+	if nofollow, _ := parse.RobotsHeader(resp.Header.Values("X-Robots-Tag"), cfg.RobotsToken); nofollow {
+		page.NoFollow = true
+	}
 	r.Links = make([]store.Link, 0, len(page.Links))
 	for _, l := range page.Links {
-		in := cfg.Scope.Contains(l.URL)
-		follow := in && !page.NoFollow && !xRobots.NoFollow && !l.Nofollow() && l.Kind == store.KindLink
+		in, reject := cfg.classify(l.URL)
+		// Only <a> and <area> links are followed: a canonical or alternate URL is recorded as an
+		// edge of its kind, and is fetched only if some page links to it.
+		follow := in && reject == "" && !page.NoFollow && !l.Nofollow() && l.Kind == store.KindLink
 		r.Links = append(r.Links, store.Link{
 			URL: l.URL.String(), Host: l.URL.Host, Kind: l.Kind, Rel: l.Rel, Anchor: l.Anchor,
-			Count: l.Count, InScope: in, Follow: follow,
+			Count: l.Count, InScope: in, Follow: follow, Reject: reject,
 		})
 	}
 	return r

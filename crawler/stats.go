@@ -29,10 +29,12 @@ type Stats struct {
 	mu    sync.Mutex
 	hosts map[string]struct{}
 	ended time.Time
+
+	rejected map[string]int64 // under mu: URLs refused by reason, links over a page's cap
 }
 
 func newStats() *Stats {
-	return &Stats{start: time.Now(), hosts: make(map[string]struct{})}
+	return &Stats{start: time.Now(), hosts: make(map[string]struct{}), rejected: make(map[string]int64)}
 }
 
 func (s *Stats) countFetch(resp *fetch.Response, err error) {
@@ -56,6 +58,9 @@ func (s *Stats) countCommit(batch []store.Result, cs store.CommitStats) {
 	s.newURLs.Add(int64(cs.NewURLs))
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for reason, n := range cs.Rejected {
+		s.rejected[reason] += int64(n)
+	}
 	for _, r := range batch {
 		if r.ID == 0 {
 			continue // host state only, no lease
@@ -89,6 +94,10 @@ type Summary struct {
 	NewURLs       int64 // URLs discovered
 	Hosts         int   // hosts with at least one recorded result
 	Elapsed       time.Duration
+
+	// Rejected counts, by reason, the URLs the crawl refused to fetch although they were in
+	// scope (trap rules, host budget), and the links beyond a page's cap.
+	Rejected map[string]int64
 
 	// Live state, for watching a crawl run. Pending and InFlight are read from separate
 	// counters without a lock, so one may be a commit batch ahead of the other for an instant.
@@ -129,6 +138,10 @@ func (s *Stats) Snapshot() Summary {
 	sum.Politeness = s.polite.snapshot()
 	s.mu.Lock()
 	sum.Hosts = len(s.hosts)
+	sum.Rejected = make(map[string]int64, len(s.rejected))
+	for reason, n := range s.rejected {
+		sum.Rejected[reason] = n
+	}
 	end := s.ended
 	s.mu.Unlock()
 	if end.IsZero() {

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -18,6 +19,9 @@ func checkNormalized(t *testing.T, what string, u *url.URL) {
 	if u.Fragment != "" || u.RawFragment != "" || u.User != nil || u.Opaque != "" {
 		t.Fatalf("%s: %q keeps a fragment, userinfo or opaque part", what, u)
 	}
+	if p := sessionIDIn(u); p != "" {
+		t.Fatalf("%s: %q keeps the session id %q", what, u, p)
+	}
 	s := u.String()
 	again, err := Normalize(s)
 	if err != nil {
@@ -26,6 +30,20 @@ func checkNormalized(t *testing.T, what string, u *url.URL) {
 	if again.String() != s {
 		t.Fatalf("%s: Normalize(%q) = %q, not a fixed point", what, s, again)
 	}
+}
+
+// sessionIDIn returns a session-id path or query parameter left in u, or "".
+func sessionIDIn(u *url.URL) string {
+	p := u.EscapedPath()
+	if i := strings.Index(strings.ToLower(p), pathSessionParam); i >= 0 {
+		return p[i:]
+	}
+	for _, param := range strings.Split(u.RawQuery, "&") {
+		if name, _, _ := strings.Cut(param, "="); isSessionParam(name) {
+			return param
+		}
+	}
+	return ""
 }
 
 func FuzzNormalize(f *testing.F) {

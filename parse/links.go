@@ -71,16 +71,9 @@ func (x Extractor) Extract(body []byte, contentType string, pageURL *url.URL) (*
 		if name != "robots" && (x.RobotsToken == "" || name != strings.ToLower(x.RobotsToken)) {
 			return
 		}
-		for _, d := range strings.Split(strings.ToLower(s.AttrOr("content", "")), ",") {
-			switch strings.TrimSpace(d) {
-			case "nofollow":
-				page.NoFollow = true
-			case "noindex":
-				page.NoIndex = true
-			case "none":
-				page.NoFollow, page.NoIndex = true, true
-			}
-		}
+		nofollow, noindex := robotsDirectives(s.AttrOr("content", ""))
+		page.NoFollow = page.NoFollow || nofollow
+		page.NoIndex = page.NoIndex || noindex
 	})
 
 	type key struct {

@@ -42,7 +42,8 @@ func Resolve(base *url.URL, ref string) (*url.URL, error) {
 
 // normalizeURL applies the normalisations that do not change what a server returns:
 // lower-case scheme and host, default port dropped, fragment dropped, dot segments
-// resolved, empty path made "/", percent-encoding made uniform.
+// resolved, empty path made "/", percent-encoding made uniform, session ids removed
+// (";jsessionid=" path parameters and the query parameters isSessionParam names).
 func normalizeURL(u *url.URL) (*url.URL, error) {
 	n := *u
 	n.Scheme = strings.ToLower(n.Scheme)
@@ -81,7 +82,7 @@ func normalizeURL(u *url.URL) (*url.URL, error) {
 	n.Host = host
 
 	// Unescape first so that an escaped dot segment ("%2E%2E") is resolved like a plain one.
-	path := removeDotSegments(normalizeEscapes(n.EscapedPath(), false))
+	path := removeDotSegments(stripPathSessionIDs(normalizeEscapes(n.EscapedPath(), false)))
 	if path == "" {
 		path = "/"
 	}
@@ -96,7 +97,7 @@ func normalizeURL(u *url.URL) (*url.URL, error) {
 		n.RawPath = ""
 	}
 	n.ForceQuery = false
-	n.RawQuery = normalizeEscapes(n.RawQuery, true)
+	n.RawQuery = stripQuerySessionIDs(normalizeEscapes(n.RawQuery, true))
 	return &n, nil
 }
 

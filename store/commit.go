@@ -34,6 +34,9 @@ type Link struct {
 	Count   int
 	InScope bool // the crawl's scope contains URL
 	Follow  bool // in scope and followable (not nofollow): the crawl should fetch it
+	// Reject, when set, is why the crawl refuses to fetch URL although it is in scope (a trap
+	// rule's reason): a new URL is recorded as skipped with it and counted as a rejection.
+	Reject string
 }
 
 // Result is everything the crawl learnt from one leased URL. The writer commits it in one
@@ -65,6 +68,9 @@ type CommitStats struct {
 	// HostsRequeued are hosts that got back URLs seen before; their frontier entries sort
 	// before entries already read, so a reader must start the host's queue from the beginning.
 	HostsRequeued map[string]bool
+	// Rejected counts URLs refused by reason (trap rules, host budget) and links beyond a
+	// page's cap; nil when there were none.
+	Rejected map[string]int
 }
 
 // Writer applies crawl results to the database. Only one goroutine may use it; it is the
@@ -72,6 +78,7 @@ type CommitStats struct {
 type Writer struct {
 	db       *DB
 	maxDepth int // -1: unlimited
+	budget   int // URLs queued per host over the crawl; 0: unlimited
 	commits  int // Commit calls so far, for Options.FailCommit
 }
 
@@ -91,6 +98,7 @@ func (w *Writer) Commit(batch []Result) (CommitStats, error) {
 		stats = CommitStats{HostsWithNew: make(map[string]int), HostsRequeued: make(map[string]bool)}
 		t := newTxn(tx)
 		t.maxDepth = w.maxDepth
+		t.budget = w.budget
 		t.stats = &stats
 		for i := range batch {
 			if err := putHost(tx, batch[i].HostInfo); err != nil {
@@ -121,7 +129,9 @@ func (w *Writer) Commit(batch []Result) (CommitStats, error) {
 // txn wraps one read-write transaction with the bucket operations the writer needs.
 type txn struct {
 	urls, nodes, edges, frontier *bolt.Bucket
+	perHost, rejects             *bolt.Bucket // see budget.go
 	maxDepth                     int
+	budget                       int // URLs queued per host; 0: unlimited
 	stats                        *CommitStats
 }
 
@@ -131,6 +141,8 @@ func newTxn(tx *bolt.Tx) *txn {
 		nodes:    tx.Bucket(bucketNodes),
 		edges:    tx.Bucket(bucketEdges),
 		frontier: tx.Bucket(bucketFrontier),
+		perHost:  tx.Bucket(bucketHostPages),
+		rejects:  tx.Bucket(bucketRejects),
 		maxDepth: -1,
 		stats:    &CommitStats{HostsWithNew: map[string]int{}, HostsRequeued: map[string]bool{}},
 	}
@@ -179,6 +191,9 @@ func (t *txn) insert(u, host string, state State, depth int, reason string) (uin
 func (t *txn) enqueue(host string, id uint64, depth int, u string) error {
 	t.stats.HostsWithNew[host]++
 	t.stats.Queued++
+	if err := t.admit(host); err != nil {
+		return err
+	}
 	return t.frontier.Put(frontierKey(host, id), encodeFrontier(depth, u))
 }
 
@@ -272,6 +287,9 @@ func (t *txn) apply(r *Result) error {
 	page.State, page.Status, page.ContentType, page.Size = p.State, p.Status, p.ContentType, p.Size
 	page.Title, page.FetchedAt, page.Duration, page.Error = p.Title, p.FetchedAt, p.Duration, p.Error
 	page.Truncated, page.DroppedOut = p.Truncated, p.DroppedOut
+	if err := t.reject(ReasonLinkCap, p.DroppedOut); err != nil {
+		return err
+	}
 	page.Depth = min(page.Depth, depth)
 	t.stats.Pages++
 
@@ -347,10 +365,19 @@ func (t *txn) link(l Link, depth int) (uint64, error) {
 		switch {
 		case !l.InScope:
 			state = StateExternal
+		case l.Reject != "":
+			state, reason = StateSkipped, l.Reject
 		case !l.Follow:
 			state, reason = StateSkipped, ReasonNofollow
 		case !t.depthAllowed(depth):
 			state, reason = StateSkipped, ReasonMaxDepth
+		case t.overBudget(l.Host):
+			state, reason = StateSkipped, ReasonHostBudget
+		}
+		if isRejection(reason) {
+			if err := t.reject(reason, 1); err != nil {
+				return 0, err
+			}
 		}
 		return t.insert(l.URL, l.Host, state, depth, reason)
 	}
@@ -404,7 +431,7 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 				if err != nil {
 					return err
 				}
-				if err := t.requeue(it.id, &n, u.Host, it.depth); err != nil {
+				if _, err := t.requeueWithinBudget(it.id, &n, u.Host, it.depth); err != nil {
 					return err
 				}
 			} else if n.Error == ReasonNofollow {

@@ -25,7 +25,7 @@ var (
 	bucketFrontier = []byte("frontier") // host 0x00 id -> depth + URL
 	bucketHosts    = []byte("hosts")    // origin (scheme://host:port) -> HostRecord (robots.txt, ...)
 
-	allBuckets = [][]byte{bucketMeta, bucketURLs, bucketNodes, bucketEdges, bucketFrontier, bucketHosts}
+	allBuckets = [][]byte{bucketMeta, bucketURLs, bucketNodes, bucketEdges, bucketFrontier, bucketHosts, bucketHostPages, bucketRejects}
 
 	keySchema  = []byte("schema")
 	keyConfig  = []byte("config")

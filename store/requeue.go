@@ -45,15 +45,17 @@ type RescopeStats struct {
 }
 
 // Rescope applies a changed max-depth (< 0: none) and scope to the URLs not fetched yet:
-// URLs skipped for max-depth that the limit now allows are queued, queued URLs deeper than
-// the limit are skipped for max-depth, and queued URLs that inScope rejects are recorded as
-// external. Fetched pages and their links stay as they are.
-func (db *DB) Rescope(maxDepth int, inScope func(url string) bool) (RescopeStats, error) {
+// URLs skipped for max-depth that the limit now allows are queued, within the host budget
+// (see Writer.WithHostBudget; 0: none), queued URLs deeper than the limit are skipped for
+// max-depth, and queued URLs that inScope rejects are recorded as external. Fetched pages
+// and their links stay as they are.
+func (db *DB) Rescope(maxDepth, hostBudget int, inScope func(url string) bool) (RescopeStats, error) {
 	var st RescopeStats
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		st = RescopeStats{}
 		t := newTxn(tx)
 		t.maxDepth = maxDepth
+		t.budget = max(hostBudget, 0)
 		nodes, err := t.collect(func(n *Node) bool {
 			return n.State == StatePending || (n.State == StateSkipped && n.Error == ReasonMaxDepth)
 		})
@@ -70,10 +72,17 @@ func (db *DB) Rescope(maxDepth int, inScope func(url string) bool) (RescopeStats
 				n.State, n.Error = StateExternal, ""
 				st.OutOfScope++
 			case n.State == StateSkipped && t.depthAllowed(n.Depth):
-				if err := t.requeueAt(n); err != nil {
+				u, err := url.Parse(n.URL)
+				if err != nil {
+					return fmt.Errorf("node %d: %w", n.ID, err)
+				}
+				queued, err := t.requeueWithinBudget(n.ID, n, u.Host, n.Depth)
+				if err != nil {
 					return err
 				}
-				st.Requeued++
+				if queued {
+					st.Requeued++
+				}
 				continue
 			case n.State == StatePending && !t.depthAllowed(n.Depth):
 				if err := t.dequeue(n); err != nil {

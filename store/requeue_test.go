@@ -101,7 +101,7 @@ func TestRescopeAppliesNewDepthAndScopeToUnfetchedURLs(t *testing.T) {
 			if _, err := w.Commit([]Result{done(one.ID, "a.test", link("http://a.test/deep", true))}); err != nil {
 				t.Fatal(err)
 			}
-			st, err := db.Rescope(c.maxDepth, c.inScope)
+			st, err := db.Rescope(c.maxDepth, 0, c.inScope)
 			if err != nil {
 				t.Fatal(err)
 			}

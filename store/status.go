@@ -13,7 +13,10 @@ type Status struct {
 	URLs    int           // every URL recorded, fetched or not
 	ByState map[State]int // URLs by state
 	// Skipped counts the skipped URLs by reason (Node.Error: max-depth, nofollow, ...).
-	Skipped  map[string]int
+	Skipped map[string]int
+	// Rejected counts the URLs refused by trap rules or the host budget, and the links beyond
+	// a page's cap, by reason, over all runs (see Snapshot.Rejections).
+	Rejected map[string]int
 	Frontier int // queued URLs
 	// Fetched counts the leases that ended in a fetch attempt (done or failed), over all
 	// runs: what --max-pages limits. A URL retried with --retry-failed counts once per attempt.
@@ -64,6 +67,9 @@ func (s *Snapshot) Status() (Status, error) {
 		return Status{}, fmt.Errorf("status: %w", err)
 	}
 	st.Hosts = len(hosts)
+	if st.Rejected, err = s.Rejections(); err != nil {
+		return Status{}, fmt.Errorf("status: %w", err)
+	}
 	st.Edges = s.tx.Bucket(bucketEdges).Stats().KeyN
 	st.Frontier = s.Frontier()
 

@@ -38,6 +38,7 @@ type crawlFlags struct {
 	maxBody                               int64
 	include, exclude, resolve, headers    listFlag
 	skipBadSeeds, quiet, ignoreRobots     bool
+	traps                                 trapFlags
 	reconfigure, retryFailed              bool
 	politeFlags
 }
@@ -74,6 +75,7 @@ func newCrawlFlagSet() (*flag.FlagSet, *crawlFlags) {
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json (one object per line)")
 	fs.StringVar(&f.logFile, "log-file", "", "append the log to this file instead of stderr")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9090 (a non-loopback address exposes them to the network)")
+	f.traps.register(fs)
 	return fs, f
 }
 
@@ -267,8 +269,9 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 	if f.insecure {
 		log.Warn("TLS certificates are not verified (--insecure)")
 	}
-	return crawler.Config{
+	cfg := crawler.Config{
 		Robots:          robotsCache,
+		RobotsToken:     productToken,
 		Seeds:           seeds,
 		Scope:           scope,
 		MaxDepth:        f.maxDepth,
@@ -285,10 +288,13 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 		MaxBackoff:      f.maxBackoff,
 		Sitemaps:        f.sitemaps,
 		MaxSitemapURLs:  f.maxSitemapURLs,
-		RobotsToken:     productToken,
 		Fetch:           client,
 		Log:             log,
-	}, nil
+	}
+	if err := f.traps.apply(&cfg); err != nil {
+		return crawler.Config{}, err
+	}
+	return cfg, nil
 }
 
 func parseResolve(entries []string) (map[string]string, error) {

@@ -21,6 +21,7 @@ func printSummary(w io.Writer, s crawler.Summary, dbPath string) {
 	fmt.Fprintf(w, "  fetch errors    %d\n", s.Failed)
 	fmt.Fprintf(w, "  robots blocked  %d\n", s.RobotsBlocked)
 	printPoliteness(w, s)
+	fmt.Fprintf(w, "  rejected        %s\n", formatRejected(s.Rejected))
 	fmt.Fprintf(w, "  links found     %d (%d new URLs)\n", s.Links, s.NewURLs)
 	fmt.Fprintf(w, "  hosts           %d\n", s.Hosts)
 	fmt.Fprintf(w, "  bytes           %s\n", humanBytes(s.Bytes))

@@ -33,6 +33,7 @@ type statusReport struct {
 	Links       int               `json:"links"`
 	Fetched     int               `json:"fetch_attempts"`
 	Config      *crawler.Settings `json:"config,omitempty"`
+	Rejected    map[string]int    `json:"rejected"` // refused by trap rules or host budget; links over a page's cap
 }
 
 var stateOrder = []store.State{store.StatePending, store.StateDone, store.StateFailed,
@@ -99,7 +100,7 @@ func readStatus(path string) (statusReport, error) {
 	rep := statusReport{
 		DB: path, Schema: st.Schema, URLs: st.URLs, Frontier: st.Frontier, QueuedHosts: st.QueuedHosts,
 		Hosts: st.Hosts, Links: st.Edges, Fetched: st.Fetched, Finished: st.Finished(),
-		States: map[string]int{}, Skipped: st.Skipped,
+		States: map[string]int{}, Skipped: st.Skipped, Rejected: st.Rejected,
 	}
 	if fi, err := os.Stat(path); err == nil {
 		rep.Bytes = fi.Size()
@@ -173,6 +174,11 @@ func printStatus(w io.Writer, r statusReport, now time.Time) {
 		budget = fmt.Sprintf(" of --max-pages %d", r.Config.MaxPages)
 	}
 	row("Fetch attempts", "%d%s", r.Fetched, budget)
+	rejected := make(map[string]int64, len(r.Rejected))
+	for k, n := range r.Rejected {
+		rejected[k] = int64(n)
+	}
+	row("Rejected", "%s", formatRejected(rejected))
 	row("Hosts", "%d with recorded pages", r.Hosts)
 	row("Links", "%d", r.Links)
 }

@@ -1,0 +1,108 @@
+package crawler_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/crawl-project/crawl/store"
+)
+
+// Link-level robots directives: rel=nofollow, <meta name=robots|crawl>, X-Robots-Tag; and the
+// edges that are recorded but not followed: rel=canonical and rel=alternate hreflang.
+func TestLinkLevelRobotsDirectives(t *testing.T) {
+	pages := map[string]struct {
+		header string // X-Robots-Tag
+		body   string
+	}{
+		"/": {body: `<head>
+			<link rel="canonical" href="/canon-only">
+			<link rel="canonical" href="/canon-linked">
+			<link rel="alternate" hreflang="de" href="/de/">
+			<link rel="alternate" type="application/rss+xml" href="/feed.xml">
+			</head>
+			<a href="/ok">ok</a> <a rel="nofollow" href="/nf">nf</a> <a rel="sponsored NOFOLLOW" href="/ad">ad</a>
+			<a href="/meta-robots">m</a> <a href="/meta-crawl">m</a> <a href="/meta-other">m</a>
+			<a href="/header">h</a> <a href="/header-crawl">h</a> <a href="/header-other">h</a>`},
+		"/ok":                {body: `<a href="/canon-linked">followable link to a canonical URL</a>`},
+		"/meta-robots":       {body: `<meta name="robots" content="noindex, nofollow"><a href="/from-meta-robots">x</a>`},
+		"/meta-crawl":        {body: `<meta name="CRAWL" content="nofollow"><a href="/from-meta-crawl">x</a>`},
+		"/meta-other":        {body: `<meta name="otherbot" content="nofollow"><a href="/from-meta-other">x</a>`},
+		"/header":            {header: "nofollow", body: `<a href="/from-header">x</a>`},
+		"/header-crawl":      {header: "crawl: noindex, nofollow", body: `<a href="/from-header-crawl">x</a>`},
+		"/header-other":      {header: "otherbot: nofollow", body: `<a href="/from-header-other">x</a>`},
+		"/canon-linked":      {},
+		"/from-meta-other":   {},
+		"/from-header-other": {},
+	}
+	s := newTrapSite(t, func(w http.ResponseWriter, r *http.Request) {
+		p, ok := pages[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		if p.header != "" {
+			w.Header().Set("X-Robots-Tag", p.header)
+		}
+		fmt.Fprintf(w, "<!doctype html><title>%s</title>%s", r.URL.Path, p.body)
+	})
+	s.crawl(s.config())
+	log, dups := s.fetched()
+	if len(dups) > 0 {
+		t.Errorf("requested more than once: %v", dups)
+	}
+	for path := range pages {
+		if log[path] != 1 {
+			t.Errorf("%s requested %d times, want 1", path, log[path])
+		}
+	}
+	if len(log) != len(pages) {
+		t.Errorf("server saw %v, want exactly the %d pages that are followed", keys(log), len(pages))
+	}
+
+	st := s.stored()
+	u := func(path string) string { return s.srv.URL + path }
+	edges := []struct {
+		src, dst string
+		kind     store.EdgeKind
+		rel      string
+	}{
+		{"/", "/canon-only", store.KindCanonical, "canonical"},
+		{"/", "/canon-linked", store.KindCanonical, "canonical"},
+		{"/", "/de/", store.KindAlternate, "alternate"},
+		{"/", "/nf", store.KindLink, "nofollow"},
+		{"/", "/ad", store.KindLink, "sponsored nofollow"},
+		{"/ok", "/canon-linked", store.KindLink, ""},
+		{"/meta-robots", "/from-meta-robots", store.KindLink, ""},
+		{"/meta-crawl", "/from-meta-crawl", store.KindLink, ""},
+		{"/header", "/from-header", store.KindLink, ""},
+		{"/header-crawl", "/from-header-crawl", store.KindLink, ""},
+	}
+	for _, e := range edges {
+		found := false
+		for _, got := range st.edges {
+			if got.src == u(e.src) && got.dst == u(e.dst) {
+				found = true
+				if got.kind != e.kind || got.rel != e.rel {
+					t.Errorf("edge %s -> %s: %v rel %q, want %v rel %q", e.src, e.dst, got.kind, got.rel, e.kind, e.rel)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no edge %s -> %s", e.src, e.dst)
+		}
+	}
+	if _, ok := st.nodes[u("/feed.xml")]; ok {
+		t.Error("rel=alternate without hreflang recorded as an edge")
+	}
+	// Targets of links that are not followed are in the graph, skipped, never fetched; a
+	// canonical URL that a page also links to is fetched through that link.
+	for _, path := range []string{"/canon-only", "/de/", "/nf", "/ad", "/from-meta-robots", "/from-meta-crawl", "/from-header", "/from-header-crawl"} {
+		if n := st.nodes[u(path)]; n.State != store.StateSkipped || n.Error != store.ReasonNofollow {
+			t.Errorf("%s = %v %q, want skipped for %s", path, n.State, n.Error, store.ReasonNofollow)
+		}
+	}
+	if n := st.nodes[u("/canon-linked")]; n.State != store.StateDone {
+		t.Errorf("/canon-linked = %v, want done", n.State)
+	}
+}

@@ -1,0 +1,110 @@
+package store
+
+import (
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Reasons the writer itself gives for not fetching a URL. The crawl's trap rules give others
+// through Link.Reject; all of them are counted in the rejects bucket.
+const (
+	// ReasonHostBudget marks a URL refused because its host had used its page budget.
+	ReasonHostBudget = "host-budget"
+	// ReasonLinkCap counts links beyond a page's link cap: they are counted, not recorded.
+	ReasonLinkCap = "too-many-links"
+)
+
+var (
+	// bucketHostPages counts, per frontier host, the URLs that entered the frontier over all
+	// runs: every one of them is fetched once, so this is the host's pages fetched and queued.
+	bucketHostPages = []byte("hostpages") // host -> count (8 bytes, big-endian)
+	// bucketRejects counts refused URLs by reason over all runs (links for ReasonLinkCap).
+	bucketRejects = []byte("rejects") // reason -> count (8 bytes, big-endian)
+)
+
+// WithHostBudget makes the writer admit at most n URLs of each host to the frontier over the
+// whole crawl, earlier runs included (n <= 0: no limit). Further URLs of the host are recorded
+// as skipped with ReasonHostBudget and never fetched, whether they are new links or skipped
+// URLs that a shorter path would queue again. Seeds and failed URLs queued again count against
+// the budget but are always queued; the hops of a redirect chain followed within one fetch are
+// not queued, so not counted: the budget bounds what the crawl queues.
+func (w *Writer) WithHostBudget(n int) *Writer {
+	w.budget = max(n, 0)
+	return w
+}
+
+// overBudget reports whether host has used its budget, so that no more of its URLs may be queued.
+func (t *txn) overBudget(host string) bool {
+	return t.budget > 0 && counter(t.perHost.Get([]byte(host))) >= uint64(t.budget)
+}
+
+// admit counts a URL of host entering the frontier.
+func (t *txn) admit(host string) error {
+	k := []byte(host)
+	return t.perHost.Put(k, u64(counter(t.perHost.Get(k))+1))
+}
+
+// reject counts n URLs (or links) refused for reason.
+func (t *txn) reject(reason string, n int) error {
+	if n <= 0 {
+		return nil
+	}
+	if t.stats.Rejected == nil {
+		t.stats.Rejected = make(map[string]int)
+	}
+	t.stats.Rejected[reason] += n
+	k := []byte(reason)
+	return t.rejects.Put(k, u64(counter(t.rejects.Get(k))+uint64(n)))
+}
+
+// isRejection tells the skip reasons counted as rejections from max-depth and nofollow, which
+// a later link may still undo.
+func isRejection(reason string) bool {
+	return reason != "" && reason != ReasonMaxDepth && reason != ReasonNofollow
+}
+
+// requeueWithinBudget queues a skipped URL again and reports true, unless its host has used
+// its budget: then the URL stays skipped, now for the budget, at the lower depth.
+func (t *txn) requeueWithinBudget(id uint64, n *Node, host string, depth int) (bool, error) {
+	if !t.overBudget(host) {
+		return true, t.requeue(id, n, host, depth)
+	}
+	n.Error, n.Depth = ReasonHostBudget, min(n.Depth, depth)
+	if err := t.putNode(n); err != nil {
+		return false, err
+	}
+	return false, t.reject(ReasonHostBudget, 1)
+}
+
+// Rejections returns how many URLs the crawl refused, by reason, over all its runs: the trap
+// rules' reasons, ReasonHostBudget, and ReasonLinkCap (links beyond a page's cap).
+func (s *Snapshot) Rejections() (map[string]int, error) {
+	return counters(s.tx.Bucket(bucketRejects))
+}
+
+// HostQueued returns how many URLs of a frontier host entered the frontier over all runs:
+// what WithHostBudget limits.
+func (s *Snapshot) HostQueued(host string) int {
+	b := s.tx.Bucket(bucketHostPages)
+	if b == nil {
+		return 0
+	}
+	return int(counter(b.Get([]byte(host))))
+}
+
+// counters reads a bucket of 8-byte counters; a database from before the bucket has none.
+func counters(b *bolt.Bucket) (map[string]int, error) {
+	out := make(map[string]int)
+	if b == nil {
+		return out, nil
+	}
+	err := b.ForEach(func(k, v []byte) error {
+		if len(v) != 8 {
+			return fmt.Errorf("counter %q: %w", k, errCorrupt)
+		}
+		out[string(k)] = int(counter(v))
+		return nil
+	})
+	return out, err
+}

@@ -283,7 +283,9 @@ func TestBadURLsDoNotParkAHealthyHost(t *testing.T) {
 		}
 	})
 	// Three failures in a row would park the host; each bad URL alone fails three times.
-	sum := s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(2, 3), func(c *crawler.Config) { c.HostConcurrency = 1 }))
+	sum := s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(2, 3), func(c *crawler.Config) {
+		c.HostConcurrency, c.MaxBackoff = 1, 100*time.Millisecond
+	}))
 	if sum.HostsParked != 0 {
 		t.Fatalf("a host answering most URLs was parked; requests %v", s.requests("site.test"))
 	}

@@ -303,3 +303,30 @@ func TestBadURLsDoNotParkAHealthyHost(t *testing.T) {
 		t.Errorf("summary: %d retries, want 12", sum.Retries)
 	}
 }
+
+// TestRetryWithinThePageBudget: a URL waiting for its retry holds a place in --max-pages; when
+// the budget is otherwise spent, the retry still goes ahead and the crawl ends.
+func TestRetryWithinThePageBudget(t *testing.T) {
+	s := newHostile(t, []string{"site.test"}, func(w http.ResponseWriter, r *http.Request, n int) {
+		switch {
+		case r.URL.Path == "/robots.txt":
+			http.NotFound(w, r)
+		case r.URL.Path == "/":
+			linkPage(w, "home", "/a", "/b", "/c")
+		case r.URL.Path == "/a" && n == 1:
+			w.WriteHeader(http.StatusServiceUnavailable)
+		default:
+			linkPage(w, r.URL.Path)
+		}
+	})
+	sum := s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(2, 0), func(c *crawler.Config) {
+		c.MaxPages = 3
+	}))
+	g := s.graph()
+	if n := g.node(t, s.url("site.test", "/a")); n.State != store.StateDone || n.Status != 200 {
+		t.Errorf("/a: %v %d, want done 200 after its retry", n.State, n.Status)
+	}
+	if done := len(g.inState(store.StateDone)); done != 3 || sum.Retries != 1 {
+		t.Errorf("%d pages done, %d retries; want 3 (the budget) and 1", done, sum.Retries)
+	}
+}

@@ -131,6 +131,8 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 	for {
 		var send chan<- task
 		var next task
+		var from *hostQueue // the host next comes from
+		var retryOnly bool  // the page budget allows only leases handed back
 		var wake <-chan time.Time
 		if outOpen {
 			now := time.Now()
@@ -148,11 +150,12 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 			case len(f.skips) > 0:
 				next, send = f.skips[0], out
 			case h != nil && !h.nextAt.After(now):
+				retryOnly = f.budgetSpent()
 				var err error
-				if next, err = h.next(); err != nil {
+				if next, err = h.next(retryOnly); err != nil {
 					return err
 				}
-				send = out
+				from, send = h, out
 			case h != nil:
 				timer.Reset(h.nextAt.Sub(now))
 				wake = timer.C
@@ -177,7 +180,7 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 			if next.skip != "" {
 				f.skips = f.skips[1:]
 			} else {
-				f.handOut(time.Now())
+				f.handOut(from, retryOnly, time.Now())
 			}
 		case fb := <-feedback:
 			f.release(fb)
@@ -200,7 +203,7 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 // when no host has work that may be handed out now or later.
 func (f *frontier) peek(now time.Time) (*hostQueue, error) {
 	if f.budgetSpent() {
-		return nil, nil
+		return f.peekRetry(), nil
 	}
 	for {
 		if len(f.ready) == 0 {
@@ -231,18 +234,32 @@ func (f *frontier) peek(now time.Time) (*hostQueue, error) {
 	}
 }
 
+// peekRetry returns, while --max-pages allows no new lease, the host holding a lease handed
+// back that may go soonest: such a lease holds its place in the budget already. The ready
+// heap is scanned: this happens only at the end of a budgeted crawl.
+func (f *frontier) peekRetry() *hostQueue {
+	var best *hostQueue
+	for _, h := range f.ready {
+		if len(h.retry) > 0 && (best == nil || h.nextAt.Before(best.nextAt)) {
+			best = h
+		}
+	}
+	return best
+}
+
 // takeRetry says whether h hands out a lease handed back (a retry, or a page after its
 // robots.txt) rather than a queued entry. Handed-back leases go first, except after a
 // failure: then a fresh URL goes first, so that a host failing everywhere is parked after
 // MaxHostErrors different URLs failed, while a few bad URLs retried in a row on a healthy
 // host do not add up to a streak.
-func (h *hostQueue) takeRetry() bool {
-	return len(h.retry) > 0 && (h.errStreak == 0 || len(h.buf) == 0)
+// With retryOnly (no new lease allowed), only handed-back leases go.
+func (h *hostQueue) takeRetry(retryOnly bool) bool {
+	return len(h.retry) > 0 && (retryOnly || h.errStreak == 0 || len(h.buf) == 0)
 }
 
 // next is the task h hands out next.
-func (h *hostQueue) next() (task, error) {
-	if h.takeRetry() {
+func (h *hostQueue) next(retryOnly bool) (task, error) {
+	if h.takeRetry(retryOnly) {
 		return h.retry[0], nil
 	}
 	t := task{Entry: h.buf[0]}
@@ -254,10 +271,10 @@ func (h *hostQueue) next() (task, error) {
 	return t, nil
 }
 
-// handOut leases the first entry of the top host, or hands out its first lease handed back.
-func (f *frontier) handOut(now time.Time) {
-	h := f.ready[0]
-	if h.takeRetry() {
+// handOut leases the first entry of h, a host in the ready heap, or hands out its first
+// lease handed back.
+func (f *frontier) handOut(h *hostQueue, retryOnly bool, now time.Time) {
+	if h.takeRetry(retryOnly) {
 		if h.retry[0].retrying {
 			f.stats.countRetry()
 		}

@@ -148,3 +148,13 @@ func TestRobotsTxtIsKeptAcrossRuns(t *testing.T) {
 		})
 	}
 }
+
+// TestPageBudgetOfOneFetchesRobotsTxtThenThePage: robots.txt takes the host's first turn and
+// the page waits for the next one, inside a budget that has room for that page only.
+func TestPageBudgetOfOneFetchesRobotsTxtThenThePage(t *testing.T) {
+	h := newHarness(t, crawltest.SiteConfig{Seed: 23, Pages: 10, MinBytes: 500, MaxBytes: 1000, Robots: "User-agent: *\nAllow: /\n"})
+	h.runWithin(30*time.Second, h.config(h.roots(), func(c *crawler.Config) { c.MaxPages = 1 }))
+	if n := h.site.Log().Total(); n != 2 || h.site.Log().Count("/robots.txt") != 1 || h.site.Log().Count("/") != 1 {
+		t.Errorf("%d requests %v; want robots.txt and / once each", n, h.site.Log().Counts())
+	}
+}

@@ -263,8 +263,8 @@ func TestSecondCrawlOnABusyDatabaseFailsFast(t *testing.T) {
 	start := time.Now()
 	code, _, stderr := runBinary(t, crawlArgs(seeds, db)...)
 	t.Logf("second crawl refused after %v", time.Since(start).Round(time.Millisecond))
-	if code != exitUsage || !strings.Contains(stderr, "database is in use") {
-		t.Errorf("second crawl: exit %d, stderr %q; want exit %d and a message that the database is in use", code, stderr, exitUsage)
+	if code != exitError || !strings.Contains(stderr, "in use by a running crawl") {
+		t.Errorf("second crawl: exit %d, stderr %q; want exit %d and a message that the database is in use", code, stderr, exitError)
 	}
 	if code, _, stderr := runCmd(t, "status", "--db", db); code != exitError || !strings.Contains(stderr, "in use by a running crawl") {
 		t.Errorf("status of a busy database: exit %d, stderr %q", code, stderr)

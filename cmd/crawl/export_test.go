@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -235,7 +234,6 @@ func TestExportErrors(t *testing.T) {
 		{"neo4j graphml", []string{"--neo4j"}, exitUsage, "--neo4j applies to --format csv or tsv"},
 		{"csv to stdout", []string{"--format", "csv"}, exitUsage, "give --out BASE"},
 		{"tsv to dash", []string{"--format", "tsv", "--out", "-"}, exitUsage, "give --out BASE"},
-		{"argument", []string{"graph.graphml"}, exitUsage, `unexpected argument "graph.graphml"`},
 		{"missing db", []string{"--db", filepath.Join(dir, "nope.db")}, exitUsage, "nope.db does not exist"},
 		{"text file", []string{"--db", textFile}, exitUsage, "not a crawl database"},
 		{"empty file", []string{"--db", emptyFile}, exitUsage, "not a crawl database"},
@@ -267,29 +265,45 @@ func TestExportErrors(t *testing.T) {
 	}
 }
 
-// TestExportLockedDatabase opens the database for writing, as a running crawl does, and
-// checks that export and report give up with a clear message instead of waiting.
-func TestExportLockedDatabase(t *testing.T) {
+// TestBusyDatabase opens the database for writing, as a running crawl does, and checks that
+// crawl, status, export and report give up at once with the same message and exit status
+// instead of waiting.
+func TestBusyDatabase(t *testing.T) {
 	path := nastyDB(t)
 	db, err := store.Open(path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	out := t.TempDir()
-	for _, args := range [][]string{
-		{"export", "--db", path, "--out", filepath.Join(out, "g.graphml")},
-		{"report", "--db", path},
+	t.Cleanup(func() { db.Close() }) // after the parallel subtests
+	dir := t.TempDir()
+	seeds := writeFile(t, dir, "seeds.txt", "http://127.0.0.1:1/\n")
+	out := filepath.Join(dir, "out")
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"crawl", []string{"--seeds", seeds, "--db", path, "--quiet"}, "crawl: " + path + " is in use by a running crawl; wait for it to end or stop it\n"},
+		{"status", []string{"status", "--db", path}, "crawl status: " + path + " is in use by a running crawl; stop it or copy the file\n"},
+		{"export", []string{"export", "--db", path, "--out", filepath.Join(out, "g.graphml")}, "crawl export: " + path + " is in use by a running crawl; stop it or copy the file\n"},
+		{"report", []string{"report", "--db", path}, "crawl report: " + path + " is in use by a running crawl; stop it or copy the file\n"},
 	} {
-		code, stdout, stderr := runCmd(t, args...)
-		want := fmt.Sprintf("crawl %s: %s is in use by a running crawl; stop it or copy the file\n", args[0], path)
-		if code != exitError || stderr != want || stdout != "" {
-			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit %d and %q", args, code, stdout, stderr, exitError, want)
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel() // each waits out the lock timeout
+			code, stdout, stderr := runCmd(t, c.args...)
+			if code != exitError || stderr != c.want || stdout != "" {
+				t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit %d and %q", c.args, code, stdout, stderr, exitError, c.want)
+			}
+		})
+	}
+	t.Cleanup(func() {
+		if names := dirNames(t, out); len(names) > 0 {
+			t.Errorf("left files %q", names)
 		}
-	}
-	if names := dirNames(t, out); len(names) > 0 {
-		t.Errorf("left files %q", names)
-	}
+	})
 }
 
 // TestExportInterrupted checks that a cancelled export removes its temporary files.

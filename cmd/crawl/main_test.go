@@ -28,6 +28,17 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	return p
 }
 
+// servePage answers with the HTML page at the request's path in pages, or a 404.
+func servePage(w http.ResponseWriter, r *http.Request, pages map[string]string) {
+	body, ok := pages[r.URL.Path]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	fmt.Fprint(w, body)
+}
+
 func smallSite(t *testing.T) *httptest.Server {
 	t.Helper()
 	pages := map[string]string{
@@ -36,13 +47,7 @@ func smallSite(t *testing.T) *httptest.Server {
 		"/b": `<title>B</title><a href="/missing">gone</a> <a href="http://elsewhere.invalid/">out</a>`,
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, ok := pages[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, body)
+		servePage(w, r, pages)
 	}))
 	t.Cleanup(srv.Close)
 	return srv

@@ -284,35 +284,31 @@ func (g crawlGraph) count(s store.State) int {
 	return n
 }
 
-// expectSameGraph reports every difference between two crawls, a few of each kind.
+// expectSameGraph reports how many differences there are between two crawls, and the first
+// ten of them.
 func expectSameGraph(t *testing.T, want, got crawlGraph) {
 	t.Helper()
-	var diffs []string
-	for u, w := range want.nodes {
-		if g, ok := got.nodes[u]; !ok {
-			diffs = append(diffs, "missing node "+u)
-		} else if g != w {
-			diffs = append(diffs, "node "+u+": got "+fmt.Sprintf("%+v", g)+", want "+fmt.Sprintf("%+v", w))
-		}
-	}
-	for u := range got.nodes {
-		if _, ok := want.nodes[u]; !ok {
-			diffs = append(diffs, "extra node "+u)
-		}
-	}
-	for e, w := range want.edges {
-		if g, ok := got.edges[e]; !ok {
-			diffs = append(diffs, "missing edge "+e)
-		} else if g != w {
-			diffs = append(diffs, "edge "+e+": got "+fmt.Sprintf("%+v", g)+", want "+fmt.Sprintf("%+v", w))
-		}
-	}
-	for e := range got.edges {
-		if _, ok := want.edges[e]; !ok {
-			diffs = append(diffs, "extra edge "+e)
-		}
-	}
+	diffs := append(mapDiffs("node", want.nodes, got.nodes), mapDiffs("edge", want.edges, got.edges)...)
 	if len(diffs) > 0 {
 		t.Errorf("%d differences from the uninterrupted crawl, e.g.:\n  %s", len(diffs), strings.Join(diffs[:min(len(diffs), 10)], "\n  "))
 	}
+}
+
+// mapDiffs lists the keys of want missing from got, those of got not in want, and those whose
+// values differ; what names the things the keys stand for.
+func mapDiffs[V comparable](what string, want, got map[string]V) []string {
+	var diffs []string
+	for k, w := range want {
+		if g, ok := got[k]; !ok {
+			diffs = append(diffs, "missing "+what+" "+k)
+		} else if g != w {
+			diffs = append(diffs, fmt.Sprintf("%s %s: got %+v, want %+v", what, k, g, w))
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			diffs = append(diffs, "extra "+what+" "+k)
+		}
+	}
+	return diffs
 }

@@ -73,25 +73,23 @@ type cancellableSource struct {
 }
 
 func (c cancellableSource) EachNode(fn func(store.Node) error) error {
-	n := 0
-	return c.src.EachNode(func(x store.Node) error {
-		if n++; n%checkEvery == 1 { // the first item, then every checkEvery
-			if err := c.ctx.Err(); err != nil {
-				return err
-			}
-		}
-		return fn(x)
-	})
+	return c.src.EachNode(checkingContext(c.ctx, fn))
 }
 
 func (c cancellableSource) EachEdge(fn func(store.Edge) error) error {
+	return c.src.EachEdge(checkingContext(c.ctx, fn))
+}
+
+// checkingContext wraps fn so that it returns ctx's error, once ctx is done, at the first
+// item and then every checkEvery items.
+func checkingContext[T any](ctx context.Context, fn func(T) error) func(T) error {
 	n := 0
-	return c.src.EachEdge(func(x store.Edge) error {
-		if n++; n%checkEvery == 1 { // the first item, then every checkEvery
-			if err := c.ctx.Err(); err != nil {
+	return func(x T) error {
+		if n++; n%checkEvery == 1 {
+			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
 		return fn(x)
-	})
+	}
 }

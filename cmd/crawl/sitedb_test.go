@@ -75,13 +75,7 @@ func serveReportSite(t testing.TB) *httptest.Server {
 			}
 			return
 		}
-		body, ok := reportSite[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, body)
+		servePage(w, r, reportSite)
 	}))
 	t.Cleanup(srv.Close)
 	return srv

@@ -158,11 +158,7 @@ func printStatus(w io.Writer, r statusReport, now time.Time) {
 		budget = fmt.Sprintf(" of --max-pages %d", r.Config.MaxPages)
 	}
 	row("Fetch attempts", "%d%s", r.Fetched, budget)
-	rejected := make(map[string]int64, len(r.Rejected))
-	for k, n := range r.Rejected {
-		rejected[k] = int64(n)
-	}
-	row("Rejected", "%s", formatRejected(rejected))
+	row("Rejected", "%s", formatRejected(r.Rejected))
 	row("Hosts", "%d with recorded pages", r.Hosts)
 	row("Links", "%d", r.Links)
 }

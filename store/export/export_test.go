@@ -342,9 +342,9 @@ func TestHostAndDomain(t *testing.T) {
 		"mailto:x@example.com?u=http://y/":           {"", ""},
 		"not a url":                                  {"", ""},
 	} {
-		h := hostOf(u)
+		h := store.HostName(u)
 		if h != want[0] {
-			t.Errorf("hostOf(%q) = %q, want %q", u, h, want[0])
+			t.Errorf("store.HostName(%q) = %q, want %q", u, h, want[0])
 		}
 		if d := domainOf(h); d != want[1] {
 			t.Errorf("domainOf(%q) = %q, want %q", h, d, want[1])

@@ -179,7 +179,7 @@ func cleaner(format string) func(string) string {
 	return valid
 }
 
-// testHost is the host of a URL per net/url, for comparison with hostOf.
+// testHost is the host of a URL per net/url, for comparison with store.HostName.
 func testHost(u string) string {
 	p, err := url.Parse(u)
 	if err != nil {

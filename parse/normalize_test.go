@@ -80,16 +80,7 @@ func TestNormalize(t *testing.T) {
 			if got := u.String(); got != tt.want {
 				t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
 			}
-			again, err := Normalize(u.String())
-			if err != nil {
-				t.Fatalf("Normalize(%q) (second pass): %v", u.String(), err)
-			}
-			if again.String() != u.String() {
-				t.Errorf("not idempotent: %q -> %q -> %q", tt.in, u.String(), again.String())
-			}
-			if u.Fragment != "" || u.User != nil {
-				t.Errorf("Normalize(%q) kept fragment %q or user %v", tt.in, u.Fragment, u.User)
-			}
+			checkNormalized(t, tt.name, u)
 		})
 	}
 }

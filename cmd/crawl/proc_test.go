@@ -237,28 +237,15 @@ type edgeSummary struct {
 
 func readGraph(t *testing.T, dbPath string) crawlGraph {
 	t.Helper()
-	db, err := store.Open(dbPath, store.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	nodes, edges := dbGraph(t, dbPath)
 	g := crawlGraph{nodes: map[string]nodeSummary{}, edges: map[string]edgeSummary{}}
 	byID := map[uint64]string{}
-	err = db.View(func(s *store.Snapshot) error {
-		if err := s.EachNode(func(n store.Node) error {
-			byID[n.ID] = n.URL
-			g.nodes[n.URL] = nodeSummary{n.State, n.Depth, n.Status, n.Title, n.Error, n.Size, n.OutLinks, n.DroppedOut}
-			return nil
-		}); err != nil {
-			return err
-		}
-		return s.EachEdge(func(e store.Edge) error {
-			g.edges[byID[e.Src]+" -> "+byID[e.Dst]+" "+e.Kind.String()] = edgeSummary{e.Rel, e.Anchor, e.Count}
-			return nil
-		})
-	})
-	if err != nil {
-		t.Fatal(err)
+	for _, n := range nodes {
+		byID[n.ID] = n.URL
+		g.nodes[n.URL] = nodeSummary{n.State, n.Depth, n.Status, n.Title, n.Error, n.Size, n.OutLinks, n.DroppedOut}
+	}
+	for _, e := range edges {
+		g.edges[byID[e.Src]+" -> "+byID[e.Dst]+" "+e.Kind.String()] = edgeSummary{e.Rel, e.Anchor, e.Count}
 	}
 	return g
 }

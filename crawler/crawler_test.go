@@ -33,6 +33,27 @@ type harness struct {
 	mu        sync.Mutex
 }
 
+// atRequest makes the site call fn on the n-th request it gets from now on; n 0 removes
+// the hook.
+func (h *harness) atRequest(n int, fn func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if n == 0 {
+		h.onRequest = nil
+		return
+	}
+	seen := 0
+	h.onRequest = func(*http.Request) {
+		h.mu.Lock()
+		seen++
+		now := seen == n
+		h.mu.Unlock()
+		if now {
+			fn()
+		}
+	}
+}
+
 func newHarness(t *testing.T, cfg crawltest.SiteConfig) *harness {
 	t.Helper()
 	h := &harness{t: t, site: crawltest.NewSite(cfg), dbPath: filepath.Join(t.TempDir(), "crawl.db")}
@@ -336,26 +357,12 @@ func TestStopDrainsAndRerunCompletesTheCrawl(t *testing.T) {
 	h := newHarness(t, crawltest.SiteConfig{Seed: 5, Pages: 300, MinBytes: 1000, MaxBytes: 2000})
 	cfg := h.config(h.roots())
 	c, db := h.newCrawler(cfg)
-	var once sync.Once
-	var seen int
-	h.mu.Lock()
-	h.onRequest = func(*http.Request) {
-		h.mu.Lock()
-		seen++
-		n := seen
-		h.mu.Unlock()
-		if n == 60 {
-			once.Do(c.Stop)
-		}
-	}
-	h.mu.Unlock()
+	h.atRequest(60, c.Stop)
 	if err := c.Run(context.Background()); err != nil {
 		t.Fatalf("stopped crawl: %v", err)
 	}
 	db.Close()
-	h.mu.Lock()
-	h.onRequest = nil
-	h.mu.Unlock()
+	h.atRequest(0, nil)
 	first := len(h.fetchCounts())
 	if first >= 300 {
 		t.Fatalf("Stop did not stop the crawl early: %d pages", first)
@@ -373,28 +380,14 @@ func TestCancelLeavesInFlightPendingForTheNextRun(t *testing.T) {
 	h := newHarness(t, crawltest.SiteConfig{Seed: 6, Pages: 200, MinBytes: 1000, MaxBytes: 2000})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var once sync.Once
-	var seen int
-	h.mu.Lock()
-	h.onRequest = func(*http.Request) {
-		h.mu.Lock()
-		seen++
-		n := seen
-		h.mu.Unlock()
-		if n == 50 {
-			once.Do(cancel)
-		}
-	}
-	h.mu.Unlock()
+	h.atRequest(50, cancel)
 	c, db := h.newCrawler(h.config(h.roots()))
 	if err := c.Run(ctx); err == nil {
 		t.Fatal("cancelled crawl returned nil")
 	}
 	db.Close()
 	abandoned := c.Stats().Snapshot().Abandoned
-	h.mu.Lock()
-	h.onRequest = nil
-	h.mu.Unlock()
+	h.atRequest(0, nil)
 	h.run(h.config(h.roots()))
 	want := h.site.ReachableWith(h.roots(), crawltest.ReachOptions{MaxDepth: -1, SameHostOnly: true, HonorNofollow: true})
 	expectSameSet(t, "done pages after resume", want.Pages, h.graph().inState(store.StateDone))

@@ -188,6 +188,22 @@ func page(w http.ResponseWriter, title string, hrefs ...string) {
 	}
 }
 
+// manyLinks serves a home page with n links, to /p/0 up to /p/<n-1>, and a page without
+// links at every other path.
+func manyLinks(n int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			page(w, r.URL.Path)
+			return
+		}
+		hrefs := make([]string, n)
+		for i := range hrefs {
+			hrefs[i] = "/p/" + strconv.Itoa(i)
+		}
+		page(w, "many", hrefs...)
+	}
+}
+
 // calendar is an infinite calendar: every month links to the one before and the one after.
 func calendar(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/" {
@@ -356,19 +372,9 @@ func TestCrawlTrapsEnd(t *testing.T) {
 		},
 		{
 			// 10,000 links on one page: 6,000 kept, and of those the budget queues 19 besides "/".
-			name: "10,000 links on a page within the host budget",
-			handler: func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path != "/" {
-					page(w, r.URL.Path)
-					return
-				}
-				hrefs := make([]string, 10000)
-				for i := range hrefs {
-					hrefs[i] = "/p/" + strconv.Itoa(i)
-				}
-				page(w, "many", hrefs...)
-			},
-			opts: []func(*crawler.Config){func(c *crawler.Config) { c.MaxPagesPerHost = 20 }},
+			name:    "10,000 links on a page within the host budget",
+			handler: manyLinks(10000),
+			opts:    []func(*crawler.Config){func(c *crawler.Config) { c.MaxPagesPerHost = 20 }},
 			want: func(string) want {
 				return want{fetched: 20, rejected: map[string]int{store.ReasonLinkCap: 4000, store.ReasonHostBudget: 5981}}
 			},
@@ -392,19 +398,9 @@ func TestCrawlTrapsEnd(t *testing.T) {
 			},
 		},
 		{
-			name: "10,000 links on a page with a smaller cap",
-			handler: func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path != "/" {
-					page(w, r.URL.Path)
-					return
-				}
-				hrefs := make([]string, 10000)
-				for i := range hrefs {
-					hrefs[i] = "/p/" + strconv.Itoa(i)
-				}
-				page(w, "many", hrefs...)
-			},
-			opts: []func(*crawler.Config){func(c *crawler.Config) { c.MaxLinksPerPage = 100 }},
+			name:    "10,000 links on a page with a smaller cap",
+			handler: manyLinks(10000),
+			opts:    []func(*crawler.Config){func(c *crawler.Config) { c.MaxLinksPerPage = 100 }},
 			want: func(string) want {
 				return want{fetched: 101, rejected: map[string]int{store.ReasonLinkCap: 9900}}
 			},

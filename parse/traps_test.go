@@ -83,9 +83,7 @@ func TestFilterCheck(t *testing.T) {
 }
 
 func TestNormalizeStripsSessionIDs(t *testing.T) {
-	tests := []struct {
-		name, in, want string
-	}{
+	tests := []normalizeCase{
 		// Path parameter.
 		{"jsessionid path parameter", "http://example.com/page;jsessionid=ABC123", "http://example.com/page"},
 		{"jsessionid before the query", "http://example.com/page;jsessionid=ABC?x=1", "http://example.com/page?x=1"},
@@ -118,18 +116,7 @@ func TestNormalizeStripsSessionIDs(t *testing.T) {
 		{"both forms", "http://example.com/p;jsessionid=1?PHPSESSID=2&x=3", "http://example.com/p?x=3"},
 		{"fragment after session id", "http://example.com/p?sid=1#top", "http://example.com/p"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			u, err := Normalize(tt.in)
-			if err != nil {
-				t.Fatalf("Normalize(%q): %v", tt.in, err)
-			}
-			if got := u.String(); got != tt.want {
-				t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-			checkNormalized(t, tt.name, u)
-		})
-	}
+	checkNormalizeCases(t, tests)
 }
 
 func TestResolveStripsSessionIDs(t *testing.T) {

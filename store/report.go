@@ -204,7 +204,7 @@ func (s *Snapshot) Report(ctx context.Context, opt ReportOptions) (*Report, erro
 			reasons[reason]++
 		case StateDone, StateFailed:
 			r.Totals.Fetched++
-			h := reportHost(n.URL)
+			h := HostName(n.URL)
 			he := hosts[h]
 			if he == nil {
 				he = &HostErrors{Host: h}
@@ -508,26 +508,4 @@ func (h *topHeap[T]) sorted() []T {
 		return 0
 	})
 	return clip(out, len(out))
-}
-
-// reportHost returns the lower-cased host (without port) of an absolute URL.
-func reportHost(raw string) string {
-	_, rest, ok := strings.Cut(raw, "://")
-	if !ok {
-		return ""
-	}
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		rest = rest[:i]
-	}
-	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
-		rest = rest[i+1:]
-	}
-	if strings.HasPrefix(rest, "[") {
-		if i := strings.IndexByte(rest, ']'); i >= 0 {
-			return strings.ToLower(rest[1:i])
-		}
-	} else if i := strings.LastIndexByte(rest, ':'); i >= 0 {
-		rest = rest[:i]
-	}
-	return strings.ToLower(rest)
 }

@@ -167,17 +167,3 @@ func TestReportStopsWhenCancelled(t *testing.T) {
 		t.Errorf("err %v, want context.Canceled", err)
 	}
 }
-
-func TestReportHost(t *testing.T) {
-	for in, want := range map[string]string{
-		"http://A.Test:8080/x?y":     "a.test",
-		"https://user@h.test/":       "h.test",
-		"http://[::1]:80/":           "::1",
-		"http://h.test?q=a://b":      "h.test",
-		"mailto:someone@example.com": "",
-	} {
-		if got := reportHost(in); got != want {
-			t.Errorf("reportHost(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -34,6 +34,33 @@ func crawlArgs(seeds, db string) []string {
 		"--host-concurrency", "8", "--parsers", "2", "--log-level", "error"}
 }
 
+// reference is an uninterrupted crawl of a generated site: what an interrupted crawl of the
+// same site must end up with.
+type reference struct {
+	site     *siteServer
+	dir      string // a temporary directory, for the databases of the test
+	seeds    string // the seeds file
+	db       string // the reference crawl's database
+	graph    crawlGraph
+	requests int // requests of the uninterrupted crawl, robots.txt included
+}
+
+// crawlReference serves crashSite(pages), crawls it to the end with the real binary, and
+// resets the site's request log so that it counts only what the test does next.
+func crawlReference(t *testing.T, pages int) reference {
+	t.Helper()
+	r := reference{site: newSiteServer(t, crashSite(pages)), dir: t.TempDir()}
+	r.seeds = writeFile(t, r.dir, "seeds.txt", r.site.root()+"\n")
+	r.db = filepath.Join(r.dir, "reference.db")
+	if code, _, stderr := runBinary(t, crawlArgs(r.seeds, r.db)...); code != exitOK {
+		t.Fatalf("uninterrupted crawl: exit %d\n%s", code, stderr)
+	}
+	r.graph = readGraph(t, r.db)
+	r.requests = r.site.site.Log().Total()
+	r.site.site.Log().Reset()
+	return r
+}
+
 // envInt reads a positive integer setting of the soak run.
 func envInt(t *testing.T, name string, def int) int {
 	v := os.Getenv(name)
@@ -74,17 +101,9 @@ func TestKillAndResumeLosesNothing(t *testing.T) {
 	}
 	t.Logf("%d pages, %d kills, CRAWL_KILL_SEED=%d", pages, kills, seed)
 
-	s := newSiteServer(t, crashSite(pages))
-	dir := t.TempDir()
-	seeds := writeFile(t, dir, "seeds.txt", s.root()+"\n")
-	refDB, db := filepath.Join(dir, "reference.db"), filepath.Join(dir, "killed.db")
-
-	if code, _, stderr := runBinary(t, crawlArgs(seeds, refDB)...); code != exitOK {
-		t.Fatalf("uninterrupted crawl: exit %d\n%s", code, stderr)
-	}
-	want := readGraph(t, refDB)
-	requests := s.site.Log().Total() // of an uninterrupted run, robots.txt included
-	s.site.Log().Reset()
+	ref := crawlReference(t, pages)
+	s, seeds, want, requests := ref.site, ref.seeds, ref.graph, ref.requests
+	db := filepath.Join(ref.dir, "killed.db")
 
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	var inFlight []map[string]bool // per kill: the URLs in flight, as request log keys
@@ -183,16 +202,9 @@ func TestKillAndResumeLosesNothing(t *testing.T) {
 // SIGINT stops a crawl gracefully: exit 0 with the summary, every URL fetched is recorded,
 // and a rerun completes the crawl without fetching any page twice.
 func TestInterruptDrainsAndResumeRefetchesNothing(t *testing.T) {
-	s := newSiteServer(t, crashSite(300))
-	dir := t.TempDir()
-	seeds := writeFile(t, dir, "seeds.txt", s.root()+"\n")
-	refDB, db := filepath.Join(dir, "reference.db"), filepath.Join(dir, "interrupted.db")
-	if code, _, stderr := runBinary(t, crawlArgs(seeds, refDB)...); code != exitOK {
-		t.Fatalf("uninterrupted crawl: exit %d\n%s", code, stderr)
-	}
-	want := readGraph(t, refDB)
-	requests := s.site.Log().Total()
-	s.site.Log().Reset()
+	ref := crawlReference(t, 300)
+	s, seeds, want, requests := ref.site, ref.seeds, ref.graph, ref.requests
+	db := filepath.Join(ref.dir, "interrupted.db")
 
 	procs := make(chan *proc, 1)
 	s.stop()
@@ -263,8 +275,8 @@ func TestSecondCrawlOnABusyDatabaseFailsFast(t *testing.T) {
 	start := time.Now()
 	code, _, stderr := runBinary(t, crawlArgs(seeds, db)...)
 	t.Logf("second crawl refused after %v", time.Since(start).Round(time.Millisecond))
-	if code != exitUsage || !strings.Contains(stderr, "database is in use") {
-		t.Errorf("second crawl: exit %d, stderr %q; want exit %d and a message that the database is in use", code, stderr, exitUsage)
+	if code != exitError || !strings.Contains(stderr, "in use by a running crawl") {
+		t.Errorf("second crawl: exit %d, stderr %q; want exit %d and a message that the database is in use", code, stderr, exitError)
 	}
 	if code, _, stderr := runCmd(t, "status", "--db", db); code != exitError || !strings.Contains(stderr, "in use by a running crawl") {
 		t.Errorf("status of a busy database: exit %d, stderr %q", code, stderr)

@@ -142,11 +142,7 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 	}
 	db, err := store.Open(f.db, store.Options{})
 	if err != nil {
-		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
-		if errors.Is(err, store.ErrLocked) || errors.Is(err, store.ErrNotCrawl) || errors.Is(err, store.ErrNewSchema) {
-			return exitUsage
-		}
-		return exitError
+		return openFailed(e.stderr, fs.Name(), f.db, err, "wait for it to end or stop it")
 	}
 	defer db.Close()
 

@@ -56,19 +56,13 @@ func startCrawlLimited(t *testing.T, limit int64, args ...string) *proc {
 // reads it); and once the file may grow again a rerun completes the crawl with the graph of
 // an uninterrupted one, fetching again only what was in flight when the write failed.
 func TestDiskFullStopsTheCrawlAndARerunCompletesIt(t *testing.T) {
-	s := newSiteServer(t, crashSite(300))
-	dir := t.TempDir()
-	seeds := writeFile(t, dir, "seeds.txt", s.root()+"\n")
-	refDB, db := filepath.Join(dir, "reference.db"), filepath.Join(dir, "crawl.db")
-	if code, _, stderr := runBinary(t, crawlArgs(seeds, refDB)...); code != exitOK {
-		t.Fatalf("uninterrupted crawl: exit %d\n%s", code, stderr)
-	}
-	want := readGraph(t, refDB)
-	fi, err := os.Stat(refDB)
+	ref := crawlReference(t, 300)
+	s, seeds, want := ref.site, ref.seeds, ref.graph
+	db := filepath.Join(ref.dir, "crawl.db")
+	fi, err := os.Stat(ref.db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.site.Log().Reset()
 
 	p := startCrawlLimited(t, fi.Size()/2, crawlArgs(seeds, db)...)
 	code, sig := p.wait()

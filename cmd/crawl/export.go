@@ -21,20 +21,10 @@ type exportFlags struct {
 	maxNodes                       int
 }
 
-func newExportFlagSet(stderr io.Writer) (*flag.FlagSet, *exportFlags) {
+func newExportFlagSet() (*flag.FlagSet, *exportFlags) {
 	f := &exportFlags{}
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&f.db, "db", "crawl.db", "crawl database to read")
-	fs.StringVar(&f.format, "format", export.FormatGraphML, "output format: "+strings.Join(export.Formats(), ", "))
-	fs.StringVar(&f.out, "out", "", "output path; csv and tsv write `BASE`.nodes.<format> and BASE.edges.<format>; other formats write this file, or standard output when empty or -")
-	fs.BoolVar(&f.neo4j, "neo4j", false, "csv/tsv headers for neo4j-admin database import (:ID, :START_ID, :END_ID, :TYPE)")
-	fs.BoolVar(&f.internalOnly, "internal-only", false, "leave out external URLs and the links to them")
-	fs.StringVar(&f.level, "level", export.LevelPage, "graph level: page, host or domain (host and domain graphs have weighted edges)")
-	fs.StringVar(&f.states, "states", "", "comma-separated states to keep (done, failed, pending, robots-blocked, external, skipped); empty keeps all")
-	fs.IntVar(&f.maxNodes, "max-nodes", export.DefaultMaxNodes, "largest graph written as dot, which Graphviz cannot lay out at scale (0: no limit)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, `Usage: crawl export [flags]
+	fs := newFlagSet("crawl export", func(w io.Writer) {
+		fmt.Fprint(w, `Usage: crawl export [flags]
 
 Write the link graph of a crawl database.
 
@@ -46,11 +36,16 @@ Output files are written under a temporary name and renamed when complete. Exit 
 0 written, 1 the export failed (a running crawl holds the database, a read or write
 error), 2 bad flags, a missing or foreign database, or an output path that cannot be
 created.
-
-Flags:
 `)
-		fs.PrintDefaults()
-	}
+	})
+	fs.StringVar(&f.db, "db", "crawl.db", "crawl database to read")
+	fs.StringVar(&f.format, "format", export.FormatGraphML, "output format: "+strings.Join(export.Formats(), ", "))
+	fs.StringVar(&f.out, "out", "", "output path; csv and tsv write `BASE`.nodes.<format> and BASE.edges.<format>; other formats write this file, or standard output when empty or -")
+	fs.BoolVar(&f.neo4j, "neo4j", false, "csv/tsv headers for neo4j-admin database import (:ID, :START_ID, :END_ID, :TYPE)")
+	fs.BoolVar(&f.internalOnly, "internal-only", false, "leave out external URLs and the links to them")
+	fs.StringVar(&f.level, "level", export.LevelPage, "graph level: page, host or domain (host and domain graphs have weighted edges)")
+	fs.StringVar(&f.states, "states", "", "comma-separated states to keep (done, failed, pending, robots-blocked, external, skipped); empty keeps all")
+	fs.IntVar(&f.maxNodes, "max-nodes", export.DefaultMaxNodes, "largest graph written as dot, which Graphviz cannot lay out at scale (0: no limit)")
 	return fs, f
 }
 
@@ -85,16 +80,12 @@ func (f *exportFlags) options() (export.Options, error) {
 }
 
 func runExport(ctx context.Context, e *env, args []string) int {
-	fs, f := newExportFlagSet(e.stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	fs, f := newExportFlagSet()
+	if code, ok := parseFlags(fs, args, e); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "crawl export: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+		return usageError(fs, e, "unexpected argument %q", fs.Arg(0))
 	}
 	opt, err := f.options()
 	if err != nil {
@@ -109,7 +100,7 @@ func runExport(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 
-	db, code := openForReading(e.stderr, "export", f.db)
+	db, code := openForReading(e.stderr, fs.Name(), f.db)
 	if db == nil {
 		return code
 	}

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -14,14 +12,15 @@ import (
 
 	"github.com/crawl-project/crawl/store"
 	"github.com/crawl-project/crawl/store/export"
+	"github.com/crawl-project/crawl/store/export/exporttest"
 )
 
 // exportAndParse runs crawl export with args plus --format format and parses the result.
 // csv and tsv go to files under dir; the other formats to standard output.
-func exportAndParse(t *testing.T, dir, format string, args ...string) *graph {
+func exportAndParse(t *testing.T, dir, format string, args ...string) *exporttest.Graph {
 	t.Helper()
 	args = append([]string{"export", "--format", format}, args...)
-	var g *graph
+	var g *exporttest.Graph
 	var err error
 	switch format {
 	case export.FormatCSV, export.FormatTSV:
@@ -34,7 +33,7 @@ func exportAndParse(t *testing.T, dir, format string, args ...string) *graph {
 		if format == export.FormatTSV {
 			comma = '\t'
 		}
-		g, err = parseCSV(readFile(t, base+".nodes."+format), readFile(t, base+".edges."+format), comma)
+		g, err = exporttest.ParseCSV(readFile(t, base+".nodes."+format), readFile(t, base+".edges."+format), comma)
 	default:
 		code, stdout, stderr := runCmd(t, args...)
 		if code != exitOK {
@@ -42,13 +41,15 @@ func exportAndParse(t *testing.T, dir, format string, args ...string) *graph {
 		}
 		switch format {
 		case export.FormatJSONL:
-			g, err = parseJSONL([]byte(stdout))
+			g, err = exporttest.ParseJSONL([]byte(stdout))
 		case export.FormatGraphML:
-			g, err = parseGraphML([]byte(stdout))
+			g, err = exporttest.ParseGraphML([]byte(stdout))
 		case export.FormatGEXF:
-			g, err = parseGEXF([]byte(stdout))
+			g, err = exporttest.ParseGEXF([]byte(stdout), export.LevelPage)
 		case export.FormatDOT:
-			g, err = parseDOT(stdout)
+			g, err = exporttest.ParseDOT([]byte(stdout), export.LevelPage)
+		default:
+			t.Fatalf("no parser for %q", format)
 		}
 	}
 	if err != nil {
@@ -66,24 +67,6 @@ func readFile(t *testing.T, path string) []byte {
 	return b
 }
 
-func compareGraphs(t *testing.T, name string, got, want *graph) {
-	t.Helper()
-	if len(got.nodes) != len(want.nodes) {
-		t.Errorf("%s: %d nodes, want %d", name, len(got.nodes), len(want.nodes))
-	}
-	for id, w := range want.nodes {
-		if g, ok := got.nodes[id]; !ok {
-			t.Errorf("%s: node %s missing", name, id)
-		} else if !reflect.DeepEqual(g, w) {
-			t.Errorf("%s: node %s\n got %q\nwant %q", name, id, g, w)
-		}
-	}
-	gk, wk := got.edgeKeys(), want.edgeKeys()
-	if !slices.Equal(gk, wk) {
-		t.Errorf("%s: edges differ\n got %q\nwant %q", name, gk, wk)
-	}
-}
-
 // TestExportRoundTrip exports a crawled site and a database with hostile strings in every
 // format, parses each export back and compares its nodes and edges with the database.
 func TestExportRoundTrip(t *testing.T) {
@@ -91,20 +74,26 @@ func TestExportRoundTrip(t *testing.T) {
 	dbs := map[string]string{"crawled": crawled, "nasty": nastyDB(t)}
 	for name, db := range dbs {
 		nodes, edges := dbGraph(t, db)
-		want := wantGraph(nodes, edges)
-		if len(want.nodes) < 4 || len(want.edges) < 4 {
-			t.Fatalf("%s: only %d nodes and %d edges", name, len(want.nodes), len(want.edges))
+		want := wantGraph(t, nodes, edges)
+		if len(want.Nodes) < 4 || len(want.Edges) < 4 {
+			t.Fatalf("%s: only %d nodes and %d edges", name, len(want.Nodes), len(want.Edges))
 		}
 		for _, format := range export.Formats() {
 			t.Run(name+"/"+format, func(t *testing.T) {
 				got := exportAndParse(t, t.TempDir(), format, "--db", db)
-				compareGraphs(t, name+" "+format, got, want)
+				if d := got.Diff(want); d != "" {
+					t.Errorf("export differs from the database:\n%s", d)
+				}
 			})
 		}
 		for _, format := range []string{export.FormatCSV, export.FormatTSV} {
 			t.Run(name+"/"+format+"-neo4j", func(t *testing.T) {
 				got := exportAndParse(t, t.TempDir(), format, "--db", db, "--neo4j")
-				compareGraphs(t, name+" "+format+" neo4j", got, want)
+				want := wantGraph(t, nodes, edges)
+				want.Neo4j(export.LevelPage)
+				if d := got.Diff(want); d != "" {
+					t.Errorf("export differs from the database:\n%s", d)
+				}
 			})
 		}
 	}
@@ -143,10 +132,10 @@ func TestExportFilters(t *testing.T) {
 	dir := t.TempDir()
 
 	g := exportAndParse(t, dir, "jsonl", "--db", db, "--internal-only")
-	if want := count(func(n store.Node) bool { return n.State != store.StateExternal }); len(g.nodes) != want || want == len(nodes) {
-		t.Errorf("--internal-only: %d nodes, want %d of %d", len(g.nodes), want, len(nodes))
+	if want := count(func(n store.Node) bool { return n.State != store.StateExternal }); len(g.Nodes) != want || want == len(nodes) {
+		t.Errorf("--internal-only: %d nodes, want %d of %d", len(g.Nodes), want, len(nodes))
 	}
-	for _, n := range g.nodes {
+	for _, n := range g.Nodes {
 		if n["state"] == "external" {
 			t.Errorf("--internal-only kept %v", n)
 		}
@@ -154,22 +143,22 @@ func TestExportFilters(t *testing.T) {
 
 	g = exportAndParse(t, dir, "jsonl", "--db", db, "--states", "failed, done")
 	want := count(func(n store.Node) bool { return n.State == store.StateDone || n.State == store.StateFailed })
-	if len(g.nodes) != want {
-		t.Errorf("--states failed,done: %d nodes, want %d", len(g.nodes), want)
+	if len(g.Nodes) != want {
+		t.Errorf("--states failed,done: %d nodes, want %d", len(g.Nodes), want)
 	}
-	for _, e := range g.edges {
-		if g.nodes[e["source"]] == nil || g.nodes[e["target"]] == nil {
+	for _, e := range g.Edges {
+		if g.Nodes[e["source"]] == nil || g.Nodes[e["target"]] == nil {
 			t.Errorf("--states: edge %v leaves the kept nodes", e)
 		}
 	}
 
 	g = exportAndParse(t, dir, "graphml", "--db", db, "--level", "host")
 	hosts := map[string]bool{}
-	for _, n := range g.nodes {
+	for _, n := range g.Nodes {
 		hosts[n["host"]] = true
 	}
-	if len(g.nodes) != 2 || !hosts["127.0.0.1"] || !hosts["elsewhere.invalid"] {
-		t.Errorf("--level host: nodes %v (site %s)", g.nodes, base)
+	if len(g.Nodes) != 2 || !hosts["127.0.0.1"] || !hosts["elsewhere.invalid"] {
+		t.Errorf("--level host: nodes %v (site %s)", g.Nodes, base)
 	}
 }
 
@@ -245,7 +234,6 @@ func TestExportErrors(t *testing.T) {
 		{"neo4j graphml", []string{"--neo4j"}, exitUsage, "--neo4j applies to --format csv or tsv"},
 		{"csv to stdout", []string{"--format", "csv"}, exitUsage, "give --out BASE"},
 		{"tsv to dash", []string{"--format", "tsv", "--out", "-"}, exitUsage, "give --out BASE"},
-		{"argument", []string{"graph.graphml"}, exitUsage, `unexpected argument "graph.graphml"`},
 		{"missing db", []string{"--db", filepath.Join(dir, "nope.db")}, exitUsage, "nope.db does not exist"},
 		{"text file", []string{"--db", textFile}, exitUsage, "not a crawl database"},
 		{"empty file", []string{"--db", emptyFile}, exitUsage, "not a crawl database"},
@@ -277,29 +265,45 @@ func TestExportErrors(t *testing.T) {
 	}
 }
 
-// TestExportLockedDatabase opens the database for writing, as a running crawl does, and
-// checks that export and report give up with a clear message instead of waiting.
-func TestExportLockedDatabase(t *testing.T) {
+// TestBusyDatabase opens the database for writing, as a running crawl does, and checks that
+// crawl, status, export and report give up at once with the same message and exit status
+// instead of waiting.
+func TestBusyDatabase(t *testing.T) {
 	path := nastyDB(t)
 	db, err := store.Open(path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	out := t.TempDir()
-	for _, args := range [][]string{
-		{"export", "--db", path, "--out", filepath.Join(out, "g.graphml")},
-		{"report", "--db", path},
+	t.Cleanup(func() { db.Close() }) // after the parallel subtests
+	dir := t.TempDir()
+	seeds := writeFile(t, dir, "seeds.txt", "http://127.0.0.1:1/\n")
+	out := filepath.Join(dir, "out")
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"crawl", []string{"--seeds", seeds, "--db", path, "--quiet"}, "crawl: " + path + " is in use by a running crawl; wait for it to end or stop it\n"},
+		{"status", []string{"status", "--db", path}, "crawl status: " + path + " is in use by a running crawl; stop it or copy the file\n"},
+		{"export", []string{"export", "--db", path, "--out", filepath.Join(out, "g.graphml")}, "crawl export: " + path + " is in use by a running crawl; stop it or copy the file\n"},
+		{"report", []string{"report", "--db", path}, "crawl report: " + path + " is in use by a running crawl; stop it or copy the file\n"},
 	} {
-		code, stdout, stderr := runCmd(t, args...)
-		want := fmt.Sprintf("crawl %s: %s is in use by a running crawl; stop it or copy the file\n", args[0], path)
-		if code != exitError || stderr != want || stdout != "" {
-			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit %d and %q", args, code, stdout, stderr, exitError, want)
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel() // each waits out the lock timeout
+			code, stdout, stderr := runCmd(t, c.args...)
+			if code != exitError || stderr != c.want || stdout != "" {
+				t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit %d and %q", c.args, code, stdout, stderr, exitError, c.want)
+			}
+		})
+	}
+	t.Cleanup(func() {
+		if names := dirNames(t, out); len(names) > 0 {
+			t.Errorf("left files %q", names)
 		}
-	}
-	if names := dirNames(t, out); len(names) > 0 {
-		t.Errorf("left files %q", names)
-	}
+	})
 }
 
 // TestExportInterrupted checks that a cancelled export removes its temporary files.

@@ -22,7 +22,7 @@ var version = "0.1.0-dev"
 // Exit codes.
 const (
 	exitOK          = 0
-	exitError       = 1 // the crawl or command failed
+	exitError       = 1 // the crawl or command failed, or a running crawl holds the database
 	exitUsage       = 2 // bad flags or bad input
 	exitInterrupted = 130
 )

@@ -28,6 +28,17 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	return p
 }
 
+// servePage answers with the HTML page at the request's path in pages, or a 404.
+func servePage(w http.ResponseWriter, r *http.Request, pages map[string]string) {
+	body, ok := pages[r.URL.Path]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	fmt.Fprint(w, body)
+}
+
 func smallSite(t *testing.T) *httptest.Server {
 	t.Helper()
 	pages := map[string]string{
@@ -36,13 +47,7 @@ func smallSite(t *testing.T) *httptest.Server {
 		"/b": `<title>B</title><a href="/missing">gone</a> <a href="http://elsewhere.invalid/">out</a>`,
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, ok := pages[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, body)
+		servePage(w, r, pages)
 	}))
 	t.Cleanup(srv.Close)
 	return srv
@@ -138,6 +143,12 @@ func TestHelpGoesToStdout(t *testing.T) {
 		{[]string{"crawl", "-help"}, "-log-format"},
 		{[]string{"--seeds", "x", "--help"}, "-seeds"},
 		{[]string{"version", "--help"}, "Usage: crawl version"},
+		{[]string{"status", "--help"}, "-json"},
+		{[]string{"help", "status"}, "Usage: crawl status"},
+		{[]string{"export", "--help"}, "-format"},
+		{[]string{"help", "export"}, "Usage: crawl export"},
+		{[]string{"report", "-h"}, "-referrers"},
+		{[]string{"help", "report"}, "Usage: crawl report"},
 	} {
 		code, stdout, stderr := runCmd(t, c.args...)
 		if code != exitOK || !strings.Contains(stdout, c.want) || stderr != "" {
@@ -158,6 +169,12 @@ func TestUsageErrorsShowUsage(t *testing.T) {
 		{[]string{"--db", "x.db"}, "crawl: --seeds is required"},
 		{[]string{"version", "--short"}, "crawl version: flag provided but not defined: -short"},
 		{[]string{"version", "now"}, `crawl version: unexpected argument "now"`},
+		{[]string{"status", "extra"}, `crawl status: unexpected argument "extra"`},
+		{[]string{"status", "--jsn"}, "crawl status: flag provided but not defined: -jsn"},
+		{[]string{"export", "graph.graphml"}, `crawl export: unexpected argument "graph.graphml"`},
+		{[]string{"export", "--max-nodes", "x"}, `crawl export: invalid value "x" for flag -max-nodes`},
+		{[]string{"report", "extra"}, `crawl report: unexpected argument "extra"`},
+		{[]string{"report", "--limit"}, "crawl report: flag needs an argument: -limit"},
 	} {
 		code, stdout, stderr := runCmd(t, c.args...)
 		if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, c.want) || !strings.Contains(stderr, "Usage: crawl") {

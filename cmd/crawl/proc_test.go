@@ -237,28 +237,15 @@ type edgeSummary struct {
 
 func readGraph(t *testing.T, dbPath string) crawlGraph {
 	t.Helper()
-	db, err := store.Open(dbPath, store.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	nodes, edges := dbGraph(t, dbPath)
 	g := crawlGraph{nodes: map[string]nodeSummary{}, edges: map[string]edgeSummary{}}
 	byID := map[uint64]string{}
-	err = db.View(func(s *store.Snapshot) error {
-		if err := s.EachNode(func(n store.Node) error {
-			byID[n.ID] = n.URL
-			g.nodes[n.URL] = nodeSummary{n.State, n.Depth, n.Status, n.Title, n.Error, n.Size, n.OutLinks, n.DroppedOut}
-			return nil
-		}); err != nil {
-			return err
-		}
-		return s.EachEdge(func(e store.Edge) error {
-			g.edges[byID[e.Src]+" -> "+byID[e.Dst]+" "+e.Kind.String()] = edgeSummary{e.Rel, e.Anchor, e.Count}
-			return nil
-		})
-	})
-	if err != nil {
-		t.Fatal(err)
+	for _, n := range nodes {
+		byID[n.ID] = n.URL
+		g.nodes[n.URL] = nodeSummary{n.State, n.Depth, n.Status, n.Title, n.Error, n.Size, n.OutLinks, n.DroppedOut}
+	}
+	for _, e := range edges {
+		g.edges[byID[e.Src]+" -> "+byID[e.Dst]+" "+e.Kind.String()] = edgeSummary{e.Rel, e.Anchor, e.Count}
 	}
 	return g
 }
@@ -284,35 +271,31 @@ func (g crawlGraph) count(s store.State) int {
 	return n
 }
 
-// expectSameGraph reports every difference between two crawls, a few of each kind.
+// expectSameGraph reports how many differences there are between two crawls, and the first
+// ten of them.
 func expectSameGraph(t *testing.T, want, got crawlGraph) {
 	t.Helper()
-	var diffs []string
-	for u, w := range want.nodes {
-		if g, ok := got.nodes[u]; !ok {
-			diffs = append(diffs, "missing node "+u)
-		} else if g != w {
-			diffs = append(diffs, "node "+u+": got "+fmt.Sprintf("%+v", g)+", want "+fmt.Sprintf("%+v", w))
-		}
-	}
-	for u := range got.nodes {
-		if _, ok := want.nodes[u]; !ok {
-			diffs = append(diffs, "extra node "+u)
-		}
-	}
-	for e, w := range want.edges {
-		if g, ok := got.edges[e]; !ok {
-			diffs = append(diffs, "missing edge "+e)
-		} else if g != w {
-			diffs = append(diffs, "edge "+e+": got "+fmt.Sprintf("%+v", g)+", want "+fmt.Sprintf("%+v", w))
-		}
-	}
-	for e := range got.edges {
-		if _, ok := want.edges[e]; !ok {
-			diffs = append(diffs, "extra edge "+e)
-		}
-	}
+	diffs := append(mapDiffs("node", want.nodes, got.nodes), mapDiffs("edge", want.edges, got.edges)...)
 	if len(diffs) > 0 {
 		t.Errorf("%d differences from the uninterrupted crawl, e.g.:\n  %s", len(diffs), strings.Join(diffs[:min(len(diffs), 10)], "\n  "))
 	}
+}
+
+// mapDiffs lists the keys of want missing from got, those of got not in want, and those whose
+// values differ; what names the things the keys stand for.
+func mapDiffs[V comparable](what string, want, got map[string]V) []string {
+	var diffs []string
+	for k, w := range want {
+		if g, ok := got[k]; !ok {
+			diffs = append(diffs, "missing "+what+" "+k)
+		} else if g != w {
+			diffs = append(diffs, fmt.Sprintf("%s %s: got %+v, want %+v", what, k, g, w))
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			diffs = append(diffs, "extra "+what+" "+k)
+		}
+	}
+	return diffs
 }

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -19,21 +21,6 @@ import (
 
 	"github.com/crawl-project/crawl/crawler/crawltest"
 )
-
-// buildCrawl builds the crawl command into a temporary directory.
-func buildCrawl(t *testing.T) string {
-	t.Helper()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to build the binary: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "crawl")
-	out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // statusRedraw matches one redraw of the status line: carriage return, the line, clear to
 // the end of the row.
@@ -75,7 +62,7 @@ func (o *ptyOutput) String() string {
 // summary at the end. The site holds its requests twice, so the line is seen at two known
 // counts whatever the speed of the machine.
 func TestStatusLineOnTerminal(t *testing.T) {
-	bin := buildCrawl(t)
+	bin := crawlBinary(t)
 	g := newGatedSite(t, crawltest.SiteConfig{Pages: 80, Seed: 9, Latency: 3 * time.Millisecond})
 	holds := []*hold{g.holdAfter(15), g.holdAfter(40)}
 	dir := t.TempDir()

@@ -14,26 +14,36 @@ import (
 // that only read fail fast instead of waiting for the crawl to end.
 const readLockTimeout = time.Second
 
-// openForReading opens the crawl database at path read-only for the command name. On failure
-// it prints one line naming the problem and returns the exit code: exitUsage when the path
-// is not a crawl database, exitError when it cannot be read now (a running crawl holds it).
-func openForReading(stderr io.Writer, name, path string) (*store.DB, int) {
+// openForReading opens the crawl database at path read-only for the command cmd ("crawl
+// export", ...). On failure it prints one line naming the problem and returns the exit
+// code openFailed gives.
+func openForReading(stderr io.Writer, cmd, path string) (*store.DB, int) {
 	db, err := store.Open(path, store.Options{ReadOnly: true, LockTimeout: readLockTimeout})
-	switch {
-	case err == nil:
-		return db, exitOK
-	case errors.Is(err, store.ErrLocked):
-		fmt.Fprintf(stderr, "crawl %s: %s is in use by a running crawl; stop it or copy the file\n", name, path)
-		return nil, exitError
-	case errors.Is(err, store.ErrNotExist):
-		fmt.Fprintf(stderr, "crawl %s: %s does not exist; give the crawl's database with --db\n", name, path)
-		return nil, exitUsage
-	case errors.Is(err, store.ErrNotCrawl), errors.Is(err, store.ErrNewSchema):
-		fmt.Fprintf(stderr, "crawl %s: %v\n", name, err)
-		return nil, exitUsage
+	if err != nil {
+		return nil, openFailed(stderr, cmd, path, err, "stop it or copy the file")
 	}
-	fmt.Fprintf(stderr, "crawl %s: %v\n", name, err)
-	return nil, exitError
+	return db, exitOK
+}
+
+// openFailed prints one line about err, from opening the database at path for the command
+// cmd, and returns the exit code: exitUsage when path is not a crawl database this version
+// reads (bad input), exitError when it cannot be opened now. A database that a running
+// crawl holds is the latter, whichever command asks: it is a condition of the moment, not a
+// mistake on the command line. busyHint says what the user can do about a running crawl.
+func openFailed(stderr io.Writer, cmd, path string, err error, busyHint string) int {
+	switch {
+	case errors.Is(err, store.ErrLocked):
+		fmt.Fprintf(stderr, "%s: %s is in use by a running crawl; %s\n", cmd, path, busyHint)
+		return exitError
+	case errors.Is(err, store.ErrNotExist):
+		fmt.Fprintf(stderr, "%s: %s does not exist; give the crawl's database with --db\n", cmd, path)
+		return exitUsage
+	case errors.Is(err, store.ErrNotCrawl), errors.Is(err, store.ErrNewSchema):
+		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+	return exitError
 }
 
 // interruptible returns a context that is cancelled when the process gets SIGINT or SIGTERM,
@@ -63,25 +73,23 @@ type cancellableSource struct {
 }
 
 func (c cancellableSource) EachNode(fn func(store.Node) error) error {
-	n := 0
-	return c.src.EachNode(func(x store.Node) error {
-		if n++; n%checkEvery == 1 { // the first item, then every checkEvery
-			if err := c.ctx.Err(); err != nil {
-				return err
-			}
-		}
-		return fn(x)
-	})
+	return c.src.EachNode(checkingContext(c.ctx, fn))
 }
 
 func (c cancellableSource) EachEdge(fn func(store.Edge) error) error {
+	return c.src.EachEdge(checkingContext(c.ctx, fn))
+}
+
+// checkingContext wraps fn so that it returns ctx's error, once ctx is done, at the first
+// item and then every checkEvery items.
+func checkingContext[T any](ctx context.Context, fn func(T) error) func(T) error {
 	n := 0
-	return c.src.EachEdge(func(x store.Edge) error {
-		if n++; n%checkEvery == 1 { // the first item, then every checkEvery
-			if err := c.ctx.Err(); err != nil {
+	return func(x T) error {
+		if n++; n%checkEvery == 1 {
+			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
 		return fn(x)
-	})
+	}
 }

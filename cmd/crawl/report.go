@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,41 +19,32 @@ type reportFlags struct {
 	limit, depth, referrers int
 }
 
-func newReportFlagSet(stderr io.Writer) (*flag.FlagSet, *reportFlags) {
+func newReportFlagSet() (*flag.FlagSet, *reportFlags) {
 	f := &reportFlags{}
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("crawl report", func(w io.Writer) {
+		fmt.Fprint(w, `Usage: crawl report [flags]
+
+Summarise a crawl database: pages by state and status, broken links and the pages that
+link to them, redirect chains of more than one hop, pages far from the seeds, the most
+linked-to pages and the hosts with the most errors.
+`)
+	})
 	fs.StringVar(&f.db, "db", "crawl.db", "crawl database to read")
 	fs.BoolVar(&f.asJSON, "json", false, "print the report as one JSON document (the fields of store.Report)")
 	fs.IntVar(&f.limit, "limit", 20, "items listed per section (0: all); totals always count everything")
 	fs.IntVar(&f.depth, "depth", 3, "list fetched pages more than this many link hops from every seed")
 	fs.IntVar(&f.referrers, "referrers", 5, "linking pages listed per broken link (0: all)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, `Usage: crawl report [flags]
-
-Summarise a crawl database: pages by state and status, broken links and the pages that
-link to them, redirect chains of more than one hop, pages far from the seeds, the most
-linked-to pages and the hosts with the most errors.
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
 	return fs, f
 }
 
 func runReport(ctx context.Context, e *env, args []string) int {
-	fs, f := newReportFlagSet(e.stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	fs, f := newReportFlagSet()
+	if code, ok := parseFlags(fs, args, e); !ok {
+		return code
 	}
 	switch {
 	case fs.NArg() > 0:
-		fmt.Fprintf(e.stderr, "crawl report: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+		return usageError(fs, e, "unexpected argument %q", fs.Arg(0))
 	case f.limit < 0:
 		fmt.Fprintf(e.stderr, "crawl report: --limit %d: must not be negative\n", f.limit)
 		return exitUsage
@@ -65,7 +55,7 @@ func runReport(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "crawl report: --referrers %d: must not be negative\n", f.referrers)
 		return exitUsage
 	}
-	db, code := openForReading(e.stderr, "report", f.db)
+	db, code := openForReading(e.stderr, fs.Name(), f.db)
 	if db == nil {
 		return code
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/store/export/exporttest"
 )
 
 // reportSite is a small site with something for every report section and every escaping
@@ -74,13 +75,7 @@ func serveReportSite(t testing.TB) *httptest.Server {
 			}
 			return
 		}
-		body, ok := reportSite[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, body)
+		servePage(w, r, reportSite)
 	}))
 	t.Cleanup(srv.Close)
 	return srv
@@ -190,15 +185,16 @@ func dbGraph(t *testing.T, path string) ([]store.Node, []store.Edge) {
 // wantGraph is the page graph an export of all of nodes and edges must contain, in the
 // text form every format shares. Empty attributes are left out, as graphml, gexf and dot
 // leave them out.
-func wantGraph(nodes []store.Node, edges []store.Edge) *graph {
+func wantGraph(t *testing.T, nodes []store.Node, edges []store.Edge) *exporttest.Graph {
+	t.Helper()
 	in, out := map[uint64]int{}, map[uint64]int{}
 	for _, e := range edges {
 		out[e.Src]++
 		in[e.Dst]++
 	}
-	g := newGraph()
+	g := exporttest.NewGraph()
 	for _, n := range nodes {
-		a := attrs{
+		a := map[string]string{
 			"url": n.URL, "state": n.State.String(), "status": fmt.Sprint(n.Status),
 			"content_type": n.ContentType, "bytes": fmt.Sprint(n.Size), "depth": fmt.Sprint(n.Depth),
 			"title": n.Title, "error": n.Error, "in_degree": fmt.Sprint(in[n.ID]), "out_degree": fmt.Sprint(out[n.ID]),
@@ -209,13 +205,15 @@ func wantGraph(nodes []store.Node, edges []store.Edge) *graph {
 		if !n.FetchedAt.IsZero() {
 			a["fetched_at"] = n.FetchedAt.UTC().Format(time.RFC3339)
 		}
-		g.nodes[fmt.Sprint(n.ID)] = a.compact()
+		if err := g.AddNode(fmt.Sprint(n.ID), a); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, e := range edges {
-		g.edges = append(g.edges, attrs{
+		g.AddEdge(map[string]string{
 			"source": fmt.Sprint(e.Src), "target": fmt.Sprint(e.Dst), "kind": e.Kind.String(), "rel": e.Rel,
 			"nofollow": fmt.Sprint(e.Nofollow()), "anchor": e.Anchor, "count": fmt.Sprint(e.Count),
-		}.compact())
+		})
 	}
 	return g
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -40,42 +38,32 @@ var stateOrder = []store.State{store.StatePending, store.StateDone, store.StateF
 	store.StateBlocked, store.StateExternal, store.StateSkipped}
 
 func runStatus(_ context.Context, e *env, args []string) int {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet("crawl status", func(w io.Writer) {
+		fmt.Fprintf(w, "Usage: crawl status [--db FILE] [--json]\n\nShow how far the crawl in --db has got. It reads the database while no crawl runs on it.\n")
+	})
 	dbPath := fs.String("db", "crawl.db", "crawl database file")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
-	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: crawl status [--db FILE] [--json]\n\nShow how far the crawl in --db has got. It reads the database while no crawl runs on it.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args, e); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "crawl status: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+		return usageError(fs, e, "unexpected argument %q", fs.Arg(0))
 	}
-	rep, err := readStatus(*dbPath)
+	db, code := openForReading(e.stderr, fs.Name(), *dbPath)
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	rep, err := readStatus(db)
 	if err != nil {
-		switch {
-		case errors.Is(err, store.ErrLocked):
-			fmt.Fprintf(e.stderr, "crawl status: %s is in use by a running crawl; its status can be read once it stops\n", *dbPath)
-			return exitError
-		case errors.Is(err, store.ErrNotExist), errors.Is(err, store.ErrNotCrawl), errors.Is(err, store.ErrNewSchema):
-			fmt.Fprintf(e.stderr, "crawl status: %v\n", err)
-			return exitUsage
-		}
-		fmt.Fprintf(e.stderr, "crawl status: %v\n", err)
+		fmt.Fprintf(e.stderr, "%s: %v\n", fs.Name(), err)
 		return exitError
 	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {
-			fmt.Fprintf(e.stderr, "crawl status: %v\n", err)
+			fmt.Fprintf(e.stderr, "%s: %v\n", fs.Name(), err)
 			return exitError
 		}
 		return exitOK
@@ -84,12 +72,8 @@ func runStatus(_ context.Context, e *env, args []string) int {
 	return exitOK
 }
 
-func readStatus(path string) (statusReport, error) {
-	db, err := store.Open(path, store.Options{ReadOnly: true})
-	if err != nil {
-		return statusReport{}, err
-	}
-	defer db.Close()
+func readStatus(db *store.DB) (statusReport, error) {
+	path := db.Path()
 	var st store.Status
 	if err := db.View(func(s *store.Snapshot) (err error) {
 		st, err = s.Status()
@@ -174,11 +158,7 @@ func printStatus(w io.Writer, r statusReport, now time.Time) {
 		budget = fmt.Sprintf(" of --max-pages %d", r.Config.MaxPages)
 	}
 	row("Fetch attempts", "%d%s", r.Fetched, budget)
-	rejected := make(map[string]int64, len(r.Rejected))
-	for k, n := range r.Rejected {
-		rejected[k] = int64(n)
-	}
-	row("Rejected", "%s", formatRejected(rejected))
+	row("Rejected", "%s", formatRejected(r.Rejected))
 	row("Hosts", "%d with recorded pages", r.Hosts)
 	row("Links", "%d", r.Links)
 }

@@ -57,7 +57,7 @@ func (t *trapFlags) apply(cfg *crawler.Config) error {
 }
 
 // formatRejected lists rejection counts, largest first: "4000 too-many-links, 12 too-long".
-func formatRejected(m map[string]int64) string {
+func formatRejected[N int | int64](m map[string]N) string {
 	reasons := make([]string, 0, len(m))
 	for r, n := range m {
 		if n > 0 {

@@ -32,28 +32,6 @@ func export(t *testing.T, src Source, opt Options) *buffers {
 	return &b
 }
 
-// neo4jWant adapts an expected graph to neo4j headers: the edge kind becomes :TYPE and
-// nodes carry a :LABEL.
-func neo4jWant(g *graph, opt Options) {
-	label, typ := "Page", "LINKS_TO"
-	switch opt.Level {
-	case LevelHost:
-		label = "Host"
-	case LevelDomain:
-		label = "Domain"
-	}
-	for _, n := range g.nodes {
-		n[":LABEL"] = label
-	}
-	for _, e := range g.edges {
-		if k, ok := e["kind"]; ok {
-			typ = strings.ToUpper(strings.NewReplacer("(", "_", ")", "").Replace(k))
-			delete(e, "kind")
-		}
-		e[":TYPE"] = typ
-	}
-}
-
 func TestRoundTrip(t *testing.T) {
 	cases := []struct {
 		name string
@@ -91,12 +69,12 @@ func TestRoundTrip(t *testing.T) {
 					}
 					w := want(src, opt)
 					if neo4j {
-						neo4jWant(w, opt)
+						w.Neo4j(opt.Level)
 					}
-					if len(w.nodes) == 0 || len(w.edges) == 0 {
-						t.Fatalf("case exports an empty graph: %d nodes, %d edges", len(w.nodes), len(w.edges))
+					if len(w.Nodes) == 0 || len(w.Edges) == 0 {
+						t.Fatalf("case exports an empty graph: %d nodes, %d edges", len(w.Nodes), len(w.Edges))
 					}
-					if d := got.diff(w); d != "" {
+					if d := got.Diff(w); d != "" {
 						t.Errorf("round trip differs:\n%s", d)
 					}
 				})
@@ -342,7 +320,7 @@ func TestSparseIDs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := got.diff(want(src, opt)); d != "" {
+		if d := got.Diff(want(src, opt)); d != "" {
 			t.Errorf("%+v:\n%s", opt, d)
 		}
 	}
@@ -364,9 +342,9 @@ func TestHostAndDomain(t *testing.T) {
 		"mailto:x@example.com?u=http://y/":           {"", ""},
 		"not a url":                                  {"", ""},
 	} {
-		h := hostOf(u)
+		h := store.HostName(u)
 		if h != want[0] {
-			t.Errorf("hostOf(%q) = %q, want %q", u, h, want[0])
+			t.Errorf("store.HostName(%q) = %q, want %q", u, h, want[0])
 		}
 		if d := domainOf(h); d != want[1] {
 			t.Errorf("domainOf(%q) = %q, want %q", h, d, want[1])

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/store/export/exporttest"
 )
 
 // memSource is an in-memory Source.
@@ -118,75 +118,45 @@ func fixture() *memSource {
 	return src
 }
 
-// graph is an exported graph in a comparable form: attribute values as text, empty values
-// left out.
-type graph struct {
-	nodes map[string]map[string]string
-	edges []map[string]string
-}
-
-func newGraph() *graph { return &graph{nodes: map[string]map[string]string{}} }
-
-func dropEmpty(m map[string]string) map[string]string {
-	for k, v := range m {
-		if v == "" {
-			delete(m, k)
-		}
-	}
-	return m
-}
-
-func (g *graph) addNode(id string, attrs map[string]string) error {
-	if _, dup := g.nodes[id]; dup {
-		return fmt.Errorf("node %s written twice", id)
-	}
-	g.nodes[id] = dropEmpty(attrs)
-	return nil
-}
-
-func (g *graph) addEdge(attrs map[string]string) {
-	g.edges = append(g.edges, dropEmpty(attrs))
-}
-
-// edgeList is the edges as sorted canonical strings (fmt prints maps in key order).
-func (g *graph) edgeList() []string {
-	var l []string
-	for _, e := range g.edges {
-		l = append(l, fmt.Sprintf("%q", e))
-	}
-	sort.Strings(l)
-	return l
-}
-
-// diff describes the first differences between two graphs, or returns "".
-func (g *graph) diff(want *graph) string {
-	var b strings.Builder
-	for id, w := range want.nodes {
-		got, ok := g.nodes[id]
+// parse reads the export in b back.
+func parse(opt Options, b *buffers) (*exporttest.Graph, error) {
+	stream := func(name string) ([]byte, error) {
+		buf, ok := b.streams[name]
 		if !ok {
-			fmt.Fprintf(&b, "missing node %s\n", id)
-			continue
+			return nil, fmt.Errorf("no %s stream", name)
 		}
-		for k, v := range w {
-			if got[k] != v {
-				fmt.Fprintf(&b, "node %s %s = %q, want %q\n", id, k, got[k], v)
-			}
-		}
-		for k, v := range got {
-			if _, ok := w[k]; !ok {
-				fmt.Fprintf(&b, "node %s has extra %s = %q\n", id, k, v)
-			}
-		}
+		return buf.Bytes(), nil
 	}
-	for id := range g.nodes {
-		if _, ok := want.nodes[id]; !ok {
-			fmt.Fprintf(&b, "unexpected node %s\n", id)
+	if opt.Format == FormatCSV || opt.Format == FormatTSV {
+		nodes, err := stream(StreamNodes)
+		if err != nil {
+			return nil, err
 		}
+		edges, err := stream(StreamEdges)
+		if err != nil {
+			return nil, err
+		}
+		comma := ','
+		if opt.Format == FormatTSV {
+			comma = '\t'
+		}
+		return exporttest.ParseCSV(nodes, edges, comma)
 	}
-	if got, want := g.edgeList(), want.edgeList(); !slices.Equal(got, want) {
-		fmt.Fprintf(&b, "edges:\n got %s\nwant %s\n", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
+	data, err := stream(StreamGraph)
+	if err != nil {
+		return nil, err
 	}
-	return b.String()
+	switch opt.Format {
+	case FormatJSONL:
+		return exporttest.ParseJSONL(data)
+	case FormatGraphML:
+		return exporttest.ParseGraphML(data)
+	case FormatGEXF:
+		return exporttest.ParseGEXF(data, opt.Level)
+	case FormatDOT:
+		return exporttest.ParseDOT(data, opt.Level)
+	}
+	return nil, fmt.Errorf("no parser for %q", opt.Format)
 }
 
 // cleaner is what a format does to strings, written independently of the encoders.
@@ -209,7 +179,7 @@ func cleaner(format string) func(string) string {
 	return valid
 }
 
-// testHost is the host of a URL per net/url, for comparison with hostOf.
+// testHost is the host of a URL per net/url, for comparison with store.HostName.
 func testHost(u string) string {
 	p, err := url.Parse(u)
 	if err != nil {
@@ -219,7 +189,7 @@ func testHost(u string) string {
 }
 
 // want computes the graph Write should export, independently of the package's code.
-func want(src *memSource, opt Options) *graph {
+func want(src *memSource, opt Options) *exporttest.Graph {
 	clean := cleaner(opt.Format)
 	keep := map[uint64]bool{}
 	for _, n := range src.nodes {
@@ -235,7 +205,7 @@ func want(src *memSource, opt Options) *graph {
 			edges = append(edges, e)
 		}
 	}
-	g := newGraph()
+	g := exporttest.NewGraph()
 	if opt.Level == LevelHost || opt.Level == LevelDomain {
 		return wantGroups(src, opt, keep, edges)
 	}
@@ -252,7 +222,7 @@ func want(src *memSource, opt Options) *graph {
 		if !n.FetchedAt.IsZero() {
 			fetched = n.FetchedAt.UTC().Format(time.RFC3339)
 		}
-		g.addNode(strconv.FormatUint(n.ID, 10), map[string]string{
+		g.AddNode(strconv.FormatUint(n.ID, 10), map[string]string{
 			"url": clean(n.URL), "host": testHost(n.URL), "state": n.State.String(),
 			"status": strconv.Itoa(n.Status), "content_type": n.ContentType,
 			"bytes": strconv.FormatInt(n.Size, 10), "depth": strconv.Itoa(n.Depth),
@@ -261,7 +231,7 @@ func want(src *memSource, opt Options) *graph {
 		})
 	}
 	for _, e := range edges {
-		g.addEdge(map[string]string{
+		g.AddEdge(map[string]string{
 			"source": strconv.FormatUint(e.Src, 10), "target": strconv.FormatUint(e.Dst, 10),
 			"kind": e.Kind.String(), "rel": clean(e.Rel), "nofollow": strconv.FormatBool(e.Nofollow()),
 			"anchor": clean(e.Anchor), "count": strconv.Itoa(e.Count),
@@ -270,7 +240,7 @@ func want(src *memSource, opt Options) *graph {
 	return g
 }
 
-func wantGroups(src *memSource, opt Options, keep map[uint64]bool, edges []store.Edge) *graph {
+func wantGroups(src *memSource, opt Options, keep map[uint64]bool, edges []store.Edge) *exporttest.Graph {
 	name := func(u string) string {
 		h := testHost(u)
 		if opt.Level == LevelDomain && strings.Contains(h, ".") && net.ParseIP(h) == nil {
@@ -306,11 +276,11 @@ func wantGroups(src *memSource, opt Options, keep map[uint64]bool, edges []store
 		folded[p]++
 	}
 	in, out := map[string]int{}, map[string]int{}
-	g := newGraph()
+	g := exporttest.NewGraph()
 	for p := range weight {
 		out[p.s]++
 		in[p.d]++
-		g.addEdge(map[string]string{
+		g.AddEdge(map[string]string{
 			"source": strconv.Itoa(ids[p.s]), "target": strconv.Itoa(ids[p.d]),
 			"weight": strconv.Itoa(weight[p]), "page_edges": strconv.Itoa(folded[p]),
 		})
@@ -320,7 +290,7 @@ func wantGroups(src *memSource, opt Options, keep map[uint64]bool, edges []store
 		for _, s := range []string{"pages", "pages_pending", "pages_done", "pages_failed", "pages_robots_blocked", "pages_external", "pages_skipped"} {
 			a[s] = strconv.Itoa(counts[k][s])
 		}
-		g.addNode(strconv.Itoa(ids[k]), a)
+		g.AddNode(strconv.Itoa(ids[k]), a)
 	}
 	return g
 }

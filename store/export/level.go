@@ -105,7 +105,7 @@ func writeGroups(src Source, opt Options, f filter, open OpenFunc) error {
 		if i < 0 {
 			return nil
 		}
-		h := hostOf(n.URL)
+		h := store.HostName(n.URL)
 		g, ok := byHost[h]
 		if !ok {
 			h = strings.Clone(h) // the Source's strings may not outlive the callback

@@ -128,7 +128,7 @@ var pageSchema = &schema{
 // pageNode fills v (len(pageSchema.nodes)) with the attributes of n.
 func pageNode(v []value, n *store.Node, in, out uint32) {
 	v[pURL].s = n.URL
-	v[pHost].s = hostOf(n.URL)
+	v[pHost].s = store.HostName(n.URL)
 	v[pState].s = n.State.String()
 	v[pStatus].n = int64(n.Status)
 	v[pContentType].s = n.ContentType
@@ -151,30 +151,6 @@ func pageEdge(v []value, e *store.Edge) {
 	}
 	v[eAnchor].s = e.Anchor
 	v[eCount].n = int64(e.Count)
-}
-
-// hostOf returns the lower-cased host name of an absolute URL, without port or brackets, or
-// "" when the URL has no authority.
-func hostOf(raw string) string {
-	i := strings.Index(raw, "://")
-	if i <= 0 || strings.ContainsAny(raw[:i], "/?#") {
-		return ""
-	}
-	h := raw[i+3:]
-	if j := strings.IndexAny(h, "/?#"); j >= 0 {
-		h = h[:j]
-	}
-	if j := strings.LastIndexByte(h, '@'); j >= 0 {
-		h = h[j+1:]
-	}
-	if strings.HasPrefix(h, "[") {
-		if j := strings.IndexByte(h, ']'); j >= 0 {
-			h = h[1:j]
-		}
-	} else if j := strings.LastIndexByte(h, ':'); j >= 0 {
-		h = h[:j]
-	}
-	return strings.ToLower(h)
 }
 
 // relType turns an edge kind into a neo4j relationship type: upper case, with any character

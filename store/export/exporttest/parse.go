@@ -1,4 +1,4 @@
-package export
+package exporttest
 
 import (
 	"bufio"
@@ -11,25 +11,23 @@ import (
 	"strings"
 )
 
-// parse reads an export back into a graph, checking format-specific rules on the way.
-func parse(opt Options, b *buffers) (*graph, error) {
-	switch opt.Format {
-	case FormatCSV, FormatTSV:
-		return parseCSV(opt, b)
-	case FormatJSONL:
-		return parseJSONL(b.streams[StreamGraph].Bytes())
-	case FormatGraphML:
-		return parseGraphML(b.streams[StreamGraph].Bytes())
-	case FormatGEXF:
-		return parseGEXF(b.streams[StreamGraph].Bytes(), opt)
-	case FormatDOT:
-		return parseDOT(b.streams[StreamGraph].String(), opt)
+// pageLevel reports whether level names the page graph ("" is the page graph too).
+func pageLevel(level string) bool { return level == "" || level == "page" }
+
+// label is the label GEXF and DOT give a node: the name of its host or domain in a group
+// graph, else the page title, else the URL.
+func label(level string, m map[string]string) string {
+	if !pageLevel(level) {
+		return m[level]
 	}
-	return nil, fmt.Errorf("no parser for %q", opt.Format)
+	if m["title"] != "" {
+		return m["title"]
+	}
+	return m["url"]
 }
 
-// csvName maps a header to an attribute name: neo4j type suffixes are dropped and the
-// special columns renamed.
+// csvName maps a header to an attribute name: neo4j type suffixes (name:int) are dropped,
+// id:ID, :START_ID and :END_ID become id, source and target; :TYPE and :LABEL stay.
 func csvName(h string) string {
 	switch h {
 	case "id:ID":
@@ -38,68 +36,64 @@ func csvName(h string) string {
 		return "source"
 	case ":END_ID":
 		return "target"
-	case ":TYPE":
-		return ":TYPE"
-	case ":LABEL":
-		return ":LABEL"
+	case ":TYPE", ":LABEL":
+		return h
 	}
-	if i := strings.IndexByte(h, ':'); i >= 0 {
-		return h[:i]
-	}
-	return h
+	name, _, _ := strings.Cut(h, ":")
+	return name
 }
 
-func parseCSV(opt Options, b *buffers) (*graph, error) {
-	read := func(stream string) ([]map[string]string, error) {
-		buf, ok := b.streams[stream]
-		if !ok {
-			return nil, fmt.Errorf("no %s stream", stream)
-		}
-		r := csv.NewReader(bytes.NewReader(buf.Bytes()))
-		if opt.Format == FormatTSV {
-			r.Comma = '\t'
-		}
-		recs, err := r.ReadAll()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", stream, err)
-		}
-		if len(recs) == 0 {
-			return nil, fmt.Errorf("%s: no header", stream)
-		}
-		var rows []map[string]string
-		for _, rec := range recs[1:] {
-			m := map[string]string{}
-			for i, h := range recs[0] {
-				m[csvName(h)] = rec[i]
-			}
-			rows = append(rows, m)
-		}
-		return rows, nil
-	}
-	nodes, err := read(StreamNodes)
+// readTable reads a csv or tsv file with a header row into one map per record.
+func readTable(data []byte, comma rune) ([]map[string]string, error) {
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = comma
+	recs, err := r.ReadAll()
 	if err != nil {
 		return nil, err
 	}
-	edges, err := read(StreamEdges)
-	if err != nil {
-		return nil, err
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("no header row")
 	}
-	g := newGraph()
-	for _, m := range nodes {
+	var rows []map[string]string
+	for _, rec := range recs[1:] {
+		m := map[string]string{}
+		for i, h := range recs[0] {
+			m[csvName(h)] = rec[i]
+		}
+		rows = append(rows, m)
+	}
+	return rows, nil
+}
+
+// ParseCSV reads a csv (comma ',') or tsv (comma '\t') export: its nodes file and its
+// edges file. Neo4j headers are read as csvName describes.
+func ParseCSV(nodes, edges []byte, comma rune) (*Graph, error) {
+	ns, err := readTable(nodes, comma)
+	if err != nil {
+		return nil, fmt.Errorf("nodes: %w", err)
+	}
+	es, err := readTable(edges, comma)
+	if err != nil {
+		return nil, fmt.Errorf("edges: %w", err)
+	}
+	g := NewGraph()
+	for _, m := range ns {
 		id := m["id"]
 		delete(m, "id")
-		if err := g.addNode(id, m); err != nil {
+		if err := g.AddNode(id, m); err != nil {
 			return nil, err
 		}
 	}
-	for _, m := range edges {
-		g.addEdge(m)
+	for _, m := range es {
+		g.AddEdge(m)
 	}
 	return g, nil
 }
 
-func parseJSONL(data []byte) (*graph, error) {
-	g := newGraph()
+// ParseJSONL reads a jsonl export: one object per line, every node before every edge.
+// Values must be strings, numbers or booleans.
+func ParseJSONL(data []byte) (*Graph, error) {
+	g := NewGraph()
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, 1<<20)
 	seenEdge := false
@@ -132,12 +126,12 @@ func parseJSONL(data []byte) (*graph, error) {
 			}
 			id := m["id"]
 			delete(m, "id")
-			if err := g.addNode(id, m); err != nil {
+			if err := g.AddNode(id, m); err != nil {
 				return nil, err
 			}
 		case "edge":
 			seenEdge = true
-			g.addEdge(m)
+			g.AddEdge(m)
 		default:
 			return nil, fmt.Errorf("line %d: type %q", line, typ)
 		}
@@ -172,7 +166,10 @@ type gmlDoc struct {
 	} `xml:"graph"`
 }
 
-func parseGraphML(data []byte) (*graph, error) {
+// ParseGraphML reads a graphml export with encoding/xml: one directed graph, every data
+// key declared once for its domain with a GraphML type its values parse as, node ids "n"
+// and the number, edges between declared nodes.
+func ParseGraphML(data []byte) (*Graph, error) {
 	var doc gmlDoc
 	if err := xml.Unmarshal(data, &doc); err != nil {
 		return nil, err
@@ -213,7 +210,7 @@ func parseGraphML(data []byte) (*graph, error) {
 		}
 		return s[1:], nil
 	}
-	g := newGraph()
+	g := NewGraph()
 	ids := map[string]bool{}
 	for _, n := range doc.Graph.Nodes {
 		id, err := nodeID(n.ID)
@@ -224,7 +221,7 @@ func parseGraphML(data []byte) (*graph, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := g.addNode(id, m); err != nil {
+		if err := g.AddNode(id, m); err != nil {
 			return nil, err
 		}
 		ids[n.ID] = true
@@ -239,11 +236,12 @@ func parseGraphML(data []byte) (*graph, error) {
 		}
 		m["source"], _ = nodeID(e.Source)
 		m["target"], _ = nodeID(e.Target)
-		g.addEdge(m)
+		g.AddEdge(m)
 	}
 	return g, nil
 }
 
+// checkType checks that v parses as a value of the GraphML or GEXF type typ.
 func checkType(typ, v string) error {
 	var err error
 	switch typ {
@@ -294,7 +292,12 @@ type gexfDoc struct {
 	} `xml:"graph"`
 }
 
-func parseGEXF(data []byte, opt Options) (*graph, error) {
+// ParseGEXF reads a gexf export of the given level (page, host or domain; "" is page) with
+// encoding/xml: GEXF 1.3, a static directed graph, typed attributes whose values parse as
+// their type. A node's label must be the one label describes. A page edge's weight and GEXF
+// kind must repeat its count and kind attributes; a group edge's weight is read as its weight
+// attribute.
+func ParseGEXF(data []byte, level string) (*Graph, error) {
 	var doc gexfDoc
 	if err := xml.Unmarshal(data, &doc); err != nil {
 		return nil, err
@@ -326,16 +329,16 @@ func parseGEXF(data []byte, opt Options) (*graph, error) {
 		}
 		return m, nil
 	}
-	g := newGraph()
+	g := NewGraph()
 	for _, n := range doc.Graph.Nodes {
 		m, err := values("node", n.Values)
 		if err != nil {
 			return nil, err
 		}
-		if want := displayLabel(opt, m); n.Label != want {
+		if want := label(level, m); n.Label != want {
 			return nil, fmt.Errorf("node %s label %q, want %q", n.ID, n.Label, want)
 		}
-		if err := g.addNode(n.ID, m); err != nil {
+		if err := g.AddNode(n.ID, m); err != nil {
 			return nil, err
 		}
 	}
@@ -347,28 +350,15 @@ func parseGEXF(data []byte, opt Options) (*graph, error) {
 		if _, err := strconv.ParseFloat(e.Weight, 64); err != nil {
 			return nil, fmt.Errorf("edge %s weight %q", e.ID, e.Weight)
 		}
-		if _, ok := m["weight"]; !ok && opt.Level != "" && opt.Level != LevelPage {
-			m["weight"] = e.Weight
-		}
-		if opt.Level == "" || opt.Level == LevelPage {
+		if pageLevel(level) {
 			if e.Weight != m["count"] || e.Kind != m["kind"] {
 				return nil, fmt.Errorf("edge %s weight %q kind %q, attributes %v", e.ID, e.Weight, e.Kind, m)
 			}
+		} else if _, ok := m["weight"]; !ok {
+			m["weight"] = e.Weight
 		}
 		m["source"], m["target"] = e.Source, e.Target
-		g.addEdge(m)
+		g.AddEdge(m)
 	}
 	return g, nil
-}
-
-// displayLabel is the label GEXF and DOT give a node.
-func displayLabel(opt Options, m map[string]string) string {
-	switch opt.Level {
-	case LevelHost, LevelDomain:
-		return m[opt.Level]
-	}
-	if m["title"] != "" {
-		return m["title"]
-	}
-	return m["url"]
 }

@@ -1,4 +1,4 @@
-package export
+package exporttest
 
 import (
 	"fmt"
@@ -89,14 +89,18 @@ func quoted(tok string) (string, error) {
 	return tok[1:], nil
 }
 
-func parseDOT(src string, opt Options) (*graph, error) {
-	l := &dotLexer{s: src}
+// ParseDOT reads a dot export of the given level (page, host or domain; "" is page): the
+// subset of DOT the encoder writes, a digraph named crawl with quoted node names and quoted
+// attribute values. A node's label must be the one label describes; it is not kept as an
+// attribute.
+func ParseDOT(data []byte, level string) (*Graph, error) {
+	l := &dotLexer{s: string(data)}
 	for _, w := range []string{"digraph", "crawl", "{"} {
 		if err := l.expect(w); err != nil {
 			return nil, err
 		}
 	}
-	g := newGraph()
+	g := NewGraph()
 	for {
 		tok, err := l.next()
 		if err != nil {
@@ -128,7 +132,7 @@ func parseDOT(src string, opt Options) (*graph, error) {
 		if tok != "[" {
 			return nil, fmt.Errorf("got %q, want [", tok)
 		}
-		m, label := map[string]string{}, ""
+		m, lbl := map[string]string{}, ""
 		for {
 			name, err := l.next()
 			if err != nil {
@@ -152,7 +156,7 @@ func parseDOT(src string, opt Options) (*graph, error) {
 				return nil, err
 			}
 			if name == "label" {
-				label = v
+				lbl = v
 			} else {
 				m[name] = v
 			}
@@ -162,13 +166,13 @@ func parseDOT(src string, opt Options) (*graph, error) {
 		}
 		if isEdge {
 			m["source"], m["target"] = a, b
-			g.addEdge(m)
+			g.AddEdge(m)
 			continue
 		}
-		if want := displayLabel(opt, m); label != want {
-			return nil, fmt.Errorf("node %s label %q, want %q", a, label, want)
+		if want := label(level, m); lbl != want {
+			return nil, fmt.Errorf("node %s label %q, want %q", a, lbl, want)
 		}
-		if err := g.addNode(a, m); err != nil {
+		if err := g.AddNode(a, m); err != nil {
 			return nil, err
 		}
 	}

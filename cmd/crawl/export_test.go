@@ -287,9 +287,9 @@ func TestBusyDatabase(t *testing.T) {
 		want string
 	}{
 		{"crawl", []string{"--seeds", seeds, "--db", path, "--quiet"}, "crawl: " + path + " is in use by a running crawl; wait for it to end or stop it\n"},
-		{"status", []string{"status", "--db", path}, "crawl status: " + path + " is in use by a running crawl; stop it or copy the file\n"},
-		{"export", []string{"export", "--db", path, "--out", filepath.Join(out, "g.graphml")}, "crawl export: " + path + " is in use by a running crawl; stop it or copy the file\n"},
-		{"report", []string{"report", "--db", path}, "crawl report: " + path + " is in use by a running crawl; stop it or copy the file\n"},
+		{"status", []string{"status", "--db", path}, "crawl status: " + path + " is in use by a running crawl; wait for it to end or stop it\n"},
+		{"export", []string{"export", "--db", path, "--out", filepath.Join(out, "g.graphml")}, "crawl export: " + path + " is in use by a running crawl; wait for it to end or stop it\n"},
+		{"report", []string{"report", "--db", path}, "crawl report: " + path + " is in use by a running crawl; wait for it to end or stop it\n"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel() // each waits out the lock timeout

@@ -20,7 +20,7 @@ const readLockTimeout = time.Second
 func openForReading(stderr io.Writer, cmd, path string) (*store.DB, int) {
 	db, err := store.Open(path, store.Options{ReadOnly: true, LockTimeout: readLockTimeout})
 	if err != nil {
-		return nil, openFailed(stderr, cmd, path, err, "stop it or copy the file")
+		return nil, openFailed(stderr, cmd, path, err, "wait for it to end or stop it")
 	}
 	return db, exitOK
 }

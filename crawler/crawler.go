@@ -76,6 +76,17 @@ func (c *Crawler) Run(ctx context.Context) error {
 	feedback := make(chan hostFeedback, cfg.Workers)  // fetch -> frontier
 	notes := make(chan commitNote, 4)                 // writer -> frontier
 
+	stopSampling := c.stats.stages.sampleQueues(
+		[4]int{1, cfg.Workers, cfg.Parsers, 1},
+		[4]func() int{
+			func() int { return len(feedback) + len(notes) },
+			func() int { return len(tasks) },
+			func() int { return len(results) },
+			func() int { return len(records) },
+		},
+		[4]int{cap(feedback) + cap(notes), cap(tasks), cap(results), cap(records)})
+	defer stopSampling()
+
 	g, ctx := errgroup.WithContext(ctx)
 	front := newFrontier(c.db, cfg, c.stats, cfg.Log, fetchedBefore)
 	g.Go(func() error { return front.run(ctx, c.stop, tasks, feedback, notes) })
@@ -86,13 +97,14 @@ func (c *Crawler) Run(ctx context.Context) error {
 	})
 	g.Go(func() error {
 		return pool(ctx, cfg.Parsers, func(ctx context.Context) error {
-			return parseStage(ctx, cfg, results, records)
+			return parseStage(ctx, cfg, c.stats, results, records)
 		}, func() { close(records) })
 	})
 	g.Go(func() error {
 		return writeStage(ctx, cfg, c.db.Writer(cfg.MaxDepth), c.stats, records, notes)
 	})
 	err = g.Wait()
+	stopSampling()
 	cfg.Fetch.CloseIdleConnections()
 	sum := c.stats.Snapshot()
 	cfg.Log.Info("crawl stopped", "fetched", sum.Fetched, "failed", sum.Failed, "links", sum.Links,

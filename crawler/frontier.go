@@ -96,6 +96,8 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 
+	clock := &f.stats.stages.frontier
+	woke := time.Now()
 	for {
 		var send chan<- task
 		var next task
@@ -134,6 +136,7 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 				continue // done, or hosts on disk to load
 			}
 		}
+		clock.busy.Add(int64(time.Since(woke)))
 		select {
 		case send <- next:
 			f.handOut(time.Now())
@@ -151,6 +154,7 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+		woke = time.Now()
 	}
 }
 

@@ -29,8 +29,10 @@ type fetched struct {
 // fetchStage runs one fetch worker: it takes leased URLs from in, fetches them, tells the
 // frontier the host is free again, and passes the outcome on.
 func fetchStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan task, out chan<- fetched, feedback chan<- hostFeedback) error {
+	clock := &stats.stages.fetch
 	for t := range in {
 		r := fetched{task: t, at: time.Now()}
+		start := r.at
 		fb := hostFeedback{host: t.Host}
 		allowed := true
 		if cfg.Robots != nil {
@@ -51,6 +53,7 @@ func fetchStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan task, 
 			}
 			stats.countFetch(r.resp, r.err)
 		}
+		sent := clock.worked(start, 1)
 		select {
 		case feedback <- fb:
 		case <-ctx.Done():
@@ -61,20 +64,25 @@ func fetchStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan task, 
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+		clock.handedOn(sent)
 	}
 	return nil
 }
 
 // parseStage runs one parser: it turns each fetch outcome into the result the writer records.
-func parseStage(ctx context.Context, cfg *Config, in <-chan fetched, out chan<- store.Result) error {
+func parseStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan fetched, out chan<- store.Result) error {
 	x := parse.Extractor{MaxLinks: cfg.MaxLinksPerPage}
+	clock := &stats.stages.parse
 	for f := range in {
+		start := time.Now()
 		r := toResult(cfg, x, f)
+		sent := clock.worked(start, 1)
 		select {
 		case out <- r:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+		clock.handedOn(sent)
 	}
 	return nil
 }
@@ -152,6 +160,7 @@ func writeStage(ctx context.Context, cfg *Config, w *store.Writer, stats *Stats,
 		if len(batch) == 0 {
 			return nil
 		}
+		start := time.Now()
 		cs, err := w.Commit(batch)
 		if err != nil {
 			return err
@@ -161,9 +170,12 @@ func writeStage(ctx context.Context, cfg *Config, w *store.Writer, stats *Stats,
 			note.released[i] = r.ID
 		}
 		stats.countCommit(batch, cs)
+		stats.stages.commits.Add(1)
+		sent := stats.stages.write.worked(start, len(batch))
 		batch = batch[:0]
 		select {
 		case notes <- note:
+			stats.stages.write.handedOn(sent)
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()

@@ -23,6 +23,8 @@ type Stats struct {
 	links   atomic.Int64 // edges stored
 	newURLs atomic.Int64
 
+	stages stageStats // per-stage time and queue figures
+
 	mu    sync.Mutex
 	hosts map[string]struct{}
 	ended time.Time

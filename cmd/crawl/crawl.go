@@ -36,6 +36,7 @@ type crawlFlags struct {
 	maxBody                               int64
 	include, exclude, resolve, headers    listFlag
 	skipBadSeeds, quiet, ignoreRobots     bool
+	diag                                  diagFlags
 }
 
 func newCrawlFlagSet(stderr io.Writer) (*flag.FlagSet, *crawlFlags) {
@@ -62,9 +63,10 @@ func newCrawlFlagSet(stderr io.Writer) (*flag.FlagSet, *crawlFlags) {
 	fs.BoolVar(&f.ignoreRobots, "ignore-robots", false, "do not fetch or obey robots.txt (only for sites you own)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only errors")
 	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
+	f.diag.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: crawl --seeds FILE [flags]\n\nCrawl from the seed URLs into --db; rerun the same command to resume.\n\nFlags:\n")
-		fs.PrintDefaults()
+		printVisibleDefaults(fs)
 	}
 	return fs, f
 }
@@ -155,7 +157,15 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 		case <-ctx.Done():
 		}
 	}()
+	diag, err := startDiagnostics(f.diag)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
+		return exitUsage
+	}
 	runErr := c.Run(ctx)
+	if err := diag.finish(c.Stats()); err != nil {
+		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
+	}
 	sum := c.Stats().Snapshot()
 	if !f.quiet {
 		printSummary(e.stdout, sum, db.Path())

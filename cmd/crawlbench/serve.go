@@ -1,0 +1,161 @@
+package main
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/crawl-project/crawl/crawler/crawltest"
+)
+
+// server serves a generated site on 127.0.0.1 and counts what it serves.
+type server struct {
+	srv   *http.Server
+	ln    net.Listener
+	base  string // "http://127.0.0.1:PORT"
+	port  string
+	site  *crawltest.Site
+	cache map[string]*cachedResponse // "host/path?query" -> response; nil renders every request
+
+	requests atomic.Int64
+	bytes    atomic.Int64
+	mu       sync.Mutex
+	seen     map[string]int // requests by "host/path?query", for duplicates
+}
+
+// cachedResponse is a page rendered ahead of the run.
+type cachedResponse struct {
+	status int
+	ctype  string
+	body   []byte
+}
+
+// startServer listens on a free loopback port.
+func startServer(site *crawltest.Site) (*server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s := &server{ln: ln, site: site, seen: map[string]int{}}
+	s.base = "http://" + ln.Addr().String()
+	_, s.port, _ = net.SplitHostPort(ln.Addr().String())
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go s.srv.Serve(ln)
+	return s, nil
+}
+
+func (s *server) close() { s.srv.Close() }
+
+// prerender renders every URL ahead of the run and serves those from memory from then on,
+// so that the server's share of the two CPUs is small and the same for the ceiling and the
+// crawl.
+func (s *server) prerender(urls []string) {
+	cache := make(map[string]*cachedResponse, len(urls))
+	for _, raw := range urls {
+		u, err := url.Parse(raw)
+		if err != nil {
+			continue
+		}
+		req := httptest.NewRequest(http.MethodGet, raw, nil)
+		rec := httptest.NewRecorder()
+		s.site.ServeHTTP(rec, req)
+		cache[key(u.Hostname(), u.RequestURI())] = &cachedResponse{
+			status: rec.Code, ctype: rec.Header().Get("Content-Type"), body: rec.Body.Bytes(),
+		}
+	}
+	s.site.Log().Reset()
+	s.cache = cache
+}
+
+func key(host, target string) string { return host + target }
+
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	k := key(host, r.URL.RequestURI())
+	s.requests.Add(1)
+	s.mu.Lock()
+	s.seen[k]++
+	s.mu.Unlock()
+	if c, ok := s.cache[k]; ok {
+		w.Header().Set("Content-Type", c.ctype)
+		w.WriteHeader(c.status)
+		n, _ := w.Write(c.body)
+		s.bytes.Add(int64(n))
+		return
+	}
+	s.site.ServeHTTP(w, r)
+}
+
+// resetCounts forgets the requests served so far.
+func (s *server) resetCounts() {
+	s.requests.Store(0)
+	s.bytes.Store(0)
+	s.mu.Lock()
+	s.seen = map[string]int{}
+	s.mu.Unlock()
+	s.site.Log().Reset()
+}
+
+// duplicates returns how many requests repeated an earlier one, and how many distinct
+// targets were requested.
+func (s *server) duplicates() (dups, distinct int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range s.seen {
+		dups += n - 1
+	}
+	return dups, len(s.seen)
+}
+
+// hostRate is what the server saw of one host's request spacing.
+type hostRate struct {
+	maxInWindow int           // most requests in any window of the given length
+	minGap      time.Duration // shortest time between two requests
+}
+
+// measureRates computes, for every host, the most requests that arrived within any window
+// and the shortest gap, from the site's request log.
+func measureRates(log *crawltest.RequestLog, hosts []string, window time.Duration) (worst hostRate, worstHost string) {
+	worst.minGap = -1
+	for _, h := range hosts {
+		ts := log.Times(h)
+		sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
+		r := hostRate{minGap: -1}
+		j := 0
+		for i := range ts {
+			for ts[i].Sub(ts[j]) >= window {
+				j++
+			}
+			r.maxInWindow = max(r.maxInWindow, i-j+1)
+			if i > 0 {
+				if g := ts[i].Sub(ts[i-1]); r.minGap < 0 || g < r.minGap {
+					r.minGap = g
+				}
+			}
+		}
+		if r.maxInWindow > worst.maxInWindow {
+			worst.maxInWindow, worstHost = r.maxInWindow, h
+		}
+		if r.minGap >= 0 && (worst.minGap < 0 || r.minGap < worst.minGap) {
+			worst.minGap = r.minGap
+		}
+	}
+	return worst, worstHost
+}
+
+func (s *server) missing(urls []string) {
+	for _, raw := range urls {
+		u, _ := url.Parse(raw)
+		if s.seen[key(u.Hostname(), u.RequestURI())] == 0 {
+			println("missing", raw)
+		}
+	}
+}

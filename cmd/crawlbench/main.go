@@ -34,12 +34,28 @@ type options struct {
 	workers    int
 	seed       int64
 	repeat     int
-	latency    time.Duration
+	latencies  []time.Duration
 	prerender  bool
 	hosts      int
 	hostPages  int
 	cpuProfile string
 	extra      string
+
+	results []result      // throughput runs, for the summary
+	polite  *politeResult // the politeness run, for the summary
+}
+
+type result struct {
+	latency time.Duration
+	ratio   float64
+	crawl   *crawlRun
+	ceiling ceilingResult
+}
+
+type politeResult struct {
+	hosts, requests int
+	secs, ratio     float64
+	worst           hostRate
 }
 
 func main() {
@@ -56,7 +72,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.workers, "workers", 16, "crawl --workers, and the GET loop's concurrency")
 	fs.Int64Var(&o.seed, "seed", 1, "seed of the generated sites")
 	fs.IntVar(&o.repeat, "repeat", 3, "throughput runs (ceiling and crawl each); the median ratio is reported")
-	fs.DurationVar(&o.latency, "latency", 0, "delay the server adds to every response of the throughput site")
+	latencies := fs.String("latency", "0,10ms", "comma-separated delays the server adds to every response; the throughput scenario runs once for each")
 	fs.BoolVar(&o.prerender, "prerender", true, "render the throughput site's pages before measuring, so the server costs little CPU")
 	fs.IntVar(&o.hosts, "hosts", 500, "hosts of the politeness scenario (0: skip it)")
 	fs.IntVar(&o.hostPages, "host-pages", 20, "pages per host in the politeness scenario")
@@ -71,6 +87,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 || o.pages < 0 || o.workers < 1 || o.repeat < 1 || o.hosts < 0 || o.hostPages < 1 {
 		fmt.Fprintln(stderr, "crawlbench: bad arguments; see -help")
 		return 2
+	}
+	for _, l := range strings.Split(*latencies, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(l))
+		if err != nil || d < 0 {
+			fmt.Fprintf(stderr, "crawlbench: -latency %q: want durations like 0,10ms\n", *latencies)
+			return 2
+		}
+		o.latencies = append(o.latencies, d)
 	}
 	if _, err := os.Stat(o.crawlBin); err != nil {
 		fmt.Fprintf(stderr, "crawlbench: -crawl %s: %v (run make build)\n", o.crawlBin, err)
@@ -87,8 +111,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "crawlbench: %s, %d CPUs, GOMAXPROCS %d, load average %s at start\n",
 		runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), loadAverage())
-	if o.pages > 0 {
-		if err := throughput(o, stdout); err != nil {
+	for _, l := range o.latencies {
+		if o.pages == 0 {
+			break
+		}
+		if err := throughput(o, stdout, l); err != nil {
 			fmt.Fprintf(stderr, "crawlbench: throughput: %v\n", err)
 			return 1
 		}
@@ -99,7 +126,28 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	summary(o, stdout)
 	return 0
+}
+
+// summary prints the headline figures as one table.
+func summary(o *options, w io.Writer) {
+	fmt.Fprintf(w, "\n== summary (load average %s at the end)\n", loadAverage())
+	fmt.Fprintf(w, "  %-44s %s\n", "figure", "value")
+	for _, r := range o.results {
+		s := r.crawl.stats
+		secs := r.crawl.wall.Seconds()
+		pages := float64(s.Fetched + s.Failed)
+		l := fmt.Sprintf("latency %s", r.latency)
+		fmt.Fprintf(w, "  %-44s %.0f pages/s, %.1f MB/s, %.0f links/s\n", "crawl, "+l, pages/secs, float64(s.Bytes)/1e6/secs, float64(s.Links)/secs)
+		fmt.Fprintf(w, "  %-44s %.0f pages/s\n", "GET-loop ceiling, "+l, float64(r.ceiling.requests)/r.ceiling.wall.Seconds())
+		fmt.Fprintf(w, "  %-44s %.1f%% (target >= 70%%)\n", "crawl / ceiling (median), "+l, 100*r.ratio)
+		fmt.Fprintf(w, "  %-44s %.1f MiB RSS, %.1f MiB Go heap in use\n", "crawl peak memory, "+l, mib(float64(r.crawl.maxRSS)), mib(float64(s.HeapInusePeak)))
+	}
+	if p := o.polite; p != nil {
+		fmt.Fprintf(w, "  %-44s %.0f pages/s = %.1f%% of %d (target >= 90%%)\n", fmt.Sprintf("politeness, %d hosts at 1/s", p.hosts), float64(p.requests)/p.secs, 100*p.ratio, p.hosts)
+		fmt.Fprintf(w, "  %-44s %d in any 1 s window, shortest gap %s\n", "politeness, per-host requests (server side)", p.worst.maxInWindow, p.worst.minGap.Round(time.Microsecond))
+	}
 }
 
 func (o *options) extraFlags() []string { return strings.Fields(o.extra) }

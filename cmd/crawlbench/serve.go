@@ -21,6 +21,8 @@ type server struct {
 	port  string
 	site  *crawltest.Site
 	cache map[string]*cachedResponse // "host/path?query" -> response; nil renders every request
+	// latency delays every response, to emulate a network; set before the server is used.
+	latency time.Duration
 
 	requests atomic.Int64
 	bytes    atomic.Int64
@@ -84,6 +86,15 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.seen[k]++
 	s.mu.Unlock()
+	if s.latency > 0 {
+		t := time.NewTimer(s.latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
 	if c, ok := s.cache[k]; ok {
 		w.Header().Set("Content-Type", c.ctype)
 		w.WriteHeader(c.status)
@@ -149,13 +160,4 @@ func measureRates(log *crawltest.RequestLog, hosts []string, window time.Duratio
 		}
 	}
 	return worst, worstHost
-}
-
-func (s *server) missing(urls []string) {
-	for _, raw := range urls {
-		u, _ := url.Parse(raw)
-		if s.seen[key(u.Hostname(), u.RequestURI())] == 0 {
-			println("missing", raw)
-		}
-	}
 }

@@ -25,7 +25,11 @@ type Config struct {
 	MaxRedirects int               // redirect hops followed (default 10)
 	Header       http.Header       // extra request headers, e.g. Authorization for a staging site
 	Resolve      map[string]string // "host:port" -> "addr:port", like curl --resolve
-	Transport    http.RoundTripper // optional; replaces the default transport (tests)
+	// IdleConnsPerHost is how many kept-alive connections to one host are kept for reuse
+	// (default 4). Set it to the requests in flight per host: with fewer, every request
+	// beyond it dials a new connection and leaves one in TIME_WAIT.
+	IdleConnsPerHost int
+	Transport        http.RoundTripper // optional; replaces the default transport (tests)
 }
 
 // Client fetches pages. It is safe for concurrent use.
@@ -67,9 +71,12 @@ func NewClient(cfg Config) *Client {
 	if cfg.MaxRedirects <= 0 {
 		cfg.MaxRedirects = 10
 	}
+	if cfg.IdleConnsPerHost <= 0 {
+		cfg.IdleConnsPerHost = 4
+	}
 	rt := cfg.Transport
 	if rt == nil {
-		rt = newTransport(cfg.Resolve)
+		rt = newTransport(cfg.Resolve, cfg.IdleConnsPerHost)
 	}
 	return &Client{
 		cfg: cfg,
@@ -81,10 +88,10 @@ func NewClient(cfg Config) *Client {
 	}
 }
 
-func newTransport(resolve map[string]string) *http.Transport {
+func newTransport(resolve map[string]string, idlePerHost int) *http.Transport {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 4
+	t.MaxIdleConnsPerHost = idlePerHost
 	t.MaxIdleConns = 1024
 	t.TLSHandshakeTimeout = 10 * time.Second
 	t.ResponseHeaderTimeout = 10 * time.Second

@@ -225,6 +225,8 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 		MaxBody:   f.maxBody,
 		Header:    header,
 		Resolve:   resolve,
+		// One kept-alive connection for each request a host may have in flight.
+		IdleConnsPerHost: f.hostConcurrency,
 	})
 	var robotsCache crawler.RobotsChecker
 	if f.ignoreRobots {

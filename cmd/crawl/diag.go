@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"runtime/metrics"
 	"runtime/pprof"
+	"strconv"
 	"sync"
 	"time"
 
@@ -112,7 +115,13 @@ type statsReport struct {
 	Commits        int64   `json:"commits"`
 	HeapInusePeak  uint64  `json:"heap_inuse_peak_bytes"`
 	HeapInuseEnd   uint64  `json:"heap_inuse_end_bytes"`
-	Stages         []stage `json:"stages"`
+	// From /proc/self/status when the crawl ended (Linux): peak and current resident set,
+	// the latter split into anonymous memory and mapped files (the database).
+	VmHWM   uint64  `json:"vm_hwm_bytes"`
+	VmRSS   uint64  `json:"vm_rss_bytes"`
+	RssAnon uint64  `json:"rss_anon_bytes"`
+	RssFile uint64  `json:"rss_file_bytes"`
+	Stages  []stage `json:"stages"`
 }
 
 type stage struct {
@@ -156,6 +165,8 @@ func (d *diagnostics) writeStats(stats *crawler.Stats) error {
 		Links: sum.Links, NewURLs: sum.NewURLs, Committed: sum.Committed, Commits: stats.Commits(),
 		HeapInusePeak: max(d.heapMax, end), HeapInuseEnd: end,
 	}
+	mem := procStatus()
+	r.VmHWM, r.VmRSS, r.RssAnon, r.RssFile = mem["VmHWM"], mem["VmRSS"], mem["RssAnon"], mem["RssFile"]
 	for _, s := range stats.Stages() {
 		r.Stages = append(r.Stages, stage{
 			Name: s.Name, Width: s.Width, Items: s.Items,
@@ -171,4 +182,26 @@ func (d *diagnostics) writeStats(stats *crawler.Stats) error {
 		return fmt.Errorf("--stats-file: %w", err)
 	}
 	return nil
+}
+
+// procStatus returns the memory figures (kB lines) of /proc/self/status in bytes; empty where
+// there is no such file.
+func procStatus() map[string]uint64 {
+	out := map[string]uint64{}
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return out
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		name, rest, ok := bytes.Cut(sc.Bytes(), []byte(":"))
+		f := bytes.Fields(rest)
+		if !ok || len(f) != 2 || string(f[1]) != "kB" {
+			continue
+		}
+		if n, err := strconv.ParseUint(string(f[0]), 10, 64); err == nil {
+			out[string(name)] = n << 10
+		}
+	}
+	return out
 }

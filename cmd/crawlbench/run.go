@@ -24,6 +24,9 @@ type crawlStats struct {
 	Commits        int64   `json:"commits"`
 	HeapInusePeak  uint64  `json:"heap_inuse_peak_bytes"`
 	HeapInuseEnd   uint64  `json:"heap_inuse_end_bytes"`
+	VmHWM          uint64  `json:"vm_hwm_bytes"`
+	RssAnon        uint64  `json:"rss_anon_bytes"`
+	RssFile        uint64  `json:"rss_file_bytes"`
 	Stages         []struct {
 		Name           string  `json:"name"`
 		Width          int     `json:"width"`
@@ -42,7 +45,9 @@ type crawlRun struct {
 	wall      time.Duration
 	childCPU  time.Duration // the crawl process's user+system time
 	serverCPU time.Duration // this process's CPU time over the run: the server
-	maxRSS    int64         // peak resident set of the crawl process, bytes
+	// maxRSS is the crawl process's peak resident set, as it reported it (VmHWM). The rusage
+	// figure is not used: on Linux it includes the memory of this process, which forked it.
+	maxRSS int64
 }
 
 // runCrawl runs the crawl binary on seeds with extra flags, in a fresh directory.
@@ -69,7 +74,6 @@ func runCrawl(bin, dir string, seeds []string, extra []string) (*crawlRun, error
 		return nil, fmt.Errorf("%s: %w\n%s", bin, err, stderr.String())
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.maxRSS = ru.Maxrss * 1024 // kilobytes on Linux
 		r.childCPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	b, err := os.ReadFile(statsFile)
@@ -79,6 +83,7 @@ func runCrawl(bin, dir string, seeds []string, extra []string) (*crawlRun, error
 	if err := json.Unmarshal(b, &r.stats); err != nil {
 		return nil, fmt.Errorf("%s: %w", statsFile, err)
 	}
+	r.maxRSS = int64(r.stats.VmHWM)
 	return r, nil
 }
 

@@ -112,7 +112,8 @@ func printThroughput(w io.Writer, cr *crawlRun, c ceilingResult, ratio float64, 
 	fmt.Fprintf(w, "  CPU/page, crawl process    %12s %10.0fµs\n", "", cpuPerPage(cr.childCPU, pages))
 	fmt.Fprintf(w, "  CPU/page, bench process    %10.0fµs %10.0fµs  (server, and the GET loop itself)\n",
 		cpuPerPage(c.cpu, float64(c.requests)), cpuPerPage(cr.serverCPU, pages))
-	fmt.Fprintf(w, "  crawl peak RSS             %12s %10.1fMiB\n", "", mib(float64(cr.maxRSS)))
+	fmt.Fprintf(w, "  crawl peak RSS             %12s %10.1fMiB  (at the end: %.1f MiB anonymous, %.1f MiB mapped files)\n",
+		"", mib(float64(cr.maxRSS)), mib(float64(s.RssAnon)), mib(float64(s.RssFile)))
 	fmt.Fprintf(w, "  crawl Go heap in use, peak %12s %10.1fMiB\n", "", mib(float64(s.HeapInusePeak)))
 	fmt.Fprintf(w, "  write transactions         %12s %12d (%.0f results each)\n", "", s.Commits, float64(s.Committed)/max(1, float64(s.Commits)))
 	fmt.Fprintf(w, "\n  crawl / ceiling: %.1f%% (median of %d runs; target >= 70%%)\n", 100*ratio, n)

@@ -25,11 +25,12 @@ type Config struct {
 	MaxRedirects int               // redirect hops followed (default 10)
 	Header       http.Header       // extra request headers, e.g. Authorization for a staging site
 	Resolve      map[string]string // "host:port" -> "addr:port", like curl --resolve
+	Transport    http.RoundTripper // optional; replaces the default transport (tests)
+
 	// IdleConnsPerHost is how many kept-alive connections to one host are kept for reuse
 	// (default 4). Set it to the requests in flight per host: with fewer, every request
 	// beyond it dials a new connection and leaves one in TIME_WAIT.
 	IdleConnsPerHost int
-	Transport        http.RoundTripper // optional; replaces the default transport (tests)
 }
 
 // Client fetches pages. It is safe for concurrent use.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -74,6 +75,11 @@ func Open(path string, opt Options) (*DB, error) {
 		NoSync:         opt.NoSync,
 		NoFreelistSync: true,
 		FreelistType:   bolt.FreelistMapType,
+		// Map address space for a large crawl at once: every remap as the file grows makes
+		// the writer copy all the keys and values its transaction touched out of the old
+		// mapping, and waits for read transactions. Only address space: the file still
+		// grows as it fills (except on Windows, where bbolt sizes the file to the map).
+		InitialMmapSize: initialMmapSize(),
 	})
 	if err != nil {
 		if errors.Is(err, bolterr.ErrTimeout) {
@@ -90,6 +96,13 @@ func Open(path string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
+}
+
+func initialMmapSize() int {
+	if runtime.GOOS == "windows" || strconv.IntSize == 32 {
+		return 0
+	}
+	return 1 << 30
 }
 
 // init creates the buckets of a new database and checks the schema of an existing one.

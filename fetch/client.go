@@ -181,7 +181,7 @@ func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
 			}
 		}
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBody+1))
+	body, err := readAll(io.LimitReader(resp.Body, c.cfg.MaxBody+1), resp.ContentLength, c.cfg.MaxBody)
 	if int64(len(body)) > c.cfg.MaxBody {
 		body, out.Truncated = body[:c.cfg.MaxBody], true
 	} else if err != nil {
@@ -189,6 +189,29 @@ func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
 	}
 	out.Body = body
 	return out, nil
+}
+
+// readAll is io.ReadAll with the buffer sized from the response's Content-Length up front
+// (capped at max), instead of growing it from 512 bytes by copying.
+func readAll(r io.Reader, contentLength, max int64) ([]byte, error) {
+	size := int64(512)
+	if contentLength > 0 {
+		size = min(contentLength, max) + 1 // +1: the EOF read needs room to report
+	}
+	b := make([]byte, 0, size)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // let append pick the next size
+		}
+	}
 }
 
 func isRedirect(status int) bool {

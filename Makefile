@@ -51,8 +51,15 @@ demo: build
 	echo "crawling $$(cat demo-out/url) into demo-out/crawl.db"; \
 	$(BIN)/crawl --seeds demo-out/seeds.txt --db demo-out/crawl.db --host-rate 50 --workers 4
 
+## bench: the stage benchmarks (parser, writer, frontier with 1,000,000 URLs, exporters), then
+## crawlbench: the crawl binary on a generated 127.0.0.1 site against a plain GET loop, and
+## 500 hosts at 1 request/s each. Sizes: CRAWLBENCH_FLAGS='-pages 5000 -hosts 100 -repeat 1'.
+CRAWLBENCH_FLAGS ?=
 bench: build
-	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	$(GO) build -o $(BIN)/crawlbench ./cmd/crawlbench
+	$(GO) test -run='^$$' -bench=. -benchmem ./parse ./store/...
+	$(GO) test -run='^$$' -bench=Frontier1M -benchmem -benchtime=200000x ./crawler
+	$(BIN)/crawlbench -crawl $(BIN)/crawl $(CRAWLBENCH_FLAGS)
 
 clean:
 	rm -rf $(BIN) demo-out

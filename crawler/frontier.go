@@ -26,6 +26,10 @@ type hostFeedback struct {
 	notBefore time.Time
 	// minInterval, when set, is a lower bound on the spacing of this host's requests (Crawl-delay).
 	minInterval time.Duration
+	// sent, when set, is when the request reached the wire; the host's next request waits a
+	// full rate interval from then, not from the hand-out, which was earlier by the wait
+	// for a connection (a dial, for a host's first request).
+	sent time.Time
 }
 
 // commitNote tells the frontier that the writer made results durable.
@@ -233,6 +237,9 @@ func (f *frontier) release(fb hostFeedback) {
 		h.limiter.SetLimit(rate.Every(fb.minInterval))
 	}
 	h.nextAt = maxTime(h.nextAt, fb.notBefore)
+	if limit := h.limiter.Limit(); !fb.sent.IsZero() && limit != rate.Inf && limit > 0 {
+		h.nextAt = maxTime(h.nextAt, fb.sent.Add(time.Duration(float64(time.Second)/float64(limit))))
+	}
 	f.schedule(h)
 }
 

@@ -52,6 +52,11 @@ func fetchStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan task, 
 				return ctx.Err()
 			}
 			stats.countFetch(r.resp, r.err)
+			if r.resp != nil {
+				fb.sent = r.resp.Sent
+			} else {
+				fb.sent = time.Now() // whatever was written, was written by now
+			}
 		}
 		sent := clock.worked(start, 1)
 		select {

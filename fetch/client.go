@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"time"
@@ -56,6 +57,11 @@ type Response struct {
 	Body        []byte
 	Truncated   bool // the body was longer than MaxBody
 	Duration    time.Duration
+
+	// Sent is when the last request (the last hop's) was written to the connection: a
+	// server sees requests spaced as their writes are, not as their starts, which wait
+	// for a connection first.
+	Sent time.Time
 }
 
 // ErrRedirectLoop reports a redirect chain that comes back to a URL it already visited.
@@ -160,13 +166,17 @@ func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
 	if req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
 	}
+	var sent time.Time
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { sent = time.Now() },
+	}))
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", u, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 
-	out := &Response{URL: u, Status: resp.StatusCode, Header: resp.Header}
+	out := &Response{URL: u, Status: resp.StatusCode, Header: resp.Header, Sent: sent}
 	if ct := resp.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err == nil {
 			out.ContentType = mt

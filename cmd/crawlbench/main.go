@@ -55,7 +55,7 @@ type result struct {
 type politeResult struct {
 	hosts, requests int
 	secs, ratio     float64
-	worst           hostRate
+	rates           hostRates
 }
 
 func main() {
@@ -146,7 +146,9 @@ func summary(o *options, w io.Writer) {
 	}
 	if p := o.polite; p != nil {
 		fmt.Fprintf(w, "  %-44s %.0f pages/s = %.1f%% of %d (target >= 90%%)\n", fmt.Sprintf("politeness, %d hosts at 1/s", p.hosts), float64(p.requests)/p.secs, 100*p.ratio, p.hosts)
-		fmt.Fprintf(w, "  %-44s %d in any 1 s window, shortest gap %s\n", "politeness, per-host requests (server side)", p.worst.maxInWindow, p.worst.minGap.Round(time.Microsecond))
+		fmt.Fprintf(w, "  %-44s shortest gap %s, %d of %d gaps under 1 s (%d within %s), at most %d in any 10 s\n",
+			"politeness, per-host spacing (server side)", p.rates.minGap.Round(time.Microsecond), p.rates.short, p.rates.gaps,
+			p.rates.jittery, rateJitter, p.rates.maxIn10s)
 	}
 }
 

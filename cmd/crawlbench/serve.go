@@ -126,38 +126,53 @@ func (s *server) duplicates() (dups, distinct int) {
 	return dups, len(s.seen)
 }
 
-// hostRate is what the server saw of one host's request spacing.
-type hostRate struct {
-	maxInWindow int           // most requests in any window of the given length
-	minGap      time.Duration // shortest time between two requests
+// hostRates is what the server saw of the spacing of each host's requests.
+type hostRates struct {
+	minGap       time.Duration // shortest time between two requests to one host
+	gaps, short  int           // gaps between consecutive requests to one host; those under interval
+	jittery      int           // of the short ones, those within jitter of interval
+	maxIn1s      int           // most requests to one host within any 1 s
+	maxIn10s     int           // most requests to one host within any 10 s
+	busiestCount int           // requests to the host with the most
 }
 
-// measureRates computes, for every host, the most requests that arrived within any window
-// and the shortest gap, from the site's request log.
-func measureRates(log *crawltest.RequestLog, hosts []string, window time.Duration) (worst hostRate, worstHost string) {
-	worst.minGap = -1
+// measureRates reads the request log for the spacing of every host's requests, against
+// the interval the crawl was asked to keep. jitter is the measuring server's own
+// uncertainty: its handler timestamps a request when its goroutine runs, not when the bytes
+// arrive.
+func measureRates(log *crawltest.RequestLog, hosts []string, interval, jitter time.Duration) hostRates {
+	r := hostRates{minGap: -1}
 	for _, h := range hosts {
 		ts := log.Times(h)
 		sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
-		r := hostRate{minGap: -1}
-		j := 0
-		for i := range ts {
-			for ts[i].Sub(ts[j]) >= window {
-				j++
+		r.busiestCount = max(r.busiestCount, len(ts))
+		r.maxIn1s = max(r.maxIn1s, mostWithin(ts, time.Second))
+		r.maxIn10s = max(r.maxIn10s, mostWithin(ts, 10*time.Second))
+		for i := 1; i < len(ts); i++ {
+			g := ts[i].Sub(ts[i-1])
+			r.gaps++
+			if r.minGap < 0 || g < r.minGap {
+				r.minGap = g
 			}
-			r.maxInWindow = max(r.maxInWindow, i-j+1)
-			if i > 0 {
-				if g := ts[i].Sub(ts[i-1]); r.minGap < 0 || g < r.minGap {
-					r.minGap = g
+			if g < interval {
+				r.short++
+				if g >= interval-jitter {
+					r.jittery++
 				}
 			}
 		}
-		if r.maxInWindow > worst.maxInWindow {
-			worst.maxInWindow, worstHost = r.maxInWindow, h
-		}
-		if r.minGap >= 0 && (worst.minGap < 0 || r.minGap < worst.minGap) {
-			worst.minGap = r.minGap
-		}
 	}
-	return worst, worstHost
+	return r
+}
+
+// mostWithin returns the most times of sorted ts that fall within any window of length d.
+func mostWithin(ts []time.Time, d time.Duration) int {
+	most, j := 0, 0
+	for i := range ts {
+		for ts[i].Sub(ts[j]) >= d {
+			j++
+		}
+		most = max(most, i-j+1)
+	}
+	return most
 }

@@ -38,6 +38,7 @@ func printVisibleDefaults(fs *flag.FlagSet) {
 	fs.VisitAll(func(f *flag.Flag) {
 		if !hiddenFlags[f.Name] {
 			visible.Var(f.Value, f.Name, f.Usage)
+			visible.Lookup(f.Name).DefValue = f.DefValue // not the value parsed so far
 		}
 	})
 	visible.PrintDefaults()

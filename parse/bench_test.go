@@ -2,6 +2,7 @@ package parse_test
 
 import (
 	"bytes"
+	"io"
 	"io/fs"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
 
 	"github.com/crawl-project/crawl/crawler/crawltest"
 	"github.com/crawl-project/crawl/parse"
@@ -113,6 +115,40 @@ func BenchmarkExtract(b *testing.B) {
 type measured struct {
 	wall, cpu time.Duration
 	allocs    float64 // per page
+}
+
+// BenchmarkTokenize is a floor for any extractor built on golang.org/x/net/html: one pass of
+// its tokenizer over the page, reading every tag's name and attributes, building no tree.
+func BenchmarkTokenize(b *testing.B) {
+	pages := generatedPages(b, 200)
+	var size int64
+	for _, p := range pages {
+		size += int64(len(p.body))
+	}
+	tok := func(p benchPage) error {
+		z := html.NewTokenizer(bytes.NewReader(p.body))
+		for {
+			switch z.Next() {
+			case html.ErrorToken:
+				if z.Err() == io.EOF {
+					return nil
+				}
+				return z.Err()
+			case html.StartTagToken, html.SelfClosingTagToken:
+				if _, hasAttr := z.TagName(); hasAttr {
+					for more := true; more; {
+						_, _, more = z.TagAttr()
+					}
+				}
+			}
+		}
+	}
+	b.ResetTimer()
+	m := measure(b, pages, tok)
+	b.SetBytes(size / int64(len(pages)))
+	b.ReportMetric(float64(b.N)/m.wall.Seconds(), "pages/s")
+	b.ReportMetric(float64(m.cpu.Microseconds())/float64(b.N), "cpu-µs/page")
+	b.ReportMetric(m.allocs, "allocs/page")
 }
 
 // measure runs fn over b.N pages and returns the time taken, the process's CPU time (GC

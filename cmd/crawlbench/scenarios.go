@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -109,7 +110,8 @@ func printThroughput(w io.Writer, cr *crawlRun, c ceilingResult, ratio float64, 
 	fmt.Fprintf(w, "  pages/s                    %12.0f %12.0f\n", float64(c.requests)/c.wall.Seconds(), pages/secs)
 	fmt.Fprintf(w, "  MB/s (body)                %12.1f %12.1f\n", float64(c.bytes)/1e6/c.wall.Seconds(), float64(s.Bytes)/1e6/secs)
 	fmt.Fprintf(w, "  links/s (edges stored)     %12s %12.0f\n", "-", float64(s.Links)/secs)
-	fmt.Fprintf(w, "  CPU/page, crawl process    %12s %10.0fµs\n", "", cpuPerPage(cr.childCPU, pages))
+	fmt.Fprintf(w, "  CPU/page, crawl process    %12s %10.0fµs  (%.2f of %d CPUs busy)\n", "", cpuPerPage(cr.childCPU, pages),
+		cr.childCPU.Seconds()/secs, runtime.NumCPU())
 	fmt.Fprintf(w, "  CPU/page, bench process    %10.0fµs %10.0fµs  (server, and the GET loop itself)\n",
 		cpuPerPage(c.cpu, float64(c.requests)), cpuPerPage(cr.serverCPU, pages))
 	fmt.Fprintf(w, "  crawl peak RSS             %12s %10.1fMiB  (at the end: %.1f MiB anonymous, %.1f MiB mapped files)\n",

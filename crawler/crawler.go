@@ -76,15 +76,13 @@ func (c *Crawler) Run(ctx context.Context) error {
 	feedback := make(chan hostFeedback, cfg.Workers)  // fetch -> frontier
 	notes := make(chan commitNote, 4)                 // writer -> frontier
 
-	stopSampling := c.stats.stages.sampleQueues(
-		[4]int{1, cfg.Workers, cfg.Parsers, 1},
-		[4]func() int{
-			func() int { return len(feedback) + len(notes) },
-			func() int { return len(tasks) },
-			func() int { return len(results) },
-			func() int { return len(records) },
-		},
-		[4]int{cap(feedback) + cap(notes), cap(tasks), cap(results), cap(records)})
+	// Per-stage figures (Stats.Stages): each stage's width and input, sampled while it runs.
+	stopSampling := c.stats.stages.sampleQueues([4]stageInput{
+		{width: 1, queue: func() int { return len(feedback) + len(notes) }, capacity: cap(feedback) + cap(notes)},
+		{width: cfg.Workers, queue: func() int { return len(tasks) }, capacity: cap(tasks)},
+		{width: cfg.Parsers, queue: func() int { return len(results) }, capacity: cap(results)},
+		{width: 1, queue: func() int { return len(records) }, capacity: cap(records)},
+	})
 	defer stopSampling()
 
 	g, ctx := errgroup.WithContext(ctx)

@@ -60,11 +60,17 @@ type stageStats struct {
 // queueSampleEvery is how often queue lengths are sampled.
 const queueSampleEvery = 5 * time.Millisecond
 
-// sampleQueues samples the length of each stage's input until the returned stop function is
-// called; stop waits for the sampler to end and records what it saw. The arrays hold, for
-// frontier, fetch, parse and writer in that order, the stage's goroutines, a function
-// returning the length of its input and that input's capacity.
-func (s *stageStats) sampleQueues(widths [4]int, lens [4]func() int, caps [4]int) (stop func()) {
+// stageInput describes a stage for the sampler: how many goroutines run it, and its input.
+type stageInput struct {
+	width    int
+	queue    func() int // the input's length now
+	capacity int
+}
+
+// sampleQueues samples the input length of each stage (frontier, fetch, parse and writer,
+// in that order) until the returned stop function is called; stop waits for the sampler to
+// end and records what it saw.
+func (s *stageStats) sampleQueues(stages [4]stageInput) (stop func()) {
 	done := make(chan struct{})
 	ended := make(chan struct{})
 	go func() {
@@ -75,15 +81,16 @@ func (s *stageStats) sampleQueues(widths [4]int, lens [4]func() int, caps [4]int
 		for {
 			select {
 			case <-tick.C:
-				for i, l := range lens {
-					g[i].add(l())
+				for i, st := range stages {
+					g[i].add(st.queue())
 				}
 			case <-done:
 				s.mu.Lock()
-				for i := range g {
-					g[i].capacity = caps[i]
+				for i, st := range stages {
+					g[i].capacity = st.capacity
+					s.widths[i] = st.width
 				}
-				s.queues, s.widths = g, widths
+				s.queues = g
 				s.mu.Unlock()
 				return
 			}

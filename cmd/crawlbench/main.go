@@ -40,6 +40,8 @@ type options struct {
 	hostPages  int
 	cpuProfile string
 	extra      string
+	// ceilingTime is how long the GET loop runs at least.
+	ceilingTime time.Duration
 
 	results []result      // throughput runs, for the summary
 	polite  *politeResult // the politeness run, for the summary
@@ -77,6 +79,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.hosts, "hosts", 500, "hosts of the politeness scenario (0: skip it)")
 	fs.IntVar(&o.hostPages, "host-pages", 20, "pages per host in the politeness scenario")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first throughput crawl to this file")
+	fs.DurationVar(&o.ceilingTime, "ceiling-time", 3*time.Second, "the GET loop goes over the URLs again until it has run this long")
 	fs.StringVar(&o.extra, "crawl-flags", "", "extra flags for the crawl binary, space-separated")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

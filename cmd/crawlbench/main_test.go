@@ -26,7 +26,7 @@ func TestSmallRun(t *testing.T) {
 	bin := buildCrawl(t)
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"-crawl", bin, "-pages", "300", "-repeat", "1", "-latency", "0,2ms",
-		"-hosts", "4", "-host-pages", "3", "-dir", t.TempDir()}, &stdout, &stderr)
+		"-hosts", "4", "-host-pages", "3", "-ceiling-time", "100ms", "-dir", t.TempDir()}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
 	}

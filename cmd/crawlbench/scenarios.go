@@ -55,7 +55,7 @@ func throughput(o *options, w io.Writer, latency time.Duration) error {
 		var cr *crawlRun
 		measureCeiling := func() {
 			srv.resetCounts()
-			c = getLoop(urls, o.workers, addr)
+			c = getLoop(urls, o.workers, addr, o.ceilingTime)
 		}
 		measureCrawl := func() error {
 			srv.resetCounts()

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -97,6 +98,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if c, ok := s.cache[k]; ok {
 		w.Header().Set("Content-Type", c.ctype)
+		w.Header().Set("Content-Length", strconv.Itoa(len(c.body))) // as the site itself does
 		w.WriteHeader(c.status)
 		n, _ := w.Write(c.body)
 		s.bytes.Add(int64(n))

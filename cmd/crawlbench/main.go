@@ -149,9 +149,9 @@ func summary(o *options, w io.Writer) {
 	}
 	if p := o.polite; p != nil {
 		fmt.Fprintf(w, "  %-44s %.0f pages/s = %.1f%% of %d (target >= 90%%)\n", fmt.Sprintf("politeness, %d hosts at 1/s", p.hosts), float64(p.requests)/p.secs, 100*p.ratio, p.hosts)
-		fmt.Fprintf(w, "  %-44s shortest gap %s, %d of %d gaps under 1 s (%d within %s), at most %d in any 10 s\n",
+		fmt.Fprintf(w, "  %-44s shortest gap %s; %d of %d gaps under 1 s, %d under 990 ms (%d unexplained); at most %d in any 1 s, %d in any 10 s\n",
 			"politeness, per-host spacing (server side)", p.rates.minGap.Round(time.Microsecond), p.rates.short, p.rates.gaps,
-			p.rates.jittery, rateJitter, p.rates.maxIn10s)
+			p.rates.shortBy10ms, p.rates.unexplained, p.rates.maxIn1s, p.rates.maxIn10s)
 	}
 }
 

@@ -130,24 +130,29 @@ func (s *server) duplicates() (dups, distinct int) {
 
 // hostRates is what the server saw of the spacing of each host's requests.
 type hostRates struct {
-	minGap       time.Duration // shortest time between two requests to one host
-	gaps, short  int           // gaps between consecutive requests to one host; those under interval
-	jittery      int           // of the short ones, those within jitter of interval
-	maxIn1s      int           // most requests to one host within any 1 s
-	maxIn10s     int           // most requests to one host within any 10 s
-	busiestCount int           // requests to the host with the most
+	minGap      time.Duration // shortest time between two requests to one host
+	gaps, short int           // gaps between consecutive requests to one host; those under the interval
+	shortBy10ms int           // of those, the ones more than 10 ms under it
+	// unexplained counts those of shortBy10ms that are neither a host's first gap (its first
+	// request waits for the server to accept a new connection) nor right after a gap
+	// that is longer by as much (together they span two intervals: the request between
+	// was handled late, it was not sent early).
+	unexplained int
+	maxIn1s     int // most requests to one host within any 1 s
+	maxIn10s    int // most requests to one host within any 10 s
+	busiest     int // requests to the host with the most
 }
 
 // measureRates reads the request log for the spacing of every host's requests, against
-// the interval the crawl was asked to keep. jitter is the measuring server's own
-// uncertainty: its handler timestamps a request when its goroutine runs, not when the bytes
-// arrive.
-func measureRates(log *crawltest.RequestLog, hosts []string, interval, jitter time.Duration) hostRates {
+// the interval the crawl was asked to keep. The log's times are taken when the handler
+// runs, so they carry the server's own scheduling delay: a gap shrinks when the request
+// that opens it was handled late.
+func measureRates(log *crawltest.RequestLog, hosts []string, interval time.Duration) hostRates {
 	r := hostRates{minGap: -1}
 	for _, h := range hosts {
 		ts := log.Times(h)
 		sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
-		r.busiestCount = max(r.busiestCount, len(ts))
+		r.busiest = max(r.busiest, len(ts))
 		r.maxIn1s = max(r.maxIn1s, mostWithin(ts, time.Second))
 		r.maxIn10s = max(r.maxIn10s, mostWithin(ts, 10*time.Second))
 		for i := 1; i < len(ts); i++ {
@@ -158,8 +163,11 @@ func measureRates(log *crawltest.RequestLog, hosts []string, interval, jitter ti
 			}
 			if g < interval {
 				r.short++
-				if g >= interval-jitter {
-					r.jittery++
+			}
+			if g < interval-10*time.Millisecond {
+				r.shortBy10ms++
+				if i >= 2 && ts[i].Sub(ts[i-2]) < 2*interval-time.Millisecond {
+					r.unexplained++
 				}
 			}
 		}

@@ -63,8 +63,15 @@ SOAK_FLAGS ?=
 soak:
 	CRAWL_SOAK=1 $(GO) test $(SOAK_FLAGS) -count=1 -timeout 60m -v -run '^TestKillAndResumeLosesNothing$$' ./cmd/crawl
 
+## bench: the stage benchmarks (parser, writer, frontier with 1,000,000 URLs, exporters), then
+## crawlbench: the crawl binary on a generated 127.0.0.1 site against a plain GET loop, and
+## 500 hosts at 1 request/s each. Sizes: CRAWLBENCH_FLAGS='-pages 5000 -hosts 100 -repeat 1'.
+CRAWLBENCH_FLAGS ?=
 bench: build
-	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	$(GO) build -o $(BIN)/crawlbench ./cmd/crawlbench
+	$(GO) test -run='^$$' -bench=. -benchmem ./parse ./store/...
+	$(GO) test -run='^$$' -bench=Frontier1M -benchmem -benchtime=200000x ./crawler
+	$(BIN)/crawlbench -crawl $(BIN)/crawl $(CRAWLBENCH_FLAGS)
 
 # The export benchmark alone: builds a 1,000,000-edge database, exports it in every format
 # and reports edges/s and peak heap. BENCH_EXPORT_PAGES=250000 makes it 10,000,000 edges.

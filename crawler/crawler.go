@@ -100,6 +100,15 @@ func (c *Crawler) Run(ctx context.Context) error {
 		{"notes", func() (int, int) { return len(notes), cap(notes) }},
 	})
 
+	// Per-stage figures (Stats.Stages): each stage's width and input, sampled while it runs.
+	stopSampling := c.stats.stages.sampleQueues([4]stageInput{
+		{width: 1, queue: func() int { return len(feedback) + len(notes) }, capacity: cap(feedback) + cap(notes)},
+		{width: cfg.Workers, queue: func() int { return len(tasks) }, capacity: cap(tasks)},
+		{width: cfg.Parsers, queue: func() int { return len(results) }, capacity: cap(results)},
+		{width: 1, queue: func() int { return len(records) }, capacity: cap(records)},
+	})
+	defer stopSampling()
+
 	g, ctx := errgroup.WithContext(ctx)
 	front := newFrontier(c.db, cfg, c.stats, cfg.Log, fetchedBefore)
 	g.Go(func() error { return front.run(ctx, c.stop, tasks, feedback, notes) })
@@ -110,13 +119,14 @@ func (c *Crawler) Run(ctx context.Context) error {
 	})
 	g.Go(func() error {
 		return pool(ctx, cfg.Parsers, func(ctx context.Context) error {
-			return parseStage(ctx, cfg, results, records)
+			return parseStage(ctx, cfg, c.stats, results, records)
 		}, func() { close(records) })
 	})
 	g.Go(func() error {
 		return writeStage(ctx, cfg, c.db.Writer(cfg.MaxDepth).WithHostBudget(cfg.MaxPagesPerHost), c.stats, records, notes)
 	})
 	err = g.Wait()
+	stopSampling()
 	cfg.Fetch.CloseIdleConnections()
 	sum := c.stats.Snapshot()
 	cfg.Log.Info("crawl stopped", "fetched", sum.Fetched, "failed", sum.Failed, "links", sum.Links,

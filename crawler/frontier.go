@@ -46,6 +46,10 @@ type hostFeedback struct {
 	// again, when set, is the task handed back: the lease continues and the URL is handed
 	// out again in a later turn of the host (a retry, or the page after its robots.txt).
 	again *task
+	// sent, when set, is when the request reached the wire; the host's next request waits a
+	// full rate interval from then, not from the hand-out, which was earlier by the wait
+	// for a connection (a dial, for a host's first request).
+	sent time.Time
 }
 
 // commitNote tells the frontier that the writer made results durable.
@@ -128,6 +132,8 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 
+	clock := &f.stats.stages.frontier
+	woke := time.Now()
 	for {
 		var send chan<- task
 		var next task
@@ -175,6 +181,7 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 				continue // done, or hosts on disk to load
 			}
 		}
+		clock.busy.Add(int64(time.Since(woke)))
 		select {
 		case send <- next:
 			if next.skip != "" {
@@ -196,6 +203,7 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+		woke = time.Now()
 	}
 }
 
@@ -333,6 +341,9 @@ func (f *frontier) release(fb hostFeedback) {
 		h.nextAt = f.nextTime(h, time.Now())
 	}
 	h.nextAt = maxTime(h.nextAt, fb.notBefore)
+	if limit := h.limiter.Limit(); !fb.sent.IsZero() && limit != rate.Inf && limit > 0 {
+		h.nextAt = maxTime(h.nextAt, fb.sent.Add(time.Duration(float64(time.Second)/float64(limit))))
+	}
 	switch {
 	case fb.failed:
 		f.failed(h, fb)

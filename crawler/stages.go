@@ -43,6 +43,7 @@ type fetched struct {
 // frontier the host is free again (and whether the lease continues), and passes the
 // outcomes on. Skip tasks pass straight through.
 func fetchStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan task, out chan<- fetched, feedback chan<- hostFeedback) error {
+	clock := &stats.stages.fetch
 	for t := range in {
 		if t.skip != "" {
 			stats.polite.hostSkipped.Add(1)
@@ -51,11 +52,13 @@ func fetchStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan task, 
 			}
 			continue
 		}
+		start := time.Now()
 		r, fb := attempt(ctx, cfg, stats, t)
 		if ctx.Err() != nil {
 			// Cancelled, not failed: the URL stays pending and is fetched on the next run.
 			return ctx.Err()
 		}
+		sent := clock.worked(start, 1)
 		select {
 		case feedback <- fb:
 		case <-ctx.Done():
@@ -66,6 +69,7 @@ func fetchStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan task, 
 				return err
 			}
 		}
+		clock.handedOn(sent)
 	}
 	return nil
 }
@@ -136,6 +140,11 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, 
 	if ctx.Err() != nil {
 		return nil, fb
 	}
+	if r.resp != nil {
+		fb.sent = r.resp.Sent
+	} else {
+		fb.sent = time.Now() // whatever was written, was written by now
+	}
 	stats.countFetch(r.resp, r.err)
 	logFetch(ctx, cfg.Log, r, t.tries+1)
 	retriable := false
@@ -160,15 +169,19 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, 
 }
 
 // parseStage runs one parser: it turns each fetch outcome into the result the writer records.
-func parseStage(ctx context.Context, cfg *Config, in <-chan fetched, out chan<- store.Result) error {
+func parseStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan fetched, out chan<- store.Result) error {
 	x := parse.Extractor{MaxLinks: max(cfg.MaxLinksPerPage, 0), RobotsToken: cfg.RobotsToken}
+	clock := &stats.stages.parse
 	for f := range in {
+		start := time.Now()
 		r := toResult(cfg, x, f)
+		sent := clock.worked(start, 1)
 		select {
 		case out <- r:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+		clock.handedOn(sent)
 	}
 	return nil
 }
@@ -265,6 +278,7 @@ func writeStage(ctx context.Context, cfg *Config, w *store.Writer, stats *Stats,
 		if len(batch) == 0 {
 			return nil
 		}
+		start := time.Now()
 		cs, err := w.Commit(batch)
 		if err != nil {
 			return err
@@ -274,9 +288,12 @@ func writeStage(ctx context.Context, cfg *Config, w *store.Writer, stats *Stats,
 			note.released[i] = r.ID
 		}
 		stats.countCommit(batch, cs)
+		stats.stages.commits.Add(1)
+		sent := stats.stages.write.worked(start, len(batch))
 		batch = batch[:0]
 		select {
 		case notes <- note:
+			stats.stages.write.handedOn(sent)
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()

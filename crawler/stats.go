@@ -25,6 +25,7 @@ type Stats struct {
 
 	ops    opCounters // for the progress line and the metrics endpoint
 	polite politeStats
+	stages stageStats // per-stage time and queue figures
 
 	mu    sync.Mutex
 	hosts map[string]struct{}

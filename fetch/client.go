@@ -12,8 +12,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/http/httpproxy"
@@ -44,6 +46,11 @@ type Config struct {
 	// for the rest of the crawl, as a browser would.
 	NoCookies bool
 	Transport http.RoundTripper // optional; replaces the default transport (tests)
+
+	// IdleConnsPerHost is how many kept-alive connections to one host are kept for reuse
+	// (default 4). Set it to the requests in flight per host: with fewer, every request
+	// beyond it dials a new connection and leaves one in TIME_WAIT.
+	IdleConnsPerHost int
 }
 
 // Client fetches pages. It is safe for concurrent use.
@@ -71,6 +78,11 @@ type Response struct {
 	Truncated   bool   // the body was longer than MaxBody
 	Proto       string // protocol of the final response, e.g. "HTTP/2.0"
 	Duration    time.Duration
+
+	// Sent is when the last request (the last hop's) was written to the connection: a
+	// server sees requests spaced as their writes are, not as their starts, which wait
+	// for a connection first.
+	Sent time.Time
 }
 
 // ErrRedirectLoop reports a redirect chain that comes back to a URL it already visited.
@@ -86,6 +98,9 @@ func NewClient(cfg Config) *Client {
 	}
 	if cfg.MaxRedirects <= 0 {
 		cfg.MaxRedirects = 10
+	}
+	if cfg.IdleConnsPerHost <= 0 {
+		cfg.IdleConnsPerHost = 4
 	}
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = 10 * time.Second
@@ -121,7 +136,7 @@ func NewClient(cfg Config) *Client {
 func newTransport(cfg *Config) *http.Transport {
 	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 4
+	t.MaxIdleConnsPerHost = cfg.IdleConnsPerHost
 	t.MaxIdleConns = 1024
 	t.TLSHandshakeTimeout = cfg.TLSTimeout
 	t.ResponseHeaderTimeout = cfg.FirstByteTimeout
@@ -207,6 +222,11 @@ func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
 			req.AddCookie(ck)
 		}
 	}
+	// An HTTP/2 transport reports the write from its own goroutine.
+	var sentAt atomic.Int64
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { sentAt.Store(time.Now().UnixNano()) },
+	}))
 	resp, err := c.http.Transport.RoundTrip(req)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", u, unwrapURLError(err))
@@ -218,7 +238,11 @@ func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
 		}
 	}
 
-	out := &Response{URL: u, Status: resp.StatusCode, Header: resp.Header, Proto: resp.Proto}
+	sent := time.Now()
+	if ns := sentAt.Load(); ns != 0 {
+		sent = time.Unix(0, ns)
+	}
+	out := &Response{URL: u, Status: resp.StatusCode, Header: resp.Header, Proto: resp.Proto, Sent: sent}
 	if ct := resp.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err == nil {
 			out.ContentType = mt
@@ -233,7 +257,7 @@ func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
 			}
 		}
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBody+1))
+	body, err := readAll(io.LimitReader(resp.Body, c.cfg.MaxBody+1), resp.ContentLength, c.cfg.MaxBody)
 	if int64(len(body)) > c.cfg.MaxBody {
 		body, out.Truncated = body[:c.cfg.MaxBody], true
 	} else if err != nil {
@@ -241,6 +265,29 @@ func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
 	}
 	out.Body = body
 	return out, nil
+}
+
+// readAll is io.ReadAll with the buffer sized from the response's Content-Length up front
+// (capped at max), instead of growing it from 512 bytes by copying.
+func readAll(r io.Reader, contentLength, max int64) ([]byte, error) {
+	size := int64(512)
+	if contentLength > 0 {
+		size = min(contentLength, max) + 1 // +1: the EOF read needs room to report
+	}
+	b := make([]byte, 0, size)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // let append pick the next size
+		}
+	}
 }
 
 func isRedirect(status int) bool {

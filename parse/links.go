@@ -3,11 +3,14 @@ package parse
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html/charset"
 
 	"github.com/crawl-project/crawl/store"
@@ -38,6 +41,16 @@ type Page struct {
 	NoIndex  bool // <meta name=robots content=noindex>
 }
 
+// Selectors, compiled once: compiling one costs more than matching it on a page.
+// The single ones stop at the first match, like Find(...).First() but without the full walk.
+var (
+	selTitle  = goquery.SingleMatcher(cascadia.MustCompile("title"))
+	selBase   = goquery.SingleMatcher(cascadia.MustCompile("base[href]"))
+	selMeta   = cascadia.MustCompile("meta[name]")
+	selLinks  = cascadia.MustCompile("a[href], area[href], link[href]")
+	selImgAlt = goquery.SingleMatcher(cascadia.MustCompile("img[alt]"))
+)
+
 // Extractor pulls links out of HTML documents. The zero value keeps every link.
 type Extractor struct {
 	// MaxLinks caps the distinct links kept per page (0: no cap); the rest are counted in Page.Dropped.
@@ -49,24 +62,28 @@ type Extractor struct {
 // Extract parses an HTML body fetched from pageURL. contentType is the response's
 // Content-Type header; its charset, a <meta charset> or sniffing decides the encoding.
 func (x Extractor) Extract(body []byte, contentType string, pageURL *url.URL) (*Page, error) {
-	r, err := charset.NewReader(bytes.NewReader(body), contentType)
-	if err != nil {
-		return nil, fmt.Errorf("decode %s: %w", pageURL, err)
+	var r io.Reader = bytes.NewReader(body)
+	// Valid UTF-8 that is taken for UTF-8 decodes to itself: skip the decoder's copy.
+	if _, name, _ := charset.DetermineEncoding(body[:min(len(body), 1024)], contentType); name != "utf-8" || !utf8.Valid(body) {
+		var err error
+		if r, err = charset.NewReader(r, contentType); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", pageURL, err)
+		}
 	}
 	doc, err := goquery.NewDocumentFromReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", pageURL, err)
 	}
-	page := &Page{Title: collapse(doc.Find("title").First().Text(), 1024)}
+	page := &Page{Title: collapse(doc.FindMatcher(selTitle).Text(), 1024)}
 
 	base := pageURL
-	if href, ok := doc.Find("base[href]").First().Attr("href"); ok {
+	if href, ok := doc.FindMatcher(selBase).Attr("href"); ok {
 		if b, err := Resolve(pageURL, href); err == nil {
 			base = b
 		}
 	}
 
-	doc.Find("meta[name]").Each(func(_ int, s *goquery.Selection) {
+	doc.FindMatcher(selMeta).Each(func(_ int, s *goquery.Selection) {
 		name := strings.ToLower(strings.TrimSpace(s.AttrOr("name", "")))
 		if name != "robots" && (x.RobotsToken == "" || name != strings.ToLower(x.RobotsToken)) {
 			return
@@ -105,14 +122,14 @@ func (x Extractor) Extract(body []byte, contentType string, pageURL *url.URL) (*
 		page.Links = append(page.Links, Link{URL: u, Kind: kind, Rel: rel, Anchor: anchor, Count: 1})
 	}
 
-	doc.Find("a[href], area[href], link[href]").Each(func(_ int, s *goquery.Selection) {
+	doc.FindMatcher(selLinks).Each(func(_ int, s *goquery.Selection) {
 		href, _ := s.Attr("href")
 		rel := collapse(strings.ToLower(s.AttrOr("rel", "")), 128)
 		switch goquery.NodeName(s) {
 		case "a":
 			anchor := collapse(s.Text(), MaxAnchor)
 			if anchor == "" {
-				anchor = collapse(s.Find("img[alt]").First().AttrOr("alt", ""), MaxAnchor)
+				anchor = collapse(s.FindMatcher(selImgAlt).AttrOr("alt", ""), MaxAnchor)
 			}
 			add(href, store.KindLink, rel, anchor)
 		case "area":
@@ -130,18 +147,37 @@ func (x Extractor) Extract(body []byte, contentType string, pageURL *url.URL) (*
 }
 
 func hasWord(list, w string) bool {
-	for _, f := range strings.Fields(list) {
-		if f == w {
-			return true
+	const space = " \t\n\v\f\r"
+	for i := 0; i < len(list); i++ {
+		if list[i] >= utf8.RuneSelf {
+			return slices.Contains(strings.Fields(list), w) // Unicode white space too
 		}
 	}
-	return false
+	for {
+		list = strings.TrimLeft(list, space)
+		if list == "" {
+			return false
+		}
+		end := strings.IndexAny(list, space)
+		if end < 0 {
+			return list == w
+		}
+		if list[:end] == w {
+			return true
+		}
+		list = list[end:]
+	}
 }
 
 // collapse trims s, folds runs of white space into one space and cuts it to at most max bytes.
 // Invalid UTF-8, which a document sniffed as UTF-8 passes through undecoded, becomes U+FFFD.
 func collapse(s string, max int) string {
-	s = strings.Join(strings.Fields(strings.ToValidUTF8(s, "\uFFFD")), " ")
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if !collapsed(s) {
+		s = strings.Join(strings.Fields(s), " ")
+	}
 	if len(s) <= max {
 		return s
 	}
@@ -150,4 +186,23 @@ func collapse(s string, max int) string {
 		cut--
 	}
 	return s[:cut]
+}
+
+// collapsed reports whether s is ASCII with single spaces between words and none at the ends,
+// as most anchor texts and rel values are: collapse then need not allocate.
+func collapsed(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return false // non-ASCII white space (U+00A0, ...) is for strings.Fields to judge
+		case c == ' ':
+			if i == 0 || i == len(s)-1 || s[i+1] == ' ' {
+				return false
+			}
+		case c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
+			return false
+		}
+	}
+	return true
 }

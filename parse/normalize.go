@@ -103,7 +103,8 @@ func normalizeURL(u *url.URL) (*url.URL, error) {
 
 // removeDotSegments implements RFC 3986 section 5.2.4 on an escaped path.
 func removeDotSegments(p string) string {
-	if p == "" || !strings.Contains(p, ".") {
+	// Only a segment that starts with a dot can be "." or ".."; "/p1.html" has none.
+	if p == "" || (!strings.HasPrefix(p, ".") && !strings.Contains(p, "/.")) {
 		return p
 	}
 	var out []string
@@ -135,6 +136,9 @@ func removeDotSegments(p string) string {
 // normalizeEscapes upper-cases percent-escapes, decodes escaped unreserved characters
 // (RFC 3986 section 6.2.2.2) and escapes bytes that may not appear raw in a URL.
 func normalizeEscapes(s string, query bool) string {
+	if !needsEscapeNormalizing(s, query) {
+		return s // the common case: nothing to change, nothing to allocate
+	}
 	var b strings.Builder
 	changed := false
 	for i := 0; i < len(s); i++ {
@@ -165,6 +169,27 @@ func normalizeEscapes(s string, query bool) string {
 		return s
 	}
 	return b.String()
+}
+
+// needsEscapeNormalizing reports whether normalizeEscapes would change s.
+func needsEscapeNormalizing(s string, query bool) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '%' {
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return true
+			}
+			if isUnreserved(unhex(s[i+1])<<4|unhex(s[i+2])) || upperHex(s[i+1]) != s[i+1] || upperHex(s[i+2]) != s[i+2] {
+				return true
+			}
+			i += 2
+			continue
+		}
+		if c <= ' ' || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' || c == '`' || c == '{' || c == '|' || c == '}' || (!query && c == '?') {
+			return true
+		}
+	}
+	return false
 }
 
 func isHex(c byte) bool {

@@ -136,6 +136,18 @@ func decodeNode(id uint64, b []byte) (Node, error) {
 	return n, nil
 }
 
+// peekStateDepth reads the state and depth of an encoded node without decoding the rest.
+func peekStateDepth(b []byte) (State, int, bool) {
+	if len(b) < 4 || b[0] != nodeCodecVersion {
+		return 0, 0, false
+	}
+	depth, n := binary.Uvarint(b[3:])
+	if n <= 0 {
+		return 0, 0, false
+	}
+	return State(b[1]), int(depth), true
+}
+
 const edgeFlagFollow = 1
 
 // storedEdge is an Edge plus whether the crawl followed it, which depth propagation needs.

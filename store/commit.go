@@ -133,6 +133,21 @@ type txn struct {
 	maxDepth                     int
 	budget                       int // URLs queued per host; 0: unlimited
 	stats                        *CommitStats
+
+	// Lookups go through one cursor per bucket: Bucket.Get allocates a new cursor and its
+	// stack on every call, a cursor's Seek reuses them. A Seek repositions the cursor, so
+	// Puts in between are fine.
+	urlsCur, nodesCur *bolt.Cursor
+	idKey             [8]byte
+}
+
+// get is Bucket.Get through a reused cursor.
+func get(c *bolt.Cursor, key []byte) []byte {
+	k, v := c.Seek(key)
+	if !bytes.Equal(k, key) {
+		return nil
+	}
+	return v
 }
 
 func newTxn(tx *bolt.Tx) *txn {
@@ -145,23 +160,42 @@ func newTxn(tx *bolt.Tx) *txn {
 		rejects:  tx.Bucket(bucketRejects),
 		maxDepth: -1,
 		stats:    &CommitStats{HostsWithNew: map[string]int{}, HostsRequeued: map[string]bool{}},
+		urlsCur:  tx.Bucket(bucketURLs).Cursor(),
+		nodesCur: tx.Bucket(bucketNodes).Cursor(),
 	}
 }
 
-func (t *txn) lookup(u string) (uint64, Node, bool, error) {
-	v := t.urls.Get([]byte(u))
+// urlID returns the id of a known URL.
+func (t *txn) urlID(u string) (uint64, bool) {
+	v := get(t.urlsCur, []byte(u))
 	if v == nil {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(v), true
+}
+
+func (t *txn) lookup(u string) (uint64, Node, bool, error) {
+	id, ok := t.urlID(u)
+	if !ok {
 		return 0, Node{}, false, nil
 	}
-	id := binary.BigEndian.Uint64(v)
 	n, err := t.node(id)
 	return id, n, err == nil, err
 }
 
-func (t *txn) node(id uint64) (Node, error) {
-	v := t.nodes.Get(u64(id))
+func (t *txn) nodeRecord(id uint64) ([]byte, error) {
+	binary.BigEndian.PutUint64(t.idKey[:], id)
+	v := get(t.nodesCur, t.idKey[:])
 	if v == nil {
-		return Node{}, fmt.Errorf("node %d: missing record", id)
+		return nil, fmt.Errorf("node %d: missing record", id)
+	}
+	return v, nil
+}
+
+func (t *txn) node(id uint64) (Node, error) {
+	v, err := t.nodeRecord(id)
+	if err != nil {
+		return Node{}, err
 	}
 	return decodeNode(id, v)
 }
@@ -356,10 +390,7 @@ func (t *txn) target(u string, depth int) (uint64, error) {
 // link records a link target, creating, queueing or re-queueing it as the crawl's rules say,
 // and returns its id.
 func (t *txn) link(l Link, depth int) (uint64, error) {
-	id, n, found, err := t.lookup(l.URL)
-	if err != nil {
-		return 0, err
-	}
+	id, found := t.urlID(l.URL)
 	if !found {
 		state, reason := StatePending, ""
 		switch {
@@ -381,10 +412,33 @@ func (t *txn) link(l Link, depth int) (uint64, error) {
 		}
 		return t.insert(l.URL, l.Host, state, depth, reason)
 	}
+	// Most links go to pages already known at no greater depth, where neither reach nor
+	// lower has anything to do: read the state and depth without decoding the whole record.
+	v, err := t.nodeRecord(id)
+	if err != nil {
+		return 0, err
+	}
+	if state, d, ok := peekStateDepth(v); ok && !linkChanges(l.Follow, state, d, depth) {
+		return id, nil
+	}
+	n, err := decodeNode(id, v)
+	if err != nil {
+		return 0, err
+	}
 	if l.Follow {
 		return id, t.reach(id, n, depth)
 	}
 	return id, t.lower(&n, depth)
+}
+
+// linkChanges reports whether a link at depth to a node in state at depth d may change it:
+// a followable link acts on skipped and external nodes whatever the depth (they may join the
+// crawl), and any link acts only through a shorter path otherwise.
+func linkChanges(follow bool, state State, d, depth int) bool {
+	if depth < d {
+		return true
+	}
+	return follow && (state == StateSkipped || state == StateExternal)
 }
 
 // lower records a shorter path to a node that a link reaches without making it followable
@@ -532,8 +586,13 @@ func (t *txn) putEdges(src uint64, edges []storedEdge) error {
 			return err
 		}
 	}
+	// One allocation for all the keys: bbolt keeps the key slices until the commit.
+	keys := make([]byte, 12*len(edges))
 	for i := range edges {
-		if err := t.edges.Put(edgeKey(src, uint32(i)), encodeEdge(&edges[i])); err != nil {
+		k := keys[12*i : 12*i+12 : 12*i+12]
+		binary.BigEndian.PutUint64(k, src)
+		binary.BigEndian.PutUint32(k[8:], uint32(i))
+		if err := t.edges.Put(k, encodeEdge(&edges[i])); err != nil {
 			return err
 		}
 	}

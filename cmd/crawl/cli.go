@@ -17,7 +17,7 @@ func newFlagSet(name string, usage func(w io.Writer)) *flag.FlagSet {
 		usage(w)
 		if hasFlags(fs) {
 			fmt.Fprintf(w, "\nFlags:\n")
-			fs.PrintDefaults()
+			printVisibleDefaults(fs)
 		}
 	}
 	return fs

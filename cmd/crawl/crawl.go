@@ -41,6 +41,7 @@ type crawlFlags struct {
 	traps                                 trapFlags
 	reconfigure, retryFailed              bool
 	politeFlags
+	diag diagFlags
 }
 
 func newCrawlFlagSet() (*flag.FlagSet, *crawlFlags) {
@@ -76,6 +77,7 @@ func newCrawlFlagSet() (*flag.FlagSet, *crawlFlags) {
 	fs.StringVar(&f.logFile, "log-file", "", "append the log to this file instead of stderr")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9090 (a non-loopback address exposes them to the network)")
 	f.traps.register(fs)
+	f.diag.register(fs)
 	return fs, f
 }
 
@@ -177,9 +179,17 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 		case <-ctx.Done():
 		}
 	}()
+	diag, err := startDiagnostics(f.diag)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
+		return exitUsage
+	}
 	stopProgress := out.startProgress(c.Stats())
 	runErr := c.Run(ctx)
 	stopProgress()
+	if err := diag.finish(c.Stats()); err != nil {
+		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
+	}
 	if e.crawlDone != nil {
 		e.crawlDone()
 	}
@@ -255,6 +265,8 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 		Resolve:          resolve,
 		Insecure:         f.insecure,
 		NoCookies:        f.noCookies,
+		// One kept-alive connection for each request a host may have in flight.
+		IdleConnsPerHost: f.hostConcurrency,
 	})
 	var robotsCache crawler.RobotsChecker
 	if f.ignoreRobots {

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -27,7 +28,16 @@ const (
 	exitInterrupted = 130
 )
 
+// gcPercent is the GOGC the crawl runs with unless the environment sets one. A crawl's live
+// heap is small (the frontier is on disk) but it allocates fast (an HTML tree per page):
+// at the default of 100 it collects tens of times a second and spends about a third of its
+// CPU on it; 400 trades a few tens of MiB of heap for most of that CPU.
+const gcPercent = 400
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

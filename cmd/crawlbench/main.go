@@ -1,0 +1,172 @@
+// Command crawlbench measures the crawl binary against a generated site on 127.0.0.1.
+//
+// The throughput scenario serves a generated site (deterministic from -seed), crawls it with
+// the real crawl binary with politeness off for that host, and, in the same run, measures
+// the ceiling: a plain concurrent GET loop over the same URLs with the same concurrency. It
+// prints pages/s, MB/s, links/s, CPU, peak RSS, Go heap and per-stage figures, and the
+// crawl's throughput as a share of the ceiling: on a noisy machine that ratio is the figure
+// that counts.
+//
+// The politeness scenario serves many generated hosts, all on 127.0.0.1 and reached through
+// --resolve, crawls them at --host-rate 1, and checks from the server's side that no host is
+// requested faster than that, and how close the crawl comes to hosts x 1 page/s.
+//
+//	crawlbench -crawl bin/crawl                     both scenarios, default sizes
+//	crawlbench -pages 2000 -hosts 50 -repeat 1      a quick run
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+type options struct {
+	crawlBin   string
+	dir        string
+	pages      int
+	workers    int
+	seed       int64
+	repeat     int
+	latencies  []time.Duration
+	prerender  bool
+	hosts      int
+	hostPages  int
+	cpuProfile string
+	extra      string
+	// ceilingTime is how long the GET loop runs at least.
+	ceilingTime time.Duration
+
+	results []result      // throughput runs, for the summary
+	polite  *politeResult // the politeness run, for the summary
+}
+
+type result struct {
+	latency time.Duration
+	ratio   float64
+	crawl   *crawlRun
+	ceiling ceilingResult
+}
+
+type politeResult struct {
+	hosts, requests int
+	secs, ratio     float64
+	rates           hostRates
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	o := &options{}
+	fs := flag.NewFlagSet("crawlbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.crawlBin, "crawl", "bin/crawl", "the crawl binary to measure")
+	fs.StringVar(&o.dir, "dir", "", "working directory for databases and profiles (default: a temporary one, removed)")
+	fs.IntVar(&o.pages, "pages", 20000, "pages of the throughput site (0: skip the throughput scenario)")
+	fs.IntVar(&o.workers, "workers", 16, "crawl --workers, and the GET loop's concurrency")
+	fs.Int64Var(&o.seed, "seed", 1, "seed of the generated sites")
+	fs.IntVar(&o.repeat, "repeat", 3, "throughput runs (ceiling and crawl each); the median ratio is reported")
+	latencies := fs.String("latency", "0,10ms", "comma-separated delays the server adds to every response; the throughput scenario runs once for each")
+	fs.BoolVar(&o.prerender, "prerender", true, "render the throughput site's pages before measuring, so the server costs little CPU")
+	fs.IntVar(&o.hosts, "hosts", 500, "hosts of the politeness scenario (0: skip it)")
+	fs.IntVar(&o.hostPages, "host-pages", 20, "pages per host in the politeness scenario")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first throughput crawl to this file")
+	fs.DurationVar(&o.ceilingTime, "ceiling-time", 3*time.Second, "the GET loop goes over the URLs again until it has run this long")
+	fs.StringVar(&o.extra, "crawl-flags", "", "extra flags for the crawl binary, space-separated")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 || o.pages < 0 || o.workers < 1 || o.repeat < 1 || o.hosts < 0 || o.hostPages < 1 {
+		fmt.Fprintln(stderr, "crawlbench: bad arguments; see -help")
+		return 2
+	}
+	for _, l := range strings.Split(*latencies, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(l))
+		if err != nil || d < 0 {
+			fmt.Fprintf(stderr, "crawlbench: -latency %q: want durations like 0,10ms\n", *latencies)
+			return 2
+		}
+		o.latencies = append(o.latencies, d)
+	}
+	if _, err := os.Stat(o.crawlBin); err != nil {
+		fmt.Fprintf(stderr, "crawlbench: -crawl %s: %v (run make build)\n", o.crawlBin, err)
+		return 2
+	}
+	if o.dir == "" {
+		d, err := os.MkdirTemp("", "crawlbench-")
+		if err != nil {
+			fmt.Fprintf(stderr, "crawlbench: %v\n", err)
+			return 1
+		}
+		defer os.RemoveAll(d)
+		o.dir = d
+	}
+	fmt.Fprintf(stdout, "crawlbench: %s, %d CPUs, GOMAXPROCS %d, load average %s at start\n",
+		runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), loadAverage())
+	for _, l := range o.latencies {
+		if o.pages == 0 {
+			break
+		}
+		if err := throughput(o, stdout, l); err != nil {
+			fmt.Fprintf(stderr, "crawlbench: throughput: %v\n", err)
+			return 1
+		}
+	}
+	if o.hosts > 0 {
+		if err := politeness(o, stdout); err != nil {
+			fmt.Fprintf(stderr, "crawlbench: politeness: %v\n", err)
+			return 1
+		}
+	}
+	summary(o, stdout)
+	return 0
+}
+
+// summary prints the headline figures as one table.
+func summary(o *options, w io.Writer) {
+	fmt.Fprintf(w, "\n== summary (load average %s at the end)\n", loadAverage())
+	fmt.Fprintf(w, "  %-44s %s\n", "figure", "value")
+	for _, r := range o.results {
+		s := r.crawl.stats
+		secs := r.crawl.wall.Seconds()
+		pages := float64(s.Fetched + s.Failed)
+		l := fmt.Sprintf("latency %s", r.latency)
+		fmt.Fprintf(w, "  %-44s %.0f pages/s, %.1f MB/s, %.0f links/s\n", "crawl, "+l, pages/secs, float64(s.Bytes)/1e6/secs, float64(s.Links)/secs)
+		fmt.Fprintf(w, "  %-44s %.0f pages/s\n", "GET-loop ceiling, "+l, float64(r.ceiling.requests)/r.ceiling.wall.Seconds())
+		fmt.Fprintf(w, "  %-44s %.1f%% (target >= 70%%)\n", "crawl / ceiling (median), "+l, 100*r.ratio)
+		fmt.Fprintf(w, "  %-44s %.1f MiB RSS, %.1f MiB Go heap in use\n", "crawl peak memory, "+l, mib(float64(r.crawl.maxRSS)), mib(float64(s.HeapInusePeak)))
+	}
+	if p := o.polite; p != nil {
+		fmt.Fprintf(w, "  %-44s %.0f pages/s = %.1f%% of %d (target >= 90%%)\n", fmt.Sprintf("politeness, %d hosts at 1/s", p.hosts), float64(p.requests)/p.secs, 100*p.ratio, p.hosts)
+		fmt.Fprintf(w, "  %-44s shortest gap %s; %d of %d gaps under 1 s, %d under 990 ms (%d unexplained); at most %d in any 1 s, %d in any 10 s\n",
+			"politeness, per-host spacing (server side)", p.rates.minGap.Round(time.Microsecond), p.rates.short, p.rates.gaps,
+			p.rates.shortBy10ms, p.rates.unexplained, p.rates.maxIn1s, p.rates.maxIn10s)
+	}
+}
+
+func (o *options) extraFlags() []string { return strings.Fields(o.extra) }
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func mib(b float64) float64 { return b / (1 << 20) }

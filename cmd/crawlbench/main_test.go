@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// buildCrawl builds the crawl binary that crawlbench measures.
+func buildCrawl(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "crawl")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/crawl-project/crawl/cmd/crawl").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestSmallRun runs both scenarios on small sites with the real crawl binary: every figure
+// is printed, and the checks inside (every reachable URL requested once) pass.
+func TestSmallRun(t *testing.T) {
+	bin := buildCrawl(t)
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"-crawl", bin, "-pages", "300", "-repeat", "1", "-latency", "0,2ms",
+		"-hosts", "4", "-host-pages", "3", "-ceiling-time", "100ms", "-dir", t.TempDir()}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
+	}
+	for _, want := range []string{
+		"crawl / ceiling", "pages/s", "MB/s", "links/s", "peak RSS", "Go heap", "CPU/page",
+		"frontier", "fetch", "parse", "write", "input queue",
+		"latency 2ms", "politeness, 4 hosts at 1/s", "shortest gap",
+	} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, &stdout)
+		}
+	}
+}
+
+func TestBadArguments(t *testing.T) {
+	for _, args := range [][]string{
+		{"-workers", "0"},
+		{"-latency", "soon"},
+		{"-crawl", filepath.Join(t.TempDir(), "missing")},
+		{"extra"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code != 2 || stderr.Len() == 0 {
+			t.Errorf("crawlbench %q: exit %d, stderr %q; want 2 and a message", args, code, &stderr)
+		}
+	}
+}
+
+func TestMostWithin(t *testing.T) {
+	at := func(ms ...int) []time.Time {
+		var ts []time.Time
+		for _, m := range ms {
+			ts = append(ts, time.Unix(0, 0).Add(time.Duration(m)*time.Millisecond))
+		}
+		return ts
+	}
+	tests := []struct {
+		ts   []time.Time
+		want int
+	}{
+		{nil, 0},
+		{at(0), 1},
+		{at(0, 1000, 2000), 1},
+		{at(0, 999, 2000), 2},
+		{at(0, 10, 20, 1500), 3},
+	}
+	for _, tt := range tests {
+		if got := mostWithin(tt.ts, time.Second); got != tt.want {
+			t.Errorf("mostWithin(%v) = %d, want %d", tt.ts, got, tt.want)
+		}
+	}
+}

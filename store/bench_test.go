@@ -1,0 +1,108 @@
+package store
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// benchLinks is the out-degree of a benchmark page: 30 links to URLs already known (pages
+// seen before) and 10 to URLs seen for the first time, about what a crawl of one site meets.
+const (
+	benchKnownLinks = 30
+	benchNewLinks   = 10
+)
+
+// benchSeeds queues n pages to be "fetched" by the benchmark, as a crawl's frontier would
+// hold them, and returns their URLs (ids 1..n, in order, on a new database).
+func benchSeeds(b *testing.B, db *DB, n int) []string {
+	urls := make([]string, n)
+	seeds := make([]Seed, 0, 50_000)
+	for i := range n {
+		host := fmt.Sprintf("h%02d.test", i%50)
+		urls[i] = fmt.Sprintf("http://%s/page/%d.html", host, i)
+		seeds = append(seeds, Seed{URL: urls[i], Host: host})
+		if len(seeds) == cap(seeds) || i == n-1 {
+			if _, err := db.AddSeeds(seeds); err != nil {
+				b.Fatal(err)
+			}
+			seeds = seeds[:0]
+		}
+	}
+	return urls
+}
+
+// benchResult is the fetch result of page i: done, 40 links.
+func benchResult(i int, urls []string, r *rand.Rand) Result {
+	res := Result{ID: uint64(i + 1), Host: hostOfURL(urls[i])}
+	res.Page = Node{State: StateDone, Status: 200, ContentType: "text/html", Size: 20_000,
+		Title: "A page title of a usual length", FetchedAt: time.Unix(1700000000, 0), Duration: time.Millisecond}
+	res.Links = make([]Link, 0, benchKnownLinks+benchNewLinks)
+	for range benchKnownLinks {
+		u := urls[r.IntN(len(urls))]
+		res.Links = append(res.Links, Link{URL: u, Host: hostOfURL(u), Kind: KindLink, Anchor: "anchor text",
+			Count: 1, InScope: true, Follow: true})
+	}
+	for k := range benchNewLinks {
+		host := fmt.Sprintf("h%02d.test", (i+k)%50)
+		u := fmt.Sprintf("http://%s/new/%d/%d.html", host, i, k)
+		res.Links = append(res.Links, Link{URL: u, Host: host, Kind: KindLink, Anchor: "anchor text",
+			Count: 1, InScope: true, Follow: true})
+	}
+	return res
+}
+
+// BenchmarkCommit measures the writer: one op is one page with 40 links committed, in
+// batches of the given size, with and without fsync.
+func BenchmarkCommit(b *testing.B) {
+	for _, sync := range []bool{true, false} {
+		for _, batch := range []int{64, 512} {
+			name := fmt.Sprintf("fsync=%v/batch=%d", sync, batch)
+			b.Run(name, func(b *testing.B) {
+				db, err := Open(filepath.Join(b.TempDir(), "crawl.db"), Options{NoSync: !sync})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer db.Close()
+				urls := benchSeeds(b, db, b.N)
+				r := rand.New(rand.NewPCG(1, 2))
+				results := make([]Result, 0, batch)
+				w := db.Writer(-1)
+				var edges int
+				var cpu time.Duration
+				b.ResetTimer()
+				for start := 0; start < b.N; start += batch {
+					b.StopTimer() // building the batch is the pipeline's work, not the writer's
+					results = results[:0]
+					for i := start; i < min(start+batch, b.N); i++ {
+						results = append(results, benchResult(i, urls, r))
+					}
+					b.StartTimer()
+					cpu0 := processCPU()
+					cs, err := w.Commit(results)
+					if err != nil {
+						b.Fatal(err)
+					}
+					cpu += processCPU() - cpu0
+					edges += cs.Edges
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
+				b.ReportMetric(float64(edges)/b.Elapsed().Seconds(), "edges/s")
+				// CPU time is steadier than wall time on a shared machine.
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/page")
+			})
+		}
+	}
+}
+
+// processCPU is the user+system time of this process so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html/charset"
 
 	"github.com/crawl-project/crawl/store"
@@ -41,16 +40,6 @@ type Page struct {
 	NoIndex  bool // <meta name=robots content=noindex>
 }
 
-// Selectors, compiled once: compiling one costs more than matching it on a page.
-// The single ones stop at the first match, like Find(...).First() but without the full walk.
-var (
-	selTitle  = goquery.SingleMatcher(cascadia.MustCompile("title"))
-	selBase   = goquery.SingleMatcher(cascadia.MustCompile("base[href]"))
-	selMeta   = cascadia.MustCompile("meta[name]")
-	selLinks  = cascadia.MustCompile("a[href], area[href], link[href]")
-	selImgAlt = goquery.SingleMatcher(cascadia.MustCompile("img[alt]"))
-)
-
 // Extractor pulls links out of HTML documents. The zero value keeps every link.
 type Extractor struct {
 	// MaxLinks caps the distinct links kept per page (0: no cap); the rest are counted in Page.Dropped.
@@ -74,76 +63,7 @@ func (x Extractor) Extract(body []byte, contentType string, pageURL *url.URL) (*
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", pageURL, err)
 	}
-	page := &Page{Title: collapse(doc.FindMatcher(selTitle).Text(), 1024)}
-
-	base := pageURL
-	if href, ok := doc.FindMatcher(selBase).Attr("href"); ok {
-		if b, err := Resolve(pageURL, href); err == nil {
-			base = b
-		}
-	}
-
-	doc.FindMatcher(selMeta).Each(func(_ int, s *goquery.Selection) {
-		name := strings.ToLower(strings.TrimSpace(s.AttrOr("name", "")))
-		if name != "robots" && (x.RobotsToken == "" || name != strings.ToLower(x.RobotsToken)) {
-			return
-		}
-		nofollow, noindex := robotsDirectives(s.AttrOr("content", ""))
-		page.NoFollow = page.NoFollow || nofollow
-		page.NoIndex = page.NoIndex || noindex
-	})
-
-	type key struct {
-		url  string
-		kind store.EdgeKind
-	}
-	index := make(map[key]int)
-	add := func(href string, kind store.EdgeKind, rel, anchor string) {
-		u, err := Resolve(base, href)
-		if err != nil {
-			page.Invalid++
-			return
-		}
-		k := key{u.String(), kind}
-		if i, ok := index[k]; ok {
-			l := &page.Links[i]
-			l.Count++
-			// One followable occurrence makes the link followable.
-			if l.Nofollow() && !hasWord(rel, "nofollow") {
-				l.Rel = rel
-			}
-			return
-		}
-		if x.MaxLinks > 0 && len(page.Links) >= x.MaxLinks {
-			page.Dropped++
-			return
-		}
-		index[k] = len(page.Links)
-		page.Links = append(page.Links, Link{URL: u, Kind: kind, Rel: rel, Anchor: anchor, Count: 1})
-	}
-
-	doc.FindMatcher(selLinks).Each(func(_ int, s *goquery.Selection) {
-		href, _ := s.Attr("href")
-		rel := collapse(strings.ToLower(s.AttrOr("rel", "")), 128)
-		switch goquery.NodeName(s) {
-		case "a":
-			anchor := collapse(s.Text(), MaxAnchor)
-			if anchor == "" {
-				anchor = collapse(s.FindMatcher(selImgAlt).AttrOr("alt", ""), MaxAnchor)
-			}
-			add(href, store.KindLink, rel, anchor)
-		case "area":
-			add(href, store.KindLink, rel, collapse(s.AttrOr("alt", ""), MaxAnchor))
-		case "link":
-			switch {
-			case hasWord(rel, "canonical"):
-				add(href, store.KindCanonical, rel, "")
-			case hasWord(rel, "alternate") && s.AttrOr("hreflang", "") != "":
-				add(href, store.KindAlternate, rel, collapse(s.AttrOr("hreflang", ""), MaxAnchor))
-			}
-		}
-	})
-	return page, nil
+	return x.collect(doc.Nodes[0], pageURL), nil
 }
 
 func hasWord(list, w string) bool {

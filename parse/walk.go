@@ -156,6 +156,7 @@ func (w *walker) resolve(base *url.URL) {
 			l.Rel = rel
 		}
 	}
+	quick := newQuickResolver(base)
 	for _, p := range w.links {
 		rk := key{p.href, p.kind, true}
 		if i, ok := index[rk]; ok {
@@ -169,7 +170,11 @@ func (w *walker) resolve(base *url.URL) {
 			}
 			continue
 		}
-		u, err := Resolve(base, p.href)
+		u := quick.resolve(p.href)
+		var err error
+		if u == nil {
+			u, err = Resolve(base, p.href)
+		}
 		if err != nil {
 			page.Invalid++
 			index[rk] = invalid

@@ -29,6 +29,7 @@ FUZZ_TARGETS := \
 	./parse:FuzzExtract \
 	./fetch/robots:FuzzParse \
 	./fetch/robots:FuzzMatch \
+	./parse:FuzzQuickResolve \
 	./fetch:FuzzParseSitemap
 
 fuzz-short:

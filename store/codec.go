@@ -156,45 +156,70 @@ type storedEdge struct {
 	follow bool
 }
 
-func encodeEdge(e *storedEdge) []byte {
-	enc := encoder{b: make([]byte, 0, 16+len(e.Rel)+len(e.Anchor))}
-	enc.uvarint(e.Dst)
-	enc.byte(byte(e.Kind))
-	var flags byte
-	if e.follow {
-		flags |= edgeFlagFollow
+// The edges of one page are one value under the page's id: a count, then each edge. One
+// key per page keeps the writer's B+tree work per page constant instead of per link.
+func encodeEdges(edges []storedEdge) []byte {
+	size := 4
+	for i := range edges {
+		size += 16 + len(edges[i].Rel) + len(edges[i].Anchor)
 	}
-	enc.byte(flags)
-	enc.uvarint(uint64(e.Count))
-	enc.str(e.Rel)
-	enc.str(e.Anchor)
+	enc := encoder{b: make([]byte, 0, size)}
+	enc.uvarint(uint64(len(edges)))
+	for i := range edges {
+		e := &edges[i]
+		enc.uvarint(e.Dst)
+		enc.byte(byte(e.Kind))
+		var flags byte
+		if e.follow {
+			flags |= edgeFlagFollow
+		}
+		enc.byte(flags)
+		enc.uvarint(uint64(e.Count))
+		enc.str(e.Rel)
+		enc.str(e.Anchor)
+	}
 	return enc.b
 }
 
-func decodeEdge(src uint64, b []byte) (storedEdge, error) {
+// eachEncodedEdge calls fn for each edge of the list src's value b holds, in stored order.
+func eachEncodedEdge(src uint64, b []byte, fn func(storedEdge) error) error {
 	d := decoder{b: b}
-	var e storedEdge
-	e.Src = src
-	e.Dst = d.uvarint()
-	e.Kind = EdgeKind(d.byte())
-	e.follow = d.byte()&edgeFlagFollow != 0
-	e.Count = int(d.uvarint())
-	e.Rel = d.str()
-	e.Anchor = d.str()
-	if d.err != nil {
-		return storedEdge{}, fmt.Errorf("edge from node %d: %w", src, d.err)
+	n := d.uvarint()
+	if d.err == nil && n > uint64(len(b)) {
+		d.err = errCorrupt // each edge takes at least one byte
 	}
-	return e, nil
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		var e storedEdge
+		e.Src = src
+		e.Dst = d.uvarint()
+		e.Kind = EdgeKind(d.byte())
+		e.follow = d.byte()&edgeFlagFollow != 0
+		e.Count = int(d.uvarint())
+		e.Rel = d.str()
+		e.Anchor = d.str()
+		if d.err != nil {
+			break
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	if d.err == nil && len(d.b) != 0 {
+		d.err = errCorrupt
+	}
+	if d.err != nil {
+		return fmt.Errorf("edges from node %d: %w", src, d.err)
+	}
+	return nil
+}
+
+// encodedEdgeCount reads the number of edges in an encoded list without decoding them.
+func encodedEdgeCount(b []byte) (int, bool) {
+	n, k := binary.Uvarint(b)
+	return int(n), k > 0
 }
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
-
-func edgeKey(src uint64, seq uint32) []byte {
-	k := make([]byte, 12)
-	binary.BigEndian.PutUint64(k, src)
-	binary.BigEndian.PutUint32(k[8:], seq)
-	return k
-}
 
 // frontierKey orders the frontier by host, then by node id. Ids only grow, so each host's
 // queue is FIFO in discovery order and new entries always sort after existing ones.

@@ -563,38 +563,24 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 }
 
 func (t *txn) eachEdge(src uint64, fn func(storedEdge) error) error {
-	prefix := u64(src)
-	c := t.edges.Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		e, err := decodeEdge(src, v)
-		if err != nil {
-			return err
-		}
-		if err := fn(e); err != nil {
-			return err
-		}
+	binary.BigEndian.PutUint64(t.idKey[:], src)
+	v := t.edges.Get(t.idKey[:])
+	if v == nil {
+		return nil
 	}
-	return nil
+	return eachEncodedEdge(src, v, fn)
 }
 
 // putEdges replaces the outgoing edges of src.
 func (t *txn) putEdges(src uint64, edges []storedEdge) error {
-	prefix := u64(src)
-	c := t.edges.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
-		if err := c.Delete(); err != nil {
-			return err
-		}
+	var err error
+	if len(edges) == 0 {
+		err = t.edges.Delete(u64(src))
+	} else {
+		err = t.edges.Put(u64(src), encodeEdges(edges))
 	}
-	// One allocation for all the keys: bbolt keeps the key slices until the commit.
-	keys := make([]byte, 12*len(edges))
-	for i := range edges {
-		k := keys[12*i : 12*i+12 : 12*i+12]
-		binary.BigEndian.PutUint64(k, src)
-		binary.BigEndian.PutUint32(k[8:], uint32(i))
-		if err := t.edges.Put(k, encodeEdge(&edges[i])); err != nil {
-			return err
-		}
+	if err != nil {
+		return err
 	}
 	t.stats.Edges += len(edges)
 	return nil

@@ -14,14 +14,15 @@ import (
 	bolterr "go.etcd.io/bbolt/errors"
 )
 
-// SchemaVersion is the layout version this code reads and writes.
-const SchemaVersion = 1
+// SchemaVersion is the layout version this code reads and writes. Version 2 keeps a page's
+// outgoing edges in one value; version 1 files (one key per edge) are refused.
+const SchemaVersion = 2
 
 var (
 	bucketMeta     = []byte("meta")
 	bucketURLs     = []byte("urls")     // normalised URL -> node id (8 bytes, big-endian)
 	bucketNodes    = []byte("nodes")    // node id -> encoded Node
-	bucketEdges    = []byte("edges")    // src id + seq -> encoded edge
+	bucketEdges    = []byte("edges")    // src id -> the page's encoded edge list
 	bucketFrontier = []byte("frontier") // host 0x00 id -> depth + URL
 	bucketHosts    = []byte("hosts")    // origin (scheme://host:port) -> HostRecord (robots.txt, ...)
 
@@ -38,6 +39,7 @@ var (
 	ErrLocked    = errors.New("database is in use by another crawl process")
 	ErrNotCrawl  = errors.New("not a crawl database")
 	ErrNewSchema = errors.New("database was written by a newer version of crawl")
+	ErrOldSchema = errors.New("database was written by an older version of crawl")
 	ErrNotExist  = errors.New("database does not exist")
 )
 
@@ -120,6 +122,9 @@ func (db *DB) init(readOnly bool) error {
 		}
 		if n > SchemaVersion {
 			return fmt.Errorf("%w: schema %d, this version reads %d", ErrNewSchema, n, SchemaVersion)
+		}
+		if n < SchemaVersion {
+			return fmt.Errorf("%w: schema %d, this version reads %d only; start a new database", ErrOldSchema, n, SchemaVersion)
 		}
 		return nil
 	}

@@ -116,14 +116,11 @@ func (s *Snapshot) EachNode(fn func(Node) error) error {
 func (s *Snapshot) EachEdge(fn func(Edge) error) error {
 	c := s.tx.Bucket(bucketEdges).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if len(k) != 12 {
+		if len(k) != 8 {
 			return fmt.Errorf("edge key %x: %w", k, errCorrupt)
 		}
-		e, err := decodeEdge(binary.BigEndian.Uint64(k), v)
+		err := eachEncodedEdge(binary.BigEndian.Uint64(k), v, func(e storedEdge) error { return fn(e.Edge) })
 		if err != nil {
-			return err
-		}
-		if err := fn(e.Edge); err != nil {
 			return err
 		}
 	}

@@ -70,7 +70,15 @@ func (s *Snapshot) Status() (Status, error) {
 	if st.Rejected, err = s.Rejections(); err != nil {
 		return Status{}, fmt.Errorf("status: %w", err)
 	}
-	st.Edges = s.tx.Bucket(bucketEdges).Stats().KeyN
+	// Each value starts with its page's edge count.
+	ec := s.tx.Bucket(bucketEdges).Cursor()
+	for k, v := ec.First(); k != nil; k, v = ec.Next() {
+		n, ok := encodedEdgeCount(v)
+		if !ok {
+			return Status{}, fmt.Errorf("status: edges of %x: %w", k, errCorrupt)
+		}
+		st.Edges += n
+	}
 	st.Frontier = s.Frontier()
 
 	// Hop from host to host through the frontier's keys, as FrontierHosts does.

@@ -38,7 +38,7 @@ func openFailed(stderr io.Writer, cmd, path string, err error, busyHint string) 
 	case errors.Is(err, store.ErrNotExist):
 		fmt.Fprintf(stderr, "%s: %s does not exist; give the crawl's database with --db\n", cmd, path)
 		return exitUsage
-	case errors.Is(err, store.ErrNotCrawl), errors.Is(err, store.ErrNewSchema):
+	case errors.Is(err, store.ErrNotCrawl), errors.Is(err, store.ErrNewSchema), errors.Is(err, store.ErrOldSchema):
 		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
 		return exitUsage
 	}

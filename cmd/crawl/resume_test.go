@@ -223,7 +223,7 @@ func TestNewerSchemaIsRefusedAndLeftUntouched(t *testing.T) {
 	seeds := writeFile(t, dir, "seeds.txt", "http://127.0.0.1:1/\n")
 	for _, args := range [][]string{quietArgs(seeds, path), {"status", "--db", path}} {
 		code, _, stderr := runCmd(t, args...)
-		if code != exitUsage || !strings.Contains(stderr, "written by a newer version of crawl: schema 99, this version reads 1") {
+		if code != exitUsage || !strings.Contains(stderr, "written by a newer version of crawl: schema 99, this version reads 2") {
 			t.Errorf("%q: exit %d, stderr %q", args, code, stderr)
 		}
 	}

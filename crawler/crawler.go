@@ -88,11 +88,13 @@ func (c *Crawler) Run(ctx context.Context) error {
 	//   frontier --tasks--> fetch x Workers --results--> parse x Parsers --records--> writer
 	//   fetch  --feedback--> frontier  (host free again; backoff and crawl-delay)
 	//   writer --notes-->    frontier  (leases ended, hosts with new URLs; closed when the writer ends)
-	tasks := make(chan task)                          // unbuffered: a URL is leased when a worker takes it, so its rate slot is used at once
-	results := make(chan fetched, cfg.Workers)        // fetch -> parse
-	records := make(chan store.Result, cfg.BatchSize) // parse -> writer
-	feedback := make(chan hostFeedback, cfg.Workers)  // fetch -> frontier
-	notes := make(chan commitNote, 4)                 // writer -> frontier
+	tasks := make(chan task)                   // unbuffered: a URL is leased when a worker takes it, so its rate slot is used at once
+	results := make(chan fetched, cfg.Workers) // fetch -> parse
+	// parse -> writer: room for what arrives during one commit's fsync, no more. Whatever
+	// waits here when the process dies is fetched again by the next run.
+	records := make(chan store.Result, 4*cfg.Workers)
+	feedback := make(chan hostFeedback, cfg.Workers) // fetch -> frontier
+	notes := make(chan commitNote, 4)                // writer -> frontier
 	c.queues.Store(&[]queue{
 		{"parse", func() (int, int) { return len(results), cap(results) }},
 		{"write", func() (int, int) { return len(records), cap(records) }},

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/crawl-project/crawl/cmd/internal/statsfile"
 	"github.com/crawl-project/crawl/crawler"
 )
 
@@ -104,38 +105,6 @@ func heapInUse() uint64 {
 	return n
 }
 
-// statsReport is the JSON written by --stats-file.
-type statsReport struct {
-	ElapsedSeconds float64 `json:"elapsed_s"`
-	Fetched        int64   `json:"fetched"`
-	Failed         int64   `json:"failed"`
-	Bytes          int64   `json:"bytes"`
-	Links          int64   `json:"links"`
-	NewURLs        int64   `json:"new_urls"`
-	Committed      int64   `json:"committed"`
-	Commits        int64   `json:"commits"`
-	HeapInusePeak  uint64  `json:"heap_inuse_peak_bytes"`
-	HeapInuseEnd   uint64  `json:"heap_inuse_end_bytes"`
-	// From /proc/self/status when the crawl ended (Linux): peak and current resident set,
-	// the latter split into anonymous memory and mapped files (the database).
-	VmHWM   uint64  `json:"vm_hwm_bytes"`
-	VmRSS   uint64  `json:"vm_rss_bytes"`
-	RssAnon uint64  `json:"rss_anon_bytes"`
-	RssFile uint64  `json:"rss_file_bytes"`
-	Stages  []stage `json:"stages"`
-}
-
-type stage struct {
-	Name           string  `json:"name"`
-	Width          int     `json:"width"`
-	Items          int64   `json:"items"`
-	BusySeconds    float64 `json:"busy_s"`
-	BlockedSeconds float64 `json:"blocked_s"`
-	QueueAvg       float64 `json:"queue_avg"`
-	QueuePeak      int     `json:"queue_peak"`
-	QueueCap       int     `json:"queue_cap"`
-}
-
 // finish stops the profile and the sampler and writes the stats file. Safe to call twice.
 func (d *diagnostics) finish(stats *crawler.Stats) error {
 	var err error
@@ -161,7 +130,7 @@ func (d *diagnostics) finish(stats *crawler.Stats) error {
 func (d *diagnostics) writeStats(stats *crawler.Stats) error {
 	sum := stats.Snapshot()
 	end := heapInUse()
-	r := statsReport{
+	r := statsfile.Report{
 		ElapsedSeconds: sum.Elapsed.Seconds(), Fetched: sum.Fetched, Failed: sum.Failed, Bytes: sum.Bytes,
 		Links: sum.Links, NewURLs: sum.NewURLs, Committed: sum.Committed, Commits: stats.Commits(),
 		HeapInusePeak: max(d.heapMax, end), HeapInuseEnd: end,
@@ -169,7 +138,7 @@ func (d *diagnostics) writeStats(stats *crawler.Stats) error {
 	mem := procStatus()
 	r.VmHWM, r.VmRSS, r.RssAnon, r.RssFile = mem["VmHWM"], mem["VmRSS"], mem["RssAnon"], mem["RssFile"]
 	for _, s := range stats.Stages() {
-		r.Stages = append(r.Stages, stage{
+		r.Stages = append(r.Stages, statsfile.Stage{
 			Name: s.Name, Width: s.Width, Items: s.Items,
 			BusySeconds: s.Busy.Seconds(), BlockedSeconds: s.Blocked.Seconds(),
 			QueueAvg: s.QueueAvg, QueuePeak: s.QueuePeak, QueueCap: s.QueueCap,

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/crawl-project/crawl/cmd/internal/statsfile"
 )
 
 func TestStatsFileAndCPUProfile(t *testing.T) {
@@ -23,7 +25,7 @@ func TestStatsFileAndCPUProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r statsReport
+	var r statsfile.Report
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatalf("%s: %v", b, err)
 	}

@@ -10,38 +10,13 @@ import (
 	"strings"
 	"syscall"
 	"time"
-)
 
-// crawlStats mirrors the JSON that crawl's --stats-file writes.
-type crawlStats struct {
-	ElapsedSeconds float64 `json:"elapsed_s"`
-	Fetched        int64   `json:"fetched"`
-	Failed         int64   `json:"failed"`
-	Bytes          int64   `json:"bytes"`
-	Links          int64   `json:"links"`
-	NewURLs        int64   `json:"new_urls"`
-	Committed      int64   `json:"committed"`
-	Commits        int64   `json:"commits"`
-	HeapInusePeak  uint64  `json:"heap_inuse_peak_bytes"`
-	HeapInuseEnd   uint64  `json:"heap_inuse_end_bytes"`
-	VmHWM          uint64  `json:"vm_hwm_bytes"`
-	RssAnon        uint64  `json:"rss_anon_bytes"`
-	RssFile        uint64  `json:"rss_file_bytes"`
-	Stages         []struct {
-		Name           string  `json:"name"`
-		Width          int     `json:"width"`
-		Items          int64   `json:"items"`
-		BusySeconds    float64 `json:"busy_s"`
-		BlockedSeconds float64 `json:"blocked_s"`
-		QueueAvg       float64 `json:"queue_avg"`
-		QueuePeak      int     `json:"queue_peak"`
-		QueueCap       int     `json:"queue_cap"`
-	} `json:"stages"`
-}
+	"github.com/crawl-project/crawl/cmd/internal/statsfile"
+)
 
 // crawlRun is one run of the crawl binary.
 type crawlRun struct {
-	stats     crawlStats
+	stats     statsfile.Report
 	wall      time.Duration
 	childCPU  time.Duration // the crawl process's user+system time
 	serverCPU time.Duration // this process's CPU time over the run: the server

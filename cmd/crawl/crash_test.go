@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -258,6 +259,9 @@ func TestSecondCrawlOnABusyDatabaseFailsFast(t *testing.T) {
 	db := filepath.Join(dir, "crawl.db")
 
 	running, hold := make(chan struct{}), make(chan struct{})
+	var releaseOnce sync.Once
+	release := func() { releaseOnce.Do(func() { close(hold) }) }
+	t.Cleanup(release) // before the server stops: its Close waits for the held request
 	s.stop()
 	s.start(func(n int, _ string) {
 		if n == 1 { // the first crawl has its database open and waits here
@@ -282,7 +286,7 @@ func TestSecondCrawlOnABusyDatabaseFailsFast(t *testing.T) {
 		t.Errorf("status of a busy database: exit %d, stderr %q", code, stderr)
 	}
 
-	close(hold)
+	release()
 	if code, _ := first.wait(); code != exitOK {
 		t.Fatalf("first crawl: exit %d\n%s", code, first.stderr.String())
 	}

@@ -163,7 +163,8 @@ type proc struct {
 }
 
 // startCrawl runs the binary with args. A run that hangs is killed after a generous limit,
-// so that a hang fails the test instead of blocking it.
+// so that a hang fails the test instead of blocking it; a run still going when the test ends
+// is killed then.
 func startCrawl(t *testing.T, args ...string) *proc {
 	t.Helper()
 	return startProc(t, nil, crawlBinary(t), args...)
@@ -186,6 +187,11 @@ func startProc(t *testing.T, env []string, name string, args ...string) *proc {
 		cancel()
 		close(p.done)
 	}()
+	// A test that stops early (t.Fatal) does not leave the process running until the limit.
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	})
 	return p
 }
 

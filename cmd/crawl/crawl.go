@@ -144,7 +144,7 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 	}
 	db, err := store.Open(f.db, store.Options{})
 	if err != nil {
-		return openFailed(e.stderr, fs.Name(), f.db, err, "wait for it to end or stop it")
+		return openFailed(e.stderr, fs.Name(), f.db, err)
 	}
 	defer db.Close()
 

@@ -20,7 +20,7 @@ const readLockTimeout = time.Second
 func openForReading(stderr io.Writer, cmd, path string) (*store.DB, int) {
 	db, err := store.Open(path, store.Options{ReadOnly: true, LockTimeout: readLockTimeout})
 	if err != nil {
-		return nil, openFailed(stderr, cmd, path, err, "wait for it to end or stop it")
+		return nil, openFailed(stderr, cmd, path, err)
 	}
 	return db, exitOK
 }
@@ -29,11 +29,11 @@ func openForReading(stderr io.Writer, cmd, path string) (*store.DB, int) {
 // cmd, and returns the exit code: exitUsage when path is not a crawl database this version
 // reads (bad input), exitError when it cannot be opened now. A database that a running
 // crawl holds is the latter, whichever command asks: it is a condition of the moment, not a
-// mistake on the command line. busyHint says what the user can do about a running crawl.
-func openFailed(stderr io.Writer, cmd, path string, err error, busyHint string) int {
+// mistake on the command line.
+func openFailed(stderr io.Writer, cmd, path string, err error) int {
 	switch {
 	case errors.Is(err, store.ErrLocked):
-		fmt.Fprintf(stderr, "%s: %s is in use by a running crawl; %s\n", cmd, path, busyHint)
+		fmt.Fprintf(stderr, "%s: %s is in use by a running crawl; wait for it to end or stop it\n", cmd, path)
 		return exitError
 	case errors.Is(err, store.ErrNotExist):
 		fmt.Fprintf(stderr, "%s: %s does not exist; give the crawl's database with --db\n", cmd, path)

@@ -142,6 +142,13 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 		}
 		defer metricsLn.Close() // in case the crawl does not start; closing twice is harmless
 	}
+	// Before the database: a bad path is a usage error that must not leave a database behind.
+	diag, err := startDiagnostics(f.diag)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
+		return exitUsage
+	}
+	defer diag.finish(nil) // stops the profile on an early return; the crawl's own call comes first
 	db, err := store.Open(f.db, store.Options{})
 	if err != nil {
 		return openFailed(e.stderr, fs.Name(), f.db, err)
@@ -179,11 +186,6 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 		case <-ctx.Done():
 		}
 	}()
-	diag, err := startDiagnostics(f.diag)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
-		return exitUsage
-	}
 	stopProgress := out.startProgress(c.Stats())
 	runErr := c.Run(ctx)
 	stopProgress()

@@ -68,4 +68,7 @@ func TestBadProfilePathIsAUsageError(t *testing.T) {
 	if code != exitUsage || !strings.Contains(stderr, "--cpuprofile") {
 		t.Errorf("exit %d, stderr %q; want %d and a --cpuprofile error", code, stderr, exitUsage)
 	}
+	if _, err := os.Stat(filepath.Join(dir, "crawl.db")); err == nil {
+		t.Error("database created although the crawl refused to start")
+	}
 }

@@ -113,7 +113,7 @@ func TestStatusLineOnTerminal(t *testing.T) {
 		last = n
 	}
 	if len(redraws) < 2 {
-		t.Errorf("%d redraws of the status line", len(redraws))
+		t.Fatalf("%d redraws of the status line; output:\n%q", len(redraws), text) // the checks below read them
 	}
 	t.Logf("last status line: %s", redraws[len(redraws)-1][1])
 	summary := strings.Index(text, "Crawl summary")

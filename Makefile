@@ -43,14 +43,16 @@ fuzz:
 	$(MAKE) fuzz-short FUZZTIME=2m
 
 ## demo: serve the bundled demo site on 127.0.0.1, crawl it with the real binary, show the result.
+# demosite prints its URL as the first line of standard output once it listens; reading that
+# line through a FIFO waits exactly until then, and ends at once if the server exits first.
 demo: build
-	@rm -rf demo-out && mkdir -p demo-out
-	@$(BIN)/demosite --dir testdata/demo-site --url-file demo-out/url >demo-out/server.log 2>&1 & \
+	@rm -rf demo-out && mkdir -p demo-out && mkfifo demo-out/ready
+	@$(BIN)/demosite --dir testdata/demo-site --url-file demo-out/url >demo-out/ready 2>demo-out/server.log & \
 	server=$$!; trap 'kill $$server 2>/dev/null' EXIT; \
-	for i in $$(seq 1 50); do [ -s demo-out/url ] && break; sleep 0.1; done; \
-	[ -s demo-out/url ] || { echo "demo site did not start:"; cat demo-out/server.log; exit 1; }; \
-	cp demo-out/url demo-out/seeds.txt; \
-	echo "crawling $$(cat demo-out/url) into demo-out/crawl.db"; \
+	url=; read -r url <demo-out/ready; \
+	[ -n "$$url" ] || { echo "demo site did not start:"; cat demo-out/server.log; exit 1; }; \
+	echo "$$url" >demo-out/seeds.txt; \
+	echo "crawling $$url into demo-out/crawl.db"; \
 	$(BIN)/crawl --seeds demo-out/seeds.txt --db demo-out/crawl.db --host-rate 50 --workers 4 && \
 	echo && $(BIN)/crawl report --db demo-out/crawl.db --limit 5 && \
 	$(BIN)/crawl export --db demo-out/crawl.db --format graphml --out demo-out/graph.graphml && \

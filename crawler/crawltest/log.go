@@ -18,10 +18,9 @@ type RequestLog struct {
 	site *Site
 
 	mu           sync.Mutex
-	counts       map[string]int // by host/path?query
-	pathCounts   map[string]int // by path?query
-	hostCounts   map[string]int
-	times        map[string][]time.Time
+	counts       map[string]int         // by host/path?query
+	pathCounts   map[string]int         // by path?query
+	times        map[string][]time.Time // arrival times by host; their number is the host's count
 	total        int
 	notFound     int
 	inflight     int
@@ -39,7 +38,6 @@ func newRequestLog(s *Site) *RequestLog {
 func (l *RequestLog) clear() {
 	l.counts = map[string]int{}
 	l.pathCounts = map[string]int{}
-	l.hostCounts = map[string]int{}
 	l.times = map[string][]time.Time{}
 	l.total, l.notFound = 0, 0
 	l.peak = l.inflight
@@ -58,7 +56,6 @@ func (l *RequestLog) begin(host, target string) func(status int) {
 	now := time.Now()
 	l.counts[host+target]++
 	l.pathCounts[target]++
-	l.hostCounts[host]++
 	l.times[host] = append(l.times[host], now)
 	l.total++
 	l.inflight++
@@ -138,7 +135,7 @@ func (l *RequestLog) HostCount(host string) int {
 	h := l.canonHost(host)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.hostCounts[h]
+	return len(l.times[h])
 }
 
 // Total returns the number of requests.

@@ -2,27 +2,24 @@ package export
 
 import (
 	"bufio"
-	"encoding/csv"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
 // csvEncoder writes csv or tsv: a nodes stream and an edges stream, each with a header row.
-// Fields are quoted as RFC 4180 requires (encoding/csv); strings keep every character,
-// except that invalid UTF-8 bytes are dropped.
+// Fields are quoted as RFC 4180 requires, by the rules of encoding/csv (see appendCSV);
+// strings keep every character, except that invalid UTF-8 bytes are dropped. Each record is
+// built in one reused buffer, so writing a row does not allocate.
 type csvEncoder struct {
-	comma rune
+	comma byte
 	neo4j bool
 	out   *sink
 	sc    *schema
-	w     *csv.Writer
-	rec   []string
+	bw    *bufio.Writer
 	buf   []byte
-	ends  []int
-	ids   [2]uint64
 	types map[string]string // edge kind to neo4j relationship type
 }
 
@@ -41,14 +38,60 @@ func neo4jType(t colType) string {
 	return ""
 }
 
+// appendCSV appends s as one csv field, dropping invalid UTF-8 bytes. It quotes the field
+// exactly when encoding/csv's Writer would: when it contains the separator, a quote, a
+// carriage return or a line feed, starts with white space, or is \. (the PostgreSQL
+// end-of-data marker); quotes inside are doubled and line breaks kept as they are.
+func appendCSV(b []byte, s string, comma byte) []byte {
+	s = strings.ToValidUTF8(s, "")
+	quote := s == `\.`
+	for i := 0; i < len(s) && !quote; i++ {
+		c := s[i]
+		quote = c == comma || c == '"' || c == '\r' || c == '\n'
+	}
+	if !quote && s != "" {
+		r, _ := utf8.DecodeRuneInString(s)
+		quote = unicode.IsSpace(r)
+	}
+	if !quote {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			break
+		}
+		b = append(b, s[:i+1]...)
+		b = append(b, '"')
+		s = s[i+1:]
+	}
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// write sends the record in b, ending it with a line feed.
+func (e *csvEncoder) write(b []byte) error {
+	e.buf = append(b, '\n')
+	_, err := e.bw.Write(e.buf)
+	return err
+}
+
+// start opens a stream and writes its header row.
 func (e *csvEncoder) start(stream string, header []string) error {
 	bw, err := e.out.start(stream)
 	if err != nil {
 		return err
 	}
-	e.w = csv.NewWriter(bw)
-	e.w.Comma = e.comma
-	return e.w.Write(header)
+	e.bw = bw
+	b := e.buf[:0]
+	for i, h := range header {
+		if i > 0 {
+			b = append(b, e.comma)
+		}
+		b = appendCSV(b, h, e.comma)
+	}
+	return e.write(b)
 }
 
 func (e *csvEncoder) begin(out *sink, sc *schema) error {
@@ -71,59 +114,34 @@ func (e *csvEncoder) begin(out *sink, sc *schema) error {
 	return e.start(StreamNodes, h)
 }
 
-// record fills e.rec with the ids followed by the values of cols, leaving out column skip.
-// The text of the ids and of every non-string value is built in one buffer and turned into
-// one string, so that a record costs a single allocation.
-func (e *csvEncoder) record(ids []uint64, cols []column, v []value, skip int) {
-	b := e.buf[:0]
-	ends := e.ends[:0]
-	for _, id := range ids {
-		b = strconv.AppendUint(b, id, 10)
-		ends = append(ends, len(b))
-	}
+// fields appends a separator and the value of each column of cols but skip. Numbers,
+// booleans and timestamps never need quotes.
+func (e *csvEncoder) fields(b []byte, cols []column, v []value, skip int) []byte {
 	for i, c := range cols {
-		if c.typ != typeString && i != skip {
+		if i == skip {
+			continue
+		}
+		b = append(b, e.comma)
+		if c.typ == typeString {
+			b = appendCSV(b, v[i].s, e.comma)
+		} else {
 			b = appendText(b, c.typ, &v[i])
-			ends = append(ends, len(b))
 		}
 	}
-	text := string(b)
-	e.buf, e.ends = b, ends
-	r, start := e.rec[:0], 0
-	next := func() string {
-		s := text[start:ends[0]]
-		start, ends = ends[0], ends[1:]
-		return s
-	}
-	for range ids {
-		r = append(r, next())
-	}
-	for i, c := range cols {
-		switch {
-		case i == skip:
-		case c.typ == typeString:
-			r = append(r, strings.ToValidUTF8(v[i].s, ""))
-		default:
-			r = append(r, next())
-		}
-	}
-	e.rec = r
+	return b
 }
 
 func (e *csvEncoder) node(id uint64, v []value) error {
-	e.ids[0] = id
-	e.record(e.ids[:1], e.sc.nodes, v, -1)
+	b := strconv.AppendUint(e.buf[:0], id, 10)
+	b = e.fields(b, e.sc.nodes, v, -1)
 	if e.neo4j {
-		e.rec = append(e.rec, e.sc.nodeLabel)
+		b = append(b, e.comma)
+		b = appendCSV(b, e.sc.nodeLabel, e.comma)
 	}
-	return e.w.Write(e.rec)
+	return e.write(b)
 }
 
 func (e *csvEncoder) edges() error {
-	e.w.Flush()
-	if err := e.w.Error(); err != nil {
-		return err
-	}
 	h := []string{"source", "target"}
 	if e.neo4j {
 		h = []string{":START_ID", ":END_ID", ":TYPE"}
@@ -140,12 +158,12 @@ func (e *csvEncoder) edges() error {
 }
 
 func (e *csvEncoder) edge(src, dst uint64, v []value) error {
-	e.ids[0], e.ids[1] = src, dst
+	b := strconv.AppendUint(e.buf[:0], src, 10)
+	b = append(b, e.comma)
+	b = strconv.AppendUint(b, dst, 10)
 	if !e.neo4j {
-		e.record(e.ids[:2], e.sc.edges, v, -1)
-		return e.w.Write(e.rec)
+		return e.write(e.fields(b, e.sc.edges, v, -1))
 	}
-	e.record(e.ids[:2], e.sc.edges, v, e.sc.kind)
 	t := e.sc.relType
 	if e.sc.kind >= 0 {
 		k := v[e.sc.kind].s
@@ -154,14 +172,12 @@ func (e *csvEncoder) edge(src, dst uint64, v []value) error {
 			e.types[k] = t
 		}
 	}
-	e.rec = slices.Insert(e.rec, 2, t)
-	return e.w.Write(e.rec)
+	b = append(b, e.comma)
+	b = appendCSV(b, t, e.comma)
+	return e.write(e.fields(b, e.sc.edges, v, e.sc.kind))
 }
 
-func (e *csvEncoder) end() error {
-	e.w.Flush()
-	return e.w.Error()
-}
+func (e *csvEncoder) end() error { return nil }
 
 // jsonEncoder writes JSON Lines: one object per node, {"type":"node","id":1,...}, then one
 // per edge, {"type":"edge","source":1,"target":2,...}. Every attribute is present; strings

@@ -61,32 +61,27 @@ func emit(opt *Options, open OpenFunc, sc *schema, nodes, edges func(encoder) er
 
 // eachNode calls fn for each node of src, telling the Source's own errors apart from fn's.
 func eachNode(src Source, fn func(store.Node) error) error {
-	var ferr error
-	err := src.EachNode(func(n store.Node) error {
-		ferr = fn(n)
-		return ferr
-	})
-	if ferr != nil {
-		return ferr
-	}
-	if err != nil {
-		return fmt.Errorf("read nodes: %w", err)
-	}
-	return nil
+	return each(src.EachNode, "nodes", fn)
 }
 
 // eachEdge is eachNode for edges.
 func eachEdge(src Source, fn func(store.Edge) error) error {
+	return each(src.EachEdge, "edges", fn)
+}
+
+// each runs one pass of a Source: fn's errors come back as they are, the Source's own are
+// wrapped as "read <what>".
+func each[T any](pass func(func(T) error) error, what string, fn func(T) error) error {
 	var ferr error
-	err := src.EachEdge(func(e store.Edge) error {
-		ferr = fn(e)
+	err := pass(func(x T) error {
+		ferr = fn(x)
 		return ferr
 	})
 	if ferr != nil {
 		return ferr
 	}
 	if err != nil {
-		return fmt.Errorf("read edges: %w", err)
+		return fmt.Errorf("read %s: %w", what, err)
 	}
 	return nil
 }

@@ -179,13 +179,14 @@ func (c *Client) Get(ctx context.Context, u *url.URL, follow func(*url.URL) bool
 			return resp, nil
 		}
 		next := resp.Location
-		if seen[next.String()] {
+		key := next.String()
+		if seen[key] {
 			return nil, fmt.Errorf("fetch %s: %w at %s", hopsStart(hops, u), ErrRedirectLoop, next)
 		}
 		if len(hops) >= c.cfg.MaxRedirects || (follow != nil && !follow(next)) {
 			return resp, nil
 		}
-		seen[next.String()] = true
+		seen[key] = true
 		hops = append(hops, Hop{URL: u, Status: resp.Status})
 		u = next
 	}

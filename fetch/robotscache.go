@@ -82,16 +82,6 @@ func NewRobotsCache(client *Client, productToken string) *RobotsCache {
 	}
 }
 
-// MaxAge is how long a fetched robots.txt is used before it is fetched again (24 hours).
-func (c *RobotsCache) MaxAge() time.Duration { return c.maxAge }
-
-// Allowed reports whether u may be fetched and its host's Crawl-delay. An unavailable
-// robots.txt disallows, with an error wrapping ErrRobotsUnavailable.
-func (c *RobotsCache) Allowed(ctx context.Context, u *url.URL) (bool, time.Duration, error) {
-	v, err := c.Check(ctx, u)
-	return v.Allowed, v.CrawlDelay, err
-}
-
 // Check answers whether u may be fetched, fetching its origin's robots.txt first if it is
 // not cached or too old. The error wraps ErrRobotsUnavailable when robots.txt could not be
 // fetched, or is ctx's error.

@@ -204,17 +204,10 @@ func (c *RobotsCache) fetch(ctx context.Context, origin string) (*RobotsFile, er
 }
 
 // getLimited fetches u like Get, but with its own body cap and redirect limit and no scope:
-// robots.txt redirects may go anywhere (RFC 9309 section 2.3.1.2).
+// robots.txt redirects may go anywhere (RFC 9309 section 2.3.1.2), and so may a sitemap's.
 func (c *Client) getLimited(ctx context.Context, u *url.URL, maxBody int64, maxRedirects int) (*Response, error) {
 	cc := *c
 	cc.cfg.MaxBody = maxBody
 	cc.cfg.MaxRedirects = maxRedirects
-	resp, err := cc.Get(ctx, u, nil)
-	if err != nil {
-		if errors.Is(err, ErrRedirectLoop) {
-			return nil, fmt.Errorf("robots.txt: %w", err)
-		}
-		return nil, err
-	}
-	return resp, nil
+	return cc.Get(ctx, u, nil)
 }

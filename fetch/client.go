@@ -204,6 +204,11 @@ func hopsStart(hops []Hop, u *url.URL) *url.URL {
 
 // once makes one request without following redirects.
 func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
+	// An HTTP/2 transport reports the write from its own goroutine.
+	var sentAt atomic.Int64
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { sentAt.Store(time.Now().UnixNano()) },
+	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", u, err)
@@ -223,11 +228,6 @@ func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
 			req.AddCookie(ck)
 		}
 	}
-	// An HTTP/2 transport reports the write from its own goroutine.
-	var sentAt atomic.Int64
-	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
-		WroteRequest: func(httptrace.WroteRequestInfo) { sentAt.Store(time.Now().UnixNano()) },
-	}))
 	resp, err := c.http.Transport.RoundTrip(req)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", u, unwrapURLError(err))

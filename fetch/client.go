@@ -179,13 +179,14 @@ func (c *Client) Get(ctx context.Context, u *url.URL, follow func(*url.URL) bool
 			return resp, nil
 		}
 		next := resp.Location
-		if seen[next.String()] {
+		key := next.String()
+		if seen[key] {
 			return nil, fmt.Errorf("fetch %s: %w at %s", hopsStart(hops, u), ErrRedirectLoop, next)
 		}
 		if len(hops) >= c.cfg.MaxRedirects || (follow != nil && !follow(next)) {
 			return resp, nil
 		}
-		seen[next.String()] = true
+		seen[key] = true
 		hops = append(hops, Hop{URL: u, Status: resp.Status})
 		u = next
 	}
@@ -203,6 +204,11 @@ func hopsStart(hops []Hop, u *url.URL) *url.URL {
 
 // once makes one request without following redirects.
 func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
+	// An HTTP/2 transport reports the write from its own goroutine.
+	var sentAt atomic.Int64
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { sentAt.Store(time.Now().UnixNano()) },
+	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", u, err)
@@ -222,11 +228,6 @@ func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
 			req.AddCookie(ck)
 		}
 	}
-	// An HTTP/2 transport reports the write from its own goroutine.
-	var sentAt atomic.Int64
-	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
-		WroteRequest: func(httptrace.WroteRequestInfo) { sentAt.Store(time.Now().UnixNano()) },
-	}))
 	resp, err := c.http.Transport.RoundTrip(req)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", u, unwrapURLError(err))

@@ -82,16 +82,6 @@ func NewRobotsCache(client *Client, productToken string) *RobotsCache {
 	}
 }
 
-// MaxAge is how long a fetched robots.txt is used before it is fetched again (24 hours).
-func (c *RobotsCache) MaxAge() time.Duration { return c.maxAge }
-
-// Allowed reports whether u may be fetched and its host's Crawl-delay. An unavailable
-// robots.txt disallows, with an error wrapping ErrRobotsUnavailable.
-func (c *RobotsCache) Allowed(ctx context.Context, u *url.URL) (bool, time.Duration, error) {
-	v, err := c.Check(ctx, u)
-	return v.Allowed, v.CrawlDelay, err
-}
-
 // Check answers whether u may be fetched, fetching its origin's robots.txt first if it is
 // not cached or too old. The error wraps ErrRobotsUnavailable when robots.txt could not be
 // fetched, or is ctx's error.
@@ -214,17 +204,10 @@ func (c *RobotsCache) fetch(ctx context.Context, origin string) (*RobotsFile, er
 }
 
 // getLimited fetches u like Get, but with its own body cap and redirect limit and no scope:
-// robots.txt redirects may go anywhere (RFC 9309 section 2.3.1.2).
+// robots.txt redirects may go anywhere (RFC 9309 section 2.3.1.2), and so may a sitemap's.
 func (c *Client) getLimited(ctx context.Context, u *url.URL, maxBody int64, maxRedirects int) (*Response, error) {
 	cc := *c
 	cc.cfg.MaxBody = maxBody
 	cc.cfg.MaxRedirects = maxRedirects
-	resp, err := cc.Get(ctx, u, nil)
-	if err != nil {
-		if errors.Is(err, ErrRedirectLoop) {
-			return nil, fmt.Errorf("robots.txt: %w", err)
-		}
-		return nil, err
-	}
-	return resp, nil
+	return cc.Get(ctx, u, nil)
 }

@@ -133,6 +133,17 @@ func TestExtract(t *testing.T) {
 			},
 		},
 		{
+			name: "one followable occurrence makes a repeated link followable",
+			html: `<a href="/a" rel="nofollow">A1</a><a href="/a" rel="noopener">A2</a><a href="/a" rel="NoFollow">A3</a>` +
+				`<a href="/b" rel="external">B1</a><a href="/b#x" rel="nofollow">B2</a>` +
+				`<a href="/c" rel="nofollow">C1</a><a href="/c" rel="ugc nofollow">C2</a>`,
+			links: []wantLink{
+				{"http://example.com/a", store.KindLink, "noopener", "A1", 3},
+				{"http://example.com/b", store.KindLink, "external", "B1", 2},
+				{"http://example.com/c", store.KindLink, "nofollow", "C1", 2},
+			},
+		},
+		{
 			name:     "meta robots nofollow noindex",
 			html:     `<head><meta name="robots" content="NoFollow, noindex"></head><a href="/x">X</a>`,
 			nofollow: true,

@@ -73,11 +73,11 @@ func normalizeURL(u *url.URL) (*url.URL, error) {
 	if (n.Scheme == "http" && port == "80") || (n.Scheme == "https" && port == "443") {
 		port = ""
 	}
-	if strings.Contains(host, ":") { // IPv6 literal
+	switch {
+	case port != "":
+		host = net.JoinHostPort(host, port) // brackets an IPv6 literal
+	case strings.Contains(host, ":"): // IPv6 literal
 		host = "[" + host + "]"
-	}
-	if port != "" {
-		host = net.JoinHostPort(strings.Trim(host, "[]"), port)
 	}
 	n.Host = host
 

@@ -82,6 +82,9 @@ func (s *Scope) Contains(u *url.URL) bool {
 			return false
 		}
 	}
+	if len(s.include) == 0 && len(s.exclude) == 0 {
+		return true // most crawls have no patterns: no need to build the URL's string
+	}
 	str := u.String()
 	if len(s.include) > 0 {
 		ok := false

@@ -229,3 +229,43 @@ func TestDomain(t *testing.T) {
 		}
 	}
 }
+
+// Scope.Contains runs on every link of every page, like Filter.Check.
+func BenchmarkScopeContains(b *testing.B) {
+	seed, err := Normalize("http://example.com/")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var urls []*url.URL
+	for _, s := range []string{
+		"http://example.com/blog/2026/11/some-article-title?page=2",
+		"http://www.example.com/about",
+		"http://other.example.org/",
+	} {
+		u, err := Normalize(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		urls = append(urls, u)
+	}
+	for _, mode := range []ScopeMode{ScopeHost, ScopeDomain} {
+		for _, pats := range []struct {
+			name             string
+			include, exclude []string
+		}{
+			{"no-patterns", nil, nil},
+			{"exclude", nil, []string{`\.pdf$`}},
+		} {
+			s, err := NewScope(mode, []*url.URL{seed}, pats.include, pats.exclude)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Run(string(mode)+"/"+pats.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					s.Contains(urls[i%len(urls)])
+				}
+			})
+		}
+	}
+}

@@ -65,7 +65,14 @@ func repeatsSegment(path string, n int) bool {
 	if n <= 1 {
 		return strings.Trim(path, "/") != "" // any non-empty segment occurs once
 	}
-	segs := strings.Split(path, "/")
+	// Split into an array on the stack: strings.Split would allocate for every link.
+	var buf [33]string
+	segs := buf[:0]
+	for rest, more := path, true; more; {
+		var seg string
+		seg, rest, more = strings.Cut(rest, "/")
+		segs = append(segs, seg)
+	}
 	if len(segs) < n {
 		return false
 	}

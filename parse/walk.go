@@ -151,8 +151,9 @@ func (w *walker) resolve(base *url.URL) {
 	fold := func(i int, rel string) {
 		l := &page.Links[i]
 		l.Count++
-		// One followable occurrence makes the link followable.
-		if l.Nofollow() && !hasWord(rel, "nofollow") {
+		// One followable occurrence makes the link followable. Link.Nofollow, the one
+		// definition of a nofollow rel, judges both sides.
+		if l.Nofollow() && !(Link{Rel: rel}).Nofollow() {
 			l.Rel = rel
 		}
 	}

@@ -110,7 +110,7 @@ func (s *Scope) Contains(u *url.URL) bool {
 // or the host itself for IP addresses, single-label names and public suffixes.
 func Domain(host string) string {
 	host = strings.Trim(host, "[]")
-	d, err := publicsuffix.EffectiveTLDPlusOne(host)
+	d, err := publicsuffix.EffectiveTLDPlusOne(strings.TrimSuffix(host, "."))
 	if err != nil {
 		return host
 	}

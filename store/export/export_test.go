@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/crawl-project/crawl/parse"
 	"github.com/crawl-project/crawl/store"
 )
 
@@ -63,7 +64,7 @@ func TestRoundTrip(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					src := fixture()
 					b := export(t, src, opt)
-					got, err := parse(opt, b)
+					got, err := readBack(opt, b)
 					if err != nil {
 						t.Fatalf("parse: %v", err)
 					}
@@ -316,7 +317,7 @@ func TestSparseIDs(t *testing.T) {
 	}
 	for _, opt := range []Options{{Format: FormatJSONL}, {Format: FormatJSONL, Level: LevelHost}} {
 		b := export(t, src, opt)
-		got, err := parse(opt, b)
+		got, err := readBack(opt, b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -346,8 +347,8 @@ func TestHostAndDomain(t *testing.T) {
 		if h != want[0] {
 			t.Errorf("store.HostName(%q) = %q, want %q", u, h, want[0])
 		}
-		if d := domainOf(h); d != want[1] {
-			t.Errorf("domainOf(%q) = %q, want %q", h, d, want[1])
+		if d := parse.Domain(h); d != want[1] {
+			t.Errorf("parse.Domain(%q) = %q, want %q", h, d, want[1])
 		}
 	}
 }

@@ -118,8 +118,8 @@ func fixture() *memSource {
 	return src
 }
 
-// parse reads the export in b back.
-func parse(opt Options, b *buffers) (*exporttest.Graph, error) {
+// readBack reads the export in b back.
+func readBack(opt Options, b *buffers) (*exporttest.Graph, error) {
 	stream := func(name string) ([]byte, error) {
 		buf, ok := b.streams[name]
 		if !ok {

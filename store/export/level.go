@@ -2,11 +2,10 @@ package export
 
 import (
 	"cmp"
-	"net"
 	"slices"
 	"strings"
 
-	"golang.org/x/net/publicsuffix"
+	"github.com/crawl-project/crawl/parse"
 
 	"github.com/crawl-project/crawl/store"
 )
@@ -76,20 +75,6 @@ type groupEdge struct {
 	edges  int64 // number of page edges
 }
 
-// domainOf returns the registrable domain (eTLD+1) of a host name, or the host itself for IP
-// addresses, single-label names such as localhost, and names that are a public suffix.
-func domainOf(host string) string {
-	h := strings.TrimSuffix(host, ".")
-	if !strings.Contains(h, ".") || net.ParseIP(h) != nil {
-		return host
-	}
-	d, err := publicsuffix.EffectiveTLDPlusOne(h)
-	if err != nil {
-		return host
-	}
-	return d
-}
-
 // writeGroups exports the host or domain graph. Nodes are numbered from 1 in the order their
 // first page appears; edges come sorted by source then target group.
 func writeGroups(src Source, opt Options, f filter, open OpenFunc) error {
@@ -111,7 +96,7 @@ func writeGroups(src Source, opt Options, f filter, open OpenFunc) error {
 			h = strings.Clone(h) // the Source's strings may not outlive the callback
 			name := h
 			if domain {
-				name = domainOf(h)
+				name = parse.Domain(h)
 			}
 			if g, ok = byName[name]; !ok {
 				g = uint32(len(groups))

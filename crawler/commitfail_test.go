@@ -45,8 +45,10 @@ func TestCommitFailureStopsTheCrawlAndARerunCompletesIt(t *testing.T) {
 			if !errors.Is(err, errDisk) {
 				t.Fatalf("Run = %v, want the write error", err)
 			}
-			if s := c.Stats().Snapshot(); s.Committed != int64((failAt-1)*16) && failAt == 1 {
-				t.Errorf("committed %d results before the first commit failed", s.Committed)
+			// failAt-1 commits of at most 16 results went through; of the single host's
+			// results, only its robots.txt turn may have had a commit to itself.
+			if s, most, least := c.Stats().Snapshot(), int64((failAt-1)*16), int64(max(failAt-2, 0)); s.Committed > most || s.Committed < least {
+				t.Errorf("committed %d results before commit %d failed, want %d to %d", s.Committed, failAt, least, most)
 			}
 
 			h.run(h.config(h.roots(), small))

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/crawl-project/crawl/fetch"
 	"github.com/crawl-project/crawl/parse"
 )
@@ -117,4 +119,12 @@ func (c *Config) setDefaults() {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
+}
+
+// hostLimit is the rate of requests to one host: HostRate, or no limit when it is 0.
+func (c *Config) hostLimit() rate.Limit {
+	if c.HostRate > 0 {
+		return rate.Limit(c.HostRate)
+	}
+	return rate.Inf
 }

@@ -426,11 +426,7 @@ func (f *frontier) loadHosts(now time.Time) (int, error) {
 }
 
 func (f *frontier) activate(host string) *hostQueue {
-	limit := rate.Inf
-	if f.cfg.HostRate > 0 {
-		limit = rate.Limit(f.cfg.HostRate)
-	}
-	h := &hostQueue{key: host, more: true, limiter: rate.NewLimiter(limit, 1), index: -1}
+	h := &hostQueue{key: host, more: true, limiter: rate.NewLimiter(f.cfg.hostLimit(), 1), index: -1}
 	f.hosts[host] = h
 	return h
 }

@@ -52,6 +52,20 @@ func TestOperatorCounters(t *testing.T) {
 				t.Errorf("by code %d, latency count %d (cumulative %v); want %d responses", codes, lat.Count, lat.Cumulative, sum.Fetched)
 			}
 			g := h.graph()
+			// The response figures against what the site served and the database recorded.
+			log := h.site.Log()
+			if want := int64(log.Total() - log.Count("/robots.txt")); sum.Fetched != want {
+				t.Errorf("%d responses counted, the site answered %d page requests", sum.Fetched, want)
+			}
+			var byClass [6]int64
+			for _, n := range g.nodes {
+				if n.Status > 0 {
+					byClass[n.Status/100]++
+				}
+			}
+			if sum.ByClass != byClass {
+				t.Errorf("responses by class %v, %v in the database", sum.ByClass, byClass)
+			}
 			if n := int64(len(g.inState(store.StateBlocked))); sum.RobotsBlocked != n || (tc.maxPages == 0 && n == 0) {
 				t.Errorf("robots blocked %d, %d in the database", sum.RobotsBlocked, n)
 			}

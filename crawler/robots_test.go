@@ -145,6 +145,15 @@ func TestRobotsTxtIsKeptAcrossRuns(t *testing.T) {
 					t.Errorf("disallowed %s was requested", k)
 				}
 			}
+			blogBlocked := 0
+			for u := range h.graph().inState(store.StateBlocked) {
+				if strings.Contains(u, "/blog/") {
+					blogBlocked++
+				}
+			}
+			if blogBlocked == 0 {
+				t.Error("no /blog/ URL recorded as blocked: the site gave the rules nothing to refuse")
+			}
 		})
 	}
 }

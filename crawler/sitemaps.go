@@ -103,11 +103,7 @@ func (c *Crawler) readSitemaps(ctx context.Context, root *url.URL, mu *sync.Mute
 	if !rec.SitemapsReadAt.IsZero() {
 		return nil, false, nil
 	}
-	limit := rate.Inf
-	if cfg.HostRate > 0 {
-		limit = rate.Limit(cfg.HostRate)
-	}
-	lim := rate.NewLimiter(limit, 1)
+	lim := rate.NewLimiter(cfg.hostLimit(), 1)
 	sitemaps := rec.Sitemaps
 	if cfg.Robots != nil {
 		v, err := cfg.Robots.Check(ctx, root)

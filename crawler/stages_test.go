@@ -203,7 +203,8 @@ func TestFrontierHonoursFeedbackBackoff(t *testing.T) {
 func TestFrontierStopsAtThePageBudget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		db := openDB(t)
-		seed(t, db, "http://a.test/1", "http://a.test/2", "http://a.test/3")
+		// One URL more than the budget takes: the crawl must end with it still queued.
+		seed(t, db, "http://a.test/1", "http://a.test/2", "http://a.test/3", "http://a.test/4")
 		r := startFrontier(t, db, testConfig(Config{MaxPages: 2}))
 		t1, t2 := <-r.tasks, <-r.tasks
 		// A robots-blocked result does not count against the budget: another lease follows.

@@ -11,11 +11,11 @@ import (
 
 // Stats counts what a crawl run did. Stages update it as they go; Snapshot reads it at any time.
 type Stats struct {
-	start    time.Time
-	fetches  atomic.Int64 // HTTP responses received (redirect hops included in one fetch)
+	start time.Time
+	// Responses received, and their classes, are read from ops.codes: one counter per
+	// response, not three kept in step.
 	failures atomic.Int64 // fetches that got no response
 	bytes    atomic.Int64
-	byClass  [6]atomic.Int64 // index status/100; 0 for anything else
 
 	leased  atomic.Int64 // URLs handed to the fetchers
 	pages   atomic.Int64 // results committed
@@ -43,13 +43,7 @@ func (s *Stats) countFetch(resp *fetch.Response, err error) {
 		s.failures.Add(1)
 		return
 	}
-	s.fetches.Add(1)
 	s.bytes.Add(int64(len(resp.Body)))
-	class := resp.Status / 100
-	if class < 1 || class > 5 {
-		class = 0
-	}
-	s.byClass[class].Add(1)
 	s.ops.countResponse(resp)
 }
 
@@ -121,11 +115,14 @@ func (s Summary) PagesPerSecond() float64 {
 // Snapshot returns the counters as they are now.
 func (s *Stats) Snapshot() Summary {
 	var sum Summary
-	sum.Fetched = s.fetches.Load()
-	sum.Failed = s.failures.Load()
-	for i := range s.byClass {
-		sum.ByClass[i] = s.byClass[i].Load()
+	// codes[0] holds the codes outside 100..599, which is class 0 too.
+	for code := range s.ops.codes {
+		if n := s.ops.codes[code].Load(); n > 0 {
+			sum.ByClass[code/100] += n
+			sum.Fetched += n
+		}
 	}
+	sum.Failed = s.failures.Load()
 	sum.Bytes = s.bytes.Load()
 	sum.Committed = s.pages.Load()
 	sum.Abandoned = s.leased.Load() - sum.Committed

@@ -1,29 +1,22 @@
 package crawler
 
 import (
-	"time"
-
 	"github.com/crawl-project/crawl/fetch"
 	"github.com/crawl-project/crawl/store"
 )
 
-// maxCrawlDelay caps a robots.txt Crawl-delay, as the robots cache does.
-const maxCrawlDelay = 30 * time.Second
-
-// hostRecord turns a fetched robots.txt into the host record the writer keeps.
-func hostRecord(f *fetch.RobotsFile, token string) *store.HostRecord {
-	rules := f.Rules()
-	rec := &store.HostRecord{
+// hostRecord turns the verdict that fetched a robots.txt into the host record the writer
+// keeps. The crawl delay is the verdict's, already capped by the robots cache.
+func hostRecord(v fetch.RobotsVerdict) *store.HostRecord {
+	f := v.Fetched
+	return &store.HostRecord{
 		Origin:          f.Origin,
 		RobotsStatus:    f.Status,
 		Robots:          f.Body,
 		RobotsFetchedAt: f.FetchedAt,
-		Sitemaps:        rules.Sitemaps(),
+		Sitemaps:        f.Rules().Sitemaps(),
+		CrawlDelay:      v.CrawlDelay,
 	}
-	if d, ok := rules.Group(token).CrawlDelay(); ok {
-		rec.CrawlDelay = min(d, maxCrawlDelay)
-	}
-	return rec
 }
 
 // robotsFile is the inverse of hostRecord, for a record that holds a robots.txt.

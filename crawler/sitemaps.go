@@ -116,7 +116,7 @@ func (c *Crawler) readSitemaps(ctx context.Context, root *url.URL, mu *sync.Mute
 		case v.Fetched != nil:
 			lim.Allow() // robots.txt took the host's first turn
 			c.stats.polite.robotsFetched.Add(1)
-			hr := hostRecord(v.Fetched, cfg.RobotsToken)
+			hr := hostRecord(v)
 			mu.Lock()
 			err = c.db.PutHost(*hr)
 			mu.Unlock()

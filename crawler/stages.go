@@ -32,8 +32,8 @@ type fetched struct {
 	err     error
 	blocked bool
 	at      time.Time
-	// robots is a robots.txt fetched in this task's turn, to be recorded with its result.
-	robots *fetch.RobotsFile
+	// robots is the host record of a robots.txt fetched in this task's turn, recorded with its result.
+	robots *store.HostRecord
 	// hostOnly: the task's turn went to fetching robots.txt, and the task itself goes back
 	// to the frontier; only robots is to be recorded.
 	hostOnly bool
@@ -120,7 +120,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, 
 		if v.Fetched != nil {
 			stats.polite.robotsFetched.Add(1)
 			fb.answered = true
-			r.robots = v.Fetched
+			r.robots = hostRecord(v)
 			if v.Allowed {
 				// robots.txt used this turn of the host; the page waits for the next one.
 				next := t
@@ -189,7 +189,7 @@ func parseStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan fetche
 func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 	r := store.Result{ID: f.ID, Host: f.Host}
 	if f.robots != nil {
-		r.HostInfo = hostRecord(f.robots, cfg.RobotsToken)
+		r.HostInfo = f.robots
 	}
 	switch {
 	case f.hostOnly:

@@ -260,7 +260,7 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 		// edge of its kind, and is fetched only if some page links to it.
 		follow := in && reject == "" && !page.NoFollow && !l.Nofollow() && l.Kind == store.KindLink
 		r.Links = append(r.Links, store.Link{
-			URL: l.URL.String(), Host: l.URL.Host, Kind: l.Kind, Rel: l.Rel, Anchor: l.Anchor,
+			URL: l.URLString, Host: l.URL.Host, Kind: l.Kind, Rel: l.Rel, Anchor: l.Anchor,
 			Count: l.Count, InScope: in, Follow: follow, Reject: reject,
 		})
 	}

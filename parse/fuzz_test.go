@@ -84,6 +84,9 @@ func FuzzExtract(f *testing.F) {
 				t.Fatal("link without URL")
 			}
 			checkNormalized(t, "link", l.URL)
+			if l.URLString != l.URL.String() {
+				t.Errorf("URLString %q, URL %q", l.URLString, l.URL)
+			}
 			if l.Count < 1 {
 				t.Errorf("%s: Count = %d", l.URL, l.Count)
 			}

@@ -20,11 +20,13 @@ const MaxAnchor = 256
 
 // Link is one distinct reference from a page, folded over its repeats.
 type Link struct {
-	URL    *url.URL // absolute and normalised
-	Kind   store.EdgeKind
-	Rel    string // rel attribute, lower-cased and whitespace-collapsed
-	Anchor string // text of the first occurrence
-	Count  int    // occurrences on the page
+	URL *url.URL // absolute and normalised
+	// URLString is URL.String(), built once while links are folded, for callers that key on it.
+	URLString string
+	Kind      store.EdgeKind
+	Rel       string // rel attribute, lower-cased and whitespace-collapsed
+	Anchor    string // text of the first occurrence
+	Count     int    // occurrences on the page
 }
 
 // Nofollow reports whether the link asks crawlers not to follow it.

@@ -181,7 +181,8 @@ func (w *walker) resolve(base *url.URL) {
 			index[rk] = invalid
 			continue
 		}
-		k := key{u.String(), p.kind, false}
+		us := u.String()
+		k := key{us, p.kind, false}
 		if i, ok := index[k]; ok {
 			index[rk] = i
 			fold(i, p.rel)
@@ -194,7 +195,7 @@ func (w *walker) resolve(base *url.URL) {
 		}
 		index[k] = len(page.Links)
 		index[rk] = len(page.Links)
-		page.Links = append(page.Links, Link{URL: u, Kind: p.kind, Rel: p.rel, Anchor: p.anchor, Count: 1})
+		page.Links = append(page.Links, Link{URL: u, URLString: us, Kind: p.kind, Rel: p.rel, Anchor: p.anchor, Count: 1})
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"net/url"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -350,11 +349,7 @@ func (t *txn) dequeue(n *Node) error {
 	if n.State != StatePending {
 		return nil
 	}
-	u, err := url.Parse(n.URL)
-	if err != nil {
-		return fmt.Errorf("node %d: %w", n.ID, err)
-	}
-	return t.unqueue(frontierKey(u.Host, n.ID))
+	return t.unqueue(frontierKey(hostKey(n.URL), n.ID))
 }
 
 // unqueue removes a frontier entry, counting it only if it was there, so that the crawl can
@@ -481,11 +476,7 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 		switch n.State {
 		case StateSkipped:
 			if (n.Error == ReasonMaxDepth || n.Error == ReasonNofollow) && t.depthAllowed(it.depth) {
-				u, err := url.Parse(n.URL)
-				if err != nil {
-					return err
-				}
-				if _, err := t.requeueWithinBudget(it.id, &n, u.Host, it.depth); err != nil {
+				if _, err := t.requeueWithinBudget(it.id, &n, hostKey(n.URL), it.depth); err != nil {
 					return err
 				}
 			} else if n.Error == ReasonNofollow {
@@ -504,12 +495,8 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 		case StateExternal:
 			// A followable link to a URL recorded outside the scope: the scope has grown since
 			// (a new seed's host). It joins the crawl as if seen for the first time.
-			u, err := url.Parse(n.URL)
-			if err != nil {
-				return err
-			}
 			if t.depthAllowed(it.depth) {
-				if err := t.requeue(it.id, &n, u.Host, it.depth); err != nil {
+				if err := t.requeue(it.id, &n, hostKey(n.URL), it.depth); err != nil {
 					return err
 				}
 			} else {
@@ -524,12 +511,8 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 				if err := t.putNode(&n); err != nil {
 					return err
 				}
-				u, err := url.Parse(n.URL)
-				if err != nil {
-					return err
-				}
 				// Only rewrite an entry that is still queued; a missing one is being recorded.
-				k := frontierKey(u.Host, it.id)
+				k := frontierKey(hostKey(n.URL), it.id)
 				if t.frontier.Get(k) != nil {
 					if err := t.frontier.Put(k, encodeFrontier(it.depth, n.URL)); err != nil {
 						return err

@@ -3,7 +3,6 @@ package store
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -59,7 +58,7 @@ func (s *Snapshot) Status() (Status, error) {
 		case StateSkipped:
 			st.Skipped[n.Error]++
 		case StateDone, StateFailed, StateBlocked:
-			hosts[hostOf(n.URL)] = struct{}{}
+			hosts[hostKey(n.URL)] = struct{}{}
 		}
 		return nil
 	})
@@ -92,19 +91,4 @@ func (s *Snapshot) Status() (Status, error) {
 		k, _ = c.Seek(append([]byte(host), 1)) // a copy: k points into the read-only map
 	}
 	return st, nil
-}
-
-// hostOf returns the host[:port] of a normalised absolute URL, the frontier's host key.
-func hostOf(u string) string {
-	_, rest, ok := strings.Cut(u, "://")
-	if !ok {
-		return ""
-	}
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		rest = rest[:i]
-	}
-	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
-		rest = rest[i+1:]
-	}
-	return rest
 }

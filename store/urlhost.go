@@ -1,6 +1,9 @@
 package store
 
-import "strings"
+import (
+	"net/url"
+	"strings"
+)
 
 // HostName returns the lower-cased host name of an absolute URL, without port, user info or
 // IPv6 brackets, or "" when the URL has no authority. It is what reports and exports group
@@ -26,4 +29,28 @@ func HostName(rawURL string) string {
 		h = h[:j]
 	}
 	return strings.ToLower(h)
+}
+
+// hostKey returns the host[:port] of a normalised absolute URL as url.URL.Host holds it: the
+// frontier's host key and what the per-host counts are kept under. It reads only the
+// authority, because the writer derives it for URLs it queues and dequeues; an authority with
+// percent-escapes (a non-ASCII host, as url.URL.String writes it) goes through url.Parse,
+// which unescapes it as the crawl's host keys are.
+func hostKey(rawURL string) string {
+	_, rest, ok := strings.Cut(rawURL, "://")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	if strings.IndexByte(rest, '%') >= 0 {
+		if u, err := url.Parse(rawURL); err == nil {
+			return u.Host
+		}
+	}
+	return rest
 }

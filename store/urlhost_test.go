@@ -1,6 +1,9 @@
 package store
 
-import "testing"
+import (
+	"net/url"
+	"testing"
+)
 
 func TestHostName(t *testing.T) {
 	for in, want := range map[string]string{
@@ -20,6 +23,32 @@ func TestHostName(t *testing.T) {
 	} {
 		if got := HostName(in); got != want {
 			t.Errorf("HostName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestHostKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://a.test/x":       "a.test",
+		"https://a.test:8443?q": "a.test:8443",
+		"http://u@[::1]:80/p#f": "[::1]:80",
+		"http://a.test":         "a.test",
+		"not a url":             "",
+	} {
+		if got := hostKey(in); got != want {
+			t.Errorf("hostKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// The frontier is keyed by url.URL.Host of the URL the crawl stores (url.URL.String):
+	// hostKey must give the same key back, escaped hosts included.
+	for _, raw := range []string{"http://a.test/x", "https://a.test:8443/?q=http://b/", "http://[::1]:8080/",
+		"http://bücher.test/a", "https://例え.jp/パス"} {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := hostKey(u.String()); got != u.Host {
+			t.Errorf("hostKey(%q) = %q, want %q", u.String(), got, u.Host)
 		}
 	}
 }

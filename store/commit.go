@@ -136,8 +136,8 @@ type txn struct {
 	// Lookups go through one cursor per bucket: Bucket.Get allocates a new cursor and its
 	// stack on every call, a cursor's Seek reuses them. A Seek repositions the cursor, so
 	// Puts in between are fine.
-	urlsCur, nodesCur *bolt.Cursor
-	idKey             [8]byte
+	urlsCur, nodesCur, frontierCur *bolt.Cursor
+	idKey                          [8]byte
 }
 
 // get is Bucket.Get through a reused cursor.
@@ -161,6 +161,8 @@ func newTxn(tx *bolt.Tx) *txn {
 		stats:    &CommitStats{HostsWithNew: map[string]int{}, HostsRequeued: map[string]bool{}},
 		urlsCur:  tx.Bucket(bucketURLs).Cursor(),
 		nodesCur: tx.Bucket(bucketNodes).Cursor(),
+
+		frontierCur: tx.Bucket(bucketFrontier).Cursor(),
 	}
 }
 
@@ -354,12 +356,14 @@ func (t *txn) dequeue(n *Node) error {
 
 // unqueue removes a frontier entry, counting it only if it was there, so that the crawl can
 // keep an exact count of queued URLs without scanning the bucket.
+// The cursor's Seek finds the entry and its Delete removes it where the Seek left it: one
+// descent of the tree instead of a Get's and a Delete's.
 func (t *txn) unqueue(k []byte) error {
-	if t.frontier.Get(k) == nil {
+	if found, _ := t.frontierCur.Seek(k); !bytes.Equal(found, k) {
 		return nil
 	}
 	t.stats.Dequeued++
-	return t.frontier.Delete(k)
+	return t.frontierCur.Delete()
 }
 
 // target returns the id of a redirect target, creating a pending placeholder if needed
@@ -513,7 +517,7 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 				}
 				// Only rewrite an entry that is still queued; a missing one is being recorded.
 				k := frontierKey(hostKey(n.URL), it.id)
-				if t.frontier.Get(k) != nil {
+				if get(t.frontierCur, k) != nil {
 					if err := t.frontier.Put(k, encodeFrontier(it.depth, n.URL)); err != nil {
 						return err
 					}

@@ -136,8 +136,8 @@ type txn struct {
 	// Lookups go through one cursor per bucket: Bucket.Get allocates a new cursor and its
 	// stack on every call, a cursor's Seek reuses them. A Seek repositions the cursor, so
 	// Puts in between are fine.
-	urlsCur, nodesCur, frontierCur *bolt.Cursor
-	idKey                          [8]byte
+	urlsCur, nodesCur, frontierCur, perHostCur *bolt.Cursor
+	idKey                                      [8]byte
 }
 
 // get is Bucket.Get through a reused cursor.
@@ -163,6 +163,7 @@ func newTxn(tx *bolt.Tx) *txn {
 		nodesCur: tx.Bucket(bucketNodes).Cursor(),
 
 		frontierCur: tx.Bucket(bucketFrontier).Cursor(),
+		perHostCur:  tx.Bucket(bucketHostPages).Cursor(),
 	}
 }
 

@@ -7,9 +7,27 @@ import (
 
 // HostName returns the lower-cased host name of an absolute URL, without port, user info or
 // IPv6 brackets, or "" when the URL has no authority. It is what reports and exports group
-// pages by. It reads only the authority, so that it stays cheap over every node of a crawl;
-// the URLs in a crawl database are normalised, so it agrees there with url.URL.Hostname.
+// pages by. It reads only the authority (see hostKey), so that it stays cheap over every node
+// of a crawl; the URLs in a crawl database are normalised, so it agrees there with
+// url.URL.Hostname.
 func HostName(rawURL string) string {
+	h := hostKey(rawURL)
+	if strings.HasPrefix(h, "[") {
+		if j := strings.IndexByte(h, ']'); j >= 0 {
+			h = h[1:j]
+		}
+	} else if j := strings.LastIndexByte(h, ':'); j >= 0 {
+		h = h[:j]
+	}
+	return strings.ToLower(h)
+}
+
+// hostKey returns the host[:port] of an absolute URL as url.URL.Host holds it, or "" when the
+// URL has no authority: the frontier's host key and what the per-host counts are kept under.
+// It reads only the authority, because the writer derives it for URLs it queues and
+// dequeues; an authority with percent-escapes (a non-ASCII host, as url.URL.String writes
+// it) goes through url.Parse, which unescapes it as the crawl's host keys are.
+func hostKey(rawURL string) string {
 	i := strings.Index(rawURL, "://")
 	if i <= 0 || strings.ContainsAny(rawURL[:i], "/?#") {
 		return ""
@@ -21,36 +39,10 @@ func HostName(rawURL string) string {
 	if j := strings.LastIndexByte(h, '@'); j >= 0 {
 		h = h[j+1:]
 	}
-	if strings.HasPrefix(h, "[") {
-		if j := strings.IndexByte(h, ']'); j >= 0 {
-			h = h[1:j]
-		}
-	} else if j := strings.LastIndexByte(h, ':'); j >= 0 {
-		h = h[:j]
-	}
-	return strings.ToLower(h)
-}
-
-// hostKey returns the host[:port] of a normalised absolute URL as url.URL.Host holds it: the
-// frontier's host key and what the per-host counts are kept under. It reads only the
-// authority, because the writer derives it for URLs it queues and dequeues; an authority with
-// percent-escapes (a non-ASCII host, as url.URL.String writes it) goes through url.Parse,
-// which unescapes it as the crawl's host keys are.
-func hostKey(rawURL string) string {
-	_, rest, ok := strings.Cut(rawURL, "://")
-	if !ok {
-		return ""
-	}
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		rest = rest[:i]
-	}
-	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
-		rest = rest[i+1:]
-	}
-	if strings.IndexByte(rest, '%') >= 0 {
+	if strings.IndexByte(h, '%') >= 0 {
 		if u, err := url.Parse(rawURL); err == nil {
 			return u.Host
 		}
 	}
-	return rest
+	return h
 }

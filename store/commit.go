@@ -266,12 +266,13 @@ func (t *txn) apply(r *Result) error {
 	cur := leased
 	for i, h := range r.Hops {
 		if i > 0 {
-			id, n, found, err := t.lookup(h.URL)
+			_, n, found, err := t.lookup(h.URL)
 			if err != nil {
 				return err
 			}
 			if !found {
-				if id, err = t.insert(h.URL, "", StateDone, depth, ""); err != nil {
+				id, err := t.insert(h.URL, "", StateDone, depth, "")
+				if err != nil {
 					return err
 				}
 				n = Node{ID: id, URL: h.URL, Depth: depth}
@@ -303,7 +304,7 @@ func (t *txn) apply(r *Result) error {
 
 	page := leased
 	if len(r.Hops) > 0 {
-		id, n, found, err := t.lookup(r.FinalURL)
+		_, n, found, err := t.lookup(r.FinalURL)
 		if err != nil {
 			return err
 		}
@@ -317,7 +318,6 @@ func (t *txn) apply(r *Result) error {
 			return err
 		}
 		page = n
-		page.ID = id
 	}
 	p := r.Page
 	page.State, page.Status, page.ContentType, page.Size = p.State, p.Status, p.ContentType, p.Size

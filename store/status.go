@@ -80,15 +80,12 @@ func (s *Snapshot) Status() (Status, error) {
 	}
 	st.Frontier = s.Frontier()
 
-	// Hop from host to host through the frontier's keys, as FrontierHosts does.
-	c := s.tx.Bucket(bucketFrontier).Cursor()
-	for k, _ := c.First(); k != nil; {
-		host, _, ok := splitFrontierKey(k)
-		if !ok {
-			return Status{}, fmt.Errorf("status: frontier key %q: %w", k, errCorrupt)
-		}
+	err = eachFrontierHost(s.tx, "", func(string) bool {
 		st.QueuedHosts++
-		k, _ = c.Seek(append([]byte(host), 1)) // a copy: k points into the read-only map
+		return true
+	})
+	if err != nil {
+		return Status{}, fmt.Errorf("status: %w", err)
 	}
 	return st, nil
 }

@@ -37,13 +37,13 @@ func benchSeeds(b *testing.B, db *DB, n int) []string {
 
 // benchResult is the fetch result of page i: done, 40 links.
 func benchResult(i int, urls []string, r *rand.Rand) Result {
-	res := Result{ID: uint64(i + 1), Host: hostOfURL(urls[i])}
+	res := Result{ID: uint64(i + 1), Host: hostKey(urls[i])}
 	res.Page = Node{State: StateDone, Status: 200, ContentType: "text/html", Size: 20_000,
 		Title: "A page title of a usual length", FetchedAt: time.Unix(1700000000, 0), Duration: time.Millisecond}
 	res.Links = make([]Link, 0, benchKnownLinks+benchNewLinks)
 	for range benchKnownLinks {
 		u := urls[r.IntN(len(urls))]
-		res.Links = append(res.Links, Link{URL: u, Host: hostOfURL(u), Kind: KindLink, Anchor: "anchor text",
+		res.Links = append(res.Links, Link{URL: u, Host: hostKey(u), Kind: KindLink, Anchor: "anchor text",
 			Count: 1, InScope: true, Follow: true})
 	}
 	for k := range benchNewLinks {

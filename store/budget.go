@@ -36,13 +36,13 @@ func (w *Writer) WithHostBudget(n int) *Writer {
 
 // overBudget reports whether host has used its budget, so that no more of its URLs may be queued.
 func (t *txn) overBudget(host string) bool {
-	return t.budget > 0 && counter(t.perHost.Get([]byte(host))) >= uint64(t.budget)
+	return t.budget > 0 && counter(get(t.perHostCur, []byte(host))) >= uint64(t.budget)
 }
 
 // admit counts a URL of host entering the frontier.
 func (t *txn) admit(host string) error {
 	k := []byte(host)
-	return t.perHost.Put(k, u64(counter(t.perHost.Get(k))+1))
+	return t.perHost.Put(k, u64(counter(get(t.perHostCur, k))+1))
 }
 
 // reject counts n URLs (or links) refused for reason.

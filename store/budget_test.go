@@ -26,7 +26,7 @@ func hostQueued(t *testing.T, db *DB, host string) int {
 func commitFrom(t *testing.T, db *DB, w *Writer, src string, links ...Link) CommitStats {
 	t.Helper()
 	n := node(t, db, src)
-	cs, err := w.Commit([]Result{done(n.ID, hostOfURL(src), links...)})
+	cs, err := w.Commit([]Result{done(n.ID, hostKey(src), links...)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"net/url"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -137,8 +136,8 @@ type txn struct {
 	// Lookups go through one cursor per bucket: Bucket.Get allocates a new cursor and its
 	// stack on every call, a cursor's Seek reuses them. A Seek repositions the cursor, so
 	// Puts in between are fine.
-	urlsCur, nodesCur *bolt.Cursor
-	idKey             [8]byte
+	urlsCur, nodesCur, frontierCur, perHostCur *bolt.Cursor
+	idKey                                      [8]byte
 }
 
 // get is Bucket.Get through a reused cursor.
@@ -162,6 +161,9 @@ func newTxn(tx *bolt.Tx) *txn {
 		stats:    &CommitStats{HostsWithNew: map[string]int{}, HostsRequeued: map[string]bool{}},
 		urlsCur:  tx.Bucket(bucketURLs).Cursor(),
 		nodesCur: tx.Bucket(bucketNodes).Cursor(),
+
+		frontierCur: tx.Bucket(bucketFrontier).Cursor(),
+		perHostCur:  tx.Bucket(bucketHostPages).Cursor(),
 	}
 }
 
@@ -264,12 +266,13 @@ func (t *txn) apply(r *Result) error {
 	cur := leased
 	for i, h := range r.Hops {
 		if i > 0 {
-			id, n, found, err := t.lookup(h.URL)
+			_, n, found, err := t.lookup(h.URL)
 			if err != nil {
 				return err
 			}
 			if !found {
-				if id, err = t.insert(h.URL, "", StateDone, depth, ""); err != nil {
+				id, err := t.insert(h.URL, "", StateDone, depth, "")
+				if err != nil {
 					return err
 				}
 				n = Node{ID: id, URL: h.URL, Depth: depth}
@@ -301,7 +304,7 @@ func (t *txn) apply(r *Result) error {
 
 	page := leased
 	if len(r.Hops) > 0 {
-		id, n, found, err := t.lookup(r.FinalURL)
+		_, n, found, err := t.lookup(r.FinalURL)
 		if err != nil {
 			return err
 		}
@@ -315,7 +318,6 @@ func (t *txn) apply(r *Result) error {
 			return err
 		}
 		page = n
-		page.ID = id
 	}
 	p := r.Page
 	page.State, page.Status, page.ContentType, page.Size = p.State, p.Status, p.ContentType, p.Size
@@ -350,21 +352,19 @@ func (t *txn) dequeue(n *Node) error {
 	if n.State != StatePending {
 		return nil
 	}
-	u, err := url.Parse(n.URL)
-	if err != nil {
-		return fmt.Errorf("node %d: %w", n.ID, err)
-	}
-	return t.unqueue(frontierKey(u.Host, n.ID))
+	return t.unqueue(frontierKey(hostKey(n.URL), n.ID))
 }
 
 // unqueue removes a frontier entry, counting it only if it was there, so that the crawl can
 // keep an exact count of queued URLs without scanning the bucket.
+// The cursor's Seek finds the entry and its Delete removes it where the Seek left it: one
+// descent of the tree instead of a Get's and a Delete's.
 func (t *txn) unqueue(k []byte) error {
-	if t.frontier.Get(k) == nil {
+	if found, _ := t.frontierCur.Seek(k); !bytes.Equal(found, k) {
 		return nil
 	}
 	t.stats.Dequeued++
-	return t.frontier.Delete(k)
+	return t.frontierCur.Delete()
 }
 
 // target returns the id of a redirect target, creating a pending placeholder if needed
@@ -481,11 +481,7 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 		switch n.State {
 		case StateSkipped:
 			if (n.Error == ReasonMaxDepth || n.Error == ReasonNofollow) && t.depthAllowed(it.depth) {
-				u, err := url.Parse(n.URL)
-				if err != nil {
-					return err
-				}
-				if _, err := t.requeueWithinBudget(it.id, &n, u.Host, it.depth); err != nil {
+				if _, err := t.requeueWithinBudget(it.id, &n, hostKey(n.URL), it.depth); err != nil {
 					return err
 				}
 			} else if n.Error == ReasonNofollow {
@@ -504,12 +500,8 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 		case StateExternal:
 			// A followable link to a URL recorded outside the scope: the scope has grown since
 			// (a new seed's host). It joins the crawl as if seen for the first time.
-			u, err := url.Parse(n.URL)
-			if err != nil {
-				return err
-			}
 			if t.depthAllowed(it.depth) {
-				if err := t.requeue(it.id, &n, u.Host, it.depth); err != nil {
+				if err := t.requeue(it.id, &n, hostKey(n.URL), it.depth); err != nil {
 					return err
 				}
 			} else {
@@ -524,13 +516,9 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 				if err := t.putNode(&n); err != nil {
 					return err
 				}
-				u, err := url.Parse(n.URL)
-				if err != nil {
-					return err
-				}
 				// Only rewrite an entry that is still queued; a missing one is being recorded.
-				k := frontierKey(u.Host, it.id)
-				if t.frontier.Get(k) != nil {
+				k := frontierKey(hostKey(n.URL), it.id)
+				if get(t.frontierCur, k) != nil {
 					if err := t.frontier.Put(k, encodeFrontier(it.depth, n.URL)); err != nil {
 						return err
 					}

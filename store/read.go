@@ -22,24 +22,39 @@ type Entry struct {
 func (db *DB) FrontierHosts(after string, limit int) ([]string, error) {
 	var hosts []string
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketFrontier).Cursor()
-		var k []byte
-		if after == "" {
-			k, _ = c.First()
-		} else {
-			k, _ = c.Seek(append([]byte(after), 1))
+		if limit <= 0 {
+			return nil
 		}
-		for k != nil && len(hosts) < limit {
-			host, _, ok := splitFrontierKey(k)
-			if !ok {
-				return fmt.Errorf("frontier key %q: %w", k, errCorrupt)
-			}
+		return eachFrontierHost(tx, after, func(host string) bool {
 			hosts = append(hosts, host)
-			k, _ = c.Seek(append([]byte(host), 1))
-		}
-		return nil
+			return len(hosts) < limit
+		})
 	})
 	return hosts, err
+}
+
+// eachFrontierHost calls fn for each host with queued URLs after the host after ("" for
+// the first), in key order, until fn returns false. It hops from host to host with cursor
+// seeks, so its cost grows with the hosts visited, not with the URLs queued.
+func eachFrontierHost(tx *bolt.Tx, after string, fn func(host string) bool) error {
+	c := tx.Bucket(bucketFrontier).Cursor()
+	var k []byte
+	if after == "" {
+		k, _ = c.First()
+	} else {
+		k, _ = c.Seek(append([]byte(after), 1))
+	}
+	for k != nil {
+		host, _, ok := splitFrontierKey(k)
+		if !ok {
+			return fmt.Errorf("frontier key %q: %w", k, errCorrupt)
+		}
+		if !fn(host) {
+			return nil
+		}
+		k, _ = c.Seek(append([]byte(host), 1)) // a copy: k points into the read-only map
+	}
+	return nil
 }
 
 // FrontierNext returns up to limit queued URLs of host with ids above afterID, oldest first,

@@ -3,7 +3,6 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
-	"net/url"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -72,11 +71,7 @@ func (db *DB) Rescope(maxDepth, hostBudget int, inScope func(url string) bool) (
 				n.State, n.Error = StateExternal, ""
 				st.OutOfScope++
 			case n.State == StateSkipped && t.depthAllowed(n.Depth):
-				u, err := url.Parse(n.URL)
-				if err != nil {
-					return fmt.Errorf("node %d: %w", n.ID, err)
-				}
-				queued, err := t.requeueWithinBudget(n.ID, n, u.Host, n.Depth)
+				queued, err := t.requeueWithinBudget(n.ID, n, hostKey(n.URL), n.Depth)
 				if err != nil {
 					return err
 				}
@@ -124,9 +119,5 @@ func (t *txn) collect(match func(*Node) bool) ([]Node, error) {
 
 // requeueAt puts a known node back in the frontier at its recorded depth.
 func (t *txn) requeueAt(n *Node) error {
-	u, err := url.Parse(n.URL)
-	if err != nil {
-		return fmt.Errorf("node %d: %w", n.ID, err)
-	}
-	return t.requeue(n.ID, n, u.Host, n.Depth)
+	return t.requeue(n.ID, n, hostKey(n.URL), n.Depth)
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -59,7 +58,7 @@ func (s *Snapshot) Status() (Status, error) {
 		case StateSkipped:
 			st.Skipped[n.Error]++
 		case StateDone, StateFailed, StateBlocked:
-			hosts[hostOf(n.URL)] = struct{}{}
+			hosts[hostKey(n.URL)] = struct{}{}
 		}
 		return nil
 	})
@@ -81,30 +80,12 @@ func (s *Snapshot) Status() (Status, error) {
 	}
 	st.Frontier = s.Frontier()
 
-	// Hop from host to host through the frontier's keys, as FrontierHosts does.
-	c := s.tx.Bucket(bucketFrontier).Cursor()
-	for k, _ := c.First(); k != nil; {
-		host, _, ok := splitFrontierKey(k)
-		if !ok {
-			return Status{}, fmt.Errorf("status: frontier key %q: %w", k, errCorrupt)
-		}
+	err = eachFrontierHost(s.tx, "", func(string) bool {
 		st.QueuedHosts++
-		k, _ = c.Seek(append([]byte(host), 1)) // a copy: k points into the read-only map
+		return true
+	})
+	if err != nil {
+		return Status{}, fmt.Errorf("status: %w", err)
 	}
 	return st, nil
-}
-
-// hostOf returns the host[:port] of a normalised absolute URL, the frontier's host key.
-func hostOf(u string) string {
-	_, rest, ok := strings.Cut(u, "://")
-	if !ok {
-		return ""
-	}
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		rest = rest[:i]
-	}
-	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
-		rest = rest[i+1:]
-	}
-	return rest
 }

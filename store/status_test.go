@@ -68,17 +68,3 @@ func TestStatusCountsOneScan(t *testing.T) {
 		t.Errorf("after requeue: frontier %d on %d hosts, pending %d", st.Frontier, st.QueuedHosts, st.ByState[StatePending])
 	}
 }
-
-func TestHostOf(t *testing.T) {
-	for in, want := range map[string]string{
-		"http://a.test/x":       "a.test",
-		"https://a.test:8443?q": "a.test:8443",
-		"http://u@[::1]:80/p#f": "[::1]:80",
-		"http://a.test":         "a.test",
-		"not a url":             "",
-	} {
-		if got := hostOf(in); got != want {
-			t.Errorf("hostOf(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -24,7 +24,7 @@ func mustSeed(t *testing.T, db *DB, urls ...string) {
 	t.Helper()
 	var seeds []Seed
 	for _, u := range urls {
-		seeds = append(seeds, Seed{URL: u, Host: hostOfURL(u)})
+		seeds = append(seeds, Seed{URL: u, Host: hostKey(u)})
 	}
 	if _, err := db.AddSeeds(seeds); err != nil {
 		t.Fatal(err)
@@ -87,17 +87,7 @@ func edges(t *testing.T, db *DB, src string) []Edge {
 }
 
 func link(u string, follow bool) Link {
-	return Link{URL: u, Host: hostOfURL(u), Kind: KindLink, Count: 1, InScope: true, Follow: follow}
-}
-
-func hostOfURL(u string) string {
-	rest := u[len("http://"):]
-	for i := range rest {
-		if rest[i] == '/' {
-			return rest[:i]
-		}
-	}
-	return rest
+	return Link{URL: u, Host: hostKey(u), Kind: KindLink, Count: 1, InScope: true, Follow: follow}
 }
 
 func done(id uint64, host string, links ...Link) Result {

@@ -1,0 +1,47 @@
+package store
+
+import (
+	"net/url"
+	"testing"
+)
+
+// The crawl keeps its count of queued URLs from CommitStats.Queued and Dequeued, so a commit
+// must count each frontier entry it removes once, and none it does not find.
+func TestCommitCountsEachFrontierEntryRemovedOnce(t *testing.T) {
+	db := openTemp(t)
+	// A redirect target on a non-ASCII host: its frontier key is url.URL.Host (unescaped),
+	// its stored URL is escaped.
+	target, err := url.Parse("http://bücher.test/new")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a.test/later stays queued, after the lease's entry in key order.
+	seeds := []Seed{{URL: "http://a.test/old", Host: "a.test"}, {URL: target.String(), Host: target.Host},
+		{URL: "http://a.test/later", Host: "a.test"}}
+	if _, err := db.AddSeeds(seeds); err != nil {
+		t.Fatal(err)
+	}
+	old := node(t, db, "http://a.test/old")
+	r := done(old.ID, "a.test")
+	r.Hops = []Hop{{URL: "http://a.test/old", Status: 301}}
+	r.FinalURL = target.String()
+	w := db.Writer(-1)
+	for _, step := range []struct {
+		name         string
+		wantDequeued int
+	}{
+		{"lease and queued redirect target", 2},
+		{"the same result again", 0},
+	} {
+		stats, err := w.Commit([]Result{r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stats.Dequeued != step.wantDequeued {
+			t.Errorf("%s: dequeued %d, want %d", step.name, stats.Dequeued, step.wantDequeued)
+		}
+		if got := frontier(t, db); len(got) != 1 || got["http://a.test/later"] != 0 {
+			t.Errorf("%s: frontier = %v", step.name, got)
+		}
+	}
+}

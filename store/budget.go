@@ -36,13 +36,42 @@ func (w *Writer) WithHostBudget(n int) *Writer {
 
 // overBudget reports whether host has used its budget, so that no more of its URLs may be queued.
 func (t *txn) overBudget(host string) bool {
-	return t.budget > 0 && counter(get(t.perHostCur, []byte(host))) >= uint64(t.budget)
+	return t.budget > 0 && t.hostQueued(host).n >= uint64(t.budget)
 }
 
 // admit counts a URL of host entering the frontier.
-func (t *txn) admit(host string) error {
-	k := []byte(host)
-	return t.perHost.Put(k, u64(counter(get(t.perHostCur, k))+1))
+func (t *txn) admit(host string) {
+	c := t.hostQueued(host)
+	c.n++
+	c.dirty = true
+}
+
+// hostQueued returns host's counter of queued URLs, read from the bucket once per transaction.
+func (t *txn) hostQueued(host string) *hostCount {
+	if c, ok := t.queued[host]; ok {
+		return c
+	}
+	if t.queued == nil {
+		t.queued = make(map[string]*hostCount)
+	}
+	t.key = append(t.key[:0], host...)
+	c := &hostCount{n: counter(get(t.perHostCur, t.key))}
+	t.queued[host] = c
+	return c
+}
+
+// flush writes back the counters admit changed.
+func (t *txn) flush() error {
+	for host, c := range t.queued {
+		if !c.dirty {
+			continue
+		}
+		if err := t.perHost.Put(t.mem.str(host), t.mem.id(c.n)); err != nil {
+			return err
+		}
+		c.dirty = false
+	}
+	return nil
 }
 
 // reject counts n URLs (or links) refused for reason.

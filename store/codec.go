@@ -81,8 +81,13 @@ const (
 	nodeFlagTruncated = 1 << iota
 )
 
-func encodeNode(n *Node) []byte {
-	e := encoder{b: make([]byte, 0, 64+len(n.URL)+len(n.Title)+len(n.Error))}
+func encodeNode(n *Node) []byte { return appendNode(make([]byte, 0, nodeSize(n)), n) }
+
+// nodeSize is room enough for n's record in all but unusual cases.
+func nodeSize(n *Node) int { return 64 + len(n.URL) + len(n.ContentType) + len(n.Title) + len(n.Error) }
+
+func appendNode(dst []byte, n *Node) []byte {
+	e := encoder{b: dst}
 	e.byte(nodeCodecVersion)
 	e.byte(byte(n.State))
 	var flags byte
@@ -159,11 +164,20 @@ type storedEdge struct {
 // The edges of one page are one value under the page's id: a count, then each edge. One
 // key per page keeps the writer's B+tree work per page constant instead of per link.
 func encodeEdges(edges []storedEdge) []byte {
+	return appendEdges(make([]byte, 0, edgesSize(edges)), edges)
+}
+
+// edgesSize is room enough for the encoded list in all but unusual cases.
+func edgesSize(edges []storedEdge) int {
 	size := 4
 	for i := range edges {
 		size += 16 + len(edges[i].Rel) + len(edges[i].Anchor)
 	}
-	enc := encoder{b: make([]byte, 0, size)}
+	return size
+}
+
+func appendEdges(dst []byte, edges []storedEdge) []byte {
+	enc := encoder{b: dst}
 	enc.uvarint(uint64(len(edges)))
 	for i := range edges {
 		e := &edges[i]
@@ -219,15 +233,20 @@ func encodedEdgeCount(b []byte) (int, bool) {
 	return int(n), k > 0
 }
 
-func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+func u64(v uint64) []byte { return appendU64(nil, v) }
+
+func appendU64(dst []byte, v uint64) []byte { return binary.BigEndian.AppendUint64(dst, v) }
 
 // frontierKey orders the frontier by host, then by node id. Ids only grow, so each host's
 // queue is FIFO in discovery order and new entries always sort after existing ones.
 func frontierKey(host string, id uint64) []byte {
-	k := make([]byte, 0, len(host)+9)
-	k = append(k, host...)
-	k = append(k, 0)
-	return binary.BigEndian.AppendUint64(k, id)
+	return appendFrontierKey(make([]byte, 0, len(host)+9), host, id)
+}
+
+func appendFrontierKey(dst []byte, host string, id uint64) []byte {
+	dst = append(dst, host...)
+	dst = append(dst, 0)
+	return appendU64(dst, id)
 }
 
 func splitFrontierKey(k []byte) (host string, id uint64, ok bool) {
@@ -238,7 +257,13 @@ func splitFrontierKey(k []byte) (host string, id uint64, ok bool) {
 }
 
 func encodeFrontier(depth int, url string) []byte {
-	e := encoder{b: make([]byte, 0, 4+len(url))}
+	return appendFrontier(make([]byte, 0, frontierSize(url)), depth, url)
+}
+
+func frontierSize(url string) int { return 12 + len(url) }
+
+func appendFrontier(dst []byte, depth int, url string) []byte {
+	e := encoder{b: dst}
 	e.uvarint(uint64(depth))
 	e.str(url)
 	return e.b

@@ -88,14 +88,14 @@ func (db *DB) Writer(maxDepth int) *Writer { return &Writer{db: db, maxDepth: ma
 func (w *Writer) Commit(batch []Result) (CommitStats, error) {
 	var stats CommitStats
 	w.commits++
-	err := w.db.bolt.Update(func(tx *bolt.Tx) error {
+	err := w.db.update(func(t *txn) error {
 		if w.db.failCommit != nil {
 			if err := w.db.failCommit(w.commits); err != nil {
 				return err
 			}
 		}
 		stats = CommitStats{HostsWithNew: make(map[string]int), HostsRequeued: make(map[string]bool)}
-		t := newTxn(tx)
+		tx := t.tx
 		t.maxDepth = w.maxDepth
 		t.budget = w.budget
 		t.stats = &stats
@@ -125,8 +125,20 @@ func (w *Writer) Commit(batch []Result) (CommitStats, error) {
 	return stats, nil
 }
 
+// update runs fn in one read-write transaction and writes back what the txn keeps in memory.
+func (db *DB) update(fn func(t *txn) error) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		t := newTxn(tx)
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.flush()
+	})
+}
+
 // txn wraps one read-write transaction with the bucket operations the writer needs.
 type txn struct {
+	tx                           *bolt.Tx
 	urls, nodes, edges, frontier *bolt.Bucket
 	perHost, rejects             *bolt.Bucket // see budget.go
 	maxDepth                     int
@@ -136,8 +148,20 @@ type txn struct {
 	// Lookups go through one cursor per bucket: Bucket.Get allocates a new cursor and its
 	// stack on every call, a cursor's Seek reuses them. A Seek repositions the cursor, so
 	// Puts in between are fine.
-	urlsCur, nodesCur, frontierCur, perHostCur *bolt.Cursor
-	idKey                                      [8]byte
+	urlsCur, nodesCur, edgesCur, frontierCur, perHostCur *bolt.Cursor
+	idKey                                                [8]byte
+	key                                                  []byte // scratch for lookup keys, which bbolt does not keep
+
+	mem arena // keys and values given to Put
+
+	// queued caches the per-host counters of the hostpages bucket that the transaction has
+	// read; admit counts in it and flush writes the changed ones back, once each.
+	queued map[string]*hostCount
+}
+
+type hostCount struct {
+	n     uint64
+	dirty bool
 }
 
 // get is Bucket.Get through a reused cursor.
@@ -151,6 +175,7 @@ func get(c *bolt.Cursor, key []byte) []byte {
 
 func newTxn(tx *bolt.Tx) *txn {
 	return &txn{
+		tx:       tx,
 		urls:     tx.Bucket(bucketURLs),
 		nodes:    tx.Bucket(bucketNodes),
 		edges:    tx.Bucket(bucketEdges),
@@ -161,6 +186,7 @@ func newTxn(tx *bolt.Tx) *txn {
 		stats:    &CommitStats{HostsWithNew: map[string]int{}, HostsRequeued: map[string]bool{}},
 		urlsCur:  tx.Bucket(bucketURLs).Cursor(),
 		nodesCur: tx.Bucket(bucketNodes).Cursor(),
+		edgesCur: tx.Bucket(bucketEdges).Cursor(),
 
 		frontierCur: tx.Bucket(bucketFrontier).Cursor(),
 		perHostCur:  tx.Bucket(bucketHostPages).Cursor(),
@@ -169,7 +195,8 @@ func newTxn(tx *bolt.Tx) *txn {
 
 // urlID returns the id of a known URL.
 func (t *txn) urlID(u string) (uint64, bool) {
-	v := get(t.urlsCur, []byte(u))
+	t.key = append(t.key[:0], u...)
+	v := get(t.urlsCur, t.key)
 	if v == nil {
 		return 0, false
 	}
@@ -202,7 +229,9 @@ func (t *txn) node(id uint64) (Node, error) {
 	return decodeNode(id, v)
 }
 
-func (t *txn) putNode(n *Node) error { return t.nodes.Put(u64(n.ID), encodeNode(n)) }
+func (t *txn) putNode(n *Node) error {
+	return t.nodes.Put(t.mem.id(n.ID), appendNode(t.mem.buf(nodeSize(n)), n))
+}
 
 // insert records a URL seen for the first time; a pending one also enters the frontier.
 func (t *txn) insert(u, host string, state State, depth int, reason string) (uint64, error) {
@@ -210,7 +239,7 @@ func (t *txn) insert(u, host string, state State, depth int, reason string) (uin
 	if err != nil {
 		return 0, err
 	}
-	if err := t.urls.Put([]byte(u), u64(id)); err != nil {
+	if err := t.urls.Put(t.mem.str(u), t.mem.id(id)); err != nil {
 		return 0, err
 	}
 	n := Node{ID: id, URL: u, State: state, Depth: depth, Error: reason}
@@ -227,10 +256,13 @@ func (t *txn) insert(u, host string, state State, depth int, reason string) (uin
 func (t *txn) enqueue(host string, id uint64, depth int, u string) error {
 	t.stats.HostsWithNew[host]++
 	t.stats.Queued++
-	if err := t.admit(host); err != nil {
-		return err
-	}
-	return t.frontier.Put(frontierKey(host, id), encodeFrontier(depth, u))
+	t.admit(host)
+	return t.putFrontier(host, id, depth, u)
+}
+
+func (t *txn) putFrontier(host string, id uint64, depth int, u string) error {
+	k := appendFrontierKey(t.mem.buf(len(host)+9), host, id)
+	return t.frontier.Put(k, appendFrontier(t.mem.buf(frontierSize(u)), depth, u))
 }
 
 // requeue puts a known, unfetched URL back into the frontier.
@@ -246,7 +278,7 @@ func (t *txn) requeue(id uint64, n *Node, host string, depth int) error {
 func (t *txn) depthAllowed(d int) bool { return t.maxDepth < 0 || d <= t.maxDepth }
 
 func (t *txn) apply(r *Result) error {
-	if err := t.unqueue(frontierKey(r.Host, r.ID)); err != nil {
+	if err := t.unqueue(r.Host, r.ID); err != nil {
 		return err
 	}
 	leased, err := t.node(r.ID)
@@ -352,15 +384,16 @@ func (t *txn) dequeue(n *Node) error {
 	if n.State != StatePending {
 		return nil
 	}
-	return t.unqueue(frontierKey(hostKey(n.URL), n.ID))
+	return t.unqueue(hostKey(n.URL), n.ID)
 }
 
 // unqueue removes a frontier entry, counting it only if it was there, so that the crawl can
 // keep an exact count of queued URLs without scanning the bucket.
 // The cursor's Seek finds the entry and its Delete removes it where the Seek left it: one
 // descent of the tree instead of a Get's and a Delete's.
-func (t *txn) unqueue(k []byte) error {
-	if found, _ := t.frontierCur.Seek(k); !bytes.Equal(found, k) {
+func (t *txn) unqueue(host string, id uint64) error {
+	t.key = appendFrontierKey(t.key[:0], host, id)
+	if found, _ := t.frontierCur.Seek(t.key); !bytes.Equal(found, t.key) {
 		return nil
 	}
 	t.stats.Dequeued++
@@ -379,7 +412,7 @@ func (t *txn) target(u string, depth int) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := t.urls.Put([]byte(u), u64(id)); err != nil {
+	if err := t.urls.Put(t.mem.str(u), t.mem.id(id)); err != nil {
 		return 0, err
 	}
 	n := Node{ID: id, URL: u, State: StatePending, Depth: depth}
@@ -517,9 +550,10 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 					return err
 				}
 				// Only rewrite an entry that is still queued; a missing one is being recorded.
-				k := frontierKey(hostKey(n.URL), it.id)
-				if get(t.frontierCur, k) != nil {
-					if err := t.frontier.Put(k, encodeFrontier(it.depth, n.URL)); err != nil {
+				host := hostKey(n.URL)
+				t.key = appendFrontierKey(t.key[:0], host, it.id)
+				if get(t.frontierCur, t.key) != nil {
+					if err := t.putFrontier(host, it.id, it.depth, n.URL); err != nil {
 						return err
 					}
 				}
@@ -552,7 +586,7 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 
 func (t *txn) eachEdge(src uint64, fn func(storedEdge) error) error {
 	binary.BigEndian.PutUint64(t.idKey[:], src)
-	v := t.edges.Get(t.idKey[:])
+	v := get(t.edgesCur, t.idKey[:])
 	if v == nil {
 		return nil
 	}
@@ -563,9 +597,10 @@ func (t *txn) eachEdge(src uint64, fn func(storedEdge) error) error {
 func (t *txn) putEdges(src uint64, edges []storedEdge) error {
 	var err error
 	if len(edges) == 0 {
-		err = t.edges.Delete(u64(src))
+		binary.BigEndian.PutUint64(t.idKey[:], src)
+		err = t.edges.Delete(t.idKey[:])
 	} else {
-		err = t.edges.Put(u64(src), encodeEdges(edges))
+		err = t.edges.Put(t.mem.id(src), appendEdges(t.mem.buf(edgesSize(edges)), edges))
 	}
 	if err != nil {
 		return err

@@ -214,8 +214,7 @@ type Seed struct {
 // It returns how many seeds were queued. Call it before the pipeline's writer starts.
 func (db *DB) AddSeeds(seeds []Seed) (int, error) {
 	queued := 0
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		t := newTxn(tx)
+	err := db.update(func(t *txn) error {
 		queued = 0
 		for _, s := range seeds {
 			id, n, found, err := t.lookup(s.URL)

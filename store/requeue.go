@@ -3,8 +3,6 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // The methods here change many URLs at once between runs. Each is one transaction, so a crash
@@ -16,8 +14,7 @@ import (
 // retried URL counts once more when it is fetched again.
 func (db *DB) RequeueFailed() (int, error) {
 	n := 0
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		t := newTxn(tx)
+	err := db.update(func(t *txn) error {
 		failed, err := t.collect(func(n *Node) bool { return n.State == StateFailed })
 		if err != nil {
 			return err
@@ -50,9 +47,8 @@ type RescopeStats struct {
 // and their links stay as they are.
 func (db *DB) Rescope(maxDepth, hostBudget int, inScope func(url string) bool) (RescopeStats, error) {
 	var st RescopeStats
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(t *txn) error {
 		st = RescopeStats{}
-		t := newTxn(tx)
 		t.maxDepth = maxDepth
 		t.budget = max(hostBudget, 0)
 		nodes, err := t.collect(func(n *Node) bool {

@@ -89,11 +89,6 @@ func (w *Writer) Commit(batch []Result) (CommitStats, error) {
 	var stats CommitStats
 	w.commits++
 	err := w.db.update(func(t *txn) error {
-		if w.db.failCommit != nil {
-			if err := w.db.failCommit(w.commits); err != nil {
-				return err
-			}
-		}
 		stats = CommitStats{HostsWithNew: make(map[string]int), HostsRequeued: make(map[string]bool)}
 		tx := t.tx
 		t.maxDepth = w.maxDepth
@@ -107,6 +102,11 @@ func (w *Writer) Commit(batch []Result) (CommitStats, error) {
 				continue
 			}
 			if err := t.apply(&batch[i]); err != nil {
+				return err
+			}
+		}
+		if w.db.failCommit != nil {
+			if err := w.db.failCommit(w.commits); err != nil {
 				return err
 			}
 		}
@@ -126,14 +126,20 @@ func (w *Writer) Commit(batch []Result) (CommitStats, error) {
 }
 
 // update runs fn in one read-write transaction and writes back what the txn keeps in memory.
+// A failed transaction (fn's error, or the commit's own write) leaves the URL cache holding
+// changes that were never stored, so the cache is emptied.
 func (db *DB) update(fn func(t *txn) error) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		t := newTxn(tx)
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		t := newTxn(tx, db.urls)
 		if err := fn(t); err != nil {
 			return err
 		}
 		return t.flush()
 	})
+	if err != nil {
+		db.urls.reset()
+	}
+	return err
 }
 
 // txn wraps one read-write transaction with the bucket operations the writer needs.
@@ -152,7 +158,8 @@ type txn struct {
 	idKey                                                [8]byte
 	key                                                  []byte // scratch for lookup keys, which bbolt does not keep
 
-	mem arena // keys and values given to Put
+	mem   arena     // keys and values given to Put
+	cache *urlCache // see urlcache.go
 
 	// queued caches the per-host counters of the hostpages bucket that the transaction has
 	// read; admit counts in it and flush writes the changed ones back, once each.
@@ -173,9 +180,10 @@ func get(c *bolt.Cursor, key []byte) []byte {
 	return v
 }
 
-func newTxn(tx *bolt.Tx) *txn {
+func newTxn(tx *bolt.Tx, cache *urlCache) *txn {
 	return &txn{
 		tx:       tx,
+		cache:    cache,
 		urls:     tx.Bucket(bucketURLs),
 		nodes:    tx.Bucket(bucketNodes),
 		edges:    tx.Bucket(bucketEdges),
@@ -230,6 +238,7 @@ func (t *txn) node(id uint64) (Node, error) {
 }
 
 func (t *txn) putNode(n *Node) error {
+	t.cache.put(n.URL, cachedURL{id: n.ID, state: n.State, depth: n.Depth})
 	return t.nodes.Put(t.mem.id(n.ID), appendNode(t.mem.buf(nodeSize(n)), n))
 }
 
@@ -423,6 +432,9 @@ func (t *txn) target(u string, depth int) (uint64, error) {
 // link records a link target, creating, queueing or re-queueing it as the crawl's rules say,
 // and returns its id.
 func (t *txn) link(l Link, depth int) (uint64, error) {
+	if c, ok := t.cache.get(l.URL); ok && !linkChanges(l.Follow, c.state, c.depth, depth) {
+		return c.id, nil
+	}
 	id, found := t.urlID(l.URL)
 	if !found {
 		state, reason := StatePending, ""
@@ -452,6 +464,7 @@ func (t *txn) link(l Link, depth int) (uint64, error) {
 		return 0, err
 	}
 	if state, d, ok := peekStateDepth(v); ok && !linkChanges(l.Follow, state, d, depth) {
+		t.cache.put(l.URL, cachedURL{id: id, state: state, depth: d})
 		return id, nil
 	}
 	n, err := decodeNode(id, v)

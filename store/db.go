@@ -51,8 +51,9 @@ type Options struct {
 	// NoSync skips fsync on commit. Only for benchmarks: a crash may then lose committed work.
 	NoSync bool
 	// FailCommit is a fault-injection point for tests. When set, Writer.Commit calls it with
-	// the commit's number on that Writer (1, 2, ...) inside the commit's transaction; a
-	// non-nil error aborts the transaction as a write error would: nothing of it is stored.
+	// the commit's number on that Writer (1, 2, ...) inside the commit's transaction, after
+	// the batch is applied; a non-nil error aborts the transaction as a write error would:
+	// nothing of it is stored.
 	FailCommit func(n int) error
 }
 
@@ -61,6 +62,7 @@ type DB struct {
 	bolt       *bolt.DB
 	path       string
 	failCommit func(n int) error
+	urls       *urlCache // the writer's, see urlcache.go
 }
 
 // Open opens or, unless read-only, creates the crawl database at path.
@@ -100,7 +102,7 @@ func Open(path string, opt Options) (*DB, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{bolt: b, path: path, failCommit: opt.FailCommit}
+	db := &DB{bolt: b, path: path, failCommit: opt.FailCommit, urls: newURLCache(urlCacheSize)}
 	if err := db.init(opt.ReadOnly); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)

@@ -216,8 +216,10 @@ func TestCommitOrderDoesNotChangeTheGraph(t *testing.T) {
 			}
 		}
 	}
-	crawl := func(seed uint64) map[string]Node {
+	// cacheSize 0 runs without the writer's URL cache; a tiny one evicts on most commits.
+	crawl := func(seed uint64, cacheSize int) map[string]Node {
 		db := openTemp(t)
+		db.urls = newURLCache(cacheSize)
 		mustSeed(t, db, pageURL(0), pageURL(1))
 		w := db.Writer(3)
 		order := rand.New(rand.NewPCG(seed, seed))
@@ -264,9 +266,9 @@ func TestCommitOrderDoesNotChangeTheGraph(t *testing.T) {
 		})
 		return nodes
 	}
-	want := crawl(0)
+	want := crawl(0, 0)
 	for seed := uint64(1); seed <= 25; seed++ {
-		got := crawl(seed)
+		got := crawl(seed, []int{urlCacheSize, 3, 0}[seed%3])
 		if !reflect.DeepEqual(got, want) {
 			for u, w := range want {
 				if got[u] != w {

@@ -1,0 +1,54 @@
+package store
+
+// urlCache remembers the id, state and depth of URLs the writer has recently looked up or
+// recorded, so that a link to a known page that changes nothing (most links: navigation,
+// repeats) costs a map lookup instead of two B+tree descents (urls, then nodes).
+//
+// It is exact, not a hint: every write of a node's record goes through txn.putNode, which
+// updates the entry, and a transaction that fails empties the cache, since the entries it
+// wrote describe changes that were never stored. Only read-write transactions use it, and
+// bbolt runs those one at a time.
+type urlCache struct {
+	entries map[string]cachedURL
+	limit   int // 0: cache nothing
+}
+
+type cachedURL struct {
+	id    uint64
+	state State
+	depth int
+}
+
+// urlCacheSize bounds the cache: about 100 bytes per entry, so some 25 MiB at most.
+const urlCacheSize = 1 << 18
+
+func newURLCache(limit int) *urlCache {
+	return &urlCache{entries: make(map[string]cachedURL), limit: limit}
+}
+
+func (c *urlCache) get(u string) (cachedURL, bool) {
+	e, ok := c.entries[u]
+	return e, ok
+}
+
+// put records u's current id, state and depth. At the limit it first drops an eighth of the
+// entries, chosen by map iteration order, which is random: recently used URLs stay likely
+// to be cached without the bookkeeping of an LRU list on every lookup.
+func (c *urlCache) put(u string, e cachedURL) {
+	if c.limit == 0 {
+		return
+	}
+	if _, ok := c.entries[u]; !ok && len(c.entries) >= c.limit {
+		drop := max(c.limit/8, 1)
+		for k := range c.entries {
+			delete(c.entries, k)
+			if drop--; drop == 0 {
+				break
+			}
+		}
+	}
+	c.entries[u] = e
+}
+
+// reset forgets everything, after a transaction that wrote entries failed.
+func (c *urlCache) reset() { clear(c.entries) }

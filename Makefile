@@ -72,7 +72,8 @@ soak:
 CRAWLBENCH_FLAGS ?=
 bench: build
 	$(GO) build -o $(BIN)/crawlbench ./cmd/crawlbench
-	$(GO) test -run='^$$' -bench=. -benchmem ./parse ./store/...
+	$(GO) test -run='^$$' -bench=. -skip=Commit -benchmem ./parse ./store/...
+	$(GO) test -run='^$$' -bench=Commit -benchtime=20000x -benchmem ./store
 	$(GO) test -run='^$$' -bench=Frontier1M -benchmem -benchtime=200000x ./crawler
 	$(BIN)/crawlbench -crawl $(BIN)/crawl $(CRAWLBENCH_FLAGS)
 

@@ -238,7 +238,7 @@ func (t *txn) node(id uint64) (Node, error) {
 }
 
 func (t *txn) putNode(n *Node) error {
-	t.cache.put(n.URL, cachedURL{id: n.ID, state: n.State, depth: n.Depth})
+	t.cache.update(n.URL, cachedURL{id: n.ID, state: n.State, depth: n.Depth})
 	return t.nodes.Put(t.mem.id(n.ID), appendNode(t.mem.buf(nodeSize(n)), n))
 }
 

@@ -55,6 +55,10 @@ func TestURLCacheStaysWithinItsLimit(t *testing.T) {
 			t.Fatalf("after %d puts: %d entries, limit 16", i+1, len(c.entries))
 		}
 	}
+	c.update("x", cachedURL{id: 1})
+	if _, ok := c.get("x"); ok {
+		t.Error("update added an entry")
+	}
 	c.put("x", cachedURL{id: 7, state: StateDone, depth: 3})
 	if e, ok := c.get("x"); !ok || e != (cachedURL{id: 7, state: StateDone, depth: 3}) {
 		t.Errorf("get(x) = %+v, %v", e, ok)

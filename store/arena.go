@@ -1,8 +1,8 @@
 package store
 
-// arena hands out the byte slices a write transaction gives bbolt as keys and values. bbolt
-// keeps a Put's slices until the transaction ends, so each needs memory of its own; carving
-// them out of large chunks costs one allocation per chunk instead of one or two per Put.
+// arena hands out the byte slices a write transaction gives bbolt as values. bbolt keeps a
+// Put's value until the transaction ends, so each needs memory of its own; carving them out
+// of large chunks costs one allocation per chunk instead of one per Put. (bbolt copies keys.)
 // Chunks are never reused: a transaction's arena is dropped with it.
 type arena struct{ chunk []byte }
 
@@ -22,8 +22,5 @@ func (a *arena) buf(n int) []byte {
 	return a.chunk[start : start : start+n]
 }
 
-// id returns the 8-byte key of a node id.
+// id returns v as an 8-byte big-endian value.
 func (a *arena) id(v uint64) []byte { return appendU64(a.buf(8), v) }
-
-// str returns s as bytes.
-func (a *arena) str(s string) []byte { return append(a.buf(len(s)), s...) }

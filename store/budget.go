@@ -66,10 +66,10 @@ func (t *txn) flush() error {
 		if !c.dirty {
 			continue
 		}
-		if err := t.perHost.Put(t.mem.str(host), t.mem.id(c.n)); err != nil {
+		t.key = append(t.key[:0], host...)
+		if err := t.perHost.Put(t.key, t.mem.id(c.n)); err != nil {
 			return err
 		}
-		c.dirty = false
 	}
 	return nil
 }

@@ -156,9 +156,9 @@ type txn struct {
 	// Puts in between are fine.
 	urlsCur, nodesCur, edgesCur, frontierCur, perHostCur *bolt.Cursor
 	idKey                                                [8]byte
-	key                                                  []byte // scratch for lookup keys, which bbolt does not keep
+	key                                                  []byte // scratch for keys: bbolt copies a Put's key and keeps no lookup key
 
-	mem   arena     // keys and values given to Put
+	mem   arena     // values given to Put, which bbolt keeps until the transaction ends
 	cache *urlCache // see urlcache.go
 
 	// queued caches the per-host counters of the hostpages bucket that the transaction has
@@ -239,7 +239,8 @@ func (t *txn) node(id uint64) (Node, error) {
 
 func (t *txn) putNode(n *Node) error {
 	t.cache.update(n.URL, cachedURL{id: n.ID, state: n.State, depth: n.Depth})
-	return t.nodes.Put(t.mem.id(n.ID), appendNode(t.mem.buf(nodeSize(n)), n))
+	binary.BigEndian.PutUint64(t.idKey[:], n.ID)
+	return t.nodes.Put(t.idKey[:], appendNode(t.mem.buf(nodeSize(n)), n))
 }
 
 // insert records a URL seen for the first time; a pending one also enters the frontier.
@@ -248,7 +249,8 @@ func (t *txn) insert(u, host string, state State, depth int, reason string) (uin
 	if err != nil {
 		return 0, err
 	}
-	if err := t.urls.Put(t.mem.str(u), t.mem.id(id)); err != nil {
+	t.key = append(t.key[:0], u...)
+	if err := t.urls.Put(t.key, t.mem.id(id)); err != nil {
 		return 0, err
 	}
 	n := Node{ID: id, URL: u, State: state, Depth: depth, Error: reason}
@@ -270,8 +272,8 @@ func (t *txn) enqueue(host string, id uint64, depth int, u string) error {
 }
 
 func (t *txn) putFrontier(host string, id uint64, depth int, u string) error {
-	k := appendFrontierKey(t.mem.buf(len(host)+9), host, id)
-	return t.frontier.Put(k, appendFrontier(t.mem.buf(frontierSize(u)), depth, u))
+	t.key = appendFrontierKey(t.key[:0], host, id)
+	return t.frontier.Put(t.key, appendFrontier(t.mem.buf(frontierSize(u)), depth, u))
 }
 
 // requeue puts a known, unfetched URL back into the frontier.
@@ -421,7 +423,8 @@ func (t *txn) target(u string, depth int) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := t.urls.Put(t.mem.str(u), t.mem.id(id)); err != nil {
+	t.key = append(t.key[:0], u...)
+	if err := t.urls.Put(t.key, t.mem.id(id)); err != nil {
 		return 0, err
 	}
 	n := Node{ID: id, URL: u, State: StatePending, Depth: depth}
@@ -613,7 +616,8 @@ func (t *txn) putEdges(src uint64, edges []storedEdge) error {
 		binary.BigEndian.PutUint64(t.idKey[:], src)
 		err = t.edges.Delete(t.idKey[:])
 	} else {
-		err = t.edges.Put(t.mem.id(src), appendEdges(t.mem.buf(edgesSize(edges)), edges))
+		binary.BigEndian.PutUint64(t.idKey[:], src)
+		err = t.edges.Put(t.idKey[:], appendEdges(t.mem.buf(edgesSize(edges)), edges))
 	}
 	if err != nil {
 		return err

@@ -84,7 +84,7 @@ type RobotsCache struct {
 	// are not in it, so they are never evicted: their callers wait on them. LRU rather than
 	// random eviction because the frontier cycles through a working set of active hosts:
 	// while that set fits under the bound LRU keeps all of it, where random eviction would
-	// keep dropping hosts in use, each then costing a database read.
+	// keep dropping hosts in use, each then costing a read of its stored copy, or a request.
 	lru list.List // of *robotsEntry
 }
 
@@ -115,8 +115,8 @@ func NewRobotsCache(client *Client, productToken string) *RobotsCache {
 }
 
 // WithMaxOrigins bounds the origins held at once to n (n <= 0: DefaultMaxRobotsOrigins) and
-// returns c. Origins still being loaded are never dropped, so the cache may exceed n while
-// more than n origins are being loaded at once.
+// returns c. Origins being loaded are never dropped: when more than n are loaded at once, the
+// cache holds them all until its next miss makes room.
 func (c *RobotsCache) WithMaxOrigins(n int) *RobotsCache {
 	if n <= 0 {
 		n = DefaultMaxRobotsOrigins

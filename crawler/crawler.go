@@ -61,9 +61,7 @@ func (c *Crawler) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := c.restoreRobots(); err != nil {
-		return err
-	}
+	c.useStoredRobots()
 	if cfg.Sitemaps {
 		if err := c.seedSitemaps(ctx); err != nil {
 			return err

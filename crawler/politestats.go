@@ -25,7 +25,7 @@ type Politeness struct {
 	// RobotsUnavailable counts URLs recorded as failed because their robots.txt never answered.
 	RobotsUnavailable int64
 	RobotsFetched     int64 // robots.txt files fetched
-	RobotsRestored    int64 // robots.txt files reused from the database (fetched by an earlier run)
+	RobotsRestored    int64 // robots.txt files read from the database instead of fetched
 	SitemapURLs       int64 // URLs queued from sitemaps
 }
 

@@ -18,22 +18,6 @@ import (
 // maxSitemapFiles bounds the sitemap files read for one origin, sitemap indexes included.
 const maxSitemapFiles = 100
 
-// restoreRobots hands the robots.txt files that earlier runs fetched to the robots checker,
-// so that a resumed crawl does not fetch them again within their 24 hours.
-func (c *Crawler) restoreRobots() error {
-	r, ok := c.cfg.Robots.(robotsRestorer)
-	if !ok {
-		return nil
-	}
-	return c.db.Hosts(func(h store.HostRecord) error {
-		if f, ok := robotsFile(h); ok {
-			r.Restore(f)
-			c.stats.polite.robotsRestored.Add(1)
-		}
-		return nil
-	})
-}
-
 // seedSitemaps reads the sitemaps of every seed's origin, once per crawl, and queues their
 // in-scope URLs as seeds. It runs before the pipeline starts, so it writes the database
 // itself. Requests keep to the host rate; a sitemap that fails is logged and skipped.
@@ -113,6 +97,8 @@ func (c *Crawler) readSitemaps(ctx context.Context, root *url.URL, mu *sync.Mute
 		case err != nil:
 			cfg.Log.Warn("sitemaps not read: robots.txt unavailable", "origin", origin, "err", err)
 			return nil, false, nil
+		case v.Stored:
+			c.stats.polite.robotsRestored.Add(1)
 		case v.Fetched != nil:
 			lim.Allow() // robots.txt took the host's first turn
 			c.stats.polite.robotsFetched.Add(1)

@@ -20,11 +20,6 @@ type RobotsChecker interface {
 	Check(ctx context.Context, u *url.URL) (fetch.RobotsVerdict, error)
 }
 
-// robotsRestorer is a RobotsChecker that takes back the robots.txt files of earlier runs.
-type robotsRestorer interface {
-	Restore(fetch.RobotsFile)
-}
-
 // fetched is a task with the outcome of its fetch.
 type fetched struct {
 	task
@@ -117,6 +112,9 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, 
 			return r, fb
 		}
 		fb.minInterval = v.CrawlDelay
+		if v.Stored {
+			stats.polite.robotsRestored.Add(1)
+		}
 		if v.Fetched != nil {
 			stats.polite.robotsFetched.Add(1)
 			fb.answered = true

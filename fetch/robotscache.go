@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -42,49 +43,103 @@ type RobotsVerdict struct {
 	// Fetched is set when this call fetched the origin's robots.txt: that request used the
 	// host's turn, and the file should be recorded so that a resumed crawl reuses it.
 	Fetched *RobotsFile
+	// Stored is set when this call loaded the origin's rules from a recorded copy
+	// (RobotsCache.UseStored) instead of fetching robots.txt: no request was made.
+	Stored bool
 }
 
 // Origin is the robots.txt scope of u: scheme, host and port.
 func Origin(u *url.URL) string { return u.Scheme + "://" + u.Host }
 
+// DefaultMaxRobotsOrigins is how many origins a RobotsCache holds unless told otherwise. It
+// is above the frontier's default number of hosts held in memory at once (4096), so the
+// hosts being crawled stay cached while those done with are dropped.
+const DefaultMaxRobotsOrigins = 10_000
+
+// StoredRobots returns the robots.txt of origin that an earlier run (or an earlier turn of
+// this one) recorded, and whether there is one. A RobotsCache asks it on a miss before
+// fetching robots.txt, so a resumed crawl, or an origin dropped from the cache, costs a
+// local read rather than a request.
+type StoredRobots func(origin string) (RobotsFile, bool)
+
 // RobotsCache fetches and caches robots.txt per origin (scheme, host and port), and answers
 // whether a URL may be fetched. It is safe for concurrent use; concurrent callers for one
-// origin share one fetch of its robots.txt. A failed fetch is not cached: the next caller,
+// origin share one load of its robots.txt. A failed fetch is not cached: the next caller,
 // typically a retry after the host has been backed off, fetches robots.txt again.
+//
+// Memory stays bounded on crawls of very many hosts: an entry keeps only the parsed group for
+// our product token, never the body, and at most a fixed number of origins are held (see
+// WithMaxOrigins); the least recently used loaded origin makes room for a new one.
 type RobotsCache struct {
 	client   *Client
 	token    string
 	maxAge   time.Duration // a robots.txt is fetched again after this long
 	maxDelay time.Duration // Crawl-delay cap
 
-	mu      sync.Mutex
-	entries map[string]*robotsEntry
+	mu         sync.Mutex
+	maxOrigins int
+	stored     StoredRobots
+	entries    map[string]*robotsEntry
+	// lru orders the loaded entries, most recently used at the front. Entries being loaded
+	// are not in it, so they are never evicted: their callers wait on them. LRU rather than
+	// random eviction because the frontier cycles through a working set of active hosts:
+	// while that set fits under the bound LRU keeps all of it, where random eviction would
+	// keep dropping hosts in use, each then costing a read of its stored copy, or a request.
+	lru list.List // of *robotsEntry
 }
 
+// robotsEntry holds what answering for one origin needs. The robots.txt body is not kept:
+// the caller that fetched it gets it in RobotsVerdict.Fetched, to record it.
 type robotsEntry struct {
+	origin  string
 	ready   chan struct{} // closed once the fields below are set
-	err     error         // the fetch failed; the other fields are unset
-	file    *RobotsFile
-	group   *robots.Group
+	err     error         // the load failed; the other fields are unset
+	group   *robots.Group // the rules for our product token
 	delay   time.Duration
 	expires time.Time
+	elem    *list.Element // the entry's place in lru once loaded; guarded by mu
 }
 
 // NewRobotsCache returns a cache that fetches robots.txt with client and applies the rules
-// for productToken (the User-Agent's product name, e.g. "crawl").
+// for productToken (the User-Agent's product name, e.g. "crawl"). It holds at most
+// DefaultMaxRobotsOrigins origins.
 func NewRobotsCache(client *Client, productToken string) *RobotsCache {
 	return &RobotsCache{
-		client:   client,
-		token:    productToken,
-		maxAge:   24 * time.Hour,
-		maxDelay: 30 * time.Second,
-		entries:  make(map[string]*robotsEntry),
+		client:     client,
+		token:      productToken,
+		maxAge:     24 * time.Hour,
+		maxDelay:   30 * time.Second,
+		maxOrigins: DefaultMaxRobotsOrigins,
+		entries:    make(map[string]*robotsEntry),
 	}
 }
 
-// Check answers whether u may be fetched, fetching its origin's robots.txt first if it is
-// not cached or too old. The error wraps ErrRobotsUnavailable when robots.txt could not be
-// fetched, or is ctx's error.
+// WithMaxOrigins bounds the origins held at once to n (n <= 0: DefaultMaxRobotsOrigins) and
+// returns c. Origins being loaded are never dropped: when more than n are loaded at once, the
+// cache holds them all until its next miss makes room.
+func (c *RobotsCache) WithMaxOrigins(n int) *RobotsCache {
+	if n <= 0 {
+		n = DefaultMaxRobotsOrigins
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.maxOrigins = n
+	c.evict(0)
+	return c
+}
+
+// UseStored makes c read a recorded robots.txt with stored on a miss, before fetching it; a
+// recorded copy older than 24 hours is fetched again. nil turns the lookup off.
+func (c *RobotsCache) UseStored(stored StoredRobots) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stored = stored
+}
+
+// Check answers whether u may be fetched, loading its origin's robots.txt first if it is
+// not cached or too old: from the stored copy when there is a fresh one, else from the
+// network. The error wraps ErrRobotsUnavailable when robots.txt could not be fetched, or is
+// ctx's error.
 func (c *RobotsCache) Check(ctx context.Context, u *url.URL) (RobotsVerdict, error) {
 	if u.Path == "/robots.txt" {
 		return RobotsVerdict{Allowed: true}, nil
@@ -92,8 +147,10 @@ func (c *RobotsCache) Check(ctx context.Context, u *url.URL) (RobotsVerdict, err
 	origin := Origin(u)
 	for {
 		e, mine := c.entry(origin)
+		var fetched *RobotsFile
+		var stored bool
 		if mine {
-			c.load(ctx, origin, e)
+			fetched, stored = c.load(ctx, e)
 		} else {
 			select {
 			case <-e.ready:
@@ -107,12 +164,7 @@ func (c *RobotsCache) Check(ctx context.Context, u *url.URL) (RobotsVerdict, err
 			}
 			return RobotsVerdict{}, e.err
 		}
-		v := RobotsVerdict{Allowed: e.group.Allowed(u.RequestURI()), CrawlDelay: e.delay}
-		if mine {
-			f := *e.file
-			v.Fetched = &f
-		}
-		return v, nil
+		return RobotsVerdict{Allowed: e.group.Allowed(u.RequestURI()), CrawlDelay: e.delay, Fetched: fetched, Stored: stored}, nil
 	}
 }
 
@@ -127,54 +179,87 @@ func (c *RobotsCache) entry(origin string) (e *robotsEntry, mine bool) {
 	if e, ok := c.entries[origin]; ok {
 		select {
 		case <-e.ready:
-			if e.err == nil && time.Now().Before(e.expires) {
+			if time.Now().Before(e.expires) {
+				c.lru.MoveToFront(e.elem)
 				return e, false
 			}
+			c.remove(e) // expired: load it again
 		default:
 			return e, false // being loaded
 		}
 	}
-	e = &robotsEntry{ready: make(chan struct{})}
+	c.evict(1)
+	e = &robotsEntry{origin: origin, ready: make(chan struct{})}
 	c.entries[origin] = e
 	return e, true
 }
 
-// Restore puts a robots.txt fetched earlier (by a previous run of the crawl) into the cache,
-// unless it is older than MaxAge or the origin is cached already.
-func (c *RobotsCache) Restore(f RobotsFile) {
-	expires := f.FetchedAt.Add(c.maxAge)
-	if !time.Now().Before(expires) {
-		return
-	}
-	e := &robotsEntry{ready: make(chan struct{})}
-	c.set(e, &f, expires)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.entries[f.Origin]; !ok {
-		c.entries[f.Origin] = e
+// evict drops the least recently used loaded entries until room more entries fit under the
+// bound, or only entries being loaded are left. c.mu is held.
+func (c *RobotsCache) evict(room int) {
+	for len(c.entries)+room > c.maxOrigins && c.lru.Len() > 0 {
+		c.remove(c.lru.Back().Value.(*robotsEntry))
 	}
 }
 
+// remove drops a loaded entry. c.mu is held.
+func (c *RobotsCache) remove(e *robotsEntry) {
+	c.lru.Remove(e.elem)
+	e.elem = nil
+	if c.entries[e.origin] == e {
+		delete(c.entries, e.origin)
+	}
+}
+
+// load fills e with its origin's rules: from the stored copy when it is fresh (stored), else
+// from the network, returning the fetched file for the caller to record. RFC 9309: a 4xx
+// answer allows everything; a 5xx answer or no answer disallows everything until it is
+// fetched again (e.err is set, and e leaves the cache).
+func (c *RobotsCache) load(ctx context.Context, e *robotsEntry) (fetched *RobotsFile, stored bool) {
+	c.mu.Lock()
+	lookup := c.stored
+	c.mu.Unlock()
+	if lookup != nil {
+		if f, ok := lookup(e.origin); ok {
+			if expires := f.FetchedAt.Add(c.maxAge); time.Now().Before(expires) {
+				c.set(e, &f, expires)
+				return nil, true
+			}
+		}
+	}
+	f, err := c.fetch(ctx, e.origin)
+	if err != nil {
+		c.fail(e, err)
+		return nil, false
+	}
+	c.set(e, f, f.FetchedAt.Add(c.maxAge))
+	return f, false
+}
+
+// set parses f into e, keeping only our group of it, and makes e answer.
 func (c *RobotsCache) set(e *robotsEntry, f *RobotsFile, expires time.Time) {
-	defer close(e.ready)
-	e.file = f
 	e.group = f.Rules().Group(c.token)
 	if d, ok := e.group.CrawlDelay(); ok {
 		e.delay = min(d, c.maxDelay)
 	}
 	e.expires = expires
+	c.mu.Lock()
+	if c.entries[e.origin] == e {
+		e.elem = c.lru.PushFront(e)
+	}
+	c.mu.Unlock()
+	close(e.ready)
 }
 
-// load fetches origin's robots.txt into e. RFC 9309: a 4xx answer allows everything; a 5xx
-// answer or no answer disallows everything until it is fetched again (e.err is set).
-func (c *RobotsCache) load(ctx context.Context, origin string, e *robotsEntry) {
-	f, err := c.fetch(ctx, origin)
-	if err != nil {
-		e.err = err
-		close(e.ready)
-		return
+// fail makes e report err to its waiters and drops it, so that the next caller loads again.
+func (c *RobotsCache) fail(e *robotsEntry, err error) {
+	e.err = err
+	c.mu.Lock()
+	if c.entries[e.origin] == e {
+		delete(c.entries, e.origin)
 	}
-	c.set(e, f, f.FetchedAt.Add(c.maxAge))
+	c.mu.Unlock()
+	close(e.ready)
 }
 
 func (c *RobotsCache) fetch(ctx context.Context, origin string) (*RobotsFile, error) {

@@ -143,29 +143,48 @@ func TestRobotsCacheUnreachableHost(t *testing.T) {
 	}
 }
 
-func TestRobotsCacheRestore(t *testing.T) {
+func TestRobotsCacheUsesStoredCopy(t *testing.T) {
 	rs := &robotsServer{answer: func(int) (int, string) { return 200, "User-agent: *\nDisallow: /\n" }}
 	srv := newServer(t, rs)
 	tests := []struct {
 		name     string
+		stored   bool
 		age      time.Duration
 		requests int32
 		allowed  bool
 	}{
-		{"fresh copy is used", time.Hour, 0, true},
-		{"stale copy is fetched again", 25 * time.Hour, 1, false},
+		{name: "fresh copy is used", stored: true, age: time.Hour, requests: 0, allowed: true},
+		{name: "stale copy is fetched again", stored: true, age: 25 * time.Hour, requests: 1, allowed: false},
+		{name: "no copy is fetched", stored: false, requests: 1, allowed: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rs.requests.Store(0)
 			c := NewRobotsCache(NewClient(Config{}), "crawl")
-			c.Restore(RobotsFile{Origin: srv.URL, Status: 200, Body: []byte("User-agent: *\nAllow: /\n"), FetchedAt: time.Now().Add(-tt.age)})
-			v, err := c.Check(context.Background(), mustURL(t, srv.URL+"/page"))
-			if err != nil || v.Allowed != tt.allowed {
-				t.Fatalf("Check = %+v, %v; want allowed %v", v, err, tt.allowed)
+			var lookups atomic.Int32
+			c.UseStored(func(origin string) (RobotsFile, bool) {
+				lookups.Add(1)
+				if origin != srv.URL {
+					t.Errorf("stored copy of %q asked for, want %q", origin, srv.URL)
+				}
+				return RobotsFile{Origin: origin, Status: 200, Body: []byte("User-agent: *\nAllow: /\n"), FetchedAt: time.Now().Add(-tt.age)}, tt.stored
+			})
+			for i := range 2 {
+				v, err := c.Check(context.Background(), mustURL(t, srv.URL+"/page"))
+				if err != nil || v.Allowed != tt.allowed {
+					t.Fatalf("check %d = %+v, %v; want allowed %v", i, v, err, tt.allowed)
+				}
+				// Only the call that loaded the rules says where they came from.
+				fetched, stored := i == 0 && tt.requests == 1, i == 0 && tt.requests == 0
+				if (v.Fetched != nil) != fetched || v.Stored != stored {
+					t.Errorf("check %d: Fetched %v, Stored %v; want fetched %v, stored %v", i, v.Fetched, v.Stored, fetched, stored)
+				}
 			}
 			if n := rs.requests.Load(); n != tt.requests {
 				t.Errorf("robots.txt requested %d times, want %d", n, tt.requests)
+			}
+			if n := lookups.Load(); n != 1 {
+				t.Errorf("stored copy looked up %d times, want 1", n)
 			}
 		})
 	}

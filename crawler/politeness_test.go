@@ -2,11 +2,13 @@ package crawler_test
 
 import (
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
 	"github.com/crawl-project/crawl/crawler"
 	"github.com/crawl-project/crawl/crawler/crawltest"
+	"github.com/crawl-project/crawl/fetch"
 )
 
 // paceViolation checks that requests arriving at ts (in order) keep to one per interval:
@@ -130,6 +132,38 @@ func between(sorted []time.Time, a, b time.Time) int {
 		}
 	}
 	return n
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A robots.txt request slow to go out (a slow dial, a busy machine) must not let the page
+// after it go early: the Crawl-delay runs from the robots.txt request, not from the moment
+// the frontier handed the URL out.
+func TestCrawlDelayRunsFromTheRobotsRequest(t *testing.T) {
+	const delay = 150 * time.Millisecond
+	h := newHarness(t, crawltest.SiteConfig{Seed: 13, Pages: 2, MinBytes: 500, MaxBytes: 1000,
+		Robots: "User-agent: *\nCrawl-delay: 0.15\n"})
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(transport.CloseIdleConnections)
+	client := fetch.NewClient(fetch.Config{UserAgent: "crawl-test", Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Path == "/robots.txt" {
+			time.Sleep(2 * delay) // the request leaves this long after the hand-out
+		}
+		return transport.RoundTrip(r)
+	})})
+	h.run(h.config(h.roots(), func(c *crawler.Config) {
+		c.HostRate, c.HostConcurrency = 0, 1
+		c.Fetch, c.Robots = client, fetch.NewRobotsCache(client, "crawl")
+	}))
+	ts := h.site.Log().Times(h.site.Hosts()[0])
+	if len(ts) != 3 {
+		t.Fatalf("%d requests, want 3", len(ts))
+	}
+	if gap := ts[1].Sub(ts[0]); gap < delay {
+		t.Errorf("the first page came %v after robots.txt; Crawl-delay is %v", gap, delay)
+	}
 }
 
 func TestCrawlDelaySlowsTheHost(t *testing.T) {

@@ -102,7 +102,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, 
 			return nil, fb
 		case err != nil:
 			// robots.txt unreachable: nothing of the host may be fetched until it answers.
-			fb.failed = true
+			fb.failed, fb.sent = true, time.Now()
 			if fetch.Retriable(err) && retry() {
 				return nil, fb
 			}
@@ -116,6 +116,9 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, 
 			stats.polite.robotsRestored.Add(1)
 		}
 		if v.Fetched != nil {
+			// The host's next request keeps its interval from this one, however long the
+			// robots.txt request waited to be written.
+			fb.sent = time.Now()
 			stats.polite.robotsFetched.Add(1)
 			fb.answered = true
 			r.robots = hostRecord(v)

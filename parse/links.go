@@ -9,7 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
 
 	"github.com/crawl-project/crawl/store"
@@ -18,16 +18,19 @@ import (
 // MaxAnchor is the longest anchor text kept for an edge, in bytes; longer text is cut at a rune boundary.
 const MaxAnchor = 256
 
-// Link is one distinct reference from a page, folded over its repeats.
+// Link is one distinct reference from a page, folded over its repeats. It holds the URL as a
+// string, the form callers store and compare; Parse gives the url.URL when one is needed.
 type Link struct {
-	URL *url.URL // absolute and normalised
-	// URLString is URL.String(), built once while links are folded, for callers that key on it.
-	URLString string
-	Kind      store.EdgeKind
-	Rel       string // rel attribute, lower-cased and whitespace-collapsed
-	Anchor    string // text of the first occurrence
-	Count     int    // occurrences on the page
+	URL    string // absolute and normalised, as url.URL.String writes it
+	Host   string // host[:port] of URL, as url.URL.Host holds it (unescaped)
+	Kind   store.EdgeKind
+	Rel    string // rel attribute, lower-cased and whitespace-collapsed
+	Anchor string // text of the first occurrence
+	Count  int    // occurrences on the page
 }
+
+// Parse returns the link's URL parsed.
+func (l Link) Parse() (*url.URL, error) { return url.Parse(l.URL) }
 
 // Nofollow reports whether the link asks crawlers not to follow it.
 func (l Link) Nofollow() bool { return store.Edge{Rel: l.Rel}.Nofollow() }
@@ -53,19 +56,41 @@ type Extractor struct {
 // Extract parses an HTML body fetched from pageURL. contentType is the response's
 // Content-Type header; its charset, a <meta charset> or sniffing decides the encoding.
 func (x Extractor) Extract(body []byte, contentType string, pageURL *url.URL) (*Page, error) {
-	var r io.Reader = bytes.NewReader(body)
+	return x.extract(body, contentType, pageURL, false)
+}
+
+// extract is Extract, with its fast paths (general false) or without them: the general path
+// is the reference the tests hold the fast paths to.
+func (x Extractor) extract(body []byte, contentType string, pageURL *url.URL, general bool) (*Page, error) {
+	s := scratchPool.Get().(*scratch)
+	defer s.release()
+	s.reader.Reset(body)
+	var r io.Reader = &s.reader
 	// Valid UTF-8 that is taken for UTF-8 decodes to itself: skip the decoder's copy.
-	if _, name, _ := charset.DetermineEncoding(body[:min(len(body), 1024)], contentType); name != "utf-8" || !utf8.Valid(body) {
+	if !takenAsUTF8(body, contentType, general) || !utf8.Valid(body) {
 		var err error
 		if r, err = charset.NewReader(r, contentType); err != nil {
 			return nil, fmt.Errorf("decode %s: %w", pageURL, err)
 		}
 	}
-	doc, err := goquery.NewDocumentFromReader(r)
+	// The tree goquery would build, without the Document and Selection around it: the walk
+	// reads the nodes directly.
+	root, err := html.Parse(r)
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", pageURL, err)
 	}
-	return x.collect(doc.Nodes[0], pageURL), nil
+	return x.collect(root, pageURL, s, general), nil
+}
+
+// takenAsUTF8 reports whether charset.DetermineEncoding decides on UTF-8 for body.
+func takenAsUTF8(body []byte, contentType string, general bool) bool {
+	// The common Content-Type "text/html; charset=utf-8" decides it, unless a UTF-16 byte order
+	// mark comes first: the answer without DetermineEncoding's parse of the header.
+	if !general && declaresUTF8(contentType) && !bytes.HasPrefix(body, []byte{0xfe, 0xff}) && !bytes.HasPrefix(body, []byte{0xff, 0xfe}) {
+		return true
+	}
+	_, name, _ := charset.DetermineEncoding(body[:min(len(body), 1024)], contentType)
+	return name == "utf-8"
 }
 
 func hasWord(list, w string) bool {

@@ -35,6 +35,7 @@ func (p piece) empty() bool { return p.n == 0 && p.s == "" }
 // own from scratchPool; nothing in it outlives the call except by copy.
 type scratch struct {
 	reader  bytes.Reader
+	decoded []byte // the body decoded to UTF-8, when it is in another encoding
 	arena   []byte
 	links   []pendingLink
 	entries []entry
@@ -58,7 +59,8 @@ const (
 // release clears what s refers to (the document's strings, the body) and returns it to the pool.
 func (s *scratch) release() {
 	s.reader.Reset(nil)
-	if cap(s.arena) > maxPooledBytes || cap(s.text) > maxPooledBytes || cap(s.links) > maxPooledLinks {
+	if cap(s.arena) > maxPooledBytes || cap(s.text) > maxPooledBytes || cap(s.decoded) > maxPooledBytes ||
+		cap(s.links) > maxPooledLinks {
 		return
 	}
 	clear(s.links)
@@ -66,7 +68,7 @@ func (s *scratch) release() {
 	s.links, s.entries = s.links[:0], s.entries[:0]
 	clear(s.hrefs)
 	clear(s.urls)
-	s.arena, s.text, s.path = s.arena[:0], s.text[:0], s.path[:0]
+	s.arena, s.text, s.path, s.decoded = s.arena[:0], s.text[:0], s.path[:0], s.decoded[:0]
 	scratchPool.Put(s)
 }
 
@@ -83,8 +85,8 @@ type urlKey struct {
 // textPiece returns s collapsed and cut to max bytes, as collapse does: s itself (or a
 // prefix) when nothing changes, or else a piece of the arena.
 func (s *scratch) textPiece(text string, max int) piece {
-	if utf8.ValidString(text) && collapsed(text) {
-		return piece{s: collapse(text, max)} // no allocation: at most a cut
+	if collapsed(text) { // ASCII, so valid UTF-8 too
+		return piece{s: cutAt(text, max)} // no allocation: at most a cut
 	}
 	s.text = append(s.text[:0], text...)
 	return s.bytesPiece(s.text, max)
@@ -127,12 +129,5 @@ func appendCollapsed(dst, src []byte, max int) []byte {
 		space = false
 		dst = utf8.AppendRune(dst, r)
 	}
-	if len(dst)-start > max {
-		cut := max
-		for cut > 0 && !utf8.RuneStart(dst[start+cut]) {
-			cut--
-		}
-		dst = dst[:start+cut]
-	}
-	return dst
+	return dst[:start+len(cutAt(dst[start:], max))]
 }

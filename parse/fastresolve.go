@@ -113,6 +113,58 @@ func (q *quickResolver) resolve(dst []byte, href string, tmp *[]byte) (out []byt
 	return appendQuery(dst, query, hasQuery), host, true
 }
 
+// resolveURL resolves an href that names its path in full (an absolute path, or an absolute
+// or scheme-relative URL) with no dot segment, as Resolve would, but with the href's own
+// strings: for a <base href>, which is then a base like any other, without allocating.
+func (q *quickResolver) resolveURL(href string) (u url.URL, ok bool) {
+	if !q.ok {
+		return u, false
+	}
+	ref, frag, _ := strings.Cut(href, "#")
+	refPath, query, hasQuery := strings.Cut(ref, "?")
+	if !quickFragment(frag) || hasQuery && !quickQuery(query) {
+		return u, false
+	}
+	scheme, host := q.scheme, q.host
+	rest, s, abs := cutHTTPScheme(refPath)
+	if abs || strings.HasPrefix(refPath, "//") {
+		if abs {
+			scheme, refPath = s, rest
+		}
+		host, refPath = refPath[2:], "/" // normalizeURL gives an empty path as "/"
+		if i := strings.IndexByte(host, '/'); i >= 0 {
+			host, refPath = host[:i], host[i:]
+		}
+		if !simpleHost(scheme, host) {
+			return u, false
+		}
+	}
+	if !strings.HasPrefix(refPath, "/") || !plainPath(refPath) {
+		return u, false
+	}
+	return url.URL{Scheme: scheme, Host: host, Path: refPath, RawQuery: query}, true
+}
+
+// otherScheme reports whether href starts with a scheme other than http and https (mailto:,
+// javascript:, tel:, ...). Resolve rejects such an href whether or not it parses, so it need
+// not be parsed. The scan is url.Parse's own reading of a scheme.
+func otherScheme(href string) bool {
+	for i := 0; i < len(href); i++ {
+		switch c := href[i]; {
+		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
+		case '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.':
+			if i == 0 {
+				return false
+			}
+		case c == ':':
+			return i > 0 && !strings.EqualFold(href[:i], "http") && !strings.EqualFold(href[:i], "https")
+		default:
+			return false
+		}
+	}
+	return false
+}
+
 // cutHTTPScheme splits an "http://" or "https://" prefix (any case) off s and returns what
 // follows from the "//" on, with the scheme in lower case.
 func cutHTTPScheme(s string) (rest, scheme string, ok bool) {

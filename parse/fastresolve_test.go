@@ -9,7 +9,18 @@ import (
 // host as url.URL.Host holds it.
 func checkQuickResolve(t *testing.T, base *url.URL, href string) (answered bool) {
 	t.Helper()
+	if otherScheme(href) {
+		if u, err := Resolve(base, href); err == nil {
+			t.Fatalf("otherScheme(%q) is true, Resolve gives %q", href, u)
+		}
+	}
 	q := newQuickResolver(base)
+	if u, ok := q.resolveURL(href); ok {
+		want, err := Resolve(base, href)
+		if err != nil || u != *want {
+			t.Fatalf("quick resolveURL(%q, %q) = %#v, Resolve gives %#v, %v", base, href, u, want, err)
+		}
+	}
 	var tmp []byte
 	prefix := []byte("prefix ")
 	got, host, ok := q.resolve(prefix, href, &tmp)
@@ -43,7 +54,9 @@ func TestQuickResolve(t *testing.T) {
 		"http://u@other.test/", "http://other.test:/x", "http://:80/x", "https://other.test?q", "//other.test",
 		"//other.test:8080/../x", "http:/x", "http:x", "ftp://other.test/", "http://other.test/a b",
 		"http://1.2.3.4:0/x", "/x?sid=1", "/x?PHPSESSID=2", "/x?a=%7e", "/x?a=%7E", "/x?a=%2f", "/x?a b",
-		"/x#%zz", "/x#a%20b", "/x#a#b", "x?q#f", "http://other.test#f", "//other.test?q#f"}
+		"/x#%zz", "/x#a%20b", "/x#a#b", "x?q#f", "http://other.test#f", "//other.test?q#f",
+		"mailto:a@b.test", "javascript:void(0)", "JavaScript:x", "tel:+1", "data:,x", "ftp://h/", "a+b-c.d:x", "1a:x",
+		":x", "http:x", "HTTPS:/x", "x#y:z", "ma\tilto:x", "Http://h.test/"}
 	for _, b := range bases {
 		base, err := url.Parse(b)
 		if err != nil {

@@ -18,8 +18,8 @@ type entry struct {
 	urlStr  string // url, once the arena is a string
 	host    string // its host, as url.URL.Host holds it
 	kind    store.EdgeKind
-	invalid bool   // the href is not a fetchable URL
-	link    int    // index in Page.Links, or dropped
+	invalid bool // the href is not a fetchable URL
+	link    int  // index in Page.Links, or dropped
 }
 
 // dropped marks an entry beyond Extractor.MaxLinks: the cap, once reached, stays reached.
@@ -51,6 +51,10 @@ func (w *walker) resolve(base *url.URL) {
 		if arena, host, ok := quick.resolve(s.arena, p.href, &s.path); ok {
 			s.arena = arena
 			s.entries = append(s.entries, entry{url: piece{off: off, n: len(arena) - off}, host: host, kind: p.kind})
+			continue
+		}
+		if !w.general && otherScheme(p.href) {
+			s.entries = append(s.entries, entry{invalid: true, kind: p.kind})
 			continue
 		}
 		u, err := Resolve(base, p.href)

@@ -54,6 +54,7 @@ func FuzzNormalize(f *testing.F) {
 			return
 		}
 		checkNormalized(t, "Normalize("+raw+")", u)
+		checkLinkJudged(t, u)
 
 		// The result also works as a base for resolving a reference.
 		r, err := Resolve(u, raw)

@@ -11,6 +11,9 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 
 	"github.com/crawl-project/crawl/store"
 )
@@ -64,14 +67,9 @@ func (x Extractor) Extract(body []byte, contentType string, pageURL *url.URL) (*
 func (x Extractor) extract(body []byte, contentType string, pageURL *url.URL, general bool) (*Page, error) {
 	s := scratchPool.Get().(*scratch)
 	defer s.release()
-	s.reader.Reset(body)
-	var r io.Reader = &s.reader
-	// Valid UTF-8 that is taken for UTF-8 decodes to itself: skip the decoder's copy.
-	if !takenAsUTF8(body, contentType, general) || !utf8.Valid(body) {
-		var err error
-		if r, err = charset.NewReader(r, contentType); err != nil {
-			return nil, fmt.Errorf("decode %s: %w", pageURL, err)
-		}
+	r, err := s.utf8Body(body, contentType, general)
+	if err != nil {
+		return nil, fmt.Errorf("decode %s: %w", pageURL, err)
 	}
 	// The tree goquery would build, without the Document and Selection around it: the walk
 	// reads the nodes directly.
@@ -82,15 +80,41 @@ func (x Extractor) extract(body []byte, contentType string, pageURL *url.URL, ge
 	return x.collect(root, pageURL, s, general), nil
 }
 
-// takenAsUTF8 reports whether charset.DetermineEncoding decides on UTF-8 for body.
-func takenAsUTF8(body []byte, contentType string, general bool) bool {
-	// The common Content-Type "text/html; charset=utf-8" decides it, unless a UTF-16 byte order
-	// mark comes first: the answer without DetermineEncoding's parse of the header.
+// utf8Body returns a reader of body in UTF-8, decoded as charset.NewReader decodes it.
+func (s *scratch) utf8Body(body []byte, contentType string, general bool) (io.Reader, error) {
+	s.reader.Reset(body)
+	var e encoding.Encoding
 	if !general && declaresUTF8(contentType) && !bytes.HasPrefix(body, []byte{0xfe, 0xff}) && !bytes.HasPrefix(body, []byte{0xff, 0xfe}) {
-		return true
+		// The common Content-Type "text/html; charset=utf-8" settles the encoding unless a
+		// UTF-16 byte order mark comes first: DetermineEncoding's answer without its parse
+		// of the header. Valid UTF-8 taken for UTF-8 decodes to itself: it is read as it is.
+		if utf8.Valid(body) {
+			return &s.reader, nil
+		}
+		e = unicode.UTF8 // what charset.Lookup("utf-8") wraps
+	} else {
+		// charset.NewReader decides on the same first 1024 bytes.
+		var name string
+		e, name, _ = charset.DetermineEncoding(body[:min(len(body), 1024)], contentType)
+		switch {
+		case name == "utf-8" && utf8.Valid(body):
+			return &s.reader, nil
+		case general:
+			return charset.NewReader(&s.reader, contentType)
+		case e == encoding.Nop:
+			return &s.reader, nil // sniffed as UTF-8: charset.NewReader passes it through too
+		}
 	}
-	_, name, _ := charset.DetermineEncoding(body[:min(len(body), 1024)], contentType)
-	return name == "utf-8"
+	// The whole body decoded at once into pooled memory reads the same as charset.NewReader's
+	// streaming decoder gives it, without its buffers. Should the decoder fail, the reader
+	// reports it as before.
+	decoded, _, err := transform.Append(e.NewDecoder(), s.decoded[:0], body)
+	if err != nil {
+		return charset.NewReader(&s.reader, contentType)
+	}
+	s.decoded = decoded
+	s.reader.Reset(decoded)
+	return &s.reader, nil
 }
 
 func hasWord(list, w string) bool {
@@ -125,6 +149,11 @@ func collapse(s string, max int) string {
 	if !collapsed(s) {
 		s = strings.Join(strings.Fields(s), " ")
 	}
+	return cutAt(s, max)
+}
+
+// cutAt returns s cut to at most max bytes at a rune boundary.
+func cutAt[S string | []byte](s S, max int) S {
 	if len(s) <= max {
 		return s
 	}
@@ -140,6 +169,9 @@ func collapse(s string, max int) string {
 func collapsed(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if ' ' < c && c < utf8.RuneSelf {
+			continue // most bytes: no need for the cases below
+		}
 		switch {
 		case c >= utf8.RuneSelf:
 			return false // non-ASCII white space (U+00A0, ...) is for strings.Fields to judge

@@ -48,7 +48,10 @@ func (x Extractor) collect(root *html.Node, pageURL *url.URL, s *scratch, genera
 
 	base := pageURL
 	if w.haveBase {
-		if b, err := Resolve(pageURL, w.baseHref); err == nil {
+		q := newQuickResolver(pageURL)
+		if b, ok := q.resolveURL(w.baseHref); ok && !general {
+			base = &b
+		} else if b, err := Resolve(pageURL, w.baseHref); err == nil {
 			base = b
 		}
 	}

@@ -69,6 +69,10 @@ func FuzzExtract(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	// Seeds for the fast paths: each form of href, a <base href>, a legacy encoding.
+	f.Add([]byte(`<base href="/b/"><a href="x">x</a><a href="../y?q=1#f">y</a><a href="http://Other.test:80/a/./b">z</a>` +
+		`<a href="mailto:a@b">m</a><a href="//h.test/p">p</a><a href="#top"> t  </a><link rel=canonical href="?x=2">`))
+	f.Add([]byte("<meta charset=windows-1252><title>caf\xe9</title><a href=\"/caf\xe9\">\xe9t\xe9</a><a href=./x>\xe9 x</a>"))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		x := Extractor{MaxLinks: 50}
 		for _, ct := range []string{"text/html", "text/html; charset=utf-8"} {

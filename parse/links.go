@@ -99,7 +99,7 @@ func (s *scratch) utf8Body(body []byte, contentType string, general bool) (io.Re
 		switch {
 		case name == "utf-8" && utf8.Valid(body):
 			return &s.reader, nil
-		case general:
+		case general || len(body) == 0: // charset.NewReader fails on an empty body (io.EOF)
 			return charset.NewReader(&s.reader, contentType)
 		case e == encoding.Nop:
 			return &s.reader, nil // sniffed as UTF-8: charset.NewReader passes it through too

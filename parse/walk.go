@@ -48,14 +48,18 @@ func (x Extractor) collect(root *html.Node, pageURL *url.URL, s *scratch, genera
 
 	base := pageURL
 	if w.haveBase {
-		q := newQuickResolver(pageURL)
-		if b, ok := q.resolveURL(w.baseHref); ok && !general {
+		var q quickResolver // declines everything on the general path
+		if !general {
+			q = newQuickResolver(pageURL)
+		}
+		if b, ok := q.resolveURL(w.baseHref); ok {
 			base = &b
 		} else if b, err := Resolve(pageURL, w.baseHref); err == nil {
 			base = b
 		}
 	}
 	w.resolve(base)
+	// The arena becomes one string, of which the pieces of the result are substrings.
 	w.fold(string(s.arena))
 	return w.page
 }

@@ -54,6 +54,8 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 const (
 	maxPooledBytes = 1 << 20
 	maxPooledLinks = 1 << 14
+
+	maxClearedEntries = 1 << 10
 )
 
 // release clears what s refers to (the document's strings, the body) and returns it to the pool.
@@ -66,6 +68,13 @@ func (s *scratch) release() {
 	clear(s.links)
 	clear(s.entries)
 	s.links, s.entries = s.links[:0], s.entries[:0]
+	// Clearing a map costs in proportion to the most it ever held: one grown large is dropped.
+	if len(s.hrefs) > maxClearedEntries {
+		s.hrefs = nil
+	}
+	if len(s.urls) > maxClearedEntries {
+		s.urls = nil
+	}
 	clear(s.hrefs)
 	clear(s.urls)
 	s.arena, s.text, s.path, s.decoded = s.arena[:0], s.text[:0], s.path[:0], s.decoded[:0]

@@ -73,6 +73,9 @@ func FuzzExtract(f *testing.F) {
 	f.Add([]byte(`<base href="/b/"><a href="x">x</a><a href="../y?q=1#f">y</a><a href="http://Other.test:80/a/./b">z</a>` +
 		`<a href="mailto:a@b">m</a><a href="//h.test/p">p</a><a href="#top"> t  </a><link rel=canonical href="?x=2">`))
 	f.Add([]byte("<meta charset=windows-1252><title>caf\xe9</title><a href=\"/caf\xe9\">\xe9t\xe9</a><a href=./x>\xe9 x</a>"))
+	for _, cs := range []string{"shift_jis", "iso-2022-jp", "gb18030", "euc-kr", "utf-16le", "iso-2022-kr"} {
+		f.Add([]byte("<meta charset=" + cs + "><a href=\"/\x93\xfa\x1b$B\x46\x7c\">\x82\xa0\x1b(B\xa4</a>\x81"))
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		x := Extractor{MaxLinks: 50}
 		for _, ct := range []string{"text/html", "text/html; charset=utf-8"} {

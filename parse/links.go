@@ -9,7 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/net/html"
+	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/unicode"
@@ -71,13 +71,14 @@ func (x Extractor) extract(body []byte, contentType string, pageURL *url.URL, ge
 	if err != nil {
 		return nil, fmt.Errorf("decode %s: %w", pageURL, err)
 	}
-	// The tree goquery would build, without the Document and Selection around it: the walk
-	// reads the nodes directly.
-	root, err := html.Parse(r)
+	// goquery builds the tree (x/net/html's, which is all a goquery Document holds besides
+	// itself); one walk over the nodes then reads everything a crawl needs, with no selector
+	// matching and no Selection per match.
+	doc, err := goquery.NewDocumentFromReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", pageURL, err)
 	}
-	return x.collect(root, pageURL, s, general), nil
+	return x.collect(doc.Get(0), pageURL, s, general), nil
 }
 
 // utf8Body returns a reader of body in UTF-8, decoded as charset.NewReader decodes it.

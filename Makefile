@@ -30,6 +30,8 @@ FUZZ_TARGETS := \
 	./fetch/robots:FuzzParse \
 	./fetch/robots:FuzzMatch \
 	./parse:FuzzQuickResolve \
+	./parse:FuzzCollapse \
+	./parse:FuzzDeclaresUTF8 \
 	./fetch:FuzzParseSitemap
 
 fuzz-short:

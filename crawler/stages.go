@@ -256,12 +256,12 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 	}
 	r.Links = make([]store.Link, 0, len(page.Links))
 	for _, l := range page.Links {
-		in, reject := cfg.classify(l.URL)
+		in, reject := cfg.classifyLink(l)
 		// Only <a> and <area> links are followed: a canonical or alternate URL is recorded as an
 		// edge of its kind, and is fetched only if some page links to it.
 		follow := in && reject == "" && !page.NoFollow && !l.Nofollow() && l.Kind == store.KindLink
 		r.Links = append(r.Links, store.Link{
-			URL: l.URLString, Host: l.URL.Host, Kind: l.Kind, Rel: l.Rel, Anchor: l.Anchor,
+			URL: l.URL, Host: l.Host, Kind: l.Kind, Rel: l.Rel, Anchor: l.Anchor,
 			Count: l.Count, InScope: in, Follow: follow, Reject: reject,
 		})
 	}

@@ -28,7 +28,7 @@ type benchPage struct {
 }
 
 // generatedPages renders pages of a crawltest site: 10-30 KB, 20-60 links each.
-func generatedPages(b *testing.B, n int) []benchPage {
+func generatedPages(b testing.TB, n int) []benchPage {
 	site := crawltest.NewSite(crawltest.SiteConfig{Seed: 1, Pages: n, Hosts: []string{"site.test", "other.test"},
 		CrossHostFraction: 0.05, BrokenFraction: 0.01, ExternalFraction: 0.02})
 	pages := make([]benchPage, 0, n)
@@ -46,7 +46,7 @@ func generatedPages(b *testing.B, n int) []benchPage {
 }
 
 // demoPages reads the bundled demo site's HTML files.
-func demoPages(b *testing.B) []benchPage {
+func demoPages(b testing.TB) []benchPage {
 	root := filepath.Join("..", "testdata", "demo-site")
 	var pages []benchPage
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -77,7 +77,7 @@ func BenchmarkExtract(b *testing.B) {
 		pages func(*testing.B) []benchPage
 	}{
 		{"generated", func(b *testing.B) []benchPage { return generatedPages(b, 200) }},
-		{"demo-site", demoPages},
+		{"demo-site", func(b *testing.B) []benchPage { return demoPages(b) }},
 	}
 	for _, set := range sets {
 		b.Run(set.name, func(b *testing.B) {

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html/charset"
 )
 
 // The helpers below have fast paths that return their input unchanged without allocating;
@@ -70,4 +72,74 @@ func TestCollapseAndHasWord(t *testing.T) {
 			}
 		}
 	}
+}
+
+// checkCollapse holds appendCollapsed, which writes into a page's arena, to collapse.
+func checkCollapse(t *testing.T, s string, max int) {
+	t.Helper()
+	want := "prefix" + collapse(s, max)
+	if got := string(appendCollapsed([]byte("prefix"), []byte(s), max)); got != want {
+		t.Fatalf("appendCollapsed(%q, %d) = %q, collapse gives %q", s, max, got, want)
+	}
+	var sc scratch
+	if got := sc.textPiece(s, max).in(string(sc.arena)); got != collapse(s, max) {
+		t.Fatalf("textPiece(%q, %d) = %q, collapse gives %q", s, max, got, collapse(s, max))
+	}
+}
+
+func TestAppendCollapsed(t *testing.T) {
+	for _, s := range []string{"", "a", "a b", " a", "a ", "a  b", "a\tb", "a\nb", "\x01a", "Caf\u00e9 menu",
+		"a\u00a0b", "\u00a0a\u00a0", "a\u2003\u2003b", "  \t ", "\xff", "a\xff\xfeb", "\xff \xfe", "\ufffd\xff",
+		"\xe6\x97\xa5\xe6", "\xed\xa0\x80x", "a\u0085b", strings.Repeat("é", 10), "x" + strings.Repeat("é", 10)} {
+		for _, max := range []int{0, 1, 2, 3, 4, 7, 1024} {
+			checkCollapse(t, s, max)
+		}
+	}
+}
+
+func FuzzCollapse(f *testing.F) {
+	f.Add(" a\xff\xfe  b\u00a0", 5)
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		if max < 0 {
+			max = -max
+		}
+		checkCollapse(t, s, max%2048)
+	})
+}
+
+// checkDeclaresUTF8 holds declaresUTF8 to charset.DetermineEncoding: where it answers yes,
+// DetermineEncoding must settle on UTF-8 from the header.
+func checkDeclaresUTF8(t *testing.T, contentType string) bool {
+	t.Helper()
+	if !declaresUTF8(contentType) {
+		return false
+	}
+	if _, name, certain := charset.DetermineEncoding([]byte("<p>x"), contentType); name != "utf-8" || !certain {
+		t.Fatalf("declaresUTF8(%q) is true, DetermineEncoding gives %q (certain %v)", contentType, name, certain)
+	}
+	return true
+}
+
+func TestDeclaresUTF8(t *testing.T) {
+	for _, ct := range []string{"text/html; charset=utf-8", "text/html;charset=UTF-8", "TEXT/HTML ; Charset=Utf-8 ",
+		`text/html; charset="utf-8"`, "application/xhtml+xml; charset=utf-8", "text/html;\tcharset=utf-8\t"} {
+		if !checkDeclaresUTF8(t, ct) {
+			t.Errorf("declaresUTF8(%q) = false, want true", ct)
+		}
+	}
+	for _, ct := range []string{"", "text/html", "text/html; charset=iso-8859-1", "text/html; charset=utf8",
+		"text/html; charset=utf-8; x=y", "text/html; charset=utf-16", `text/html; charset="utf-8`, "text; charset=utf-8",
+		"text/html charset=utf-8", "/html; charset=utf-8", "text/html; charset = utf-8", "text/(html); charset=utf-8"} {
+		if checkDeclaresUTF8(t, ct) {
+			t.Errorf("declaresUTF8(%q) = true, want false", ct)
+		}
+	}
+}
+
+func FuzzDeclaresUTF8(f *testing.F) {
+	f.Add("text/html; charset=utf-8")
+	f.Add(`Text/Html ;CHARSET="UTF-8"`)
+	f.Fuzz(func(t *testing.T, contentType string) {
+		checkDeclaresUTF8(t, contentType)
+	})
 }

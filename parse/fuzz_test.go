@@ -2,6 +2,7 @@ package parse
 
 import (
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -53,6 +54,7 @@ func FuzzNormalize(f *testing.F) {
 			return
 		}
 		checkNormalized(t, "Normalize("+raw+")", u)
+		checkLinkJudged(t, u)
 
 		// The result also works as a base for resolving a reference.
 		r, err := Resolve(u, raw)
@@ -67,37 +69,59 @@ func FuzzExtract(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	// Seeds for the fast paths: each form of href, a <base href>, a legacy encoding.
+	f.Add([]byte(`<base href="/b/"><a href="x">x</a><a href="../y?q=1#f">y</a><a href="http://Other.test:80/a/./b">z</a>` +
+		`<a href="mailto:a@b">m</a><a href="//h.test/p">p</a><a href="#top"> t  </a><link rel=canonical href="?x=2">`))
+	f.Add([]byte("<meta charset=windows-1252><title>caf\xe9</title><a href=\"/caf\xe9\">\xe9t\xe9</a><a href=./x>\xe9 x</a>"))
+	for _, cs := range []string{"shift_jis", "iso-2022-jp", "gb18030", "euc-kr", "utf-16le", "iso-2022-kr"} {
+		f.Add([]byte("<meta charset=" + cs + "><a href=\"/\x93\xfa\x1b$B\x46\x7c\">\x82\xa0\x1b(B\xa4</a>\x81"))
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		p, err := Extractor{MaxLinks: 50}.Extract(body, "text/html", page)
-		if err != nil {
-			return
-		}
-		if !utf8.ValidString(p.Title) {
-			t.Errorf("title %q is not valid UTF-8", p.Title)
-		}
-		if len(p.Links) > 50 {
-			t.Errorf("%d links kept, cap is 50", len(p.Links))
-		}
-		seen := make(map[string]bool)
-		for _, l := range p.Links {
-			if l.URL == nil {
-				t.Fatal("link without URL")
+		x := Extractor{MaxLinks: 50}
+		for _, ct := range []string{"text/html", "text/html; charset=utf-8"} {
+			p, err := x.Extract(body, ct, page)
+			// The fast paths give what the general path gives.
+			g, gerr := x.extract(body, ct, page, true)
+			if !reflect.DeepEqual(p, g) || (err == nil) != (gerr == nil) {
+				t.Fatalf("%s: Extract = %+v, %v; the general path gives %+v, %v", ct, p, err, g, gerr)
 			}
-			checkNormalized(t, "link", l.URL)
-			if l.URLString != l.URL.String() {
-				t.Errorf("URLString %q, URL %q", l.URLString, l.URL)
+			if err != nil {
+				continue
 			}
-			if l.Count < 1 {
-				t.Errorf("%s: Count = %d", l.URL, l.Count)
-			}
-			if len(l.Anchor) > MaxAnchor || !utf8.ValidString(l.Anchor) {
-				t.Errorf("%s: anchor %q is %d bytes or not valid UTF-8", l.URL, l.Anchor, len(l.Anchor))
-			}
-			k := l.Kind.String() + " " + l.URL.String()
-			if seen[k] {
-				t.Errorf("%s appears twice", k)
-			}
-			seen[k] = true
+			checkPage(t, p)
 		}
 	})
+}
+
+// checkPage reports what is wrong with a page Extract returned (with MaxLinks 50), if anything.
+func checkPage(t *testing.T, p *Page) {
+	t.Helper()
+	if !utf8.ValidString(p.Title) {
+		t.Errorf("title %q is not valid UTF-8", p.Title)
+	}
+	if len(p.Links) > 50 {
+		t.Errorf("%d links kept, cap is 50", len(p.Links))
+	}
+	seen := make(map[string]bool)
+	for _, l := range p.Links {
+		u, err := l.Parse()
+		if err != nil {
+			t.Fatalf("link %q does not parse: %v", l.URL, err)
+		}
+		checkNormalized(t, "link", u)
+		if u.String() != l.URL || u.Host != l.Host {
+			t.Errorf("link %q, host %q: parsed back as %q, host %q", l.URL, l.Host, u, u.Host)
+		}
+		if l.Count < 1 {
+			t.Errorf("%s: Count = %d", l.URL, l.Count)
+		}
+		if len(l.Anchor) > MaxAnchor || !utf8.ValidString(l.Anchor) {
+			t.Errorf("%s: anchor %q is %d bytes or not valid UTF-8", l.URL, l.Anchor, len(l.Anchor))
+		}
+		k := l.Kind.String() + " " + l.URL
+		if seen[k] {
+			t.Errorf("%s appears twice", k)
+		}
+		seen[k] = true
+	}
 }

@@ -11,6 +11,9 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 
 	"github.com/crawl-project/crawl/store"
 )
@@ -18,16 +21,19 @@ import (
 // MaxAnchor is the longest anchor text kept for an edge, in bytes; longer text is cut at a rune boundary.
 const MaxAnchor = 256
 
-// Link is one distinct reference from a page, folded over its repeats.
+// Link is one distinct reference from a page, folded over its repeats. It holds the URL as a
+// string, the form callers store and compare; Parse gives the url.URL when one is needed.
 type Link struct {
-	URL *url.URL // absolute and normalised
-	// URLString is URL.String(), built once while links are folded, for callers that key on it.
-	URLString string
-	Kind      store.EdgeKind
-	Rel       string // rel attribute, lower-cased and whitespace-collapsed
-	Anchor    string // text of the first occurrence
-	Count     int    // occurrences on the page
+	URL    string // absolute and normalised, as url.URL.String writes it
+	Host   string // host[:port] of URL, as url.URL.Host holds it (unescaped)
+	Kind   store.EdgeKind
+	Rel    string // rel attribute, lower-cased and whitespace-collapsed
+	Anchor string // text of the first occurrence
+	Count  int    // occurrences on the page
 }
+
+// Parse returns the link's URL parsed.
+func (l Link) Parse() (*url.URL, error) { return url.Parse(l.URL) }
 
 // Nofollow reports whether the link asks crawlers not to follow it.
 func (l Link) Nofollow() bool { return store.Edge{Rel: l.Rel}.Nofollow() }
@@ -53,19 +59,63 @@ type Extractor struct {
 // Extract parses an HTML body fetched from pageURL. contentType is the response's
 // Content-Type header; its charset, a <meta charset> or sniffing decides the encoding.
 func (x Extractor) Extract(body []byte, contentType string, pageURL *url.URL) (*Page, error) {
-	var r io.Reader = bytes.NewReader(body)
-	// Valid UTF-8 that is taken for UTF-8 decodes to itself: skip the decoder's copy.
-	if _, name, _ := charset.DetermineEncoding(body[:min(len(body), 1024)], contentType); name != "utf-8" || !utf8.Valid(body) {
-		var err error
-		if r, err = charset.NewReader(r, contentType); err != nil {
-			return nil, fmt.Errorf("decode %s: %w", pageURL, err)
-		}
+	return x.extract(body, contentType, pageURL, false)
+}
+
+// extract is Extract, with its fast paths (general false) or without them: the general path
+// is the reference the tests hold the fast paths to.
+func (x Extractor) extract(body []byte, contentType string, pageURL *url.URL, general bool) (*Page, error) {
+	s := scratchPool.Get().(*scratch)
+	defer s.release()
+	r, err := s.utf8Body(body, contentType, general)
+	if err != nil {
+		return nil, fmt.Errorf("decode %s: %w", pageURL, err)
 	}
+	// goquery builds the tree (x/net/html's, which is all a goquery Document holds besides
+	// itself); one walk over the nodes then reads everything a crawl needs, with no selector
+	// matching and no Selection per match.
 	doc, err := goquery.NewDocumentFromReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", pageURL, err)
 	}
-	return x.collect(doc.Nodes[0], pageURL), nil
+	return x.collect(doc.Get(0), pageURL, s, general), nil
+}
+
+// utf8Body returns a reader of body in UTF-8, decoded as charset.NewReader decodes it.
+func (s *scratch) utf8Body(body []byte, contentType string, general bool) (io.Reader, error) {
+	s.reader.Reset(body)
+	var e encoding.Encoding
+	if !general && declaresUTF8(contentType) && !bytes.HasPrefix(body, []byte{0xfe, 0xff}) && !bytes.HasPrefix(body, []byte{0xff, 0xfe}) {
+		// The common Content-Type "text/html; charset=utf-8" settles the encoding unless a
+		// UTF-16 byte order mark comes first: DetermineEncoding's answer without its parse
+		// of the header. Valid UTF-8 taken for UTF-8 decodes to itself: it is read as it is.
+		if utf8.Valid(body) {
+			return &s.reader, nil
+		}
+		e = unicode.UTF8 // what charset.Lookup("utf-8") wraps
+	} else {
+		// charset.NewReader decides on the same first 1024 bytes.
+		var name string
+		e, name, _ = charset.DetermineEncoding(body[:min(len(body), 1024)], contentType)
+		switch {
+		case name == "utf-8" && utf8.Valid(body):
+			return &s.reader, nil
+		case general || len(body) == 0: // charset.NewReader fails on an empty body (io.EOF)
+			return charset.NewReader(&s.reader, contentType)
+		case e == encoding.Nop:
+			return &s.reader, nil // sniffed as UTF-8: charset.NewReader passes it through too
+		}
+	}
+	// The whole body decoded at once into pooled memory reads the same as charset.NewReader's
+	// streaming decoder gives it, without its buffers. Should the decoder fail, the reader
+	// reports it as before.
+	decoded, _, err := transform.Append(e.NewDecoder(), s.decoded[:0], body)
+	if err != nil {
+		return charset.NewReader(&s.reader, contentType)
+	}
+	s.decoded = decoded
+	s.reader.Reset(decoded)
+	return &s.reader, nil
 }
 
 func hasWord(list, w string) bool {
@@ -100,6 +150,11 @@ func collapse(s string, max int) string {
 	if !collapsed(s) {
 		s = strings.Join(strings.Fields(s), " ")
 	}
+	return cutAt(s, max)
+}
+
+// cutAt returns s cut to at most max bytes at a rune boundary.
+func cutAt[S string | []byte](s S, max int) S {
 	if len(s) <= max {
 		return s
 	}
@@ -115,6 +170,9 @@ func collapse(s string, max int) string {
 func collapsed(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if ' ' < c && c < utf8.RuneSelf {
+			continue // most bytes: no need for the cases below
+		}
 		switch {
 		case c >= utf8.RuneSelf:
 			return false // non-ASCII white space (U+00A0, ...) is for strings.Fields to judge

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -34,17 +35,32 @@ func checkLinks(t *testing.T, got []Link, want []wantLink) {
 	if len(got) != len(want) {
 		var urls []string
 		for _, l := range got {
-			urls = append(urls, l.URL.String())
+			urls = append(urls, l.URL)
 		}
 		t.Fatalf("got %d links %q, want %d", len(got), urls, len(want))
 	}
 	for i, w := range want {
 		g := got[i]
-		if g.URL.String() != w.url || g.Kind != w.kind || g.Rel != w.rel || g.Anchor != w.anchor || g.Count != w.count {
+		if u, err := g.Parse(); err != nil || u.Host != g.Host {
+			t.Errorf("link %d: %s parses to %v, %v; Host is %q", i, g.URL, u, err, g.Host)
+		}
+		if g.URL != w.url || g.Kind != w.kind || g.Rel != w.rel || g.Anchor != w.anchor || g.Count != w.count {
 			t.Errorf("link %d = {%s %v rel=%q anchor=%q count=%d}, want {%s %v rel=%q anchor=%q count=%d}",
 				i, g.URL, g.Kind, g.Rel, g.Anchor, g.Count, w.url, w.kind, w.rel, w.anchor, w.count)
 		}
 	}
+}
+
+// extractBoth runs Extract, and checks that the general path, without the fast paths, gives
+// the same page.
+func extractBoth(t *testing.T, x Extractor, body []byte, contentType string, pageURL *url.URL) (*Page, error) {
+	t.Helper()
+	p, err := x.Extract(body, contentType, pageURL)
+	g, gerr := x.extract(body, contentType, pageURL, true)
+	if !reflect.DeepEqual(p, g) || (err == nil) != (gerr == nil) {
+		t.Fatalf("Extract = %+v, %v; the general path gives %+v, %v", p, err, g, gerr)
+	}
+	return p, err
 }
 
 func TestExtract(t *testing.T) {
@@ -278,7 +294,7 @@ func TestExtract(t *testing.T) {
 			if ct == "" {
 				ct = "text/html"
 			}
-			p, err := tt.x.Extract([]byte(tt.html), ct, mustURL(t, page))
+			p, err := extractBoth(t, tt.x, []byte(tt.html), ct, mustURL(t, page))
 			if err != nil {
 				t.Fatalf("Extract: %v", err)
 			}
@@ -356,7 +372,7 @@ func TestExtractCharset(t *testing.T) {
 			if utf8.Valid(body) {
 				t.Fatalf("%s is valid UTF-8; the test needs legacy-encoded bytes", tt.file)
 			}
-			p, err := Extractor{}.Extract(body, tt.ct, mustURL(t, "http://example.com/"))
+			p, err := extractBoth(t, Extractor{}, body, tt.ct, mustURL(t, "http://example.com/"))
 			if err != nil {
 				t.Fatalf("Extract: %v", err)
 			}

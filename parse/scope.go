@@ -72,20 +72,33 @@ func (s *Scope) AddSeed(u *url.URL) {
 
 // Contains reports whether u, a normalised URL, may be fetched.
 func (s *Scope) Contains(u *url.URL) bool {
-	switch s.mode {
-	case ScopeHost:
-		if !s.hosts[u.Host] {
-			return false
-		}
-	case ScopeDomain:
-		if !s.hosts[Domain(u.Hostname())] {
-			return false
-		}
+	if !s.containsHost(u.Host) {
+		return false
 	}
 	if len(s.include) == 0 && len(s.exclude) == 0 {
 		return true // most crawls have no patterns: no need to build the URL's string
 	}
-	str := u.String()
+	return s.matches(u.String())
+}
+
+// ContainsLink is Contains for a link's URL, judged on the strings the link holds.
+func (s *Scope) ContainsLink(l Link) bool {
+	return s.containsHost(l.Host) && s.matches(l.URL)
+}
+
+// containsHost reports whether the mode admits a URL with host (host[:port], as url.URL.Host).
+func (s *Scope) containsHost(host string) bool {
+	switch s.mode {
+	case ScopeHost:
+		return s.hosts[host]
+	case ScopeDomain:
+		return s.hosts[Domain((&url.URL{Host: host}).Hostname())]
+	}
+	return true
+}
+
+// matches reports whether a URL string passes the include and exclude patterns.
+func (s *Scope) matches(str string) bool {
 	if len(s.include) > 0 {
 		ok := false
 		for _, re := range s.include {

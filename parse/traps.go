@@ -50,7 +50,19 @@ func (f Filter) Check(u *url.URL) string {
 	if f.MaxURLLength > 0 && len(u.String()) > f.MaxURLLength {
 		return RejectTooLong
 	}
-	path := u.EscapedPath()
+	return f.checkPath(u.EscapedPath())
+}
+
+// CheckLink is Check for a link's URL, judged on its string.
+func (f Filter) CheckLink(l Link) string {
+	if f.MaxURLLength > 0 && len(l.URL) > f.MaxURLLength {
+		return RejectTooLong
+	}
+	return f.checkPath(escapedPath(l.URL))
+}
+
+// checkPath applies the rules on the escaped path of a URL.
+func (f Filter) checkPath(path string) string {
 	if f.MaxPathSegments > 0 && strings.Count(path, "/") > f.MaxPathSegments {
 		return RejectTooManySegments
 	}
@@ -58,6 +70,19 @@ func (f Filter) Check(u *url.URL) string {
 		return RejectRepeatedSegment
 	}
 	return ""
+}
+
+// escapedPath returns the path of a normalised URL string, as url.URL.EscapedPath gives it:
+// what follows the authority, up to the query. The authority, escaped as url.URL.String
+// writes it, holds no '/' and no '?'.
+func escapedPath(normalized string) string {
+	_, rest, _ := strings.Cut(normalized, "://")
+	i := strings.IndexByte(rest, '/')
+	if i < 0 {
+		return ""
+	}
+	path, _, _ := strings.Cut(rest[i:], "?")
+	return path
 }
 
 // repeatsSegment reports whether a non-empty segment of path occurs n times or more.

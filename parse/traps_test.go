@@ -75,7 +75,7 @@ func TestFilterCheck(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := tt.filter.Check(u); got != tt.want {
+			if got := filterCheck(t, tt.filter, u); got != tt.want {
 				t.Errorf("Check(%.80s) = %q, want %q", u, got, tt.want)
 			}
 		})

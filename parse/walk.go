@@ -17,39 +17,50 @@ import (
 // pendingLink is a reference as written in the document, resolved once the walk has
 // found the document's base URL, which may come after it.
 type pendingLink struct {
-	href, rel, anchor string
-	kind              store.EdgeKind
+	href, rel string
+	anchor    piece
+	kind      store.EdgeKind
+	entry     int // in scratch.entries, once resolved
 }
 
 // walker holds what the walk over one document has found so far.
 type walker struct {
 	x         Extractor
+	s         *scratch
+	general   bool // no fast paths: every href through Resolve, every text through collapse
 	page      *Page
+	title     piece
 	haveTitle bool
 	haveBase  bool
 	baseHref  string
-	links     []pendingLink
 
-	// Text collection: the first text node found, and the concatenation of all of them
-	// once there is more than one (a lone text node is used without copying).
+	// Text collection: the first text node found, and whether there is more than one
+	// (then scratch.text holds them all; a lone text node is used without copying).
 	firstText *html.Node
 	multiText bool
-	text      []byte
 }
 
 // collect walks the tree under root and resolves the links it finds against the
 // document's first <base href>, or pageURL.
-func (x Extractor) collect(root *html.Node, pageURL *url.URL) *Page {
-	w := walker{x: x, page: &Page{}, links: make([]pendingLink, 0, 32)}
+func (x Extractor) collect(root *html.Node, pageURL *url.URL, s *scratch, general bool) *Page {
+	w := walker{x: x, s: s, general: general, page: &Page{}}
 	w.walk(root)
 
 	base := pageURL
 	if w.haveBase {
-		if b, err := Resolve(pageURL, w.baseHref); err == nil {
+		var q quickResolver // declines everything on the general path
+		if !general {
+			q = newQuickResolver(pageURL)
+		}
+		if b, ok := q.resolveURL(w.baseHref); ok {
+			base = &b
+		} else if b, err := Resolve(pageURL, w.baseHref); err == nil {
 			base = b
 		}
 	}
 	w.resolve(base)
+	// The arena becomes one string, of which the pieces of the result are substrings.
+	w.fold(string(s.arena))
 	return w.page
 }
 
@@ -71,7 +82,7 @@ func (w *walker) element(n *html.Node) {
 	case atom.Title:
 		if !w.haveTitle {
 			w.haveTitle = true
-			w.page.Title = collapse(w.textOf(n), 1024)
+			w.title = w.textPiece(n, 1024)
 		}
 	case atom.Base:
 		if !w.haveBase {
@@ -99,117 +110,53 @@ func (w *walker) element(n *html.Node) {
 		rel = collapse(strings.ToLower(rel), 128)
 		switch n.DataAtom {
 		case atom.A:
-			anchor := collapse(w.textOf(n), MaxAnchor)
-			if anchor == "" {
+			anchor := w.textPiece(n, MaxAnchor)
+			if anchor.empty() {
 				if img := firstImgAlt(n); img != nil {
 					alt, _ := attr(img, "alt")
-					anchor = collapse(alt, MaxAnchor)
+					anchor = w.stringPiece(alt, MaxAnchor)
 				}
 			}
-			w.links = append(w.links, pendingLink{href: href, rel: rel, anchor: anchor, kind: store.KindLink})
+			w.add(pendingLink{href: href, rel: rel, anchor: anchor, kind: store.KindLink})
 		case atom.Area:
 			alt, _ := attr(n, "alt")
-			w.links = append(w.links, pendingLink{href: href, rel: rel, anchor: collapse(alt, MaxAnchor), kind: store.KindLink})
+			w.add(pendingLink{href: href, rel: rel, anchor: w.stringPiece(alt, MaxAnchor), kind: store.KindLink})
 		case atom.Link:
 			hreflang, _ := attr(n, "hreflang")
 			switch {
 			case hasWord(rel, "canonical"):
-				w.links = append(w.links, pendingLink{href: href, rel: rel, kind: store.KindCanonical})
+				w.add(pendingLink{href: href, rel: rel, kind: store.KindCanonical})
 			case hasWord(rel, "alternate") && hreflang != "":
-				w.links = append(w.links, pendingLink{href: href, rel: rel, anchor: collapse(hreflang, MaxAnchor), kind: store.KindAlternate})
+				w.add(pendingLink{href: href, rel: rel, anchor: w.stringPiece(hreflang, MaxAnchor), kind: store.KindAlternate})
 			}
 		}
 	}
 }
 
-// resolve turns the pending links into the page's links: resolved against base, folded
-// over repeats, capped at MaxLinks.
-func (w *walker) resolve(base *url.URL) {
-	if len(w.links) == 0 {
-		return
-	}
-	page := w.page
-	keep := len(w.links)
-	if w.x.MaxLinks > 0 {
-		keep = min(keep, w.x.MaxLinks)
-	}
-	page.Links = make([]Link, 0, keep)
+func (w *walker) add(l pendingLink) { w.s.links = append(w.s.links, l) }
 
-	// An href written the same way twice resolves the same way: the raw keys remember the
-	// outcome (a link's index, or invalid, or dropped) so repeats skip Resolve. A dropped
-	// link stays dropped: the cap, once reached, stays reached.
-	const (
-		invalid = -1
-		dropped = -2
-	)
-	type key struct {
-		s    string
-		kind store.EdgeKind
-		raw  bool
+// stringPiece is collapse(text, max) as a piece.
+func (w *walker) stringPiece(text string, max int) piece {
+	if w.general {
+		return piece{s: collapse(text, max)}
 	}
-	index := make(map[key]int, 2*len(w.links))
-	fold := func(i int, rel string) {
-		l := &page.Links[i]
-		l.Count++
-		// One followable occurrence makes the link followable. Link.Nofollow, the one
-		// definition of a nofollow rel, judges both sides.
-		if l.Nofollow() && !(Link{Rel: rel}).Nofollow() {
-			l.Rel = rel
-		}
-	}
-	quick := newQuickResolver(base)
-	for _, p := range w.links {
-		rk := key{p.href, p.kind, true}
-		if i, ok := index[rk]; ok {
-			switch i {
-			case invalid:
-				page.Invalid++
-			case dropped:
-				page.Dropped++
-			default:
-				fold(i, p.rel)
-			}
-			continue
-		}
-		u := quick.resolve(p.href)
-		var err error
-		if u == nil {
-			u, err = Resolve(base, p.href)
-		}
-		if err != nil {
-			page.Invalid++
-			index[rk] = invalid
-			continue
-		}
-		us := u.String()
-		k := key{us, p.kind, false}
-		if i, ok := index[k]; ok {
-			index[rk] = i
-			fold(i, p.rel)
-			continue
-		}
-		if w.x.MaxLinks > 0 && len(page.Links) >= w.x.MaxLinks {
-			page.Dropped++
-			index[rk] = dropped
-			continue
-		}
-		index[k] = len(page.Links)
-		index[rk] = len(page.Links)
-		page.Links = append(page.Links, Link{URL: u, URLString: us, Kind: p.kind, Rel: p.rel, Anchor: p.anchor, Count: 1})
-	}
+	return w.s.textPiece(text, max)
 }
 
-// textOf returns the text of n's descendants concatenated, as goquery's Text does.
-func (w *walker) textOf(n *html.Node) string {
-	w.firstText, w.multiText, w.text = nil, false, w.text[:0]
+// textPiece is the text of n's descendants concatenated, as goquery's Text gives it,
+// collapsed and cut to max bytes.
+func (w *walker) textPiece(n *html.Node, max int) piece {
+	w.firstText, w.multiText, w.s.text = nil, false, w.s.text[:0]
 	w.appendText(n)
 	switch {
+	case w.multiText && w.general:
+		return piece{s: collapse(string(w.s.text), max)}
 	case w.multiText:
-		return string(w.text)
+		return w.s.bytesPiece(w.s.text, max)
 	case w.firstText != nil:
-		return w.firstText.Data
+		return w.stringPiece(w.firstText.Data, max)
 	}
-	return ""
+	return piece{}
 }
 
 func (w *walker) appendText(n *html.Node) {
@@ -218,12 +165,12 @@ func (w *walker) appendText(n *html.Node) {
 		case c.Type == html.TextNode:
 			switch {
 			case w.multiText:
-				w.text = append(w.text, c.Data...)
+				w.s.text = append(w.s.text, c.Data...)
 			case w.firstText == nil:
 				w.firstText = c
 			default:
 				w.multiText = true
-				w.text = append(append(w.text, w.firstText.Data...), c.Data...)
+				w.s.text = append(append(w.s.text, w.firstText.Data...), c.Data...)
 			}
 		case c.FirstChild != nil:
 			w.appendText(c)

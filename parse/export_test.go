@@ -1,0 +1,8 @@
+package parse
+
+import "net/url"
+
+// ExtractGeneral is Extract without its fast paths, for the tests of package parse_test.
+func (x Extractor) ExtractGeneral(body []byte, contentType string, pageURL *url.URL) (*Page, error) {
+	return x.extract(body, contentType, pageURL, true)
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
+	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -426,6 +427,9 @@ func (f *frontier) loadHosts(now time.Time) (int, error) {
 }
 
 func (f *frontier) activate(host string) *hostQueue {
+	// The key may be part of a larger string (a page's links share one): a copy keeps only
+	// the host alive as long as the queue.
+	host = strings.Clone(host)
 	h := &hostQueue{key: host, more: true, limiter: rate.NewLimiter(f.cfg.hostLimit(), 1), index: -1}
 	f.hosts[host] = h
 	return h

@@ -3,12 +3,15 @@ package crawler
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
+	"unsafe"
 
 	"github.com/crawl-project/crawl/fetch"
 	"github.com/crawl-project/crawl/parse"
@@ -332,5 +335,20 @@ func TestWriteStageCommitsInBatchesAndReportsToTheFrontier(t *testing.T) {
 	}
 	if rest, _ := db.FrontierNext("a.test", 0, 10, nil); len(rest) != 1 || rest[0].URL != "http://a.test/new" {
 		t.Errorf("frontier after the writer = %+v", rest)
+	}
+}
+
+// A host learnt from a commit comes from a link, part of one string holding all of its
+// page's links: the frontier's queue must keep a copy, not the page's strings.
+func TestFrontierHostKeysAreCopies(t *testing.T) {
+	f := newFrontier(nil, &Config{}, newStats(), slog.New(slog.DiscardHandler), 0)
+	page := strings.Repeat("x", 1<<16) + "a.test"
+	host := page[1<<16:]
+	h := f.activate(host)
+	if h.key != host {
+		t.Fatalf("key %q, want %q", h.key, host)
+	}
+	if unsafe.StringData(h.key) == unsafe.StringData(host) {
+		t.Error("the queue's key shares the page's memory")
 	}
 }

@@ -1,5 +1,7 @@
 package store
 
+import "strings"
+
 // urlCache remembers the id, state and depth of URLs that links have reached more than once,
 // so that a link to a known page that changes nothing (most links: navigation, repeats)
 // costs a map lookup instead of two B+tree descents (urls, then nodes). A URL enters it when
@@ -35,9 +37,11 @@ func (c *urlCache) get(u string) (cachedURL, bool) {
 	return e, ok
 }
 
-// put records u's current id, state and depth. At the limit it first drops an eighth of the
-// entries, chosen by map iteration order, which is random: recently used URLs stay likely
-// to be cached without the bookkeeping of an LRU list on every lookup.
+// put records u's current id, state and depth. The key is a copy: u may be part of a larger
+// string (a page's links share one), which the entry would otherwise keep alive. At the
+// limit it first drops an eighth of the entries, chosen by map iteration order, which is
+// random: recently used URLs stay likely to be cached without the bookkeeping of an LRU list
+// on every lookup.
 func (c *urlCache) put(u string, e cachedURL) {
 	if c.limit == 0 {
 		return
@@ -51,7 +55,7 @@ func (c *urlCache) put(u string, e cachedURL) {
 			}
 		}
 	}
-	c.entries[u] = e
+	c.entries[strings.Clone(u)] = e
 }
 
 // update changes u's entry, if it has one.

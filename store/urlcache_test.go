@@ -3,7 +3,9 @@ package store
 import (
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
+	"unsafe"
 )
 
 // A commit that fails after applying its batch must not leave the URL cache describing what
@@ -66,5 +68,19 @@ func TestURLCacheStaysWithinItsLimit(t *testing.T) {
 	c.reset()
 	if _, ok := c.get("x"); ok {
 		t.Error("entry kept after reset")
+	}
+}
+
+// A link's URL is part of one string holding all of its page's links: a cached key must be a
+// copy, or each entry keeps a whole page's strings alive.
+func TestURLCacheKeysAreCopies(t *testing.T) {
+	page := strings.Repeat("x", 1<<16) + "http://a.test/x"
+	u := page[1<<16:]
+	c := newURLCache(4)
+	c.put(u, cachedURL{id: 1})
+	for k := range c.entries {
+		if unsafe.StringData(k) == unsafe.StringData(u) {
+			t.Errorf("key %q shares the page's memory", k)
+		}
 	}
 }

@@ -24,9 +24,9 @@ type cachedURL struct {
 }
 
 // urlCacheSize bounds the cache: an entry takes about 160 bytes of heap with a URL of 55
-// bytes, so some 20 MiB when full. A site's pages that most pages link to (navigation,
+// bytes, so some 10 MiB when full. The pages that most pages of a site link to (navigation,
 // footers) are far fewer.
-const urlCacheSize = 1 << 17
+const urlCacheSize = 1 << 16
 
 func newURLCache(limit int) *urlCache {
 	return &urlCache{entries: make(map[string]cachedURL), limit: limit}

@@ -152,7 +152,9 @@ func TestRobotsCacheStaysWithinItsBound(t *testing.T) {
 }
 
 // TestRobotsCacheKeepsOriginsBeingLoaded: an origin whose robots.txt is being fetched is not
-// evicted to make room, so callers arriving meanwhile still share that one fetch.
+// evicted while other origins fill the cache past its bound, and a caller for it that comes
+// after those (waiting on the fetch or finding it done) gets its rules without a second
+// request. (That callers arriving during a fetch wait for it is TestRobotsCacheFetchesOncePerOrigin.)
 func TestRobotsCacheKeepsOriginsBeingLoaded(t *testing.T) {
 	m := newManyOrigins(t, 4)
 	release := make(chan struct{})

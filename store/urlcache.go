@@ -13,7 +13,10 @@ import "strings"
 // it changed describe changes that were never stored. Only read-write transactions use it,
 // and bbolt runs those one at a time.
 type urlCache struct {
-	entries map[string]cachedURL
+	// Values are pointers so that an update changes the entry in place: assigning to an
+	// existing key would also replace the map's key with the caller's string, which may be
+	// part of a page's larger string.
+	entries map[string]*cachedURL
 	limit   int // 0: cache nothing
 }
 
@@ -29,12 +32,14 @@ type cachedURL struct {
 const urlCacheSize = 1 << 16
 
 func newURLCache(limit int) *urlCache {
-	return &urlCache{entries: make(map[string]cachedURL), limit: limit}
+	return &urlCache{entries: make(map[string]*cachedURL), limit: limit}
 }
 
 func (c *urlCache) get(u string) (cachedURL, bool) {
-	e, ok := c.entries[u]
-	return e, ok
+	if e, ok := c.entries[u]; ok {
+		return *e, true
+	}
+	return cachedURL{}, false
 }
 
 // put records u's current id, state and depth. The key is a copy: u may be part of a larger
@@ -46,7 +51,11 @@ func (c *urlCache) put(u string, e cachedURL) {
 	if c.limit == 0 {
 		return
 	}
-	if _, ok := c.entries[u]; !ok && len(c.entries) >= c.limit {
+	if p, ok := c.entries[u]; ok {
+		*p = e
+		return
+	}
+	if len(c.entries) >= c.limit {
 		drop := max(c.limit/8, 1)
 		for k := range c.entries {
 			delete(c.entries, k)
@@ -55,13 +64,13 @@ func (c *urlCache) put(u string, e cachedURL) {
 			}
 		}
 	}
-	c.entries[strings.Clone(u)] = e
+	c.entries[strings.Clone(u)] = &e
 }
 
 // update changes u's entry, if it has one.
 func (c *urlCache) update(u string, e cachedURL) {
-	if _, ok := c.entries[u]; ok {
-		c.entries[u] = e
+	if p, ok := c.entries[u]; ok {
+		*p = e
 	}
 }
 

@@ -9,11 +9,12 @@ import (
 )
 
 // A commit that fails after applying its batch must not leave the URL cache describing what
-// it did: retried, the same results must record the same new URLs as on a fresh database.
+// it did: here it lowered a cached URL's depth, and the retried commit must lower it again.
 func TestFailedCommitLeavesNothingInTheURLCache(t *testing.T) {
 	errDisk := errors.New("no space left on device")
+	failAt := 0
 	db, err := Open(filepath.Join(t.TempDir(), "crawl.db"), Options{FailCommit: func(n int) error {
-		if n == 2 {
+		if n == failAt {
 			return errDisk
 		}
 		return nil
@@ -22,30 +23,62 @@ func TestFailedCommitLeavesNothingInTheURLCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	mustSeed(t, db, "http://a.test/")
+	mustSeed(t, db, "http://a.test/r", "http://a.test/s")
 	w := db.Writer(-1)
-	root := node(t, db, "http://a.test/")
-	if _, err := w.Commit([]Result{done(root.ID, "a.test", link("http://a.test/1", true))}); err != nil {
-		t.Fatal(err)
+	commit := func(src string, links ...Link) error {
+		_, err := w.Commit([]Result{done(node(t, db, src).ID, "a.test", links...)})
+		return err
 	}
-	one := node(t, db, "http://a.test/1")
-	batch := []Result{done(one.ID, "a.test", link("http://a.test/2", true), link("http://a.test/", true))}
-	if _, err := w.Commit(batch); !errors.Is(err, errDisk) {
-		t.Fatalf("second commit: err = %v, want %v", err, errDisk)
+	for _, c := range []struct {
+		src   string
+		links []Link
+	}{
+		{"http://a.test/r", []Link{link("http://a.test/p1", true)}},
+		{"http://a.test/p1", []Link{link("http://a.test/p2", true), link("http://a.test/x", true)}},
+		{"http://a.test/p2", []Link{link("http://a.test/x", true)}}, // x seen again: cached, pending at 2
+	} {
+		if err := commit(c.src, c.links...); err != nil {
+			t.Fatal(err)
+		}
 	}
-	st, err := w.Commit(batch)
-	if err != nil {
+	failAt = 4 // the next commit finds a shorter path to x, then fails
+	if err := commit("http://a.test/s", link("http://a.test/x", true)); !errors.Is(err, errDisk) {
+		t.Fatalf("commit 4: err = %v, want %v", err, errDisk)
+	}
+	if err := commit("http://a.test/s", link("http://a.test/x", true)); err != nil {
 		t.Fatalf("retried commit: %v", err)
 	}
-	if st.NewURLs != 1 || st.Queued != 1 {
-		t.Errorf("retried commit: %d new URLs, %d queued; want 1 and 1", st.NewURLs, st.Queued)
+	if x := node(t, db, "http://a.test/x"); x.Depth != 1 {
+		t.Errorf("a.test/x at depth %d, want 1", x.Depth)
 	}
-	two := node(t, db, "http://a.test/2")
-	if two.State != StatePending || two.Depth != 2 {
-		t.Errorf("a.test/2 = %v at depth %d, want pending at 2", two.State, two.Depth)
+	if got := frontier(t, db)["http://a.test/x"]; got != 1 {
+		t.Errorf("a.test/x queued at depth %d, want 1", got)
 	}
-	if got := frontier(t, db); len(got) != 1 || got["http://a.test/2"] != 2 {
-		t.Errorf("frontier = %v, want only a.test/2 at depth 2", got)
+}
+
+// A cached URL whose record another transaction changes (here Rescope makes it external)
+// must be seen as changed: a followable link then brings it back into the crawl.
+func TestURLCacheFollowsChangesOutsideTheWriter(t *testing.T) {
+	db := openTemp(t)
+	mustSeed(t, db, "http://a.test/0", "http://a.test/1", "http://a.test/2")
+	w := db.Writer(-1)
+	commit := func(src string, links ...Link) {
+		t.Helper()
+		if _, err := w.Commit([]Result{done(node(t, db, src).ID, "a.test", links...)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit("http://a.test/0", link("http://b.test/x", true))
+	commit("http://a.test/1", link("http://b.test/x", true)) // seen again: cached, pending at 1
+	if _, err := db.Rescope(-1, 0, func(u string) bool { return !strings.Contains(u, "b.test") }); err != nil {
+		t.Fatal(err)
+	}
+	if n := node(t, db, "http://b.test/x"); n.State != StateExternal {
+		t.Fatalf("after Rescope: b.test/x = %v, want external", n.State)
+	}
+	commit("http://a.test/2", link("http://b.test/x", true)) // the scope has grown back
+	if n := node(t, db, "http://b.test/x"); n.State != StatePending {
+		t.Errorf("b.test/x = %v, want pending", n.State)
 	}
 }
 
@@ -78,6 +111,11 @@ func TestURLCacheKeysAreCopies(t *testing.T) {
 	u := page[1<<16:]
 	c := newURLCache(4)
 	c.put(u, cachedURL{id: 1})
+	c.put(u, cachedURL{id: 1, state: StateDone})
+	c.update(u, cachedURL{id: 1, state: StateFailed})
+	if e, _ := c.get(u); e.state != StateFailed {
+		t.Errorf("entry %+v, want the update's", e)
+	}
 	for k := range c.entries {
 		if unsafe.StringData(k) == unsafe.StringData(u) {
 			t.Errorf("key %q shares the page's memory", k)

@@ -19,7 +19,7 @@ import (
 const resultAllocs = 3
 
 // TestExtractAllocs holds Extract to the allocations of goquery's own parse of the same bytes
-// plus its result (issue 6: the parser allocates no more per page than goquery itself needs):
+// plus its result (the extractor is to allocate no more per page than goquery itself needs):
 // nothing per link or per element. Counts are deterministic, so this is a test, not a benchmark.
 func TestExtractAllocs(t *testing.T) {
 	pages := append(generatedPages(t, 5), demoPages(t)...)

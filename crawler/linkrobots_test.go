@@ -8,11 +8,13 @@ import (
 	"github.com/crawl-project/crawl/store"
 )
 
-// Link-level robots directives: rel=nofollow, <meta name=robots|crawl>, X-Robots-Tag; and the
-// edges that are recorded but not followed: rel=canonical and rel=alternate hreflang.
+// Link-level robots directives: rel=nofollow, <meta name=robots|crawl>, X-Robots-Tag; the
+// edges that are recorded but not followed: rel=canonical and rel=alternate hreflang; and
+// noindex, recorded on the page.
 func TestLinkLevelRobotsDirectives(t *testing.T) {
 	pages := map[string]struct {
 		header string // X-Robots-Tag
+		ctype  string // Content-Type, when not HTML
 		body   string
 	}{
 		"/": {body: `<head>
@@ -23,17 +25,21 @@ func TestLinkLevelRobotsDirectives(t *testing.T) {
 			</head>
 			<a href="/ok">ok</a> <a rel="nofollow" href="/nf">nf</a> <a rel="sponsored NOFOLLOW" href="/ad">ad</a>
 			<a href="/meta-robots">m</a> <a href="/meta-crawl">m</a> <a href="/meta-other">m</a>
-			<a href="/header">h</a> <a href="/header-crawl">h</a> <a href="/header-other">h</a>`},
-		"/ok":                {body: `<a href="/canon-linked">followable link to a canonical URL</a>`},
-		"/meta-robots":       {body: `<meta name="robots" content="noindex, nofollow"><a href="/from-meta-robots">x</a>`},
-		"/meta-crawl":        {body: `<meta name="CRAWL" content="nofollow"><a href="/from-meta-crawl">x</a>`},
-		"/meta-other":        {body: `<meta name="otherbot" content="nofollow"><a href="/from-meta-other">x</a>`},
-		"/header":            {header: "nofollow", body: `<a href="/from-header">x</a>`},
-		"/header-crawl":      {header: "crawl: noindex, nofollow", body: `<a href="/from-header-crawl">x</a>`},
-		"/header-other":      {header: "otherbot: nofollow", body: `<a href="/from-header-other">x</a>`},
-		"/canon-linked":      {},
-		"/from-meta-other":   {},
-		"/from-header-other": {},
+			<a href="/header">h</a> <a href="/header-crawl">h</a> <a href="/header-other">h</a>
+			<a href="/meta-noindex">n</a> <a href="/header-other-noindex">n</a> <a href="/doc.pdf">pdf</a>`},
+		"/ok":                   {body: `<a href="/canon-linked">followable link to a canonical URL</a>`},
+		"/meta-robots":          {body: `<meta name="robots" content="noindex, nofollow"><a href="/from-meta-robots">x</a>`},
+		"/meta-crawl":           {body: `<meta name="CRAWL" content="nofollow"><a href="/from-meta-crawl">x</a>`},
+		"/meta-other":           {body: `<meta name="otherbot" content="nofollow"><a href="/from-meta-other">x</a>`},
+		"/header":               {header: "nofollow", body: `<a href="/from-header">x</a>`},
+		"/header-crawl":         {header: "crawl: noindex, nofollow", body: `<a href="/from-header-crawl">x</a>`},
+		"/header-other":         {header: "otherbot: nofollow", body: `<a href="/from-header-other">x</a>`},
+		"/canon-linked":         {},
+		"/from-meta-other":      {},
+		"/from-header-other":    {},
+		"/meta-noindex":         {body: `<meta name="robots" content="NOINDEX">`},
+		"/header-other-noindex": {header: "otherbot: noindex"},
+		"/doc.pdf":              {header: "noindex", ctype: "application/pdf", body: "%PDF-1.4"},
 	}
 	s := newTrapSite(t, func(w http.ResponseWriter, r *http.Request) {
 		p, ok := pages[r.URL.Path]
@@ -43,6 +49,11 @@ func TestLinkLevelRobotsDirectives(t *testing.T) {
 		}
 		if p.header != "" {
 			w.Header().Set("X-Robots-Tag", p.header)
+		}
+		if p.ctype != "" {
+			w.Header().Set("Content-Type", p.ctype)
+			fmt.Fprint(w, p.body)
+			return
 		}
 		fmt.Fprintf(w, "<!doctype html><title>%s</title>%s", r.URL.Path, p.body)
 	})
@@ -104,5 +115,14 @@ func TestLinkLevelRobotsDirectives(t *testing.T) {
 	}
 	if n := st.nodes[u("/canon-linked")]; n.State != store.StateDone {
 		t.Errorf("/canon-linked = %v, want done", n.State)
+	}
+	// noindex, in a meta tag or a header (for us, or for every crawler), marks the page.
+	for path, want := range map[string]bool{
+		"/": false, "/ok": false, "/meta-robots": true, "/meta-noindex": true, "/header-crawl": true,
+		"/header": false, "/header-other-noindex": false, "/doc.pdf": true,
+	} {
+		if n := st.nodes[u(path)]; n.State != store.StateDone || n.NoIndex != want {
+			t.Errorf("%s: %v, noindex %v; want done, noindex %v", path, n.State, n.NoIndex, want)
+		}
 	}
 }

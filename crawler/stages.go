@@ -241,6 +241,9 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 		}}
 		return r
 	}
+	// X-Robots-Tag applies to any response, a PDF's as much as a page's.
+	headerNofollow, headerNoindex := parse.RobotsHeader(resp.Header.Values("X-Robots-Tag"), cfg.RobotsToken)
+	r.Page.NoIndex = headerNoindex
 	if resp.Status < 200 || resp.Status > 299 || !fetch.IsHTML(resp.ContentType) {
 		return r
 	}
@@ -251,9 +254,8 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 	}
 	r.Page.Title = page.Title
 	r.Page.DroppedOut = page.Dropped
-	if nofollow, _ := parse.RobotsHeader(resp.Header.Values("X-Robots-Tag"), cfg.RobotsToken); nofollow {
-		page.NoFollow = true
-	}
+	r.Page.NoIndex = r.Page.NoIndex || page.NoIndex
+	page.NoFollow = page.NoFollow || headerNofollow
 	r.Links = make([]store.Link, 0, len(page.Links))
 	for _, l := range page.Links {
 		in, reject := cfg.classifyLink(l)

@@ -79,6 +79,7 @@ func (d *decoder) str() string {
 
 const (
 	nodeFlagTruncated = 1 << iota
+	nodeFlagNoIndex
 )
 
 func encodeNode(n *Node) []byte { return appendNode(make([]byte, 0, nodeSize(n)), n) }
@@ -93,6 +94,9 @@ func appendNode(dst []byte, n *Node) []byte {
 	var flags byte
 	if n.Truncated {
 		flags |= nodeFlagTruncated
+	}
+	if n.NoIndex {
+		flags |= nodeFlagNoIndex
 	}
 	e.byte(flags)
 	e.uvarint(uint64(n.Depth))
@@ -122,6 +126,7 @@ func decodeNode(id uint64, b []byte) (Node, error) {
 	n.State = State(d.byte())
 	flags := d.byte()
 	n.Truncated = flags&nodeFlagTruncated != 0
+	n.NoIndex = flags&nodeFlagNoIndex != 0
 	n.Depth = int(d.uvarint())
 	n.Status = int(d.uvarint())
 	n.Size = d.varint()

@@ -50,7 +50,7 @@ type Result struct {
 	Hops     []Hop  // redirects followed, starting at the leased URL
 	FinalURL string // where the page was found; empty means the leased URL
 	// Page holds the fetch outcome for FinalURL: State (Done, Failed, Blocked or Skipped),
-	// Status, ContentType, Size, Title, FetchedAt, Duration, Error, Truncated, DroppedOut.
+	// Status, ContentType, Size, Title, FetchedAt, Duration, Error, Truncated, DroppedOut, NoIndex.
 	Page  Node
 	Links []Link
 }
@@ -365,7 +365,7 @@ func (t *txn) apply(r *Result) error {
 	p := r.Page
 	page.State, page.Status, page.ContentType, page.Size = p.State, p.Status, p.ContentType, p.Size
 	page.Title, page.FetchedAt, page.Duration, page.Error = p.Title, p.FetchedAt, p.Duration, p.Error
-	page.Truncated, page.DroppedOut = p.Truncated, p.DroppedOut
+	page.Truncated, page.DroppedOut, page.NoIndex = p.Truncated, p.DroppedOut, p.NoIndex
 	if err := t.reject(ReasonLinkCap, p.DroppedOut); err != nil {
 		return err
 	}

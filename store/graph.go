@@ -83,8 +83,11 @@ type Node struct {
 	Duration    time.Duration
 	Error       string // why the fetch failed or the URL was skipped
 	Truncated   bool   // the body was cut at the size limit
-	OutLinks    int    // edges stored from this page
-	DroppedOut  int    // links found beyond the per-page cap, counted not stored
+	// NoIndex: the page asked search engines not to index it (<meta name=robots
+	// content=noindex> or an X-Robots-Tag header).
+	NoIndex    bool
+	OutLinks   int // edges stored from this page
+	DroppedOut int // links found beyond the per-page cap, counted not stored
 }
 
 // Edge is one reference from a page to a URL. Repeated identical references on a page are

@@ -279,10 +279,13 @@ func TestFrontierHostsAndNext(t *testing.T) {
 func TestNodeCodecRoundTrip(t *testing.T) {
 	n := Node{ID: 7, URL: "http://a.test/ü?x=1", State: StateDone, Depth: 3, Status: 404,
 		ContentType: "text/html", Size: 12345, Title: "T\x00<&>\"", FetchedAt: time.Unix(1, 2).UTC(),
-		Duration: time.Second, Error: "boom", Truncated: true, OutLinks: 9, DroppedOut: 2}
-	got, err := decodeNode(7, encodeNode(&n))
-	if err != nil || !reflect.DeepEqual(got, n) {
-		t.Errorf("round trip = %+v, %v; want %+v", got, err, n)
+		Duration: time.Second, Error: "boom", Truncated: true, NoIndex: true, OutLinks: 9, DroppedOut: 2}
+	for _, flags := range []struct{ truncated, noindex bool }{{true, true}, {true, false}, {false, true}, {false, false}} {
+		n.Truncated, n.NoIndex = flags.truncated, flags.noindex
+		got, err := decodeNode(7, encodeNode(&n))
+		if err != nil || !reflect.DeepEqual(got, n) {
+			t.Errorf("round trip = %+v, %v; want %+v", got, err, n)
+		}
 	}
 	if _, err := decodeNode(1, encodeNode(&n)[:10]); !errors.Is(err, errCorrupt) {
 		t.Errorf("truncated record: err = %v", err)

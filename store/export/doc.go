@@ -5,7 +5,7 @@
 //
 // A page node has id, url, host (lower case, without port), state, status, content_type,
 // bytes, depth, title, fetched_at (RFC 3339 in UTC, empty when not fetched), error,
-// in_degree and out_degree. A page edge has source, target, kind, rel, nofollow, anchor and
+// in_degree, out_degree and noindex (the page asked not to be indexed). A page edge has source, target, kind, rel, nofollow, anchor and
 // count. At the host and domain levels a node has id, host or domain, pages, one
 // pages_<state> count per state (pages_robots_blocked for robots-blocked), in_degree and
 // out_degree (distinct linked groups), and an edge has source, target, weight (the sum of

@@ -86,6 +86,7 @@ const (
 	pError
 	pInDegree
 	pOutDegree
+	pNoIndex
 )
 
 // Page-level edge columns.
@@ -112,6 +113,7 @@ var pageSchema = &schema{
 		pError:       {"error", typeString},
 		pInDegree:    {"in_degree", typeLong},
 		pOutDegree:   {"out_degree", typeLong},
+		pNoIndex:     {"noindex", typeBool},
 	},
 	edges: []column{
 		eKind:     {"kind", typeString},
@@ -139,6 +141,10 @@ func pageNode(v []value, n *store.Node, in, out uint32) {
 	v[pError].s = n.Error
 	v[pInDegree].n = int64(in)
 	v[pOutDegree].n = int64(out)
+	v[pNoIndex].n = 0
+	if n.NoIndex {
+		v[pNoIndex].n = 1
+	}
 }
 
 // pageEdge fills v (len(pageSchema.edges)) with the attributes of e.

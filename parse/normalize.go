@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 )
@@ -68,6 +69,13 @@ func normalizeURL(u *url.URL) (*url.URL, error) {
 	// url.Parse lets a stray bracket through outside an IPv6 literal ("http://]:80").
 	if strings.ContainsAny(host, "[]") {
 		return nil, fmt.Errorf("%q has an invalid host", u.String())
+	}
+	// A colon left in the host name belongs to an IPv6 literal, or the host is malformed: url.Parse
+	// checks the authority of an absolute URL, not of a reference ("//0::0").
+	if strings.Contains(host, ":") {
+		if a, err := netip.ParseAddr(host); err != nil || !a.Is6() {
+			return nil, fmt.Errorf("%q has an invalid host", u.String())
+		}
 	}
 	port := n.Port()
 	if (n.Scheme == "http" && port == "80") || (n.Scheme == "https" && port == "443") {

@@ -201,6 +201,9 @@ func TestResolveErrors(t *testing.T) {
 		{"malformed ipv6", "http://[::1", false},
 		{"bad escape", "/a%zz", false},
 		{"bad port", "//example.com:x/", false},
+		{"colons in a scheme-relative host", "//0::0", false},
+		{"colons in a host", "//a:b:80/", false},
+		{"ipv4 in brackets", "//[1.2.3.4]/", false},
 		{"opaque http", "http:other", false},
 		{"empty host", "http:///a", false},
 	}

@@ -47,6 +47,10 @@ type Report struct {
 	// ErrorHosts are the hosts with the most error responses and failed fetches, the most
 	// first; hosts without errors are left out.
 	ErrorHosts Section[HostErrors] `json:"error_hosts"`
+	// NoIndex are the fetched pages that ask not to be indexed (meta robots or X-Robots-Tag
+	// noindex), the most linked-to first (as MostLinked counts), ties in discovery order:
+	// links to them lead readers and crawlers to pages kept out of search results.
+	NoIndex Section[LinkedPage] `json:"noindex"`
 }
 
 // Section is one list of a Report: Total items exist, the first Limit are in Items.
@@ -187,6 +191,7 @@ func (s *Snapshot) Report(ctx context.Context, opt ReportOptions) (*Report, erro
 		hosts    = map[string]*HostErrors{}
 		targets  = map[uint64]*broken{}
 		deep     = &topHeap[DeepPage]{less: deeper}
+		noindex  []uint64
 		maxID    uint64
 	)
 	err := s.EachNode(func(n Node) error {
@@ -224,6 +229,9 @@ func (s *Snapshot) Report(ctx context.Context, opt ReportOptions) (*Report, erro
 			}
 			if n.State == StateFailed || n.Status >= 400 {
 				targets[n.ID] = &broken{id: n.ID}
+			}
+			if n.State == StateDone && n.NoIndex {
+				noindex = append(noindex, n.ID)
 			}
 			if n.State == StateDone && n.Status >= 200 && n.Status <= 299 && n.Depth > opt.Depth {
 				r.DeepPages.Total++
@@ -289,7 +297,13 @@ func (s *Snapshot) Report(ctx context.Context, opt ReportOptions) (*Report, erro
 		return nil, err
 	}
 	r.DeepPages.Items = deep.sorted()
-	if r.MostLinked, err = s.mostLinked(inDegree, limit); err != nil {
+	linked := func(id uint64) bool { return inDegree[id] > 0 }
+	if r.MostLinked, err = s.mostLinked(inDegree, limit, linked); err != nil {
+		return nil, err
+	}
+	// noindex is in ascending id order, as EachNode goes.
+	marked := func(id uint64) bool { _, ok := slices.BinarySearch(noindex, id); return ok }
+	if r.NoIndex, err = s.mostLinked(inDegree, limit, marked); err != nil {
 		return nil, err
 	}
 	r.ErrorHosts = errorHosts(hosts, limit)
@@ -410,7 +424,8 @@ func (s *Snapshot) redirectChains(next map[uint64]uint64, redirected map[uint64]
 }
 
 // mostLinked picks the URLs with the highest in-degree.
-func (s *Snapshot) mostLinked(inDegree []uint32, limit int) (Section[LinkedPage], error) {
+// mostLinked lists the nodes for which keep is true, the most linked-to first.
+func (s *Snapshot) mostLinked(inDegree []uint32, limit int, keep func(id uint64) bool) (Section[LinkedPage], error) {
 	sec := Section[LinkedPage]{Items: []LinkedPage{}}
 	type cand struct {
 		id  uint64
@@ -420,7 +435,7 @@ func (s *Snapshot) mostLinked(inDegree []uint32, limit int) (Section[LinkedPage]
 		return a.deg > b.deg || a.deg == b.deg && a.id < b.id
 	}}
 	for id, deg := range inDegree {
-		if deg > 0 {
+		if keep(uint64(id)) {
 			sec.Total++
 			top.offer(cand{uint64(id), deg}, limit)
 		}

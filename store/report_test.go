@@ -155,6 +155,38 @@ func TestReportMostLinkedAndHosts(t *testing.T) {
 	}
 }
 
+// Pages marked noindex are listed the most linked-to first, the unlinked ones included; a
+// URL never fetched is not listed, whatever links to it.
+func TestReportNoIndexPages(t *testing.T) {
+	db := openTemp(t)
+	mustSeed(t, db, "http://a.test/")
+	w := db.Writer(-1)
+	commit := func(u string, noindex bool, links ...Link) {
+		t.Helper()
+		r := done(node(t, db, u).ID, "a.test", links...)
+		r.Page.NoIndex = noindex
+		if _, err := w.Commit([]Result{r}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit("http://a.test/", false, link("http://a.test/n1", true), link("http://a.test/n2", true),
+		link("http://a.test/n3", true), link("http://a.test/ok", true), link("http://a.test/pending", true))
+	commit("http://a.test/n1", true)
+	commit("http://a.test/n2", true, link("http://a.test/n3", true))
+	commit("http://a.test/ok", false, link("http://a.test/n3", true), link("http://a.test/n4", true))
+	commit("http://a.test/n3", true)
+	commit("http://a.test/n4", true)
+	r := report(t, db, ReportOptions{Limit: 3})
+	want := []LinkedPage{
+		{URL: "http://a.test/n3", State: "done", Status: 200, LinkedFrom: 3},
+		{URL: "http://a.test/n1", State: "done", Status: 200, LinkedFrom: 1},
+		{URL: "http://a.test/n2", State: "done", Status: 200, LinkedFrom: 1},
+	}
+	if r.NoIndex.Total != 4 || !reflect.DeepEqual(r.NoIndex.Items, want) {
+		t.Errorf("noindex %d: %+v; want 4: %+v", r.NoIndex.Total, r.NoIndex.Items, want)
+	}
+}
+
 func TestReportStopsWhenCancelled(t *testing.T) {
 	db := reportFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -163,18 +163,27 @@ func printReport(w io.Writer, r *store.Report, dbPath string) {
 	}
 
 	section(w, "Most linked-to pages", r.MostLinked.Total, len(r.MostLinked.Items))
-	for _, p := range r.MostLinked.Items {
-		fmt.Fprintf(w, "  %7d  %s", p.LinkedFrom, p.URL)
-		if p.State != store.StateDone.String() || p.Status < 200 || p.Status > 299 {
-			fmt.Fprintf(w, "  (%s)", outcome(p.State, p.Status))
-		}
-		fmt.Fprintln(w)
-	}
+	linkedPages(w, r.MostLinked.Items)
+
+	section(w, "Pages marked noindex, the most linked-to first", r.NoIndex.Total, len(r.NoIndex.Items))
+	linkedPages(w, r.NoIndex.Items)
 
 	section(w, "Hosts with the most errors", r.ErrorHosts.Total, len(r.ErrorHosts.Items))
 	for _, h := range r.ErrorHosts.Items {
 		fmt.Fprintf(w, "  %s  %d of %d fetched (4xx %d, 5xx %d, failed %d)\n",
 			h.Host, h.Errors, h.Fetched, h.ClientError, h.ServerError, h.Failed)
+	}
+}
+
+// linkedPages prints pages with the number of pages linking to them, and the outcome of any
+// fetch that did not answer 2xx.
+func linkedPages(w io.Writer, pages []store.LinkedPage) {
+	for _, p := range pages {
+		fmt.Fprintf(w, "  %7d  %s", p.LinkedFrom, p.URL)
+		if p.State != store.StateDone.String() || p.Status < 200 || p.Status > 299 {
+			fmt.Fprintf(w, "  (%s)", outcome(p.State, p.Status))
+		}
+		fmt.Fprintln(w)
 	}
 }
 

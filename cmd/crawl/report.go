@@ -165,14 +165,14 @@ func printReport(w io.Writer, r *store.Report, dbPath string) {
 	section(w, "Most linked-to pages", r.MostLinked.Total, len(r.MostLinked.Items))
 	linkedPages(w, r.MostLinked.Items)
 
-	section(w, "Pages marked noindex, the most linked-to first", r.NoIndex.Total, len(r.NoIndex.Items))
-	linkedPages(w, r.NoIndex.Items)
-
 	section(w, "Hosts with the most errors", r.ErrorHosts.Total, len(r.ErrorHosts.Items))
 	for _, h := range r.ErrorHosts.Items {
 		fmt.Fprintf(w, "  %s  %d of %d fetched (4xx %d, 5xx %d, failed %d)\n",
 			h.Host, h.Errors, h.Fetched, h.ClientError, h.ServerError, h.Failed)
 	}
+
+	section(w, "Pages marked noindex, the most linked-to first", r.NoIndex.Total, len(r.NoIndex.Items))
+	linkedPages(w, r.NoIndex.Items)
 }
 
 // linkedPages prints pages with the number of pages linking to them, and the outcome of any

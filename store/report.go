@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"container/heap"
 	"context"
+	"iter"
 	"math"
 	"slices"
 	"strings"
@@ -297,13 +298,17 @@ func (s *Snapshot) Report(ctx context.Context, opt ReportOptions) (*Report, erro
 		return nil, err
 	}
 	r.DeepPages.Items = deep.sorted()
-	linked := func(id uint64) bool { return inDegree[id] > 0 }
+	linked := func(yield func(uint64) bool) {
+		for id, deg := range inDegree {
+			if deg > 0 && !yield(uint64(id)) {
+				return
+			}
+		}
+	}
 	if r.MostLinked, err = s.mostLinked(inDegree, limit, linked); err != nil {
 		return nil, err
 	}
-	// noindex is in ascending id order, as EachNode goes.
-	marked := func(id uint64) bool { _, ok := slices.BinarySearch(noindex, id); return ok }
-	if r.NoIndex, err = s.mostLinked(inDegree, limit, marked); err != nil {
+	if r.NoIndex, err = s.mostLinked(inDegree, limit, slices.Values(noindex)); err != nil {
 		return nil, err
 	}
 	r.ErrorHosts = errorHosts(hosts, limit)
@@ -423,9 +428,8 @@ func (s *Snapshot) redirectChains(next map[uint64]uint64, redirected map[uint64]
 	return sec, nil
 }
 
-// mostLinked picks the URLs with the highest in-degree.
-// mostLinked lists the nodes for which keep is true, the most linked-to first.
-func (s *Snapshot) mostLinked(inDegree []uint32, limit int, keep func(id uint64) bool) (Section[LinkedPage], error) {
+// mostLinked lists the nodes ids yields, the most linked-to first.
+func (s *Snapshot) mostLinked(inDegree []uint32, limit int, ids iter.Seq[uint64]) (Section[LinkedPage], error) {
 	sec := Section[LinkedPage]{Items: []LinkedPage{}}
 	type cand struct {
 		id  uint64
@@ -434,11 +438,9 @@ func (s *Snapshot) mostLinked(inDegree []uint32, limit int, keep func(id uint64)
 	top := &topHeap[cand]{less: func(a, b cand) bool {
 		return a.deg > b.deg || a.deg == b.deg && a.id < b.id
 	}}
-	for id, deg := range inDegree {
-		if keep(uint64(id)) {
-			sec.Total++
-			top.offer(cand{uint64(id), deg}, limit)
-		}
+	for id := range ids {
+		sec.Total++
+		top.offer(cand{id, inDegree[id]}, limit)
 	}
 	for _, c := range top.sorted() {
 		n, err := s.Node(c.id)

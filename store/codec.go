@@ -102,11 +102,7 @@ func appendNode(dst []byte, n *Node) []byte {
 	e.uvarint(uint64(n.Depth))
 	e.uvarint(uint64(n.Status))
 	e.varint(n.Size)
-	var fetched int64
-	if !n.FetchedAt.IsZero() {
-		fetched = n.FetchedAt.UnixNano()
-	}
-	e.varint(fetched)
+	e.varint(unixNano(n.FetchedAt))
 	e.varint(int64(n.Duration))
 	e.uvarint(uint64(n.OutLinks))
 	e.uvarint(uint64(n.DroppedOut))
@@ -130,9 +126,7 @@ func decodeNode(id uint64, b []byte) (Node, error) {
 	n.Depth = int(d.uvarint())
 	n.Status = int(d.uvarint())
 	n.Size = d.varint()
-	if t := d.varint(); t != 0 {
-		n.FetchedAt = time.Unix(0, t).UTC()
-	}
+	n.FetchedAt = fromUnixNano(d.varint())
 	n.Duration = time.Duration(d.varint())
 	n.OutLinks = int(d.uvarint())
 	n.DroppedOut = int(d.uvarint())

@@ -245,6 +245,15 @@ func (t *txn) putNode(n *Node) error {
 
 // insert records a URL seen for the first time; a pending one also enters the frontier.
 func (t *txn) insert(u, host string, state State, depth int, reason string) (uint64, error) {
+	id, err := t.record(u, state, depth, reason)
+	if err != nil || state != StatePending {
+		return id, err
+	}
+	return id, t.enqueue(host, id, depth, u)
+}
+
+// record gives a URL seen for the first time an id and a node, without queueing it.
+func (t *txn) record(u string, state State, depth int, reason string) (uint64, error) {
 	id, err := t.nodes.NextSequence()
 	if err != nil {
 		return 0, err
@@ -258,9 +267,6 @@ func (t *txn) insert(u, host string, state State, depth int, reason string) (uin
 		return 0, err
 	}
 	t.stats.NewURLs++
-	if state == StatePending {
-		return id, t.enqueue(host, id, depth, u)
-	}
 	return id, nil
 }
 
@@ -414,22 +420,11 @@ func (t *txn) unqueue(host string, id uint64) error {
 // target returns the id of a redirect target, creating a pending placeholder if needed
 // (the page itself is recorded by the caller).
 func (t *txn) target(u string, depth int) (uint64, error) {
-	id, _, found, err := t.lookup(u)
-	if err != nil || found {
-		return id, err
+	if id, found := t.urlID(u); found {
+		return id, nil
 	}
 	// Not enqueued: the result being applied records it, in this transaction.
-	id, err = t.nodes.NextSequence()
-	if err != nil {
-		return 0, err
-	}
-	t.key = append(t.key[:0], u...)
-	if err := t.urls.Put(t.key, t.mem.id(id)); err != nil {
-		return 0, err
-	}
-	n := Node{ID: id, URL: u, State: StatePending, Depth: depth}
-	t.stats.NewURLs++
-	return id, t.putNode(&n)
+	return t.record(u, StatePending, depth, "")
 }
 
 // link records a link target, creating, queueing or re-queueing it as the crawl's rules say,

@@ -181,7 +181,7 @@ func get(c *bolt.Cursor, key []byte) []byte {
 }
 
 func newTxn(tx *bolt.Tx, cache *urlCache) *txn {
-	return &txn{
+	t := &txn{
 		tx:       tx,
 		cache:    cache,
 		urls:     tx.Bucket(bucketURLs),
@@ -192,13 +192,10 @@ func newTxn(tx *bolt.Tx, cache *urlCache) *txn {
 		rejects:  tx.Bucket(bucketRejects),
 		maxDepth: -1,
 		stats:    &CommitStats{HostsWithNew: map[string]int{}, HostsRequeued: map[string]bool{}},
-		urlsCur:  tx.Bucket(bucketURLs).Cursor(),
-		nodesCur: tx.Bucket(bucketNodes).Cursor(),
-		edgesCur: tx.Bucket(bucketEdges).Cursor(),
-
-		frontierCur: tx.Bucket(bucketFrontier).Cursor(),
-		perHostCur:  tx.Bucket(bucketHostPages).Cursor(),
 	}
+	t.urlsCur, t.nodesCur, t.edgesCur = t.urls.Cursor(), t.nodes.Cursor(), t.edges.Cursor()
+	t.frontierCur, t.perHostCur = t.frontier.Cursor(), t.perHost.Cursor()
+	return t
 }
 
 // urlID returns the id of a known URL.

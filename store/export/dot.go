@@ -36,11 +36,7 @@ func appendDOT(b []byte, s string) []byte {
 			}
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if !(r == utf8.RuneError && size == 1) && markupChar(r) {
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
+		b, i = appendMarkupRune(b, s, i)
 	}
 	return append(b, '"')
 }

@@ -21,6 +21,16 @@ func markupChar(r rune) bool {
 	return r <= utf8.MaxRune
 }
 
+// appendMarkupRune appends the multi-byte character that starts at s[i] if it is valid UTF-8
+// that markupChar accepts, and returns the index after it.
+func appendMarkupRune(b []byte, s string, i int) ([]byte, int) {
+	r, size := utf8.DecodeRuneInString(s[i:])
+	if !(r == utf8.RuneError && size == 1) && markupChar(r) {
+		b = append(b, s[i:i+size]...)
+	}
+	return b, i + size
+}
+
 // appendXML appends s escaped for XML character data and attribute values. Markup
 // characters, quotes and the whitespace that attribute-value normalisation would alter are
 // written as references; characters markupChar rejects and invalid UTF-8 bytes are dropped.
@@ -53,11 +63,7 @@ func appendXML(b []byte, s string) []byte {
 			}
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if !(r == utf8.RuneError && size == 1) && markupChar(r) {
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
+		b, i = appendMarkupRune(b, s, i)
 	}
 	return b
 }

@@ -60,7 +60,8 @@ func (t *txn) hostQueued(host string) *hostCount {
 	return c
 }
 
-// flush writes back the counters admit changed.
+// flush writes back the counters admit changed, and adds the transaction's rejections to
+// the rejects bucket, once per reason.
 func (t *txn) flush() error {
 	for host, c := range t.queued {
 		if !c.dirty {
@@ -71,20 +72,24 @@ func (t *txn) flush() error {
 			return err
 		}
 	}
+	for reason, n := range t.stats.Rejected {
+		t.key = append(t.key[:0], reason...)
+		if err := t.rejects.Put(t.key, t.mem.id(counter(t.rejects.Get(t.key))+uint64(n))); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-// reject counts n URLs (or links) refused for reason.
-func (t *txn) reject(reason string, n int) error {
+// reject counts n URLs (or links) refused for reason; flush stores the counts.
+func (t *txn) reject(reason string, n int) {
 	if n <= 0 {
-		return nil
+		return
 	}
 	if t.stats.Rejected == nil {
 		t.stats.Rejected = make(map[string]int)
 	}
 	t.stats.Rejected[reason] += n
-	k := []byte(reason)
-	return t.rejects.Put(k, u64(counter(t.rejects.Get(k))+uint64(n)))
 }
 
 // isRejection tells the skip reasons counted as rejections from max-depth and nofollow, which
@@ -103,7 +108,8 @@ func (t *txn) requeueWithinBudget(id uint64, n *Node, host string, depth int) (b
 	if err := t.putNode(n); err != nil {
 		return false, err
 	}
-	return false, t.reject(ReasonHostBudget, 1)
+	t.reject(ReasonHostBudget, 1)
+	return false, nil
 }
 
 // Rejections returns how many URLs the crawl refused, by reason, over all its runs: the trap

@@ -162,7 +162,7 @@ func TestRequeueRespectsHostBudget(t *testing.T) {
 
 func TestRejectedLinksAreSkippedAndCounted(t *testing.T) {
 	db := openTemp(t)
-	mustSeed(t, db, "http://a.test/", "http://a.test/2")
+	mustSeed(t, db, "http://a.test/", "http://a.test/2", "http://a.test/3")
 	w := db.Writer(-1)
 	long := link("http://a.test/long", true)
 	long.Follow, long.Reject = false, "too-long"
@@ -197,6 +197,14 @@ func TestRejectedLinksAreSkippedAndCounted(t *testing.T) {
 	}
 	if _, ok := q["http://a.test/nf"]; !ok {
 		t.Error("nofollow URL not queued by a followable link")
+	}
+	// The stored counts add up over commits.
+	long2 := link("http://a.test/long2", true)
+	long2.Follow, long2.Reject = false, "too-long"
+	commitFrom(t, db, w, "http://a.test/3", long2)
+	want["too-long"]++
+	if got := rejections(t, db); !reflect.DeepEqual(got, want) {
+		t.Errorf("stored rejections after another commit = %v, want %v", got, want)
 	}
 }
 

@@ -369,9 +369,7 @@ func (t *txn) apply(r *Result) error {
 	page.State, page.Status, page.ContentType, page.Size = p.State, p.Status, p.ContentType, p.Size
 	page.Title, page.FetchedAt, page.Duration, page.Error = p.Title, p.FetchedAt, p.Duration, p.Error
 	page.Truncated, page.DroppedOut, page.NoIndex = p.Truncated, p.DroppedOut, p.NoIndex
-	if err := t.reject(ReasonLinkCap, p.DroppedOut); err != nil {
-		return err
-	}
+	t.reject(ReasonLinkCap, p.DroppedOut)
 	page.Depth = min(page.Depth, depth)
 	t.stats.Pages++
 
@@ -446,9 +444,7 @@ func (t *txn) link(l Link, depth int) (uint64, error) {
 			state, reason = StateSkipped, ReasonHostBudget
 		}
 		if isRejection(reason) {
-			if err := t.reject(reason, 1); err != nil {
-				return 0, err
-			}
+			t.reject(reason, 1)
 		}
 		return t.insert(l.URL, l.Host, state, depth, reason)
 	}

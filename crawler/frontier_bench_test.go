@@ -48,7 +48,17 @@ func buildFrontierFixture(b *testing.B, path string) {
 	}
 }
 
-// copyFile copies the fixture, so that each run starts from the same frontier.
+// openCopy opens a copy of the fixture, so that each run starts from the same frontier.
+func openCopy(b *testing.B, fixture string) *store.DB {
+	path := filepath.Join(b.TempDir(), "crawl.db")
+	copyFile(b, fixture, path)
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
 func copyFile(b *testing.B, from, to string) {
 	src, err := os.Open(from)
 	if err != nil {
@@ -82,12 +92,7 @@ func BenchmarkFrontier1M(b *testing.B) {
 	runtime.GC()
 
 	b.Run("out", func(b *testing.B) {
-		path := filepath.Join(b.TempDir(), "crawl.db")
-		copyFile(b, fixture, path)
-		db, err := store.Open(path, store.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
+		db := openCopy(b, fixture)
 		defer db.Close()
 		cfg := &Config{HostConcurrency: 2}
 		cfg.setDefaults()
@@ -146,12 +151,7 @@ func BenchmarkFrontier1M(b *testing.B) {
 	})
 
 	b.Run("in", func(b *testing.B) {
-		path := filepath.Join(b.TempDir(), "crawl.db")
-		copyFile(b, fixture, path)
-		db, err := store.Open(path, store.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
+		db := openCopy(b, fixture)
 		defer db.Close()
 		w := db.Writer(-1)
 		const links = 40

@@ -93,19 +93,16 @@ func (c *Crawler) Run(ctx context.Context) error {
 	records := make(chan store.Result, 4*cfg.Workers)
 	feedback := make(chan hostFeedback, cfg.Workers) // fetch -> frontier
 	notes := make(chan commitNote, 4)                // writer -> frontier
-	c.queues.Store(&[]queue{
-		{"parse", func() (int, int) { return len(results), cap(results) }},
-		{"write", func() (int, int) { return len(records), cap(records) }},
-		{"feedback", func() (int, int) { return len(feedback), cap(feedback) }},
-		{"notes", func() (int, int) { return len(notes), cap(notes) }},
-	})
+	parseIn, writeIn := chanQueue("parse", results), chanQueue("write", records)
+	feedbackIn, notesIn := chanQueue("feedback", feedback), chanQueue("notes", notes)
+	c.queues.Store(&[]queue{parseIn, writeIn, feedbackIn, notesIn})
 
 	// Per-stage figures (Stats.Stages): each stage's width and input, sampled while it runs.
 	stopSampling := c.stats.stages.sampleQueues([4]stageInput{
-		{width: 1, queue: func() int { return len(feedback) + len(notes) }, capacity: cap(feedback) + cap(notes)},
-		{width: cfg.Workers, queue: func() int { return len(tasks) }, capacity: cap(tasks)},
-		{width: cfg.Parsers, queue: func() int { return len(results) }, capacity: cap(results)},
-		{width: 1, queue: func() int { return len(records) }, capacity: cap(records)},
+		{width: 1, inputs: []queue{feedbackIn, notesIn}},
+		{width: cfg.Workers, inputs: []queue{chanQueue("tasks", tasks)}},
+		{width: cfg.Parsers, inputs: []queue{parseIn}},
+		{width: 1, inputs: []queue{writeIn}},
 	})
 	defer stopSampling()
 

@@ -386,7 +386,7 @@ func TestCancelLeavesInFlightPendingForTheNextRun(t *testing.T) {
 		t.Fatal("cancelled crawl returned nil")
 	}
 	db.Close()
-	abandoned := c.Stats().Snapshot().Abandoned
+	abandoned := c.Stats().Snapshot().InFlight
 	h.atRequest(0, nil)
 	h.run(h.config(h.roots()))
 	want := h.site.ReachableWith(h.roots(), crawltest.ReachOptions{MaxDepth: -1, SameHostOnly: true, HonorNofollow: true})

@@ -204,8 +204,8 @@ func TestFailingHostIsParked(t *testing.T) {
 	if sum.HostsParked != 1 || sum.HostUnreachableSkipped != int64(skipped) {
 		t.Errorf("summary: %d hosts parked, %d skipped; want 1 and %d", sum.HostsParked, sum.HostUnreachableSkipped, skipped)
 	}
-	if sum.Abandoned != 0 {
-		t.Errorf("%d leases abandoned", sum.Abandoned)
+	if sum.InFlight != 0 {
+		t.Errorf("%d leases abandoned", sum.InFlight)
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net/url"
 	"strings"
 	"time"
 
@@ -18,7 +17,6 @@ import (
 // task is one leased URL on its way through the pipeline.
 type task struct {
 	store.Entry
-	url   *url.URL
 	tries int // earlier tries of this lease that failed
 	// retrying: the task was handed back after a failed try, so handing it out is a retry.
 	retrying bool
@@ -158,11 +156,7 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 				next, send = f.skips[0], out
 			case h != nil && !h.nextAt.After(now):
 				retryOnly = f.budgetSpent()
-				var err error
-				if next, err = h.next(retryOnly); err != nil {
-					return err
-				}
-				from, send = h, out
+				next, from, send = h.next(retryOnly), h, out
 			case h != nil:
 				timer.Reset(h.nextAt.Sub(now))
 				wake = timer.C
@@ -266,18 +260,14 @@ func (h *hostQueue) takeRetry(retryOnly bool) bool {
 	return len(h.retry) > 0 && (retryOnly || h.errStreak == 0 || len(h.buf) == 0)
 }
 
-// next is the task h hands out next.
-func (h *hostQueue) next(retryOnly bool) (task, error) {
+// next is the task h hands out next. Its URL is parsed by the fetcher that takes it, not
+// here: the frontier is one goroutine, and it builds the next task again each time it wakes
+// before the task is taken.
+func (h *hostQueue) next(retryOnly bool) task {
 	if h.takeRetry(retryOnly) {
-		return h.retry[0], nil
+		return h.retry[0]
 	}
-	t := task{Entry: h.buf[0]}
-	u, err := url.Parse(t.URL)
-	if err != nil {
-		return task{}, fmt.Errorf("frontier entry %d %q: %w", t.ID, t.URL, err)
-	}
-	t.url = u
-	return t, nil
+	return task{Entry: h.buf[0]}
 }
 
 // handOut leases the first entry of h, a host in the ready heap, or hands out its first

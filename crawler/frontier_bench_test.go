@@ -48,7 +48,17 @@ func buildFrontierFixture(b *testing.B, path string) {
 	}
 }
 
-// copyFile copies the fixture, so that each run starts from the same frontier.
+// openCopy opens a copy of the fixture, so that each run starts from the same frontier.
+func openCopy(b *testing.B, fixture string) *store.DB {
+	path := filepath.Join(b.TempDir(), "crawl.db")
+	copyFile(b, fixture, path)
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
 func copyFile(b *testing.B, from, to string) {
 	src, err := os.Open(from)
 	if err != nil {
@@ -82,12 +92,7 @@ func BenchmarkFrontier1M(b *testing.B) {
 	runtime.GC()
 
 	b.Run("out", func(b *testing.B) {
-		path := filepath.Join(b.TempDir(), "crawl.db")
-		copyFile(b, fixture, path)
-		db, err := store.Open(path, store.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
+		db := openCopy(b, fixture)
 		defer db.Close()
 		cfg := &Config{HostConcurrency: 2}
 		cfg.setDefaults()
@@ -118,11 +123,7 @@ func BenchmarkFrontier1M(b *testing.B) {
 			if h == nil {
 				b.Fatalf("frontier drained after %d URLs: use a -benchtime of at most %dx", i, benchPending)
 			}
-			t, err := h.next(false) // as run does for each hand-out
-			if err != nil {
-				b.Fatal(err)
-			}
-			e := t.Entry
+			e := h.next(false).Entry // as run does for each hand-out
 			f.handOut(h, false, now)
 			f.release(hostFeedback{host: e.Host})
 			batch = append(batch, store.Result{ID: e.ID, Host: e.Host, Page: store.Node{State: store.StateDone, Status: 200, FetchedAt: now}})
@@ -146,12 +147,7 @@ func BenchmarkFrontier1M(b *testing.B) {
 	})
 
 	b.Run("in", func(b *testing.B) {
-		path := filepath.Join(b.TempDir(), "crawl.db")
-		copyFile(b, fixture, path)
-		db, err := store.Open(path, store.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
+		db := openCopy(b, fixture)
 		defer db.Close()
 		w := db.Writer(-1)
 		const links = 40

@@ -54,7 +54,7 @@ func (f *frontier) park(h *hostQueue) {
 }
 
 func skipTask(t task) task {
-	return task{Entry: t.Entry, url: t.url, skip: store.ReasonHostUnreachable}
+	return task{Entry: t.Entry, skip: store.ReasonHostUnreachable}
 }
 
 // skipBuffered leases h's buffered entries as skip tasks.

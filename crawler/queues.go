@@ -6,6 +6,10 @@ type queue struct {
 	len  func() (length, capacity int)
 }
 
+func chanQueue[T any](name string, ch chan T) queue {
+	return queue{name, func() (int, int) { return len(ch), cap(ch) }}
+}
+
 // QueueDepth is how many items wait in one of the pipeline's channels.
 type QueueDepth struct {
 	// Queue names the channel by the stage that drains it: "parse" (fetched pages waiting for

@@ -3,6 +3,7 @@ package crawler
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -48,7 +49,11 @@ func fetchStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan task, 
 			continue
 		}
 		start := time.Now()
-		r, fb := attempt(ctx, cfg, stats, t)
+		u, err := url.Parse(t.URL)
+		if err != nil {
+			return fmt.Errorf("frontier entry %d %q: %w", t.ID, t.URL, err)
+		}
+		r, fb := attempt(ctx, cfg, stats, t, u)
 		if ctx.Err() != nil {
 			// Cancelled, not failed: the URL stays pending and is fetched on the next run.
 			return ctx.Err()
@@ -81,7 +86,7 @@ func send(ctx context.Context, out chan<- fetched, r fetched) error {
 // attempt makes one try at a leased URL: robots.txt first, then the page. It returns the
 // outcome to record (nil when the lease continues: fb.again is then set) and what the
 // frontier learns about the host.
-func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, hostFeedback) {
+func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL) (*fetched, hostFeedback) {
 	r := &fetched{task: t, at: time.Now()}
 	fb := hostFeedback{host: t.Host, retried: t.tries > 0}
 	// retry hands the task back to the frontier for a later try, while tries are left.
@@ -96,7 +101,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, 
 		return true
 	}
 	if cfg.Robots != nil {
-		v, err := cfg.Robots.Check(ctx, t.url)
+		v, err := cfg.Robots.Check(ctx, u)
 		switch {
 		case ctx.Err() != nil:
 			return nil, fb
@@ -137,7 +142,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task) (*fetched, 
 			return r, fb
 		}
 	}
-	r.resp, r.err = cfg.Fetch.Get(ctx, t.url, cfg.followRedirect)
+	r.resp, r.err = cfg.Fetch.Get(ctx, u, cfg.followRedirect)
 	if ctx.Err() != nil {
 		return nil, fb
 	}

@@ -226,7 +226,7 @@ func TestToResult(t *testing.T) {
 	page := mustURL(t, "http://a.test/p")
 	html := http.Header{"Content-Type": {"text/html; charset=utf-8"}}
 	body := []byte(`<title> T </title><a href="/x">X</a><a href="/x">again</a><a rel="nofollow" href="/nf">N</a><a href="http://b.test/">B</a><link rel="canonical" href="/p">`)
-	tk := task{Entry: store.Entry{ID: 9, Host: "a.test", URL: page.String()}, url: page}
+	tk := task{Entry: store.Entry{ID: 9, Host: "a.test", URL: page.String()}}
 	cases := []struct {
 		name  string
 		in    fetched

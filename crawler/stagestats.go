@@ -60,11 +60,19 @@ type stageStats struct {
 // queueSampleEvery is how often queue lengths are sampled.
 const queueSampleEvery = 5 * time.Millisecond
 
-// stageInput describes a stage for the sampler: how many goroutines run it, and its input.
+// stageInput describes a stage for the sampler: how many goroutines run it, and the
+// channels it reads, whose lengths and capacities add up to its input.
 type stageInput struct {
-	width    int
-	queue    func() int // the input's length now
-	capacity int
+	width  int
+	inputs []queue
+}
+
+func (in stageInput) depth() (length, capacity int) {
+	for _, q := range in.inputs {
+		n, c := q.len()
+		length, capacity = length+n, capacity+c
+	}
+	return length, capacity
 }
 
 // sampleQueues samples the input length of each stage (frontier, fetch, parse and writer,
@@ -82,12 +90,13 @@ func (s *stageStats) sampleQueues(stages [4]stageInput) (stop func()) {
 			select {
 			case <-tick.C:
 				for i, st := range stages {
-					g[i].add(st.queue())
+					n, _ := st.depth()
+					g[i].add(n)
 				}
 			case <-done:
 				s.mu.Lock()
 				for i, st := range stages {
-					g[i].capacity = st.capacity
+					_, g[i].capacity = st.depth()
 					s.widths[i] = st.width
 				}
 				s.queues = g

@@ -16,6 +16,14 @@ func TestStageFiguresCountEveryItemOnce(t *testing.T) {
 	}
 	sum := c.Stats().Snapshot()
 	stages := c.Stats().Stages()
+	// Each stage's input is the pipeline channels it drains; the fetchers' is unbuffered.
+	capOf := map[string]int{}
+	for _, q := range c.QueueDepths() {
+		capOf[q.Queue] = q.Cap
+	}
+	inputCap := map[string]int{
+		"frontier": capOf["feedback"] + capOf["notes"], "fetch": 0, "parse": capOf["parse"], "write": capOf["write"],
+	}
 	want := []struct {
 		name  string
 		width int
@@ -36,6 +44,9 @@ func TestStageFiguresCountEveryItemOnce(t *testing.T) {
 		}
 		if s.Items != want {
 			t.Errorf("%s handled %d items, want %d", s.Name, s.Items, want)
+		}
+		if s.QueueCap != inputCap[s.Name] {
+			t.Errorf("%s: input capacity %d, want %d", s.Name, s.QueueCap, inputCap[s.Name])
 		}
 		if s.Busy <= 0 || s.Blocked < 0 || s.QueuePeak > s.QueueCap || s.QueueAvg > float64(s.QueuePeak) {
 			t.Errorf("%s: %+v", s.Name, s)

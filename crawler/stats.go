@@ -76,14 +76,11 @@ func (s *Stats) finish() {
 
 // Summary is a point-in-time copy of Stats.
 type Summary struct {
-	Fetched   int64    // HTTP responses
-	Failed    int64    // fetches without a response
-	ByClass   [6]int64 // responses by status class: [2] is 2xx, ...; [0] other
-	Bytes     int64
-	Committed int64 // results recorded
-	// Abandoned counts URLs leased but not recorded when the run ended: they were in flight at
-	// a hard stop, stay pending, and are fetched again by the next run.
-	Abandoned     int64
+	Fetched       int64    // HTTP responses
+	Failed        int64    // fetches without a response
+	ByClass       [6]int64 // responses by status class: [2] is 2xx, ...; [0] other
+	Bytes         int64
+	Committed     int64 // results recorded
 	RobotsBlocked int64
 	Links         int64 // edges recorded
 	NewURLs       int64 // URLs discovered
@@ -96,6 +93,8 @@ type Summary struct {
 
 	// Live state, for watching a crawl run. Pending and InFlight are read from separate
 	// counters without a lock, so one may be a commit batch ahead of the other for an instant.
+	// Once Run has returned, InFlight counts the URLs abandoned by a hard stop: they stay
+	// pending and are fetched again by the next run.
 	Pending     int64 // URLs queued in the frontier, not handed out
 	InFlight    int64 // URLs handed out and not yet recorded
 	ActiveHosts int64 // hosts with a fetch in flight
@@ -125,8 +124,7 @@ func (s *Stats) Snapshot() Summary {
 	sum.Failed = s.failures.Load()
 	sum.Bytes = s.bytes.Load()
 	sum.Committed = s.pages.Load()
-	sum.Abandoned = s.leased.Load() - sum.Committed
-	sum.InFlight = sum.Abandoned
+	sum.InFlight = s.leased.Load() - sum.Committed
 	sum.Pending = max(s.ops.queued.Load()-sum.InFlight, 0)
 	sum.ActiveHosts = s.ops.activeHosts.Load()
 	sum.Retries = s.ops.retries.Load()

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -14,16 +13,14 @@ import (
 	"testing"
 
 	"github.com/crawl-project/crawl/crawler"
-	"github.com/crawl-project/crawl/fetch"
 	"github.com/crawl-project/crawl/parse"
 	"github.com/crawl-project/crawl/store"
 )
 
-// trapSite is a server that misbehaves on purpose, with a log of what it was asked.
+// trapSite is a server that misbehaves on purpose, with a log of what it was asked. It
+// reuses harness for the crawl's configuration and database.
 type trapSite struct {
-	t      *testing.T
-	srv    *httptest.Server
-	dbPath string
+	*harness
 
 	mu       sync.Mutex
 	requests map[string]int // request URI -> count, robots.txt left out
@@ -39,8 +36,8 @@ const maxTrapRequests = 2000
 
 func newTrapSite(t *testing.T, handler http.HandlerFunc) *trapSite {
 	t.Helper()
-	s := &trapSite{t: t, requests: map[string]int{}, dbPath: filepath.Join(t.TempDir(), "crawl.db")}
-	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s := &trapSite{requests: map[string]int{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/robots.txt" {
 			http.NotFound(w, r)
 			return
@@ -60,32 +57,15 @@ func newTrapSite(t *testing.T, handler http.HandlerFunc) *trapSite {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		handler(w, r)
 	}))
-	t.Cleanup(s.srv.Close)
+	t.Cleanup(srv.Close)
+	s.harness = &harness{t: t, srv: srv, dbPath: filepath.Join(t.TempDir(), "crawl.db")}
 	return s
 }
 
 func (s *trapSite) config(opts ...func(*crawler.Config)) crawler.Config {
-	s.t.Helper()
-	seed, err := parse.Normalize(s.srv.URL + "/")
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	scope, err := parse.NewScope(parse.ScopeHost, []*url.URL{seed}, nil, nil)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	client := fetch.NewClient(fetch.Config{UserAgent: "crawl-test"})
-	cfg := crawler.Config{
-		Seeds:           []string{seed.String()},
-		Scope:           scope,
-		MaxDepth:        -1,
-		Workers:         4,
-		Parsers:         2,
-		HostConcurrency: 4,
-		Fetch:           client,
-		Robots:          fetch.NewRobotsCache(client, "crawl"),
-		RobotsToken:     "crawl",
-	}
+	cfg := s.harness.config([]string{s.srv.URL + "/"}, func(c *crawler.Config) {
+		c.Workers, c.HostConcurrency, c.RobotsToken = 4, 4, "crawl"
+	})
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -95,15 +75,8 @@ func (s *trapSite) config(opts ...func(*crawler.Config)) crawler.Config {
 // crawl runs a crawl of the site into its database until it ends.
 func (s *trapSite) crawl(cfg crawler.Config) crawler.Summary {
 	s.t.Helper()
-	db, err := store.Open(s.dbPath, store.Options{})
-	if err != nil {
-		s.t.Fatal(err)
-	}
+	c, db := s.newCrawler(cfg)
 	defer db.Close()
-	c, err := crawler.New(db, cfg)
-	if err != nil {
-		s.t.Fatal(err)
-	}
 	s.mu.Lock()
 	s.stop = c.Stop
 	s.mu.Unlock()

@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"bytes"
 	"net/url"
 	"strings"
 )
@@ -247,18 +248,13 @@ func plainPath(s string) bool {
 	return plainChars(s) && !hasDotSegment(s)
 }
 
-// hasDotSegment reports whether a segment of s may be "." or "..": whether it starts with a dot.
-func hasDotSegment(s string) bool {
-	return strings.HasPrefix(s, ".") || strings.Contains(s, "/.")
-}
-
 // appendResolvedPath appends the path url.URL.ResolveReference makes of the merged path full,
 // dot segments removed, as net/url's resolvePath does; normalizeURL leaves the result as it is.
 func appendResolvedPath[S string | []byte](dst []byte, full S) []byte {
 	if len(full) == 0 {
 		return dst
 	}
-	if full[0] == '/' && !dotSegmentIn(full) {
+	if full[0] == '/' && !hasDotSegment(full) {
 		return append(dst, full...)
 	}
 	// net/url writes a '/' first and drops it at the end if the path brought its own.
@@ -273,7 +269,7 @@ func appendResolvedPath[S string | []byte](dst []byte, full S) []byte {
 			first = false
 			continue
 		case 2:
-			i := lastSlash(dst[start+1:])
+			i := bytes.LastIndexByte(dst[start+1:], '/')
 			if i >= 0 {
 				dst = dst[:start+1+i]
 			} else {
@@ -297,8 +293,8 @@ func appendResolvedPath[S string | []byte](dst []byte, full S) []byte {
 	return dst
 }
 
-// dotSegmentIn is hasDotSegment for either kind of string, without converting a []byte.
-func dotSegmentIn[S string | []byte](s S) bool {
+// hasDotSegment reports whether a segment of s may be "." or "..": whether it starts with a dot.
+func hasDotSegment[S string | []byte](s S) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] == '.' && (i == 0 || s[i-1] == '/') {
 			return true
@@ -325,13 +321,4 @@ func cutSlash[S string | []byte](s S) (before, after S, found bool) {
 		}
 	}
 	return s, s[len(s):], false
-}
-
-func lastSlash(b []byte) int {
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] == '/' {
-			return i
-		}
-	}
-	return -1
 }

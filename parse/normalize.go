@@ -112,7 +112,7 @@ func normalizeURL(u *url.URL) (*url.URL, error) {
 // removeDotSegments implements RFC 3986 section 5.2.4 on an escaped path.
 func removeDotSegments(p string) string {
 	// Only a segment that starts with a dot can be "." or ".."; "/p1.html" has none.
-	if p == "" || (!strings.HasPrefix(p, ".") && !strings.Contains(p, "/.")) {
+	if !hasDotSegment(p) {
 		return p
 	}
 	var out []string

@@ -169,14 +169,18 @@ func TestRobotsCacheKeepsOriginsBeingLoaded(t *testing.T) {
 	}))
 	slow := mustURL(t, srv.URL+"/no")
 	c := NewRobotsCache(m.client, "crawl").WithMaxOrigins(1)
-	first := make(chan RobotsVerdict, 1)
-	go func() {
-		v, err := c.Check(context.Background(), slow)
-		if err != nil {
-			t.Error(err)
-		}
-		first <- v
-	}()
+	checkSlow := func() <-chan RobotsVerdict {
+		verdict := make(chan RobotsVerdict, 1)
+		go func() {
+			v, err := c.Check(context.Background(), slow)
+			if err != nil {
+				t.Error(err)
+			}
+			verdict <- v
+		}()
+		return verdict
+	}
+	first := checkSlow()
 	<-started
 	for i := range 3 {
 		if _, err := c.Check(context.Background(), m.url(t, i, "/")); err != nil {
@@ -189,14 +193,7 @@ func TestRobotsCacheKeepsOriginsBeingLoaded(t *testing.T) {
 	if !ok {
 		t.Fatal("the origin being loaded was evicted")
 	}
-	second := make(chan RobotsVerdict, 1)
-	go func() {
-		v, err := c.Check(context.Background(), slow)
-		if err != nil {
-			t.Error(err)
-		}
-		second <- v
-	}()
+	second := checkSlow()
 	close(release)
 	v1, v2 := <-first, <-second
 	if v1.Allowed || v2.Allowed || (v1.Fetched != nil) == (v2.Fetched != nil) {

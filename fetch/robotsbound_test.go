@@ -167,6 +167,9 @@ func TestRobotsCacheKeepsOriginsBeingLoaded(t *testing.T) {
 		<-release
 		fmt.Fprint(w, "User-agent: *\nDisallow: /no\n")
 	}))
+	// Released before the server closes, should the test stop early: its Close waits for the handler.
+	releaseOnce := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(releaseOnce)
 	slow := mustURL(t, srv.URL+"/no")
 	c := NewRobotsCache(m.client, "crawl").WithMaxOrigins(1)
 	checkSlow := func() <-chan RobotsVerdict {
@@ -194,7 +197,7 @@ func TestRobotsCacheKeepsOriginsBeingLoaded(t *testing.T) {
 		t.Fatal("the origin being loaded was evicted")
 	}
 	second := checkSlow()
-	close(release)
+	releaseOnce()
 	v1, v2 := <-first, <-second
 	if v1.Allowed || v2.Allowed || (v1.Fetched != nil) == (v2.Fetched != nil) {
 		t.Errorf("verdicts %+v, %+v; want both disallowed, one of them fetched", v1, v2)

@@ -166,7 +166,7 @@ func (c *Client) Get(ctx context.Context, u *url.URL, follow func(*url.URL) bool
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 
-	seen := map[string]bool{u.String(): true}
+	var seen map[string]bool // the chain's URLs, from its first redirect on
 	var hops []Hop
 	for {
 		resp, err := c.once(ctx, u)
@@ -180,6 +180,9 @@ func (c *Client) Get(ctx context.Context, u *url.URL, follow func(*url.URL) bool
 		}
 		next := resp.Location
 		key := next.String()
+		if seen == nil {
+			seen = map[string]bool{u.String(): true}
+		}
 		if seen[key] {
 			return nil, fmt.Errorf("fetch %s: %w at %s", hopsStart(hops, u), ErrRedirectLoop, next)
 		}

@@ -311,6 +311,10 @@ func TestGetRedirects(t *testing.T) {
 				if !errors.Is(err, ErrRedirectLoop) {
 					t.Fatalf("Get = %v, %v; want ErrRedirectLoop", resp, err)
 				}
+				// Both loops come back to the requested URL, which counts as visited.
+				if want := " at " + srv.URL + tt.path; !strings.HasSuffix(err.Error(), want) {
+					t.Errorf("Get: %v, want the loop found %s", err, want)
+				}
 				return
 			}
 			if err != nil {

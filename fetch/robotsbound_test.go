@@ -167,16 +167,23 @@ func TestRobotsCacheKeepsOriginsBeingLoaded(t *testing.T) {
 		<-release
 		fmt.Fprint(w, "User-agent: *\nDisallow: /no\n")
 	}))
+	// Released before the server closes, should the test stop early: its Close waits for the handler.
+	releaseOnce := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(releaseOnce)
 	slow := mustURL(t, srv.URL+"/no")
 	c := NewRobotsCache(m.client, "crawl").WithMaxOrigins(1)
-	first := make(chan RobotsVerdict, 1)
-	go func() {
-		v, err := c.Check(context.Background(), slow)
-		if err != nil {
-			t.Error(err)
-		}
-		first <- v
-	}()
+	checkSlow := func() <-chan RobotsVerdict {
+		verdict := make(chan RobotsVerdict, 1)
+		go func() {
+			v, err := c.Check(context.Background(), slow)
+			if err != nil {
+				t.Error(err)
+			}
+			verdict <- v
+		}()
+		return verdict
+	}
+	first := checkSlow()
 	<-started
 	for i := range 3 {
 		if _, err := c.Check(context.Background(), m.url(t, i, "/")); err != nil {
@@ -189,15 +196,8 @@ func TestRobotsCacheKeepsOriginsBeingLoaded(t *testing.T) {
 	if !ok {
 		t.Fatal("the origin being loaded was evicted")
 	}
-	second := make(chan RobotsVerdict, 1)
-	go func() {
-		v, err := c.Check(context.Background(), slow)
-		if err != nil {
-			t.Error(err)
-		}
-		second <- v
-	}()
-	close(release)
+	second := checkSlow()
+	releaseOnce()
 	v1, v2 := <-first, <-second
 	if v1.Allowed || v2.Allowed || (v1.Fetched != nil) == (v2.Fetched != nil) {
 		t.Errorf("verdicts %+v, %+v; want both disallowed, one of them fetched", v1, v2)

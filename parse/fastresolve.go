@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"bytes"
 	"net/url"
 	"strings"
 )
@@ -49,100 +50,93 @@ func quickBase(b *url.URL) bool {
 // when href is not one of the forms handled here; dst is then returned unchanged. tmp is
 // working memory for relative paths with dot segments.
 func (q *quickResolver) resolve(dst []byte, href string, tmp *[]byte) (out []byte, host string, ok bool) {
-	if !q.ok {
-		return dst, "", false
-	}
-	ref := href
-	if i := strings.IndexByte(ref, '#'); i >= 0 {
-		if !quickFragment(ref[i+1:]) {
-			return dst, "", false
-		}
-		ref = ref[:i]
-	}
-	refPath, query, hasQuery := strings.Cut(ref, "?")
-	if hasQuery && !quickQuery(query) {
-		return dst, "", false
-	}
-
-	scheme, host := q.scheme, q.host
-	rest, s, abs := cutHTTPScheme(refPath)
-	if abs || strings.HasPrefix(refPath, "//") {
-		// An absolute or scheme-relative URL: a host of its own, and a path resolved alone.
-		if abs {
-			scheme, refPath = s, rest
-		}
-		authority, path := refPath[2:], ""
-		if i := strings.IndexByte(authority, '/'); i >= 0 {
-			authority, path = authority[:i], authority[i:]
-		}
-		if !simpleHost(scheme, authority) || !plainChars(path) {
-			return dst, "", false
-		}
-		dst = appendAuthority(dst, scheme, authority)
-		if path == "" {
-			dst = append(dst, '/') // normalizeURL gives an empty path as "/"
-		} else {
-			dst = appendResolvedPath(dst, path)
-		}
-		return appendQuery(dst, query, hasQuery), authority, true
-	}
-	if !plainChars(refPath) {
+	r, ok := q.split(href)
+	if !ok || !plainChars(r.path) {
 		return dst, "", false
 	}
 	switch {
-	case refPath == "":
+	case r.ownHost:
+		// An absolute or scheme-relative URL: a host of its own, and a path resolved alone.
+		dst = appendAuthority(dst, r.scheme, r.host)
+		if r.path == "" {
+			dst = append(dst, '/') // normalizeURL gives an empty path as "/"
+		} else {
+			dst = appendResolvedPath(dst, r.path)
+		}
+	case r.path == "":
 		// Only a query, a fragment or nothing: the base's path, and without a query of the
 		// href's own (not even an empty one), the base's query.
 		if !q.plain {
 			return dst, "", false
 		}
-		dst = append(appendAuthority(dst, scheme, host), q.path...)
-		if !hasQuery {
-			return appendQuery(dst, q.query, true), host, true
+		dst = append(appendAuthority(dst, r.scheme, r.host), q.path...)
+		if !r.hasQuery {
+			return appendQuery(dst, q.query, true), r.host, true
 		}
-	case refPath[0] == '/':
-		dst = appendResolvedPath(appendAuthority(dst, scheme, host), refPath)
+	case r.path[0] == '/':
+		dst = appendResolvedPath(appendAuthority(dst, r.scheme, r.host), r.path)
 	case !q.plain:
 		return dst, "", false
-	case !hasDotSegment(refPath):
-		dst = append(append(appendAuthority(dst, scheme, host), q.dir...), refPath...)
+	case !hasDotSegment(r.path):
+		dst = append(append(appendAuthority(dst, r.scheme, r.host), q.dir...), r.path...)
 	default:
-		*tmp = append(append((*tmp)[:0], q.dir...), refPath...)
-		dst = appendResolvedPath(appendAuthority(dst, scheme, host), *tmp)
+		*tmp = append(append((*tmp)[:0], q.dir...), r.path...)
+		dst = appendResolvedPath(appendAuthority(dst, r.scheme, r.host), *tmp)
 	}
-	return appendQuery(dst, query, hasQuery), host, true
+	return appendQuery(dst, r.query, r.hasQuery), r.host, true
 }
 
 // resolveURL resolves an href that names its path in full (an absolute path, or an absolute
 // or scheme-relative URL) with no dot segment, as Resolve would, but with the href's own
 // strings: for a <base href>, which is then a base like any other, without allocating.
 func (q *quickResolver) resolveURL(href string) (u url.URL, ok bool) {
-	if !q.ok {
+	r, ok := q.split(href)
+	if !ok {
 		return u, false
+	}
+	if r.ownHost && r.path == "" {
+		r.path = "/" // normalizeURL gives an empty path as "/"
+	}
+	if !strings.HasPrefix(r.path, "/") || !plainPath(r.path) {
+		return u, false
+	}
+	return url.URL{Scheme: r.scheme, Host: r.host, Path: r.path, RawQuery: r.query}, true
+}
+
+// quickRef is an href as quickResolver reads it.
+type quickRef struct {
+	scheme, host string // the href's own (ownHost) or else the base's
+	ownHost      bool   // the href is an absolute or scheme-relative URL
+	path         string // as written, possibly empty or relative
+	query        string
+	hasQuery     bool // the href has a '?', even with an empty query
+}
+
+// split cuts href into its parts, dropping its fragment. ok is false when the base is not
+// one quickResolver handles, or href's fragment, query or own host is not one it writes as is.
+func (q *quickResolver) split(href string) (r quickRef, ok bool) {
+	if !q.ok {
+		return r, false
 	}
 	ref, frag, _ := strings.Cut(href, "#")
-	refPath, query, hasQuery := strings.Cut(ref, "?")
-	if !quickFragment(frag) || hasQuery && !quickQuery(query) {
-		return u, false
+	r.path, r.query, r.hasQuery = strings.Cut(ref, "?")
+	if !quickFragment(frag) || r.hasQuery && !quickQuery(r.query) {
+		return r, false
 	}
-	scheme, host := q.scheme, q.host
-	rest, s, abs := cutHTTPScheme(refPath)
-	if abs || strings.HasPrefix(refPath, "//") {
-		if abs {
-			scheme, refPath = s, rest
-		}
-		host, refPath = refPath[2:], "/" // normalizeURL gives an empty path as "/"
-		if i := strings.IndexByte(host, '/'); i >= 0 {
-			host, refPath = host[:i], host[i:]
-		}
-		if !simpleHost(scheme, host) {
-			return u, false
-		}
+	r.scheme, r.host = q.scheme, q.host
+	rest, scheme, abs := cutHTTPScheme(r.path)
+	if !abs && !strings.HasPrefix(r.path, "//") {
+		return r, true
 	}
-	if !strings.HasPrefix(refPath, "/") || !plainPath(refPath) {
-		return u, false
+	if abs {
+		r.scheme, r.path = scheme, rest
 	}
-	return url.URL{Scheme: scheme, Host: host, Path: refPath, RawQuery: query}, true
+	r.ownHost = true
+	r.host, r.path = r.path[2:], ""
+	if i := strings.IndexByte(r.host, '/'); i >= 0 {
+		r.host, r.path = r.host[:i], r.host[i:]
+	}
+	return r, simpleHost(r.scheme, r.host)
 }
 
 // otherScheme reports whether href starts with a scheme other than http and https (mailto:,
@@ -247,18 +241,13 @@ func plainPath(s string) bool {
 	return plainChars(s) && !hasDotSegment(s)
 }
 
-// hasDotSegment reports whether a segment of s may be "." or "..": whether it starts with a dot.
-func hasDotSegment(s string) bool {
-	return strings.HasPrefix(s, ".") || strings.Contains(s, "/.")
-}
-
 // appendResolvedPath appends the path url.URL.ResolveReference makes of the merged path full,
 // dot segments removed, as net/url's resolvePath does; normalizeURL leaves the result as it is.
 func appendResolvedPath[S string | []byte](dst []byte, full S) []byte {
 	if len(full) == 0 {
 		return dst
 	}
-	if full[0] == '/' && !dotSegmentIn(full) {
+	if full[0] == '/' && !hasDotSegment(full) {
 		return append(dst, full...)
 	}
 	// net/url writes a '/' first and drops it at the end if the path brought its own.
@@ -273,7 +262,7 @@ func appendResolvedPath[S string | []byte](dst []byte, full S) []byte {
 			first = false
 			continue
 		case 2:
-			i := lastSlash(dst[start+1:])
+			i := bytes.LastIndexByte(dst[start+1:], '/')
 			if i >= 0 {
 				dst = dst[:start+1+i]
 			} else {
@@ -297,8 +286,8 @@ func appendResolvedPath[S string | []byte](dst []byte, full S) []byte {
 	return dst
 }
 
-// dotSegmentIn is hasDotSegment for either kind of string, without converting a []byte.
-func dotSegmentIn[S string | []byte](s S) bool {
+// hasDotSegment reports whether a segment of s may be "." or "..": whether it starts with a dot.
+func hasDotSegment[S string | []byte](s S) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] == '.' && (i == 0 || s[i-1] == '/') {
 			return true
@@ -325,13 +314,4 @@ func cutSlash[S string | []byte](s S) (before, after S, found bool) {
 		}
 	}
 	return s, s[len(s):], false
-}
-
-func lastSlash(b []byte) int {
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] == '/' {
-			return i
-		}
-	}
-	return -1
 }

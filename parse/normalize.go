@@ -112,7 +112,7 @@ func normalizeURL(u *url.URL) (*url.URL, error) {
 // removeDotSegments implements RFC 3986 section 5.2.4 on an escaped path.
 func removeDotSegments(p string) string {
 	// Only a segment that starts with a dot can be "." or ".."; "/p1.html" has none.
-	if p == "" || (!strings.HasPrefix(p, ".") && !strings.Contains(p, "/.")) {
+	if !hasDotSegment(p) {
 		return p
 	}
 	var out []string
@@ -166,7 +166,7 @@ func normalizeEscapes(s string, query bool) string {
 			i += 2
 			continue
 		}
-		if c <= ' ' || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' || c == '`' || c == '{' || c == '|' || c == '}' || (c == '%') || (!query && c == '?') {
+		if c == '%' || mustEscape(c, query) { // a '%' here starts no escape
 			fmt.Fprintf(&b, "%%%02X", c)
 			changed = true
 			continue
@@ -193,11 +193,16 @@ func needsEscapeNormalizing(s string, query bool) bool {
 			i += 2
 			continue
 		}
-		if c <= ' ' || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' || c == '`' || c == '{' || c == '|' || c == '}' || (!query && c == '?') {
+		if mustEscape(c, query) {
 			return true
 		}
 	}
 	return false
+}
+
+// mustEscape reports whether c, other than '%', may not appear raw in a URL's path (or query).
+func mustEscape(c byte, query bool) bool {
+	return c <= ' ' || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' || c == '`' || c == '{' || c == '|' || c == '}' || (!query && c == '?')
 }
 
 func isHex(c byte) bool {

@@ -84,9 +84,6 @@ func runExport(ctx context.Context, e *env, args []string) int {
 	if code, ok := parseFlags(fs, args, e); !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		return usageError(fs, e, "unexpected argument %q", fs.Arg(0))
-	}
 	opt, err := f.options()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crawl export: %v\n", err)

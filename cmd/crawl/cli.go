@@ -38,10 +38,13 @@ func printUsage(fs *flag.FlagSet, w io.Writer) {
 
 // parseFlags parses args the way well-known Go commands do: -h, -help or --help prints the
 // usage to stdout and exits 0; a bad flag prints what was wrong and the usage to stderr and
-// exits 2. It returns ok=false with the exit code when the command should not go on.
+// exits 2. No command takes positional arguments: one left after the flags is a usage error.
+// It returns ok=false with the exit code when the command should not go on.
 func parseFlags(fs *flag.FlagSet, args []string, e *env) (code int, ok bool) {
 	err := fs.Parse(args)
 	switch {
+	case err == nil && fs.NArg() > 0:
+		return usageError(fs, e, "unexpected argument %q", fs.Arg(0)), false
 	case err == nil:
 		return exitOK, true
 	case errors.Is(err, flag.ErrHelp):

@@ -93,9 +93,6 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 	if code, ok := parseFlags(fs, args, e); !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		return usageError(fs, e, "unexpected argument %q", fs.Arg(0))
-	}
 	if f.seeds == "" {
 		return usageError(fs, e, "--seeds is required")
 	}

@@ -84,9 +84,6 @@ func runExport(ctx context.Context, e *env, args []string) int {
 	if code, ok := parseFlags(fs, args, e); !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		return usageError(fs, e, "unexpected argument %q", fs.Arg(0))
-	}
 	opt, err := f.options()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crawl export: %v\n", err)
@@ -186,7 +183,7 @@ func createOutputs(streams, finals []string, dbPath string) (*outputFiles, error
 		tmp, err := os.CreateTemp(filepath.Dir(final), "."+filepath.Base(final)+".tmp-*")
 		if err != nil {
 			o.discard()
-			return nil, fmt.Errorf("cannot write %s: %w", final, unwrapPathError(err))
+			return nil, fmt.Errorf("cannot write %s: %w", final, unwrapFileError(err))
 		}
 		f := &outputFile{final: final, tmp: tmp}
 		o.files = append(o.files, f)
@@ -195,11 +192,16 @@ func createOutputs(streams, finals []string, dbPath string) (*outputFiles, error
 	return o, nil
 }
 
-// unwrapPathError drops the temporary file name from an error about creating it.
-func unwrapPathError(err error) error {
+// unwrapFileError drops the temporary file name from an error about creating it
+// (*os.PathError) or renaming it into place (*os.LinkError): the message names the final path.
+func unwrapFileError(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
 	}
 	return err
 }
@@ -246,19 +248,11 @@ func (o *outputFiles) commit() error {
 			return fmt.Errorf("write %s: %w", f.final, err)
 		}
 		if err := os.Rename(f.tmp.Name(), f.final); err != nil {
-			return fmt.Errorf("write %s: %w", f.final, unwrapLinkError(err))
+			return fmt.Errorf("write %s: %w", f.final, unwrapFileError(err))
 		}
 		f.done = true
 	}
 	return nil
-}
-
-func unwrapLinkError(err error) error {
-	var le *os.LinkError
-	if errors.As(err, &le) {
-		return le.Err
-	}
-	return err
 }
 
 // discard removes the temporary files that were not renamed into place.

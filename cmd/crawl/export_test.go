@@ -255,6 +255,9 @@ func TestExportErrors(t *testing.T) {
 			if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "crawl export: ") {
 				t.Errorf("want one line, got %q", stderr)
 			}
+			if strings.Contains(stderr, ".tmp-") {
+				t.Errorf("stderr names the temporary file: %q", stderr)
+			}
 			if stdout != "" {
 				t.Errorf("stdout %q", stdout)
 			}

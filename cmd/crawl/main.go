@@ -126,9 +126,6 @@ func runVersion(_ context.Context, e *env, args []string) int {
 	if code, ok := parseFlags(fs, args, e); !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		return usageError(fs, e, "unexpected argument %q", fs.Arg(0))
-	}
 	fmt.Fprintf(e.stdout, "crawl %s\n", version)
 	return exitOK
 }

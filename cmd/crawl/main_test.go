@@ -116,6 +116,30 @@ func TestFlagErrors(t *testing.T) {
 	}
 }
 
+// flagError is a crawl command line that must be refused: its flags, and what the error says.
+type flagError struct {
+	args []string
+	want string
+}
+
+// checkCrawlFlagErrors runs the crawl with seeds, a database and each case's flags, and
+// checks that it exits with a usage error naming what was wrong, before creating the database.
+func checkCrawlFlagErrors(t *testing.T, cases []flagError) {
+	t.Helper()
+	dir := t.TempDir()
+	seeds := writeFile(t, dir, "seeds.txt", "http://127.0.0.1:1/\n")
+	db := filepath.Join(dir, "c.db")
+	for _, c := range cases {
+		code, _, stderr := runCmd(t, append([]string{"--seeds", seeds, "--db", db}, c.args...)...)
+		if code != exitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("crawl %q: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr, exitUsage, c.want)
+		}
+		if _, err := os.Stat(db); err == nil {
+			t.Fatalf("crawl %q: database created although the crawl refused to start", c.args)
+		}
+	}
+}
+
 func TestVersionAndHelp(t *testing.T) {
 	if code, out, _ := runCmd(t, "--version"); code != 0 || !strings.HasPrefix(out, "crawl ") {
 		t.Errorf("--version: %d %q", code, out)

@@ -13,12 +13,7 @@ import (
 )
 
 func TestPolitenessFlagErrors(t *testing.T) {
-	dir := t.TempDir()
-	seeds := writeFile(t, dir, "seeds.txt", "http://127.0.0.1:1/\n")
-	cases := []struct {
-		args []string
-		want string
-	}{
+	checkCrawlFlagErrors(t, []flagError{
 		{[]string{"--retries", "-1"}, "--retries -1"},
 		{[]string{"--max-host-errors", "-2"}, "--max-host-errors -2"},
 		{[]string{"--connect-timeout", "0s"}, "--connect-timeout 0s"},
@@ -28,14 +23,7 @@ func TestPolitenessFlagErrors(t *testing.T) {
 		{[]string{"--max-backoff", "0s"}, "--max-backoff 0s"},
 		{[]string{"--max-sitemap-urls", "0"}, "--max-sitemap-urls 0"},
 		{[]string{"--connect-timeout", "soon"}, "invalid value"},
-	}
-	for _, c := range cases {
-		args := append([]string{"--seeds", seeds, "--db", filepath.Join(dir, "c.db")}, c.args...)
-		code, _, stderr := runCmd(t, args...)
-		if code != exitUsage || !strings.Contains(stderr, c.want) {
-			t.Errorf("crawl %q: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr, exitUsage, c.want)
-		}
-	}
+	})
 }
 
 // TestInsecure: a site with a certificate no one vouches for is not crawled, unless

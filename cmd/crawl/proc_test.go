@@ -157,7 +157,6 @@ func (s *siteServer) pageCounts() map[string]int {
 type proc struct {
 	cmd            *exec.Cmd
 	stdout, stderr strings.Builder
-	started        chan struct{} // closed once cmd.Process is set
 	done           chan struct{}
 	err            error
 }
@@ -173,7 +172,7 @@ func startCrawl(t *testing.T, args ...string) *proc {
 func startProc(t *testing.T, env []string, name string, args ...string) *proc {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	p := &proc{started: make(chan struct{}), done: make(chan struct{})}
+	p := &proc{done: make(chan struct{})}
 	p.cmd = exec.CommandContext(ctx, name, args...)
 	p.cmd.Env = env
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
@@ -181,7 +180,6 @@ func startProc(t *testing.T, env []string, name string, args ...string) *proc {
 		cancel()
 		t.Fatal(err)
 	}
-	close(p.started)
 	go func() {
 		p.err = p.cmd.Wait()
 		cancel()
@@ -195,9 +193,8 @@ func startProc(t *testing.T, env []string, name string, args ...string) *proc {
 	return p
 }
 
-// signal sends sig once the process has started; it may already have exited.
+// signal sends sig to the process; it may already have exited.
 func (p *proc) signal(sig syscall.Signal) {
-	<-p.started
 	_ = p.cmd.Process.Signal(sig)
 }
 

@@ -74,6 +74,13 @@ func TestStatusLineOnTerminal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A test that stops early (t.Fatal) kills the crawl (the deferred cancel) and reaps it here.
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
 	defer tty.Close()
 	out := &ptyOutput{dones: make(chan int64, 1024)}
 	copied := make(chan error, 1)

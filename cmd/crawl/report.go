@@ -43,8 +43,6 @@ func runReport(ctx context.Context, e *env, args []string) int {
 		return code
 	}
 	switch {
-	case fs.NArg() > 0:
-		return usageError(fs, e, "unexpected argument %q", fs.Arg(0))
 	case f.limit < 0:
 		fmt.Fprintf(e.stderr, "crawl report: --limit %d: must not be negative\n", f.limit)
 		return exitUsage

@@ -46,9 +46,6 @@ func runStatus(_ context.Context, e *env, args []string) int {
 	if code, ok := parseFlags(fs, args, e); !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		return usageError(fs, e, "unexpected argument %q", fs.Arg(0))
-	}
 	db, code := openForReading(e.stderr, fs.Name(), *dbPath)
 	if db == nil {
 		return code

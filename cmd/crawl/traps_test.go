@@ -8,12 +8,7 @@ import (
 )
 
 func TestTrapFlagErrors(t *testing.T) {
-	dir := t.TempDir()
-	seeds := writeFile(t, dir, "seeds.txt", "http://127.0.0.1:1/\n")
-	cases := []struct {
-		args []string
-		want string
-	}{
+	checkCrawlFlagErrors(t, []flagError{
 		{[]string{"--max-url-length", "-1"}, "--max-url-length -1: must not be negative"},
 		{[]string{"--max-path-segments", "-5"}, "--max-path-segments -5: must not be negative"},
 		{[]string{"--max-segment-repeats", "-1"}, "--max-segment-repeats -1: must not be negative"},
@@ -21,14 +16,7 @@ func TestTrapFlagErrors(t *testing.T) {
 		{[]string{"--max-links-per-page", "-1"}, "--max-links-per-page -1: must not be negative"},
 		{[]string{"--max-pages-per-host", "-2"}, "--max-pages-per-host -2: must not be negative"},
 		{[]string{"--max-pages-per-host", "many"}, "invalid value"},
-	}
-	for _, c := range cases {
-		args := append([]string{"--seeds", seeds, "--db", filepath.Join(dir, "c.db")}, c.args...)
-		code, _, stderr := runCmd(t, args...)
-		if code != exitUsage || !strings.Contains(stderr, c.want) {
-			t.Errorf("crawl %q: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr, exitUsage, c.want)
-		}
-	}
+	})
 }
 
 func TestSummaryCountsRejections(t *testing.T) {

@@ -8,13 +8,12 @@ import (
 	"sort"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/crawl-project/crawl/crawler/crawltest"
 )
 
-// server serves a generated site on 127.0.0.1 and counts what it serves.
+// server serves a generated site on 127.0.0.1 and counts the requests to each target.
 type server struct {
 	srv   *http.Server
 	ln    net.Listener
@@ -25,10 +24,8 @@ type server struct {
 	// latency delays every response, to emulate a network; set before the server is used.
 	latency time.Duration
 
-	requests atomic.Int64
-	bytes    atomic.Int64
-	mu       sync.Mutex
-	seen     map[string]int // requests by "host/path?query", for duplicates
+	mu   sync.Mutex
+	seen map[string]int // requests by "host/path?query", for duplicates
 }
 
 // cachedResponse is a page rendered ahead of the run.
@@ -83,7 +80,6 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		host = h
 	}
 	k := key(host, r.URL.RequestURI())
-	s.requests.Add(1)
 	s.mu.Lock()
 	s.seen[k]++
 	s.mu.Unlock()
@@ -100,8 +96,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", c.ctype)
 		w.Header().Set("Content-Length", strconv.Itoa(len(c.body))) // as the site itself does
 		w.WriteHeader(c.status)
-		n, _ := w.Write(c.body)
-		s.bytes.Add(int64(n))
+		_, _ = w.Write(c.body)
 		return
 	}
 	s.site.ServeHTTP(w, r)
@@ -109,8 +104,6 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // resetCounts forgets the requests served so far.
 func (s *server) resetCounts() {
-	s.requests.Store(0)
-	s.bytes.Store(0)
 	s.mu.Lock()
 	s.seen = map[string]int{}
 	s.mu.Unlock()

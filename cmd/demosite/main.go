@@ -231,29 +231,27 @@ func baseURL(a net.Addr) string {
 
 // writeFileAtomic writes content to path through a temporary file and a
 // rename, so that a reader never sees a partial line.
-func writeFileAtomic(path, content string) error {
+func writeFileAtomic(path, content string) (err error) {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".demosite-url-*")
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err != nil {
+			tmp.Close() // a second Close only returns an error
+			os.Remove(tmp.Name())
+		}
+	}()
 	if _, err := tmp.WriteString(content); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
 		return err
 	}
 	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
 		return err
 	}
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
 		return err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return nil
+	return os.Rename(tmp.Name(), path)
 }
 
 type statusWriter struct {

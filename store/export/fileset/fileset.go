@@ -101,28 +101,35 @@ func Create(finals []string, opt Options) (*Set, error) {
 		}
 		seen[filepath.Base(f)] = true
 	}
+	if err := s.create(finals); err != nil {
+		s.Discard()
+		return nil, err
+	}
+	s.step("created temporaries")
+	return s, nil
+}
+
+// create does the work of Create under the directory lock.
+func (s *Set) create(finals []string) error {
 	d, err := lockDir(s.dir)
 	if err != nil {
-		return nil, fmt.Errorf("cannot write %s: %w", finals[0], err)
+		return fmt.Errorf("cannot write %s: %w", finals[0], err)
 	}
 	defer d.unlock()
 	if err := cleanDir(d, finals); err != nil {
-		return nil, fmt.Errorf("cannot write %s: %w", finals[0], err)
+		return fmt.Errorf("cannot write %s: %w", finals[0], err)
 	}
 	for _, final := range finals {
 		tmp, err := os.CreateTemp(s.dir, tempPrefix(final)+"*")
 		if err != nil {
-			s.Discard()
-			return nil, fmt.Errorf("cannot write %s: %w", final, innerError(err))
+			return fmt.Errorf("cannot write %s: %w", final, innerError(err))
 		}
 		s.files = append(s.files, &file{final: final, tmp: tmp})
 		if err := lockFile(tmp); err != nil {
-			s.Discard()
-			return nil, fmt.Errorf("cannot write %s: lock: %w", final, err)
+			return fmt.Errorf("cannot write %s: lock: %w", final, err)
 		}
 	}
-	s.step("created temporaries")
-	return s, nil
+	return nil
 }
 
 // innerError drops the temporary file's name from an error about it (*os.PathError,

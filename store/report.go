@@ -52,6 +52,31 @@ type Report struct {
 	// noindex), the most linked-to first (as MostLinked counts), ties in discovery order:
 	// links to them lead readers and crawlers to pages kept out of search results.
 	NoIndex Section[LinkedPage] `json:"noindex"`
+	// Incomplete are the fetched pages the crawl read only in part, whose links past the
+	// loss are missing from the graph: bodies cut at the size limit (--max-body) and pages
+	// whose HTML could be parsed only in part (Node.PartialParse). The most linked-to first
+	// (as MostLinked counts), ties in discovery order.
+	Incomplete IncompleteSection `json:"incomplete"`
+}
+
+// IncompleteSection is the Incomplete list of a Report: Total pages read only in part, of
+// which Truncated were cut at the size limit and PartialParses parsed in part (a page can
+// be both); the first Limit are in Items.
+type IncompleteSection struct {
+	Total         int              `json:"total"`
+	Truncated     int              `json:"truncated"`
+	PartialParses int              `json:"partial_parses"`
+	Items         []IncompletePage `json:"items"`
+}
+
+// IncompletePage is a fetched page that was read only in part.
+type IncompletePage struct {
+	URL        string `json:"url"`
+	Status     int    `json:"status"`
+	Bytes      int64  `json:"bytes"`           // body bytes kept
+	Truncated  bool   `json:"truncated"`       // the body was cut at the size limit
+	Error      string `json:"error,omitempty"` // what a partial parse lost; empty if parsed whole
+	LinkedFrom int    `json:"linked_from"`
 }
 
 // Section is one list of a Report: Total items exist, the first Limit are in Items.
@@ -174,9 +199,10 @@ type brokenRef struct {
 }
 
 // Report reads the whole snapshot and summarises it. It makes one pass over the nodes and
-// one over the edges; besides what it returns it holds a 4-byte in-degree counter per node
-// and one entry per broken target, redirect and host, never the graph itself. It stops with
-// ctx's error when ctx is cancelled.
+// one over the edges; besides what it returns it holds a 4-byte in-degree counter per node,
+// one entry per broken target, redirect and host, and the ids of the noindex pages and of
+// the pages read in part, never the graph itself. It stops with ctx's error when ctx is
+// cancelled.
 func (s *Snapshot) Report(ctx context.Context, opt ReportOptions) (*Report, error) {
 	// Empty lists are [] rather than null in JSON.
 	r := &Report{Options: opt, Statuses: []StatusCount{}, SkippedReasons: []ReasonCount{}}
@@ -193,6 +219,7 @@ func (s *Snapshot) Report(ctx context.Context, opt ReportOptions) (*Report, erro
 		targets  = map[uint64]*broken{}
 		deep     = &topHeap[DeepPage]{less: deeper}
 		noindex  []uint64
+		partial  []uint64 // pages read only in part
 		maxID    uint64
 	)
 	err := s.EachNode(func(n Node) error {
@@ -233,6 +260,16 @@ func (s *Snapshot) Report(ctx context.Context, opt ReportOptions) (*Report, erro
 			}
 			if n.State == StateDone && n.NoIndex {
 				noindex = append(noindex, n.ID)
+			}
+			if n.Truncated || n.PartialParse() {
+				partial = append(partial, n.ID)
+				r.Incomplete.Total++
+				if n.Truncated {
+					r.Incomplete.Truncated++
+				}
+				if n.PartialParse() {
+					r.Incomplete.PartialParses++
+				}
 			}
 			if n.State == StateDone && n.Status >= 200 && n.Status <= 299 && n.Depth > opt.Depth {
 				r.DeepPages.Total++
@@ -309,6 +346,9 @@ func (s *Snapshot) Report(ctx context.Context, opt ReportOptions) (*Report, erro
 		return nil, err
 	}
 	if r.NoIndex, err = s.mostLinked(inDegree, limit, slices.Values(noindex)); err != nil {
+		return nil, err
+	}
+	if r.Incomplete.Items, err = s.incompletePages(inDegree, limit, partial); err != nil {
 		return nil, err
 	}
 	r.ErrorHosts = errorHosts(hosts, limit)
@@ -431,25 +471,54 @@ func (s *Snapshot) redirectChains(next map[uint64]uint64, redirected map[uint64]
 // mostLinked lists the nodes ids yields, the most linked-to first.
 func (s *Snapshot) mostLinked(inDegree []uint32, limit int, ids iter.Seq[uint64]) (Section[LinkedPage], error) {
 	sec := Section[LinkedPage]{Items: []LinkedPage{}}
+	var top []uint64
+	sec.Total, top = topLinked(inDegree, limit, ids)
+	for _, id := range top {
+		n, err := s.Node(id)
+		if err != nil {
+			return sec, err
+		}
+		sec.Items = append(sec.Items, LinkedPage{URL: n.URL, State: n.State.String(), Status: n.Status, LinkedFrom: int(inDegree[id])})
+	}
+	return sec, nil
+}
+
+// topLinked counts the ids and returns the first limit of them, the most linked-to first,
+// ties in id (discovery) order.
+func topLinked(inDegree []uint32, limit int, ids iter.Seq[uint64]) (total int, top []uint64) {
 	type cand struct {
 		id  uint64
 		deg uint32
 	}
-	top := &topHeap[cand]{less: func(a, b cand) bool {
+	h := &topHeap[cand]{less: func(a, b cand) bool {
 		return a.deg > b.deg || a.deg == b.deg && a.id < b.id
 	}}
 	for id := range ids {
-		sec.Total++
-		top.offer(cand{id, inDegree[id]}, limit)
+		total++
+		h.offer(cand{id, inDegree[id]}, limit)
 	}
-	for _, c := range top.sorted() {
-		n, err := s.Node(c.id)
+	for _, c := range h.sorted() {
+		top = append(top, c.id)
+	}
+	return total, top
+}
+
+// incompletePages lists the pages of ids, the most linked-to first.
+func (s *Snapshot) incompletePages(inDegree []uint32, limit int, ids []uint64) ([]IncompletePage, error) {
+	_, top := topLinked(inDegree, limit, slices.Values(ids))
+	items := make([]IncompletePage, 0, len(top))
+	for _, id := range top {
+		n, err := s.Node(id)
 		if err != nil {
-			return sec, err
+			return nil, err
 		}
-		sec.Items = append(sec.Items, LinkedPage{URL: n.URL, State: n.State.String(), Status: n.Status, LinkedFrom: int(c.deg)})
+		p := IncompletePage{URL: n.URL, Status: n.Status, Bytes: n.Size, Truncated: n.Truncated, LinkedFrom: int(inDegree[id])}
+		if n.PartialParse() {
+			p.Error = n.Error
+		}
+		items = append(items, p)
 	}
-	return sec, nil
+	return items, nil
 }
 
 func errorHosts(hosts map[string]*HostErrors, limit int) Section[HostErrors] {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"testing"
@@ -197,5 +198,51 @@ func TestReportStopsWhenCancelled(t *testing.T) {
 	})
 	if err != context.Canceled {
 		t.Errorf("err %v, want context.Canceled", err)
+	}
+}
+
+// Pages read only in part, cut at the size limit or parsed in part (done with an error
+// note), are counted and listed the most linked-to first; a failed page's error is not a
+// partial parse.
+func TestReportIncompletePages(t *testing.T) {
+	db := openTemp(t)
+	mustSeed(t, db, "http://a.test/")
+	w := db.Writer(-1)
+	const note = "nested deeper than 512 elements: links read by the token scanner"
+	commit := func(u string, truncated bool, errNote string, links ...Link) {
+		t.Helper()
+		r := done(node(t, db, u).ID, "a.test", links...)
+		r.Page.Truncated, r.Page.Error, r.Page.Size = truncated, errNote, 2048
+		if _, err := w.Commit([]Result{r}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit("http://a.test/", false, "", link("http://a.test/big", true), link("http://a.test/deep", true),
+		link("http://a.test/both", true), link("http://a.test/ok", true), link("http://a.test/down", true))
+	commit("http://a.test/ok", false, "", link("http://a.test/deep", true))
+	commit("http://a.test/big", true, "")
+	commit("http://a.test/deep", false, note)
+	commit("http://a.test/both", true, "parse http://a.test/both: unexpected EOF")
+	if _, err := w.Commit([]Result{failed(node(t, db, "http://a.test/down").ID, "a.test")}); err != nil {
+		t.Fatal(err)
+	}
+
+	r := report(t, db, ReportOptions{Limit: 2})
+	want := IncompleteSection{Total: 3, Truncated: 2, PartialParses: 2, Items: []IncompletePage{
+		{URL: "http://a.test/deep", Status: 200, Bytes: 2048, Error: note, LinkedFrom: 2},
+		{URL: "http://a.test/big", Status: 200, Bytes: 2048, Truncated: true, LinkedFrom: 1},
+	}}
+	if !reflect.DeepEqual(r.Incomplete, want) {
+		t.Errorf("incomplete:\n got %+v\nwant %+v", r.Incomplete, want)
+	}
+	r = report(t, db, ReportOptions{})
+	if len(r.Incomplete.Items) != 3 || r.Incomplete.Items[2] != (IncompletePage{URL: "http://a.test/both", Status: 200,
+		Bytes: 2048, Truncated: true, Error: "parse http://a.test/both: unexpected EOF", LinkedFrom: 1}) {
+		t.Errorf("all incomplete pages: %+v", r.Incomplete.Items)
+	}
+
+	b, err := json.Marshal(report(t, reportFixture(t), ReportOptions{}).Incomplete)
+	if err != nil || string(b) != `{"total":0,"truncated":0,"partial_parses":0,"items":[]}` {
+		t.Errorf("no incomplete pages: %s, %v", b, err)
 	}
 }

@@ -17,6 +17,10 @@ type Status struct {
 	// a page's cap, by reason, over all runs (see Snapshot.Rejections).
 	Rejected map[string]int
 	Frontier int // queued URLs
+	// Truncated counts the fetched pages whose body was cut at the size limit (--max-body);
+	// PartialParses the fetched pages whose HTML could be read only in part (see
+	// Node.PartialParse). A page can be both. Links past the cut or the unread part are lost.
+	Truncated, PartialParses int
 	// Fetched counts the leases that ended in a fetch attempt (done or failed), over all
 	// runs: what --max-pages limits. A URL retried with --retry-failed counts once per attempt.
 	Fetched int
@@ -27,6 +31,12 @@ type Status struct {
 	Updated            time.Time // the last commit; zero before the first
 	Config             []byte    // as recorded by SetConfig; nil before the first run
 }
+
+// PartialParse reports a page whose response was recorded but whose HTML could be read only
+// in part: a done page with an error note. The note says what was lost, e.g. the parser's
+// error, or that links were read by a fallback scanner past a nesting limit. Every other
+// done page has no error; failed and skipped pages use Error for why they were not fetched.
+func (n Node) PartialParse() bool { return n.State == StateDone && n.Error != "" }
 
 // Finished reports whether the crawl has nothing left to fetch.
 func (s Status) Finished() bool { return s.Frontier == 0 }
@@ -59,6 +69,12 @@ func (s *Snapshot) Status() (Status, error) {
 			st.Skipped[n.Error]++
 		case StateDone, StateFailed, StateBlocked:
 			hosts[hostKey(n.URL)] = struct{}{}
+		}
+		if n.Truncated {
+			st.Truncated++
+		}
+		if n.PartialParse() {
+			st.PartialParses++
 		}
 		return nil
 	})

@@ -68,3 +68,36 @@ func TestStatusCountsOneScan(t *testing.T) {
 		t.Errorf("after requeue: frontier %d on %d hosts, pending %d", st.Frontier, st.QueuedHosts, st.ByState[StatePending])
 	}
 }
+
+// Status counts the pages read only in part: bodies cut at the size limit and done pages
+// with an error note; a failed or skipped page's error is not a partial parse.
+func TestStatusCountsIncompletePages(t *testing.T) {
+	db := openTemp(t)
+	mustSeed(t, db, "http://a.test/")
+	w := db.Writer(-1)
+	commit := func(r Result) {
+		t.Helper()
+		if _, err := w.Commit([]Result{r}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit(done(node(t, db, "http://a.test/").ID, "a.test", link("http://a.test/big", true), link("http://a.test/deep", true),
+		link("http://a.test/both", true), link("http://a.test/down", true), link("http://a.test/later", true)))
+	page := func(u string, truncated bool, note string) Result {
+		r := done(node(t, db, u).ID, "a.test")
+		r.Page.Truncated, r.Page.Error = truncated, note
+		return r
+	}
+	commit(page("http://a.test/big", true, ""))
+	commit(page("http://a.test/deep", false, "nested deeper than 512 elements: links read by the token scanner"))
+	commit(page("http://a.test/both", true, "decode http://a.test/both: bad charset"))
+	commit(failed(node(t, db, "http://a.test/down").ID, "a.test"))
+
+	var st Status
+	if err := db.View(func(s *Snapshot) (err error) { st, err = s.Status(); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if st.Truncated != 2 || st.PartialParses != 2 || st.ByState[StateFailed] != 1 || st.ByState[StatePending] != 1 {
+		t.Errorf("truncated %d, partial parses %d (want 2, 2); states %v", st.Truncated, st.PartialParses, st.ByState)
+	}
+}

@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/crawl-project/crawl/store"
 	"github.com/crawl-project/crawl/store/export"
+	"github.com/crawl-project/crawl/store/export/fileset"
 )
 
 type exportFlags struct {
@@ -32,7 +33,8 @@ Write the link graph of a crawl database.
   crawl export --db crawl.db --format graphml > graph.graphml
   crawl export --format gexf --level host --out hosts.gexf
 
-Output files are written under a temporary name and renamed when complete. Exit status:
+Output files are written under a temporary name and renamed when complete; the two files
+of csv and tsv appear together (see the README). Exit status:
 0 written, 1 the export failed (a running crawl holds the database, a read or write
 error), 2 bad flags, a missing or foreign database, or an output path that cannot be
 created.
@@ -113,7 +115,12 @@ func runExport(ctx context.Context, e *env, args []string) int {
 				paths[i] = export.FileName(f.out, opt.Format, s)
 			}
 		}
-		if out, err = createOutputs(streams, paths, f.db); err != nil {
+		step, err := pauseStep(os.Getenv(exportPauseEnv), e.stderr, os.Stdin)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "crawl export: %v\n", err)
+			return exitUsage
+		}
+		if out, err = createOutputs(streams, paths, f.db, step); err != nil {
 			fmt.Fprintf(e.stderr, "crawl export: %v\n", err)
 			return exitUsage
 		}
@@ -147,133 +154,76 @@ func runExport(ctx context.Context, e *env, args []string) int {
 	return exitError
 }
 
-// outputFiles writes each stream to a temporary file next to its final path; commit renames
-// them all into place, so that a failed or interrupted export leaves no file that looks
-// complete.
+// outputFiles writes each stream to its file through a fileset.Set: a failed, interrupted
+// or killed export leaves no file that looks complete, and a csv or tsv pair appears whole.
 type outputFiles struct {
-	files    []*outputFile // in stream order
-	byStream map[string]*outputFile
+	set      *fileset.Set
+	byStream map[string]int
 }
 
-type outputFile struct {
-	final  string
-	tmp    *os.File
-	closed bool
-	done   bool // renamed into place
-}
-
-// createOutputs creates a temporary file for each stream, next to its final path, at once:
-// an unwritable path fails before any work is done. It refuses to overwrite the database or
-// a directory.
-func createOutputs(streams, finals []string, dbPath string) (*outputFiles, error) {
-	o := &outputFiles{byStream: map[string]*outputFile{}}
+// createOutputs refuses to overwrite a directory or the database, then creates the set of
+// output files, which first completes an export that was killed while switching its files
+// into place and removes the temporary files of killed exports: an unwritable path fails
+// before any work is done.
+func createOutputs(streams, finals []string, dbPath string, step func(string)) (*outputFiles, error) {
 	dbInfo, _ := os.Stat(dbPath)
-	for i, s := range streams {
-		final := finals[i]
+	for _, final := range finals {
 		if info, err := os.Stat(final); err == nil {
 			if info.IsDir() {
-				o.discard()
 				return nil, fmt.Errorf("cannot write %s: it is a directory", final)
 			}
 			if dbInfo != nil && os.SameFile(info, dbInfo) {
-				o.discard()
 				return nil, fmt.Errorf("cannot write %s: it is the database being exported", final)
 			}
 		}
-		tmp, err := os.CreateTemp(filepath.Dir(final), "."+filepath.Base(final)+".tmp-*")
-		if err != nil {
-			o.discard()
-			return nil, fmt.Errorf("cannot write %s: %w", final, unwrapFileError(err))
-		}
-		f := &outputFile{final: final, tmp: tmp}
-		o.files = append(o.files, f)
-		o.byStream[s] = f
+	}
+	set, err := fileset.Create(finals, fileset.Options{Step: step})
+	if err != nil {
+		return nil, err
+	}
+	o := &outputFiles{set: set, byStream: map[string]int{}}
+	for i, s := range streams {
+		o.byStream[s] = i
 	}
 	return o, nil
 }
 
-// unwrapFileError drops the temporary file name from an error about creating it
-// (*os.PathError) or renaming it into place (*os.LinkError): the message names the final path.
-func unwrapFileError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	var le *os.LinkError
-	if errors.As(err, &le) {
-		return le.Err
-	}
-	return err
-}
-
-// open hands a stream its temporary file. Closing it syncs the data to disk, so that the
-// rename in commit never exposes a file whose content is not yet written.
+// open hands a stream its file. Closing it syncs the data to disk.
 func (o *outputFiles) open(stream string) (io.WriteCloser, error) {
-	f, ok := o.byStream[stream]
+	i, ok := o.byStream[stream]
 	if !ok {
 		return nil, fmt.Errorf("no output for stream %s", stream)
 	}
-	return syncCloser{f}, nil
+	return o.set.Writer(i), nil
 }
 
-type syncCloser struct{ f *outputFile }
+func (o *outputFiles) commit() error { return o.set.Commit() }
 
-func (s syncCloser) Write(p []byte) (int, error) { return s.f.tmp.Write(p) }
+func (o *outputFiles) discard() { o.set.Discard() }
 
-func (s syncCloser) Close() error {
-	if s.f.closed {
-		return nil
-	}
-	s.f.closed = true
-	err := s.f.tmp.Sync()
-	if cerr := s.f.tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", s.f.final, err)
-	}
-	return nil
-}
+func (o *outputFiles) paths() []string { return o.set.Paths() }
 
-// commit renames every temporary file to its final path, in stream order.
-func (o *outputFiles) commit() error {
-	for _, f := range o.files {
-		if !f.closed {
-			if err := (syncCloser{f}).Close(); err != nil {
-				return err
-			}
-		}
-		// CreateTemp makes the file private; an export is an ordinary file.
-		if err := os.Chmod(f.tmp.Name(), 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", f.final, err)
-		}
-		if err := os.Rename(f.tmp.Name(), f.final); err != nil {
-			return fmt.Errorf("write %s: %w", f.final, unwrapFileError(err))
-		}
-		f.done = true
-	}
-	return nil
-}
+// exportPauseEnv, for the crash tests only, makes crawl export write each step of writing
+// its files to standard error ("crawl export: step 3: wrote graph.nodes.csv") and stop
+// after step N, where N is the variable's value, until its standard input ends: the test
+// kills it there, or lets it go on.
+const exportPauseEnv = "CRAWL_TEST_EXPORT_PAUSE"
 
-// discard removes the temporary files that were not renamed into place.
-func (o *outputFiles) discard() {
-	for _, f := range o.files {
-		if f.done {
-			continue
-		}
-		if !f.closed {
-			f.tmp.Close()
-			f.closed = true
-		}
-		os.Remove(f.tmp.Name())
+// pauseStep returns the step function exportPauseEnv asks for, or nil when it is not set.
+func pauseStep(value string, stderr io.Writer, stdin io.Reader) (func(string), error) {
+	if value == "" {
+		return nil, nil
 	}
-}
-
-// paths lists the final paths in stream order.
-func (o *outputFiles) paths() []string {
-	out := make([]string, len(o.files))
-	for i, f := range o.files {
-		out[i] = f.final
+	at, err := strconv.Atoi(value)
+	if err != nil || at < 0 {
+		return nil, fmt.Errorf("%s=%q: want a step number", exportPauseEnv, value)
 	}
-	return out
+	n := 0
+	return func(step string) {
+		n++
+		fmt.Fprintf(stderr, "crawl export: step %d: %s\n", n, step)
+		if n == at {
+			io.Copy(io.Discard, stdin)
+		}
+	}, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -323,5 +324,51 @@ func TestExportInterrupted(t *testing.T) {
 	}
 	if names := dirNames(t, dir); len(names) > 0 {
 		t.Errorf("left files %q", names)
+	}
+}
+
+// TestExportCarriesPagesReadInPart checks that every format carries the truncated attribute
+// and the note of a partial parse in error, and the neo4j header types truncated.
+func TestExportCarriesPagesReadInPart(t *testing.T) {
+	db := incompleteDB(t)
+	nodes, edges := dbGraph(t, db)
+	const root = "http://example.test/"
+	for _, format := range export.Formats() {
+		for _, neo4j := range []bool{false, true} {
+			if neo4j && format != export.FormatCSV && format != export.FormatTSV {
+				continue
+			}
+			t.Run(fmt.Sprintf("%s/neo4j=%v", format, neo4j), func(t *testing.T) {
+				args := []string{"--db", db}
+				want := wantGraph(t, nodes, edges)
+				if neo4j {
+					args = append(args, "--neo4j")
+					want.Neo4j(export.LevelPage)
+				}
+				got := exportAndParse(t, t.TempDir(), format, args...)
+				if d := got.Diff(want); d != "" {
+					t.Errorf("export differs from the database:\n%s", d)
+				}
+				byURL := map[string]map[string]string{}
+				for _, n := range got.Nodes {
+					byURL[n["url"]] = n
+				}
+				for u, w := range map[string][2]string{
+					root: {"false", ""}, root + "big": {"true", ""}, root + "deep": {"false", partialNote},
+					root + "both": {"true", "parse " + root + "both: unexpected EOF"},
+				} {
+					if n := byURL[u]; n["truncated"] != w[0] || n["error"] != w[1] {
+						t.Errorf("%s: truncated %q, error %q; want %q, %q", u, n["truncated"], n["error"], w[0], w[1])
+					}
+				}
+			})
+		}
+	}
+	base := filepath.Join(t.TempDir(), "neo")
+	if code, _, stderr := runCmd(t, "export", "--db", db, "--format", "csv", "--neo4j", "--out", base); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if nodes := string(readFile(t, base+".nodes.csv")); !strings.Contains(nodes, ",error,truncated:boolean,") {
+		t.Errorf("neo4j nodes header: %.200s", nodes)
 	}
 }

@@ -32,6 +32,15 @@ func printSummary(w io.Writer, s crawler.Summary, dbPath string) {
 	fmt.Fprintf(w, "  database        %s\n", dbPath)
 }
 
+// formatIncomplete describes the fetched pages read only in part, whose links past the loss
+// are missing: "none", or "2 truncated at --max-body, 1 parsed in part".
+func formatIncomplete(truncated, partialParses int) string {
+	if truncated == 0 && partialParses == 0 {
+		return "none"
+	}
+	return fmt.Sprintf("%d truncated at --max-body, %d parsed in part", truncated, partialParses)
+}
+
 // progressField is one labelled number of the progress line.
 type progressField struct {
 	label, value string

@@ -26,7 +26,8 @@ func newReportFlagSet() (*flag.FlagSet, *reportFlags) {
 
 Summarise a crawl database: pages by state and status, broken links and the pages that
 link to them, redirect chains of more than one hop, pages far from the seeds, the most
-linked-to pages and the hosts with the most errors.
+linked-to pages, the hosts with the most errors, the pages marked noindex and the pages
+read only in part (body cut at --max-body, or HTML parsed in part).
 `)
 	})
 	fs.StringVar(&f.db, "db", "crawl.db", "crawl database to read")
@@ -171,6 +172,22 @@ func printReport(w io.Writer, r *store.Report, dbPath string) {
 
 	section(w, "Pages marked noindex, the most linked-to first", r.NoIndex.Total, len(r.NoIndex.Items))
 	linkedPages(w, r.NoIndex.Items)
+
+	in := r.Incomplete
+	section(w, "Pages read only in part, the most linked-to first", in.Total, len(in.Items))
+	if in.Total > 0 {
+		fmt.Fprintf(w, "  %s\n", formatIncomplete(in.Truncated, in.PartialParses))
+	}
+	for _, p := range in.Items {
+		var loss []string
+		if p.Truncated {
+			loss = append(loss, "truncated at "+humanBytes(p.Bytes))
+		}
+		if p.Error != "" {
+			loss = append(loss, "parsed in part: "+oneLine(p.Error))
+		}
+		fmt.Fprintf(w, "  %7d  %s  (%s)\n", p.LinkedFrom, p.URL, strings.Join(loss, "; "))
+	}
 }
 
 // linkedPages prints pages with the number of pages linking to them, and the outcome of any

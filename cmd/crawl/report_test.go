@@ -197,3 +197,44 @@ func TestHelpListsCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestReportListsPagesReadInPart checks the report's section of pages read only in part,
+// in JSON and in text: counts, then the pages, the most linked-to first, with what was lost.
+func TestReportListsPagesReadInPart(t *testing.T) {
+	db := incompleteDB(t)
+	const root = "http://example.test/"
+	code, stdout, stderr := runCmd(t, "report", "--db", db, "--json")
+	var r store.Report
+	if code != exitOK || json.Unmarshal([]byte(stdout), &r) != nil {
+		t.Fatalf("exit %d:\n%s%s", code, stdout, stderr)
+	}
+	want := store.IncompleteSection{Total: 3, Truncated: 2, PartialParses: 2, Items: []store.IncompletePage{
+		{URL: root + "deep", Status: 200, Bytes: 2048, Error: partialNote, LinkedFrom: 2},
+		{URL: root + "big", Status: 200, Bytes: 2048, Truncated: true, LinkedFrom: 1},
+		{URL: root + "both", Status: 200, Bytes: 2048, Truncated: true, Error: "parse " + root + "both: unexpected EOF", LinkedFrom: 1},
+	}}
+	if !reflect.DeepEqual(r.Incomplete, want) {
+		t.Errorf("incomplete:\n got %+v\nwant %+v", r.Incomplete, want)
+	}
+	if !strings.Contains(stdout, `"incomplete": {`) || !strings.Contains(stdout, `"partial_parses": 2`) {
+		t.Errorf("json field names:\n%s", stdout)
+	}
+
+	code, text, _ := runCmd(t, "report", "--db", db, "--limit", "2")
+	wantText := "Pages read only in part, the most linked-to first: 3 (first 2 shown)\n" +
+		"  2 truncated at --max-body, 2 parsed in part\n" +
+		"        2  " + root + "deep  (parsed in part: " + partialNote + ")\n" +
+		"        1  " + root + "big  (truncated at 2.0 KiB)\n"
+	if code != exitOK || !strings.Contains(text, wantText) {
+		t.Errorf("text lacks\n%s\n in:\n%s", wantText, text)
+	}
+	code, text, _ = runCmd(t, "report", "--db", db)
+	if want := "        1  " + root + "both  (truncated at 2.0 KiB; parsed in part: parse " + root + "both: unexpected EOF)\n"; code != exitOK || !strings.Contains(text, want) {
+		t.Errorf("text lacks %q:\n%s", want, text)
+	}
+
+	code, text, _ = runCmd(t, "report", "--db", nastyDB(t))
+	if code != exitOK || !strings.Contains(text, "Pages read only in part, the most linked-to first: none\n") {
+		t.Errorf("report of a crawl read whole:\n%s", text)
+	}
+}

@@ -198,7 +198,7 @@ func wantGraph(t *testing.T, nodes []store.Node, edges []store.Edge) *exporttest
 			"url": n.URL, "state": n.State.String(), "status": fmt.Sprint(n.Status),
 			"content_type": n.ContentType, "bytes": fmt.Sprint(n.Size), "depth": fmt.Sprint(n.Depth),
 			"title": n.Title, "error": n.Error, "in_degree": fmt.Sprint(in[n.ID]), "out_degree": fmt.Sprint(out[n.ID]),
-			"noindex": fmt.Sprint(n.NoIndex),
+			"noindex": fmt.Sprint(n.NoIndex), "truncated": fmt.Sprint(n.Truncated),
 		}
 		if u, err := url.Parse(n.URL); err == nil {
 			a["host"] = strings.ToLower(u.Hostname())

@@ -32,6 +32,10 @@ type statusReport struct {
 	Fetched     int               `json:"fetch_attempts"`
 	Config      *crawler.Settings `json:"config,omitempty"`
 	Rejected    map[string]int    `json:"rejected"` // refused by trap rules or host budget; links over a page's cap
+	// Truncated and PartialParses count the fetched pages read only in part: bodies cut at
+	// --max-body, and pages whose HTML could be parsed only in part (done with an error note).
+	Truncated     int `json:"truncated"`
+	PartialParses int `json:"partial_parses"`
 }
 
 var stateOrder = []store.State{store.StatePending, store.StateDone, store.StateFailed,
@@ -82,6 +86,7 @@ func readStatus(db *store.DB) (statusReport, error) {
 		DB: path, Schema: st.Schema, URLs: st.URLs, Frontier: st.Frontier, QueuedHosts: st.QueuedHosts,
 		Hosts: st.Hosts, Links: st.Edges, Fetched: st.Fetched, Finished: st.Finished(),
 		States: map[string]int{}, Skipped: st.Skipped, Rejected: st.Rejected,
+		Truncated: st.Truncated, PartialParses: st.PartialParses,
 	}
 	if fi, err := os.Stat(path); err == nil {
 		rep.Bytes = fi.Size()
@@ -156,6 +161,7 @@ func printStatus(w io.Writer, r statusReport, now time.Time) {
 	}
 	row("Fetch attempts", "%d%s", r.Fetched, budget)
 	row("Rejected", "%s", formatRejected(r.Rejected))
+	row("Read in part", "%s", formatIncomplete(r.Truncated, r.PartialParses))
 	row("Hosts", "%d with recorded pages", r.Hosts)
 	row("Links", "%d", r.Links)
 }

@@ -5,8 +5,10 @@
 //
 // A page node has id, url, host (lower case, without port), state, status, content_type,
 // bytes, depth, title, fetched_at (RFC 3339 in UTC, empty when not fetched), error,
-// in_degree, out_degree and noindex (the page asked not to be indexed). A page edge has source, target, kind, rel, nofollow, anchor and
-// count. At the host and domain levels a node has id, host or domain, pages, one
+// truncated (the body was cut at the crawl's size limit), in_degree, out_degree and noindex
+// (the page asked not to be indexed). The error of a done page is a note of what its
+// parse lost (store.Node.PartialParse). A page edge has source, target, kind, rel,
+// nofollow, anchor and count. At the host and domain levels a node has id, host or domain, pages, one
 // pages_<state> count per state (pages_robots_blocked for robots-blocked), in_degree and
 // out_degree (distinct linked groups), and an edge has source, target, weight (the sum of
 // the folded page edges' Counts) and page_edges (how many page edges were folded). Group

@@ -120,7 +120,8 @@ func FileName(base, format, stream string) string {
 }
 
 // Files returns an OpenFunc that creates (or truncates) FileName(base, format, stream) for
-// each stream.
+// each stream, in place: a failed or killed export leaves partial files. crawl export writes
+// through package fileset instead, whose files appear whole and together.
 func Files(base, format string) OpenFunc {
 	return func(stream string) (io.WriteCloser, error) {
 		return os.Create(FileName(base, format, stream))

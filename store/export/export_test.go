@@ -134,13 +134,13 @@ func TestNeo4jHeaders(t *testing.T) {
 		nodes, edges string
 	}{
 		{Options{Format: FormatCSV, Neo4j: true},
-			"id:ID,url,host,state,status:int,content_type,bytes:long,depth:int,title,fetched_at:datetime,error,in_degree:long,out_degree:long,noindex:boolean,:LABEL",
+			"id:ID,url,host,state,status:int,content_type,bytes:long,depth:int,title,fetched_at:datetime,error,truncated:boolean,in_degree:long,out_degree:long,noindex:boolean,:LABEL",
 			":START_ID,:END_ID,:TYPE,rel,nofollow:boolean,anchor,count:int"},
 		{Options{Format: FormatTSV, Neo4j: true},
-			"id:ID\turl\thost\tstate\tstatus:int\tcontent_type\tbytes:long\tdepth:int\ttitle\tfetched_at:datetime\terror\tin_degree:long\tout_degree:long\tnoindex:boolean\t:LABEL",
+			"id:ID\turl\thost\tstate\tstatus:int\tcontent_type\tbytes:long\tdepth:int\ttitle\tfetched_at:datetime\terror\ttruncated:boolean\tin_degree:long\tout_degree:long\tnoindex:boolean\t:LABEL",
 			":START_ID\t:END_ID\t:TYPE\trel\tnofollow:boolean\tanchor\tcount:int"},
 		{Options{Format: FormatCSV},
-			"id,url,host,state,status,content_type,bytes,depth,title,fetched_at,error,in_degree,out_degree,noindex",
+			"id,url,host,state,status,content_type,bytes,depth,title,fetched_at,error,truncated,in_degree,out_degree,noindex",
 			"source,target,kind,rel,nofollow,anchor,count"},
 		{Options{Format: FormatCSV, Neo4j: true, Level: LevelHost},
 			"id:ID,host,pages:long,pages_pending:long,pages_done:long,pages_failed:long,pages_robots_blocked:long,pages_external:long,pages_skipped:long,in_degree:long,out_degree:long,:LABEL",
@@ -166,7 +166,7 @@ func TestNeo4jHeaders(t *testing.T) {
 			t.Errorf("edges lack %q", typ)
 		}
 	}
-	if !strings.Contains(b.streams[StreamNodes].String(), "\n6,http://127.0.0.1:8080/admin,127.0.0.1,pending,0,,0,2,,,,1,0,false,Page\n") {
+	if !strings.Contains(b.streams[StreamNodes].String(), "\n6,http://127.0.0.1:8080/admin,127.0.0.1,pending,0,,0,2,,,,false,1,0,false,Page\n") {
 		t.Errorf("unexpected node row:\n%s", b.streams[StreamNodes])
 	}
 }

@@ -69,6 +69,7 @@ func fixture() *memSource {
 		if s == store.StateDone {
 			nd.Status, nd.ContentType, nd.Size, nd.FetchedAt = 200, "text/html", int64(id)*1000, t0.Add(time.Duration(id)*time.Minute)
 			nd.NoIndex = id%3 == 0
+			nd.Truncated = id%4 == 1
 		}
 		if s == store.StateFailed || s == store.StateSkipped {
 			nd.Error = nasty[int(id)%len(nasty)]
@@ -229,7 +230,7 @@ func want(src *memSource, opt Options) *exporttest.Graph {
 			"bytes": strconv.FormatInt(n.Size, 10), "depth": strconv.Itoa(n.Depth),
 			"title": clean(n.Title), "fetched_at": fetched, "error": clean(n.Error),
 			"in_degree": strconv.Itoa(in[n.ID]), "out_degree": strconv.Itoa(out[n.ID]),
-			"noindex": strconv.FormatBool(n.NoIndex),
+			"noindex": strconv.FormatBool(n.NoIndex), "truncated": strconv.FormatBool(n.Truncated),
 		})
 	}
 	for _, e := range edges {

@@ -84,6 +84,7 @@ const (
 	pTitle
 	pFetchedAt
 	pError
+	pTruncated
 	pInDegree
 	pOutDegree
 	pNoIndex
@@ -111,6 +112,7 @@ var pageSchema = &schema{
 		pTitle:       {"title", typeString},
 		pFetchedAt:   {"fetched_at", typeTime},
 		pError:       {"error", typeString},
+		pTruncated:   {"truncated", typeBool},
 		pInDegree:    {"in_degree", typeLong},
 		pOutDegree:   {"out_degree", typeLong},
 		pNoIndex:     {"noindex", typeBool},
@@ -139,6 +141,10 @@ func pageNode(v []value, n *store.Node, in, out uint32) {
 	v[pTitle].s = n.Title
 	v[pFetchedAt].t = n.FetchedAt
 	v[pError].s = n.Error
+	v[pTruncated].n = 0
+	if n.Truncated {
+		v[pTruncated].n = 1
+	}
 	v[pInDegree].n = int64(in)
 	v[pOutDegree].n = int64(out)
 	v[pNoIndex].n = 0

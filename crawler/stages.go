@@ -155,8 +155,8 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 	logFetch(ctx, cfg.Log, r, t.tries+1)
 	retriable := false
 	switch {
-	case errors.Is(r.err, fetch.ErrRedirectLoop):
-		fb.answered = true // a loop is the site's answer, recorded as it is
+	case errors.Is(r.err, fetch.ErrRedirectLoop), errors.Is(r.err, fetch.ErrUnsupportedEncoding):
+		fb.answered = true // a loop or an undecodable body is the site's answer, recorded as it is
 	case r.err != nil:
 		fb.failed = true
 		retriable = fetch.Retriable(r.err)

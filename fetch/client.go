@@ -220,6 +220,7 @@ func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
 		req.Header[k] = vs
 	}
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
+	req.Header.Set("Accept-Encoding", acceptEncoding)
 	if req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
 	}
@@ -261,7 +262,11 @@ func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
 			}
 		}
 	}
-	body, err := readAll(io.LimitReader(resp.Body, c.cfg.MaxBody+1), resp.ContentLength, c.cfg.MaxBody)
+	decoded, err := decodeBody(resp)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", u, err)
+	}
+	body, err := readAll(io.LimitReader(decoded, c.cfg.MaxBody+1), resp.ContentLength, c.cfg.MaxBody)
 	if int64(len(body)) > c.cfg.MaxBody {
 		body, out.Truncated = body[:c.cfg.MaxBody], true
 	} else if err != nil {

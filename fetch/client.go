@@ -38,8 +38,19 @@ type Config struct {
 	FirstByteTimeout time.Duration
 	MaxBody          int64             // bytes of (decompressed) body kept; the rest is cut (default 10 MiB)
 	MaxRedirects     int               // redirect hops followed (default 10)
-	Header           http.Header       // extra request headers, e.g. Authorization for a staging site
 	Resolve          map[string]string // "host:port" -> "addr:port", like curl --resolve
+	// Headers are extra request headers, e.g. Authorization for a staging site, each sent
+	// only to the hosts its rule names.
+	Headers []HeaderRule
+	// SeedHost reports whether a host (host[:port] as in a normalised URL: lower-case, no
+	// default port) is one of the crawl's seed hosts. Their requests get the SeedHosts
+	// headers. It is asked per request, so hosts added after the client is made count.
+	// nil: no host is a seed host.
+	SeedHost func(host string) bool
+	// InScope reports whether a URL is within the crawl's scope: robots.txt and sitemap
+	// redirects out of it are not followed, and sitemap files out of it are not fetched.
+	// nil: every URL is.
+	InScope func(*url.URL) bool
 	// Insecure skips TLS certificate verification (for staging sites with self-signed certificates).
 	Insecure bool
 	// NoCookies turns off the cookie jar; by default cookies a site sets are sent back to it
@@ -55,9 +66,10 @@ type Config struct {
 
 // Client fetches pages. It is safe for concurrent use.
 type Client struct {
-	cfg  Config
-	http *http.Client
-	jar  http.CookieJar // nil with NoCookies
+	cfg     Config
+	http    *http.Client
+	jar     http.CookieJar // nil with NoCookies
+	headers headerRules
 }
 
 // Hop is a redirect answered on the way to the final response.
@@ -116,7 +128,8 @@ func NewClient(cfg Config) *Client {
 		rt = newTransport(&cfg)
 	}
 	c := &Client{
-		cfg: cfg,
+		cfg:     cfg,
+		headers: newHeaderRules(cfg.Headers),
 		http: &http.Client{
 			Transport: rt,
 			// Redirects are followed by Get, one hop at a time, so that each is recorded.
@@ -216,9 +229,7 @@ func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", u, err)
 	}
-	for k, vs := range c.cfg.Header {
-		req.Header[k] = vs
-	}
+	c.headers.add(req.Header, u, c.cfg.SeedHost)
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	req.Header.Set("Accept-Encoding", acceptEncoding)
 	if req.Header.Get("Accept") == "" {

@@ -26,7 +26,7 @@ func Retriable(err error) bool {
 		invalid   x509.CertificateInvalidError
 	)
 	switch {
-	case errors.Is(err, ErrRedirectLoop), errors.Is(err, ErrUnsupportedEncoding):
+	case errors.Is(err, ErrRedirectLoop), errors.Is(err, ErrUnsupportedEncoding), errors.Is(err, ErrOutOfScope):
 		return false
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
 		return false

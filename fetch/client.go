@@ -44,13 +44,19 @@ type Config struct {
 	Headers []HeaderRule
 	// SeedHost reports whether a host (host[:port] as in a normalised URL: lower-case, no
 	// default port) is one of the crawl's seed hosts. Their requests get the SeedHosts
-	// headers. It is asked per request, so hosts added after the client is made count.
-	// nil: no host is a seed host.
+	// headers and may go to non-public addresses. It is asked per request, so hosts added
+	// after the client is made count. nil: no host is a seed host.
 	SeedHost func(host string) bool
 	// InScope reports whether a URL is within the crawl's scope: robots.txt and sitemap
 	// redirects out of it are not followed, and sitemap files out of it are not fetched.
 	// nil: every URL is.
 	InScope func(*url.URL) bool
+	// RefusePrivateAddresses refuses connections to loopback, private, link-local and other
+	// non-public addresses (ErrPrivateAddress), except for seed hosts, Resolve hosts and
+	// the proxy, so that a page cannot send the crawler to internal services.
+	RefusePrivateAddresses bool
+	// Resolver resolves host names (nil: net.DefaultResolver).
+	Resolver *net.Resolver
 	// Insecure skips TLS certificate verification (for staging sites with self-signed certificates).
 	Insecure bool
 	// NoCookies turns off the cookie jar; by default cookies a site sets are sent back to it
@@ -147,7 +153,6 @@ func NewClient(cfg Config) *Client {
 }
 
 func newTransport(cfg *Config) *http.Transport {
-	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = cfg.IdleConnsPerHost
 	t.MaxIdleConns = 1024
@@ -158,17 +163,11 @@ func newTransport(cfg *Config) *http.Transport {
 	if cfg.Insecure {
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
 	}
+	d := newDialer(cfg)
 	// HTTP_PROXY, HTTPS_PROXY and NO_PROXY are read now rather than once per process, as
 	// http.ProxyFromEnvironment does, so that each client sees the environment it starts in.
-	proxy := httpproxy.FromEnvironment().ProxyFunc()
-	t.Proxy = func(r *http.Request) (*url.URL, error) { return proxy(r.URL) }
-	resolve := cfg.Resolve
-	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if to, ok := resolve[addr]; ok {
-			addr = to
-		}
-		return dialer.DialContext(ctx, network, addr)
-	}
+	t.Proxy = d.proxyFunc(httpproxy.FromEnvironment())
+	t.DialContext = d.DialContext
 	return t
 }
 
@@ -181,9 +180,14 @@ func (c *Client) Get(ctx context.Context, u *url.URL, follow func(*url.URL) bool
 
 	var seen map[string]bool // the chain's URLs, from its first redirect on
 	var hops []Hop
+	var last *Response // the redirect being followed
 	for {
 		resp, err := c.once(ctx, u)
 		if err != nil {
+			if last != nil && errors.Is(err, ErrPrivateAddress) {
+				last.Duration = time.Since(start)
+				return last, nil // the redirect is not followed: it is the answer
+			}
 			return nil, err
 		}
 		resp.Hops = hops
@@ -203,6 +207,7 @@ func (c *Client) Get(ctx context.Context, u *url.URL, follow func(*url.URL) bool
 			return resp, nil
 		}
 		seen[key] = true
+		last = resp
 		hops = append(hops, Hop{URL: u, Status: resp.Status})
 		u = next
 	}

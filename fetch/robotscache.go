@@ -276,12 +276,16 @@ func (c *RobotsCache) fetch(ctx context.Context, origin string) (*RobotsFile, er
 		// RFC 9309 section 2.3.1.2: a redirect chain that does not end may be taken as no
 		// robots.txt at all, like a 4xx.
 		return &RobotsFile{Origin: origin, FetchedAt: now}, nil
+	case errors.Is(err, ErrPrivateAddress):
+		// The origin itself is refused: none of its URLs may be fetched, now or later.
+		return nil, err
 	case err != nil:
 		return nil, fmt.Errorf("%w: %w", ErrRobotsUnavailable, err)
 	case resp.Status == http.StatusTooManyRequests || resp.Status >= 500:
 		return nil, fmt.Errorf("%w: %s answered %d", ErrRobotsUnavailable, u, resp.Status)
 	}
-	// A redirect that was not followed (out of the crawl's scope or past the fifth hop) is recorded with its 3xx status, which allows everything: RFC 9309
+	// A redirect that was not followed (out of the crawl's scope, to a refused address or
+	// past the fifth hop) is recorded with its 3xx status, which allows everything: RFC 9309
 	// section 2.3.1.2 lets a crawler that stops following take robots.txt as unavailable,
 	// and section 2.3.1.3 lets it crawl an origin whose robots.txt is unavailable.
 	f := &RobotsFile{Origin: origin, Status: resp.Status, FetchedAt: now}

@@ -266,8 +266,9 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 		// One kept-alive connection for each request a host may have in flight.
 		IdleConnsPerHost: f.hostConcurrency,
 		// The scope is asked per request: a resumed crawl adds the seeds of earlier runs to it.
-		SeedHost: scope.IsSeedHost,
-		InScope:  func(u *url.URL) bool { return scope.ContainsHost(u.Host) },
+		SeedHost:               scope.IsSeedHost,
+		InScope:                func(u *url.URL) bool { return scope.ContainsHost(u.Host) },
+		RefusePrivateAddresses: !f.allowPrivateAddresses,
 	})
 	var robotsCache crawler.RobotsChecker
 	if f.ignoreRobots {

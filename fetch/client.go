@@ -53,7 +53,8 @@ type Config struct {
 	InScope func(*url.URL) bool
 	// RefusePrivateAddresses refuses connections to loopback, private, link-local and other
 	// non-public addresses (ErrPrivateAddress), except for seed hosts, Resolve hosts and
-	// the proxy, so that a page cannot send the crawler to internal services.
+	// the proxy, so that a page cannot send the crawler to internal services. It and
+	// Resolver apply to the default transport, not to a Transport given below.
 	RefusePrivateAddresses bool
 	// Resolver resolves host names (nil: net.DefaultResolver).
 	Resolver *net.Resolver

@@ -105,6 +105,10 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 		switch {
 		case ctx.Err() != nil:
 			return nil, fb
+		case errors.Is(err, fetch.ErrPrivateAddress):
+			r.err = err // the host is refused, not failing: the URL is skipped, nothing was sent
+			logFetch(ctx, cfg.Log, r, t.tries+1)
+			return r, fb
 		case err != nil:
 			// robots.txt unreachable: nothing of the host may be fetched until it answers.
 			fb.failed, fb.sent = true, time.Now()
@@ -155,8 +159,9 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 	logFetch(ctx, cfg.Log, r, t.tries+1)
 	retriable := false
 	switch {
-	case errors.Is(r.err, fetch.ErrRedirectLoop):
-		fb.answered = true // a loop is the site's answer, recorded as it is
+	case errors.Is(r.err, fetch.ErrRedirectLoop), errors.Is(r.err, fetch.ErrUnsupportedEncoding):
+		fb.answered = true // a loop or an undecodable body is the site's answer, recorded as it is
+	case errors.Is(r.err, fetch.ErrPrivateAddress): // refused before any request: the host did not fail
 	case r.err != nil:
 		fb.failed = true
 		retriable = fetch.Retriable(r.err)
@@ -208,6 +213,9 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 	case f.blocked:
 		r.Page.State = store.StateBlocked
 		r.Page.Error = "robots.txt"
+		return r
+	case errors.Is(f.err, fetch.ErrPrivateAddress):
+		r.Page.State, r.Page.Error = store.StateSkipped, store.ReasonPrivateAddress
 		return r
 	case f.err != nil:
 		r.Page.State = store.StateFailed

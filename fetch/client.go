@@ -38,8 +38,26 @@ type Config struct {
 	FirstByteTimeout time.Duration
 	MaxBody          int64             // bytes of (decompressed) body kept; the rest is cut (default 10 MiB)
 	MaxRedirects     int               // redirect hops followed (default 10)
-	Header           http.Header       // extra request headers, e.g. Authorization for a staging site
 	Resolve          map[string]string // "host:port" -> "addr:port", like curl --resolve
+	// Headers are extra request headers, e.g. Authorization for a staging site, each sent
+	// only to the hosts its rule names.
+	Headers []HeaderRule
+	// SeedHost reports whether a host (host[:port] as in a normalised URL: lower-case, no
+	// default port) is one of the crawl's seed hosts. Their requests get the SeedHosts
+	// headers and may go to non-public addresses. It is asked per request, so hosts added
+	// after the client is made count. nil: no host is a seed host.
+	SeedHost func(host string) bool
+	// InScope reports whether a URL is within the crawl's scope: robots.txt and sitemap
+	// redirects out of it are not followed, and sitemap files out of it are not fetched.
+	// nil: every URL is.
+	InScope func(*url.URL) bool
+	// RefusePrivateAddresses refuses connections to loopback, private, link-local and other
+	// non-public addresses (ErrPrivateAddress), except for seed hosts, Resolve hosts and
+	// the proxy, so that a page cannot send the crawler to internal services. It and
+	// Resolver apply to the default transport, not to a Transport given below.
+	RefusePrivateAddresses bool
+	// Resolver resolves host names (nil: net.DefaultResolver).
+	Resolver *net.Resolver
 	// Insecure skips TLS certificate verification (for staging sites with self-signed certificates).
 	Insecure bool
 	// NoCookies turns off the cookie jar; by default cookies a site sets are sent back to it
@@ -55,9 +73,10 @@ type Config struct {
 
 // Client fetches pages. It is safe for concurrent use.
 type Client struct {
-	cfg  Config
-	http *http.Client
-	jar  http.CookieJar // nil with NoCookies
+	cfg     Config
+	http    *http.Client
+	jar     http.CookieJar // nil with NoCookies
+	headers headerRules
 }
 
 // Hop is a redirect answered on the way to the final response.
@@ -116,7 +135,8 @@ func NewClient(cfg Config) *Client {
 		rt = newTransport(&cfg)
 	}
 	c := &Client{
-		cfg: cfg,
+		cfg:     cfg,
+		headers: newHeaderRules(cfg.Headers),
 		http: &http.Client{
 			Transport: rt,
 			// Redirects are followed by Get, one hop at a time, so that each is recorded.
@@ -134,7 +154,6 @@ func NewClient(cfg Config) *Client {
 }
 
 func newTransport(cfg *Config) *http.Transport {
-	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = cfg.IdleConnsPerHost
 	t.MaxIdleConns = 1024
@@ -145,17 +164,11 @@ func newTransport(cfg *Config) *http.Transport {
 	if cfg.Insecure {
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
 	}
+	d := newDialer(cfg)
 	// HTTP_PROXY, HTTPS_PROXY and NO_PROXY are read now rather than once per process, as
 	// http.ProxyFromEnvironment does, so that each client sees the environment it starts in.
-	proxy := httpproxy.FromEnvironment().ProxyFunc()
-	t.Proxy = func(r *http.Request) (*url.URL, error) { return proxy(r.URL) }
-	resolve := cfg.Resolve
-	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if to, ok := resolve[addr]; ok {
-			addr = to
-		}
-		return dialer.DialContext(ctx, network, addr)
-	}
+	t.Proxy = d.proxyFunc(httpproxy.FromEnvironment())
+	t.DialContext = d.DialContext
 	return t
 }
 
@@ -168,9 +181,14 @@ func (c *Client) Get(ctx context.Context, u *url.URL, follow func(*url.URL) bool
 
 	var seen map[string]bool // the chain's URLs, from its first redirect on
 	var hops []Hop
+	var last *Response // the redirect being followed
 	for {
 		resp, err := c.once(ctx, u)
 		if err != nil {
+			if last != nil && errors.Is(err, ErrPrivateAddress) {
+				last.Duration = time.Since(start)
+				return last, nil // the redirect is not followed: it is the answer
+			}
 			return nil, err
 		}
 		resp.Hops = hops
@@ -190,6 +208,7 @@ func (c *Client) Get(ctx context.Context, u *url.URL, follow func(*url.URL) bool
 			return resp, nil
 		}
 		seen[key] = true
+		last = resp
 		hops = append(hops, Hop{URL: u, Status: resp.Status})
 		u = next
 	}
@@ -216,10 +235,9 @@ func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", u, err)
 	}
-	for k, vs := range c.cfg.Header {
-		req.Header[k] = vs
-	}
+	c.headers.add(req.Header, u, c.cfg.SeedHost)
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
+	req.Header.Set("Accept-Encoding", acceptEncoding)
 	if req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
 	}
@@ -261,7 +279,11 @@ func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
 			}
 		}
 	}
-	body, err := readAll(io.LimitReader(resp.Body, c.cfg.MaxBody+1), resp.ContentLength, c.cfg.MaxBody)
+	decoded, err := decodeBody(resp)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", u, err)
+	}
+	body, err := readAll(io.LimitReader(decoded, c.cfg.MaxBody+1), resp.ContentLength, c.cfg.MaxBody)
 	if int64(len(body)) > c.cfg.MaxBody {
 		body, out.Truncated = body[:c.cfg.MaxBody], true
 	} else if err != nil {

@@ -214,9 +214,9 @@ func TestGetGzip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Get: %v", err)
 			}
-			// The transport asks for gzip itself and so decompresses the body transparently.
-			if ae, _ := acceptEncoding.Load().(string); ae != "gzip" {
-				t.Errorf("Accept-Encoding sent = %q, want gzip", ae)
+			// The client asks for the codings it decodes; the transport then leaves them to it.
+			if ae, _ := acceptEncoding.Load().(string); ae != "gzip, deflate" {
+				t.Errorf("Accept-Encoding sent = %q, want %q", ae, "gzip, deflate")
 			}
 			if ce := resp.Header.Get("Content-Encoding"); ce != "" {
 				t.Errorf("Content-Encoding %q left on a decompressed response", ce)
@@ -385,11 +385,12 @@ func TestGetRequestHeaders(t *testing.T) {
 			name: "custom headers",
 			cfg: Config{
 				UserAgent: "crawlbot/2.0",
-				Header: http.Header{
-					"Authorization":   {"Bearer staging-token"},
-					"Accept":          {"text/html"},
-					"Accept-Language": {"de"},
-					"X-Multi":         {"a", "b"},
+				Headers: []HeaderRule{
+					{Host: AnyHost, Name: "Authorization", Value: "Bearer staging-token"},
+					{Host: AnyHost, Name: "Accept", Value: "text/html"},
+					{Host: AnyHost, Name: "Accept-Language", Value: "de"},
+					{Host: AnyHost, Name: "X-Multi", Value: "a"},
+					{Host: AnyHost, Name: "X-Multi", Value: "b"},
 				},
 			},
 			want: map[string]string{
@@ -402,8 +403,13 @@ func TestGetRequestHeaders(t *testing.T) {
 		},
 		{
 			name: "user agent wins over header",
-			cfg:  Config{UserAgent: "crawlbot/3.0", Header: http.Header{"User-Agent": {"other"}}},
+			cfg:  Config{UserAgent: "crawlbot/3.0", Headers: []HeaderRule{{Host: AnyHost, Name: "User-Agent", Value: "other"}}},
 			want: map[string]string{"User-Agent": "crawlbot/3.0"},
+		},
+		{
+			name: "accept-encoding is the client's",
+			cfg:  Config{Headers: []HeaderRule{{Host: AnyHost, Name: "Accept-Encoding", Value: "br"}}},
+			want: map[string]string{"Accept-Encoding": "gzip, deflate"},
 		},
 	}
 	for _, tt := range tests {

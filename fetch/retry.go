@@ -12,8 +12,8 @@ import (
 )
 
 // Retriable reports whether a fetch that failed with err may succeed if tried again later:
-// connection errors and timeouts may, a redirect loop, a bad certificate or a host name
-// that does not exist will not.
+// connection errors and timeouts may; a redirect loop, a bad certificate, a host name that
+// does not exist, a refused private address or an unsupported Content-Encoding will not.
 func Retriable(err error) bool {
 	if err == nil {
 		return false
@@ -26,7 +26,8 @@ func Retriable(err error) bool {
 		invalid   x509.CertificateInvalidError
 	)
 	switch {
-	case errors.Is(err, ErrRedirectLoop):
+	case errors.Is(err, ErrRedirectLoop), errors.Is(err, ErrPrivateAddress),
+		errors.Is(err, ErrUnsupportedEncoding), errors.Is(err, ErrOutOfScope):
 		return false
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
 		return false

@@ -28,7 +28,7 @@ type RobotsFile struct {
 }
 
 // Rules parses the file: a 2xx answer's body, or allow-all for any other answer (a 4xx, or a
-// redirect chain longer than allowed).
+// redirect that was not followed).
 func (f *RobotsFile) Rules() *robots.Rules {
 	if f.Status >= 200 && f.Status <= 299 {
 		return robots.Parse(f.Body)
@@ -276,11 +276,18 @@ func (c *RobotsCache) fetch(ctx context.Context, origin string) (*RobotsFile, er
 		// RFC 9309 section 2.3.1.2: a redirect chain that does not end may be taken as no
 		// robots.txt at all, like a 4xx.
 		return &RobotsFile{Origin: origin, FetchedAt: now}, nil
+	case errors.Is(err, ErrPrivateAddress):
+		// The origin itself is refused: none of its URLs may be fetched, now or later.
+		return nil, err
 	case err != nil:
 		return nil, fmt.Errorf("%w: %w", ErrRobotsUnavailable, err)
 	case resp.Status == http.StatusTooManyRequests || resp.Status >= 500:
 		return nil, fmt.Errorf("%w: %s answered %d", ErrRobotsUnavailable, u, resp.Status)
 	}
+	// A redirect that was not followed (out of the crawl's scope, to a refused address or
+	// past the fifth hop) is recorded with its 3xx status, which allows everything: RFC 9309
+	// section 2.3.1.2 lets a crawler that stops following take robots.txt as unavailable,
+	// and section 2.3.1.3 lets it crawl an origin whose robots.txt is unavailable.
 	f := &RobotsFile{Origin: origin, Status: resp.Status, FetchedAt: now}
 	if resp.Status >= 200 && resp.Status <= 299 {
 		f.Body = resp.Body
@@ -288,11 +295,13 @@ func (c *RobotsCache) fetch(ctx context.Context, origin string) (*RobotsFile, er
 	return f, nil
 }
 
-// getLimited fetches u like Get, but with its own body cap and redirect limit and no scope:
-// robots.txt redirects may go anywhere (RFC 9309 section 2.3.1.2), and so may a sitemap's.
+// getLimited fetches u like Get, but with its own body cap and redirect limit, following
+// redirects within the crawl's scope (Config.InScope): robots.txt redirects may go to other
+// hosts (RFC 9309 section 2.3.1.2), and so may a sitemap's, but a crawl limited to some hosts
+// sends no request to others.
 func (c *Client) getLimited(ctx context.Context, u *url.URL, maxBody int64, maxRedirects int) (*Response, error) {
 	cc := *c
 	cc.cfg.MaxBody = maxBody
 	cc.cfg.MaxRedirects = maxRedirects
-	return cc.Get(ctx, u, nil)
+	return cc.Get(ctx, u, cc.cfg.InScope)
 }

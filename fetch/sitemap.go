@@ -11,6 +11,8 @@ import (
 	"io"
 	"net/url"
 	"strings"
+
+	"github.com/crawl-project/crawl/parse"
 )
 
 // Sitemap is what a sitemap file lists (https://www.sitemaps.org/protocol.html): page URLs
@@ -139,9 +141,17 @@ func parseSitemapText(r io.Reader, maxURLs int, sm *Sitemap) error {
 	return sc.Err()
 }
 
+// ErrOutOfScope reports a sitemap file outside the crawl's scope (Config.InScope), which is
+// not fetched: a robots.txt Sitemap line or a sitemap index may name any host.
+var ErrOutOfScope = errors.New("outside the crawl's scope")
+
 // GetSitemap fetches a sitemap file of at most maxBytes and parses it with ParseSitemap.
-// Like robots.txt, a sitemap is fetched wherever its redirects lead (at most 5).
+// Like robots.txt, a sitemap is fetched wherever its redirects lead (at most 5) within the
+// crawl's scope. The sitemap files an index lists outside the scope are left out.
 func (c *Client) GetSitemap(ctx context.Context, u *url.URL, maxBytes int64, maxURLs int) (*Sitemap, error) {
+	if c.cfg.InScope != nil && !c.cfg.InScope(u) {
+		return nil, fmt.Errorf("sitemap %s: %w", u, ErrOutOfScope)
+	}
 	resp, err := c.getLimited(ctx, u, maxBytes, 5)
 	if err != nil {
 		return nil, err
@@ -150,11 +160,27 @@ func (c *Client) GetSitemap(ctx context.Context, u *url.URL, maxBytes int64, max
 		return nil, fmt.Errorf("sitemap %s: status %d", u, resp.Status)
 	}
 	sm, err := ParseSitemap(resp.Body, maxBytes, maxURLs)
-	if resp.Truncated && sm != nil {
-		sm.Truncated = true
+	if sm != nil {
+		sm.Truncated = sm.Truncated || resp.Truncated
+		sm.Sitemaps = c.inScope(resp.URL, sm.Sitemaps)
 	}
 	if err != nil {
 		return sm, fmt.Errorf("%s: %w", u, err)
 	}
 	return sm, nil
+}
+
+// inScope returns the locations of list, relative to base, that are within the crawl's
+// scope; list itself when there is no scope.
+func (c *Client) inScope(base *url.URL, list []string) []string {
+	if c.cfg.InScope == nil {
+		return list
+	}
+	kept := list[:0]
+	for _, loc := range list {
+		if u, err := parse.Resolve(base, loc); err == nil && c.cfg.InScope(u) {
+			kept = append(kept, loc)
+		}
+	}
+	return kept
 }

@@ -32,6 +32,7 @@ func ParseScopeMode(s string) (ScopeMode, error) {
 type Scope struct {
 	mode    ScopeMode
 	hosts   map[string]bool // host[:port] for ScopeHost, registrable domain for ScopeDomain
+	seeds   map[string]bool // the seeds' host[:port], whatever the mode
 	include []*regexp.Regexp
 	exclude []*regexp.Regexp
 }
@@ -62,6 +63,10 @@ func NewScope(mode ScopeMode, seeds []*url.URL, include, exclude []string) (*Sco
 
 // AddSeed widens the scope to a seed's host or domain.
 func (s *Scope) AddSeed(u *url.URL) {
+	if s.seeds == nil {
+		s.seeds = make(map[string]bool)
+	}
+	s.seeds[u.Host] = true
 	switch s.mode {
 	case ScopeHost:
 		s.hosts[u.Host] = true
@@ -85,6 +90,14 @@ func (s *Scope) Contains(u *url.URL) bool {
 func (s *Scope) ContainsLink(l Link) bool {
 	return s.containsHost(l.Host) && s.matches(l.URL)
 }
+
+// IsSeedHost reports whether host (host[:port], as url.URL.Host of a normalised URL) is the
+// host of a seed, in any mode: the user named it, so it gets the crawl's credentials.
+func (s *Scope) IsSeedHost(host string) bool { return s.seeds[host] }
+
+// ContainsHost reports whether the mode admits a URL with host, whatever its path: the scope
+// of robots.txt redirects and of sitemap files.
+func (s *Scope) ContainsHost(host string) bool { return s.containsHost(host) }
 
 // containsHost reports whether the mode admits a URL with host (host[:port], as url.URL.Host).
 func (s *Scope) containsHost(host string) bool {

@@ -15,6 +15,9 @@ const (
 	// ReasonRobotsUnavailable: the URL failed because its host's robots.txt could not be
 	// fetched (no answer, 429 or 5xx) in any of its tries, so it could not be known to be allowed.
 	ReasonRobotsUnavailable = "robots.txt unavailable"
+	// ReasonPrivateAddress: the URL was skipped because its host is not a seed host and
+	// resolved to a loopback, private, link-local or other non-public address.
+	ReasonPrivateAddress = "private-address"
 )
 
 // HostRecord is what the crawl keeps about one origin (scheme://host[:port]), the scope of a

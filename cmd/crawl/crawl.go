@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"runtime"
 	"strings"
@@ -64,7 +63,7 @@ func newCrawlFlagSet() (*flag.FlagSet, *crawlFlags) {
 	fs.StringVar(&f.userAgent, "user-agent", defaultUserAgent(), "User-Agent header")
 	fs.Int64Var(&f.maxBody, "max-body", 10<<20, "bytes of a response body kept; longer bodies are cut and marked truncated")
 	fs.Var(&f.resolve, "resolve", "host:port:addr, connect to addr for host:port, like curl --resolve (repeatable)")
-	fs.Var(&f.headers, "header", "'Name: value' header sent with every request (repeatable)")
+	fs.Var(&f.headers, "header", "extra request header (repeatable): 'Name: value' goes to the seeds' hosts only, 'HOST=Name: value' to HOST (with :port, that port only), '*=Name: value' to every host")
 	fs.BoolVar(&f.skipBadSeeds, "skip-bad-seeds", false, "crawl the valid seeds even if some lines of the seeds file are bad")
 	fs.BoolVar(&f.ignoreRobots, "ignore-robots", false, "do not fetch or obey robots.txt (only for sites you own)")
 	f.politeFlags.register(fs)
@@ -232,7 +231,7 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 	if err != nil {
 		return crawler.Config{}, err
 	}
-	header, err := parseHeaders(f.headers)
+	headers, err := parseHeaders(f.headers)
 	if err != nil {
 		return crawler.Config{}, err
 	}
@@ -260,12 +259,16 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 		TLSTimeout:       f.tlsTimeout,
 		FirstByteTimeout: f.firstByteTimeout,
 		MaxBody:          f.maxBody,
-		Header:           header,
+		Headers:          headers,
 		Resolve:          resolve,
 		Insecure:         f.insecure,
 		NoCookies:        f.noCookies,
 		// One kept-alive connection for each request a host may have in flight.
 		IdleConnsPerHost: f.hostConcurrency,
+		// The scope is asked per request: a resumed crawl adds the seeds of earlier runs to it.
+		SeedHost:               scope.IsSeedHost,
+		InScope:                func(u *url.URL) bool { return scope.ContainsHost(u.Host) },
+		RefusePrivateAddresses: !f.allowPrivateAddresses,
 	})
 	var robotsCache crawler.RobotsChecker
 	if f.ignoreRobots {
@@ -322,17 +325,16 @@ func parseResolve(entries []string) (map[string]string, error) {
 	return m, nil
 }
 
-func parseHeaders(entries []string) (http.Header, error) {
-	h := make(http.Header)
+func parseHeaders(entries []string) ([]fetch.HeaderRule, error) {
+	rules := make([]fetch.HeaderRule, 0, len(entries))
 	for _, e := range entries {
-		name, value, ok := strings.Cut(e, ":")
-		name = strings.TrimSpace(name)
-		if !ok || name == "" || strings.ContainsAny(name, " \t") {
-			return nil, fmt.Errorf("--header %q: want 'Name: value'", e)
+		r, err := fetch.ParseHeaderRule(e)
+		if err != nil {
+			return nil, fmt.Errorf("--header %q: %w", e, err)
 		}
-		h.Add(name, strings.TrimSpace(value))
+		rules = append(rules, r)
 	}
-	return h, nil
+	return rules, nil
 }
 
 func parseURLs(raw []string) ([]*url.URL, error) {

@@ -15,6 +15,7 @@ type politeFlags struct {
 	backoff, maxBackoff                          time.Duration
 	retries, maxHostErrors, maxSitemapURLs       int
 	insecure, noCookies, sitemaps                bool
+	allowPrivateAddresses                        bool
 }
 
 func (f *politeFlags) register(fs *flag.FlagSet) {
@@ -27,6 +28,7 @@ func (f *politeFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.maxHostErrors, "max-host-errors", 5, "URLs of a host failing in a row (no answer, 429, 5xx) after which the host is given up for the run and its other URLs skipped (0: never)")
 	fs.BoolVar(&f.insecure, "insecure", false, "do not verify TLS certificates")
 	fs.BoolVar(&f.noCookies, "no-cookies", false, "do not keep the cookies sites set")
+	fs.BoolVar(&f.allowPrivateAddresses, "allow-private-addresses", false, "fetch URLs of any host on loopback, private, link-local and other non-public addresses (by default only the seeds' hosts and --resolve hosts may be on them)")
 	fs.BoolVar(&f.sitemaps, "sitemaps", false, "seed the crawl with the in-scope URLs of the seeds' sitemaps (robots.txt Sitemap lines, else /sitemap.xml)")
 	fs.IntVar(&f.maxSitemapURLs, "max-sitemap-urls", 50000, "URLs read from the sitemaps of one site, at most")
 }

@@ -1,0 +1,266 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/crawl-project/crawl/store"
+)
+
+// host is a test site on one loopback address (127.0.0.1 for a seed, 127.0.0.2 or 127.0.0.3
+// for another host): it serves pages (a body, or a redirect when it starts with "->") and
+// records each request's path and headers.
+type host struct {
+	*httptest.Server
+	mu       sync.Mutex
+	pages    map[string]string
+	requests []*http.Request
+}
+
+func newHost(t *testing.T, ip string) *host {
+	t.Helper()
+	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		t.Fatalf("listen on %s: %v", ip, err)
+	}
+	h := &host{pages: map[string]string{}}
+	h.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.mu.Lock()
+		h.requests = append(h.requests, &http.Request{URL: r.URL, Header: r.Header.Clone()})
+		body, ok := h.pages[r.URL.Path]
+		h.mu.Unlock()
+		switch {
+		case !ok:
+			http.NotFound(w, r)
+		case strings.HasPrefix(body, "->"):
+			http.Redirect(w, r, strings.TrimPrefix(body, "->"), http.StatusMovedPermanently)
+		default:
+			if strings.HasPrefix(body, "<") && !strings.HasPrefix(body, "<?xml") {
+				w.Header().Set("Content-Type", "text/html")
+			}
+			fmt.Fprint(w, body)
+		}
+	}))
+	h.Listener.Close()
+	h.Listener = ln
+	h.Start()
+	t.Cleanup(h.Close)
+	return h
+}
+
+func (h *host) set(path, body string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.pages[path] = body
+}
+
+func (h *host) seen() []*http.Request {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]*http.Request(nil), h.requests...)
+}
+
+func (h *host) paths() []string {
+	var out []string
+	for _, r := range h.seen() {
+		out = append(out, r.URL.Path)
+	}
+	return out
+}
+
+func (h *host) hostPort() string { return strings.TrimPrefix(h.URL, "http://") }
+
+// nodes reads a crawl database's nodes by URL.
+func nodes(t *testing.T, db string) map[string]store.Node {
+	t.Helper()
+	ns, _ := dbGraph(t, db)
+	out := map[string]store.Node{}
+	for _, n := range ns {
+		out[n.URL] = n
+	}
+	return out
+}
+
+// TestPrivateAddressesAreRefused: a seed page on loopback links pages of another loopback
+// address. With --scope all they are in scope, but their host is no seed host: they are
+// recorded as skipped (private-address), not retried and not held against the host (which
+// would park it and skip the rest as host-unreachable), and the host gets no request at all,
+// robots.txt included; --allow-private-addresses fetches them.
+func TestPrivateAddressesAreRefused(t *testing.T) {
+	other := newHost(t, "127.0.0.2")
+	other.set("/", "<title>internal</title>")
+	seed := newHost(t, "127.0.0.1")
+	links := `<a href="/a">a</a>`
+	for _, p := range []string{"/", "/b", "/c", "/d"} {
+		links += ` <a href="` + other.URL + p + `">internal</a>`
+	}
+	seed.set("/", "<title>seed</title>"+links)
+	seed.set("/a", "<title>a</title>")
+	internal := other.URL + "/"
+
+	dir := t.TempDir()
+	seeds := writeFile(t, dir, "seeds.txt", seed.URL+"/\n")
+	// With robots.txt, its request is the one refused; without, the page's.
+	for _, robots := range []string{"--ignore-robots=false", "--ignore-robots"} {
+		t.Run(robots, func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "refused.db")
+			code, stdout, stderr := runCmd(t, "--seeds", seeds, "--db", db, "--scope", "all", "--host-rate", "0",
+				"--retries", "2", "--max-host-errors", "2", "--backoff", "1h", robots)
+			if code != exitOK {
+				t.Fatalf("exit %d:\n%s\n%s", code, stdout, stderr)
+			}
+			got := nodes(t, db)
+			for _, p := range []string{"/", "/b", "/c", "/d"} {
+				if n := got[other.URL+p]; n.State != store.StateSkipped || n.Error != store.ReasonPrivateAddress {
+					t.Errorf("%s: state %v, error %q; want skipped, %q", other.URL+p, n.State, n.Error, store.ReasonPrivateAddress)
+				}
+			}
+			for _, want := range []string{"retries         0 (0 backoffs", "hosts parked    0"} {
+				if !strings.Contains(stdout, want) {
+					t.Errorf("summary lacks %q:\n%s", want, stdout)
+				}
+			}
+			if n := got[seed.URL+"/a"]; n.State != store.StateDone {
+				t.Errorf("the seed host's /a: state %v; want done", n.State)
+			}
+			if p := other.paths(); len(p) > 0 {
+				t.Fatalf("the refused host got requests: %v", p)
+			}
+		})
+	}
+
+	db := filepath.Join(dir, "allowed.db")
+	code, stdout, stderr := runCmd(t, "--seeds", seeds, "--db", db, "--scope", "all", "--host-rate", "0", "--allow-private-addresses")
+	if code != exitOK {
+		t.Fatalf("exit %d:\n%s\n%s", code, stdout, stderr)
+	}
+	if n := nodes(t, db)[internal]; n.State != store.StateDone || n.Title != "internal" {
+		t.Errorf("with --allow-private-addresses, %s: state %v, title %q; want done, internal", internal, n.State, n.Title)
+	}
+}
+
+// TestHeaderReachesOnlyItsHosts: a credential given with --header reaches the seed host and
+// never another host, however the crawl is led there: a page redirect, a robots.txt redirect
+// and the Sitemap line of the robots.txt it leads to. A header named for the other host
+// reaches that host only. Under --scope host the other host gets no request at all.
+func TestHeaderReachesOnlyItsHosts(t *testing.T) {
+	other := newHost(t, "127.0.0.2")
+	seed := newHost(t, "127.0.0.1")
+	other.set("/robots.txt", "User-agent: *\nAllow: /\nSitemap: "+other.URL+"/sitemap.xml\n")
+	other.set("/sitemap.xml", "<urlset><url><loc>"+other.URL+"/listed</loc></url><url><loc>"+seed.URL+"/from-sitemap</loc></url></urlset>")
+	other.set("/landing", "<title>landing</title>")
+	other.set("/listed", "<title>listed</title>")
+	seed.set("/robots.txt", "->"+other.URL+"/robots.txt")
+	seed.set("/", `<title>seed</title><a href="/go">go</a>`)
+	seed.set("/go", "->"+other.URL+"/landing")
+	seed.set("/from-sitemap", "<title>from the sitemap</title>")
+
+	tests := []struct {
+		name       string
+		flags      []string
+		otherPaths []string // what the other host is asked for, at least once each; nil for nothing
+	}{
+		{"scope all", []string{"--scope", "all", "--allow-private-addresses"}, []string{"/landing", "/listed", "/robots.txt", "/sitemap.xml"}},
+		{"scope host", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			other.mu.Lock()
+			other.requests = nil
+			other.mu.Unlock()
+			seed.mu.Lock()
+			seed.requests = nil
+			seed.mu.Unlock()
+			dir := t.TempDir()
+			seeds := writeFile(t, dir, "seeds.txt", seed.URL+"/\n")
+			args := append([]string{"--seeds", seeds, "--db", filepath.Join(dir, "c.db"), "--host-rate", "0", "--host-concurrency", "1",
+				"--workers", "1", "--sitemaps", "--header", "Authorization: Bearer s3cret", "--header", other.hostPort() + "=X-Other: o"}, tt.flags...)
+			code, stdout, stderr := runCmd(t, args...)
+			if code != exitOK {
+				t.Fatalf("exit %d:\n%s\n%s", code, stdout, stderr)
+			}
+			if got := slices.Compact(slices.Sorted(slices.Values(other.paths()))); !slices.Equal(got, tt.otherPaths) {
+				t.Errorf("other host asked for %q, want %q", got, tt.otherPaths)
+			}
+			for _, r := range other.seen() {
+				if v := r.Header.Get("Authorization"); v != "" {
+					t.Errorf("other host got Authorization %q with %s", v, r.URL.Path)
+				}
+				if r.Header.Get("X-Other") != "o" {
+					t.Errorf("other host's %s lacks its own header", r.URL.Path)
+				}
+			}
+			paths := seed.paths()
+			if !strings.Contains(strings.Join(paths, " "), "/go") {
+				t.Errorf("seed host asked for %v; want /go among them", paths)
+			}
+			for _, r := range seed.seen() {
+				if r.Header.Get("Authorization") != "Bearer s3cret" || r.Header.Get("X-Other") != "" {
+					t.Errorf("seed host's %s: Authorization %q, X-Other %q; want only the seed's header", r.URL.Path, r.Header.Get("Authorization"), r.Header.Get("X-Other"))
+				}
+			}
+		})
+	}
+}
+
+// TestResumedSeedHostsKeepTheirHeadersAndAddresses: a resumed crawl whose seeds file no
+// longer names a host of an earlier run still treats it as a seed host: its pending pages
+// get the seed headers and its loopback address is not refused.
+func TestResumedSeedHostsKeepTheirHeadersAndAddresses(t *testing.T) {
+	first := newHost(t, "127.0.0.1")
+	first.set("/", `<title>first</title><a href="/a">a</a>`)
+	first.set("/a", "<title>a</title>")
+	second := newHost(t, "127.0.0.3")
+	second.set("/", "<title>second</title>")
+	dir := t.TempDir()
+	db := filepath.Join(dir, "c.db")
+	flags := []string{"--db", db, "--host-rate", "0", "--ignore-robots", "--header", "Authorization: Bearer s3cret"}
+
+	seeds := writeFile(t, dir, "first.txt", first.URL+"/\n")
+	if code, _, stderr := runCmd(t, append([]string{"--seeds", seeds, "--max-pages", "1"}, flags...)...); code != exitOK {
+		t.Fatalf("first run: exit %d:\n%s", code, stderr)
+	}
+	if n := nodes(t, db)[first.URL+"/a"]; n.State != store.StatePending {
+		t.Fatalf("after the first run /a is %v; want it left pending", n.State)
+	}
+	seeds = writeFile(t, dir, "second.txt", second.URL+"/\n")
+	if code, _, stderr := runCmd(t, append([]string{"--seeds", seeds}, flags...)...); code != exitOK {
+		t.Fatalf("second run: exit %d:\n%s", code, stderr)
+	}
+	got := nodes(t, db)
+	for _, u := range []string{first.URL + "/a", second.URL + "/"} {
+		if n := got[u]; n.State != store.StateDone {
+			t.Errorf("%s: state %v, error %q; want done", u, n.State, n.Error)
+		}
+	}
+	for _, h := range []*host{first, second} {
+		for _, r := range h.seen() {
+			if r.Header.Get("Authorization") != "Bearer s3cret" {
+				t.Errorf("%s%s was asked without the seed header", h.URL, r.URL.Path)
+			}
+		}
+	}
+}
+
+func TestHeaderFlagErrors(t *testing.T) {
+	checkCrawlFlagErrors(t, []flagError{
+		{[]string{"--header", "X-Split: a\r\nInjected: b"}, `--header "X-Split: a\r\nInjected: b": header value of X-Split holds a control character`},
+		{[]string{"--header", "X-Nul: a\x00"}, `--header "X-Nul: a\x00"`},
+		{[]string{"--header", "Bad Name: x"}, `--header "Bad Name: x": header name "Bad Name" is not a valid token`},
+		{[]string{"--header", "example.com=NoColon"}, "want 'Name: value'"},
+	})
+	// One line: the value's CR and LF are shown escaped.
+	dir := t.TempDir()
+	seeds := writeFile(t, dir, "seeds.txt", "http://127.0.0.1:1/\n")
+	_, _, stderr := runCmd(t, "--seeds", seeds, "--db", filepath.Join(dir, "c.db"), "--header", "X: a\r\nb")
+	if strings.Count(stderr, "\n") != 1 {
+		t.Errorf("stderr is not one line:\n%s", stderr)
+	}
+}

@@ -233,9 +233,17 @@ func (db *DB) init(readOnly bool) error {
 	if err != nil || !missing || readOnly {
 		return err
 	}
-	return db.update(func(t *txn) error {
+	return db.createBuckets()
+}
+
+// createBuckets creates the buckets the database lacks. (Not through update: a txn needs
+// them all.)
+func (db *DB) createBuckets() (err error) {
+	g := newGuard(db.path)
+	defer g.catch(&err)
+	return db.bolt.Update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
-			if _, err := t.tx.CreateBucketIfNotExists(name); err != nil {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
 		}

@@ -341,3 +341,44 @@ func TestGuardPassesOnCallbackPanics(t *testing.T) {
 	})
 	t.Error("EachNode returned")
 }
+
+// A crawl database from before some of the buckets were added gets them when opened for a
+// crawl, and is read as it is by the read-only commands.
+func TestOpenAddsMissingBuckets(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "crawl.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSeed(t, db, "http://a.test/")
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketHostPages, bucketRejects} {
+			if err := tx.DeleteBucket(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only: %v", err)
+	}
+	if got := rejections(t, ro); len(got) != 0 {
+		t.Errorf("rejections = %v", got)
+	}
+	ro.Close()
+	db, err = Open(path, Options{})
+	if err != nil {
+		t.Fatalf("read-write: %v", err)
+	}
+	defer db.Close()
+	id := node(t, db, "http://a.test/").ID
+	stats, err := db.Writer(-1).WithHostBudget(5).Commit([]Result{done(id, "a.test", link("http://a.test/x", true))})
+	if err != nil || stats.Queued != 1 || hostQueued(t, db, "a.test") != 1 {
+		t.Errorf("commit after reopening: %+v, %v", stats, err)
+	}
+}

@@ -176,8 +176,9 @@ func (s *Snapshot) Lookup(u string) (n Node, found bool, err error) {
 	return n, err == nil, err
 }
 
-// Frontier returns the number of queued URLs. It walks the bucket's pages unguarded: call it
-// on a database whose pages Open has checked (read-write), or after a guarded read of them.
+// Frontier returns the number of queued URLs. Having no error to return, it is not guarded
+// (see guard.go): a damaged page would panic. The crawl calls it on a database that a
+// read-write Open has read whole, and Status under its own guard.
 func (s *Snapshot) Frontier() int { return s.tx.Bucket(bucketFrontier).Stats().KeyN }
 
 // View runs fn on a fresh snapshot.

@@ -32,7 +32,8 @@ FUZZ_TARGETS := \
 	./parse:FuzzQuickResolve \
 	./parse:FuzzCollapse \
 	./parse:FuzzDeclaresUTF8 \
-	./fetch:FuzzParseSitemap
+	./fetch:FuzzParseSitemap \
+	./store:FuzzCommit
 
 fuzz-short:
 	@set -e; for t in $(FUZZ_TARGETS); do \

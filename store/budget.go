@@ -64,8 +64,8 @@ func (t *txn) hostQueued(host string) *hostCount {
 // the rejects bucket, once per reason.
 func (t *txn) flush() error {
 	for host, c := range t.queued {
-		if !c.dirty {
-			continue
+		if !c.dirty || host == "" {
+			continue // "": a URL without a host, which no key can count
 		}
 		t.key = append(t.key[:0], host...)
 		if err := t.perHost.Put(t.key, t.mem.id(c.n)); err != nil {
@@ -114,7 +114,9 @@ func (t *txn) requeueWithinBudget(id uint64, n *Node, host string, depth int) (b
 
 // Rejections returns how many URLs the crawl refused, by reason, over all its runs: the trap
 // rules' reasons, ReasonHostBudget, and ReasonLinkCap (links beyond a page's cap).
-func (s *Snapshot) Rejections() (map[string]int, error) {
+func (s *Snapshot) Rejections() (_ map[string]int, err error) {
+	g := s.guard()
+	defer g.catch(&err)
 	return counters(s.tx.Bucket(bucketRejects))
 }
 

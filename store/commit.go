@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -55,93 +54,6 @@ type Result struct {
 	Links []Link
 }
 
-// CommitStats says what a batch changed.
-type CommitStats struct {
-	Pages        int            // results recorded (duplicates excluded)
-	Fetched      int            // of those, fetch attempts (done or failed): what --max-pages counts
-	Edges        int            // edges stored
-	NewURLs      int            // URLs seen for the first time
-	Queued       int            // frontier entries added
-	Dequeued     int            // frontier entries removed (leases ended, redirect targets recorded)
-	HostsWithNew map[string]int // frontier entries added, by host
-	// HostsRequeued are hosts that got back URLs seen before; their frontier entries sort
-	// before entries already read, so a reader must start the host's queue from the beginning.
-	HostsRequeued map[string]bool
-	// Rejected counts URLs refused by reason (trap rules, host budget) and links beyond a
-	// page's cap; nil when there were none.
-	Rejected map[string]int
-}
-
-// Writer applies crawl results to the database. Only one goroutine may use it; it is the
-// only thing that writes the database while a crawl runs.
-type Writer struct {
-	db       *DB
-	maxDepth int // -1: unlimited
-	budget   int // URLs queued per host over the crawl; 0: unlimited
-	commits  int // Commit calls so far, for Options.FailCommit
-}
-
-// Writer returns the database's writer. maxDepth < 0 means no depth limit.
-func (db *DB) Writer(maxDepth int) *Writer { return &Writer{db: db, maxDepth: maxDepth} }
-
-// Commit records a batch of results in one transaction: either all of it is durable or none.
-func (w *Writer) Commit(batch []Result) (CommitStats, error) {
-	var stats CommitStats
-	w.commits++
-	err := w.db.update(func(t *txn) error {
-		stats = CommitStats{HostsWithNew: make(map[string]int), HostsRequeued: make(map[string]bool)}
-		tx := t.tx
-		t.maxDepth = w.maxDepth
-		t.budget = w.budget
-		t.stats = &stats
-		for i := range batch {
-			if err := putHost(tx, batch[i].HostInfo); err != nil {
-				return err
-			}
-			if batch[i].ID == 0 {
-				continue
-			}
-			if err := t.apply(&batch[i]); err != nil {
-				return err
-			}
-		}
-		if w.db.failCommit != nil {
-			if err := w.db.failCommit(w.commits); err != nil {
-				return err
-			}
-		}
-		meta := tx.Bucket(bucketMeta)
-		if err := meta.Put(keyUpdated, []byte(time.Now().UTC().Format(time.RFC3339Nano))); err != nil {
-			return err
-		}
-		if stats.Fetched == 0 {
-			return nil
-		}
-		return meta.Put(keyFetched, u64(counter(meta.Get(keyFetched))+uint64(stats.Fetched)))
-	})
-	if err != nil {
-		return CommitStats{}, fmt.Errorf("commit %d results: %w", len(batch), err)
-	}
-	return stats, nil
-}
-
-// update runs fn in one read-write transaction and writes back what the txn keeps in memory.
-// A failed transaction (fn's error, or the commit's own write) leaves the URL cache holding
-// changes that were never stored, so the cache is emptied.
-func (db *DB) update(fn func(t *txn) error) error {
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		t := newTxn(tx, db.urls)
-		if err := fn(t); err != nil {
-			return err
-		}
-		return t.flush()
-	})
-	if err != nil {
-		db.urls.reset()
-	}
-	return err
-}
-
 // txn wraps one read-write transaction with the bucket operations the writer needs.
 type txn struct {
 	tx                           *bolt.Tx
@@ -160,6 +72,7 @@ type txn struct {
 
 	mem   arena     // values given to Put, which bbolt keeps until the transaction ends
 	cache *urlCache // see urlcache.go
+	guard *guard    // the transaction's, for its caller's callbacks
 
 	// queued caches the per-host counters of the hostpages bucket that the transaction has
 	// read; admit counts in it and flush writes the changed ones back, once each.
@@ -307,10 +220,11 @@ func (t *txn) apply(r *Result) error {
 	if r.Page.State == StateDone || r.Page.State == StateFailed {
 		t.stats.Fetched++
 	}
+	hops, final, p, links, tooLong := storableChain(r)
 
 	// Redirect hops: each is a page of its own that answered with a redirect.
 	cur := leased
-	for i, h := range r.Hops {
+	for i, h := range hops {
 		if i > 0 {
 			_, n, found, err := t.lookup(h.URL)
 			if err != nil {
@@ -331,9 +245,9 @@ func (t *txn) apply(r *Result) error {
 		}
 		cur.State, cur.Status, cur.Depth = StateDone, h.Status, depth
 		cur.FetchedAt, cur.Error = r.Page.FetchedAt, ""
-		next := r.FinalURL
-		if i+1 < len(r.Hops) {
-			next = r.Hops[i+1].URL
+		next := final
+		if i+1 < len(hops) {
+			next = hops[i+1].URL
 		}
 		nextID, err := t.target(next, depth)
 		if err != nil {
@@ -349,13 +263,13 @@ func (t *txn) apply(r *Result) error {
 	}
 
 	page := leased
-	if len(r.Hops) > 0 {
-		_, n, found, err := t.lookup(r.FinalURL)
+	if len(hops) > 0 {
+		_, n, found, err := t.lookup(final)
 		if err != nil {
 			return err
 		}
 		if !found {
-			return fmt.Errorf("redirect target %s: missing", r.FinalURL)
+			return fmt.Errorf("redirect target %s: missing", final)
 		}
 		if n.State == StateDone || n.State == StateFailed {
 			return nil
@@ -365,30 +279,69 @@ func (t *txn) apply(r *Result) error {
 		}
 		page = n
 	}
-	p := r.Page
-	page.State, page.Status, page.ContentType, page.Size = p.State, p.Status, p.ContentType, p.Size
-	page.Title, page.FetchedAt, page.Duration, page.Error = p.Title, p.FetchedAt, p.Duration, p.Error
-	page.Truncated, page.DroppedOut, page.NoIndex = p.Truncated, p.DroppedOut, p.NoIndex
+	page.State, page.Status, page.ContentType, page.Size = p.State, p.Status, cutText(p.ContentType, maxText), p.Size
+	page.Title, page.FetchedAt, page.Duration = cutText(p.Title, maxText), p.FetchedAt, p.Duration
+	page.Error = cutText(p.Error, maxText)
+	page.Truncated, page.NoIndex = p.Truncated, p.NoIndex
 	t.reject(ReasonLinkCap, p.DroppedOut)
 	page.Depth = min(page.Depth, depth)
 	t.stats.Pages++
 
-	edges := make([]storedEdge, 0, len(r.Links))
-	for _, l := range r.Links {
+	edges := make([]storedEdge, 0, len(links))
+	for i := range links {
+		l := &links[i]
+		if !storableLink(l) {
+			tooLong++
+			continue
+		}
 		dst, err := t.link(l, page.Depth+1)
 		if err != nil {
 			return err
 		}
 		edges = append(edges, storedEdge{
-			Edge:   Edge{Src: page.ID, Dst: dst, Kind: l.Kind, Rel: l.Rel, Anchor: l.Anchor, Count: max(l.Count, 1)},
+			Edge: Edge{Src: page.ID, Dst: dst, Kind: l.Kind, Rel: cutText(l.Rel, maxText),
+				Anchor: cutText(l.Anchor, maxText), Count: max(l.Count, 1)},
 			follow: l.Follow,
 		})
 	}
+	// Links too long to store are counted with those beyond the page's cap: found, not stored.
+	page.DroppedOut = p.DroppedOut + tooLong
+	t.reject(ReasonURLTooLong, tooLong)
 	page.OutLinks = len(edges)
 	if err := t.putNode(&page); err != nil {
 		return err
 	}
 	return t.putEdges(page.ID, edges)
+}
+
+// storableChain returns the redirect hops, final URL, page and links of r to record: all of
+// them, unless a hop after the first, or the final URL, is too long to store. The chain then
+// ends at the hop that redirected there, recorded as the page with its status and its
+// redirect counted in tooLong; where the rest of the chain led is not recorded.
+func storableChain(r *Result) (hops []Hop, final string, page Node, links []Link, tooLong int) {
+	if len(r.Hops) == 0 {
+		return nil, "", r.Page, r.Links, 0
+	}
+	bad := len(r.Hops) // the first URL too long: a hop's index, or len(r.Hops) for FinalURL
+	for i := 1; i < len(r.Hops); i++ {
+		if !storableURL(r.Hops[i].URL) {
+			bad = i
+			break
+		}
+	}
+	target := r.FinalURL
+	if bad < len(r.Hops) {
+		target = r.Hops[bad].URL
+	} else if storableURL(r.FinalURL) {
+		return r.Hops, r.FinalURL, r.Page, r.Links, 0
+	}
+	from := r.Hops[bad-1]
+	page = Node{State: StateDone, Status: from.Status, FetchedAt: r.Page.FetchedAt,
+		Error: fmt.Sprintf("redirect to a URL of %d bytes, longer than the %d the crawl stores", len(target), MaxURLLength)}
+	if bad == 1 {
+		return nil, "", page, nil, 1 // the leased URL itself redirected there
+	}
+	return r.Hops[:bad-1], from.URL, page, nil, 1
 }
 
 // dequeue takes a pending node out of the frontier because it is being recorded now.
@@ -424,7 +377,7 @@ func (t *txn) target(u string, depth int) (uint64, error) {
 
 // link records a link target, creating, queueing or re-queueing it as the crawl's rules say,
 // and returns its id.
-func (t *txn) link(l Link, depth int) (uint64, error) {
+func (t *txn) link(l *Link, depth int) (uint64, error) {
 	if c, ok := t.cache.get(l.URL); ok && !linkChanges(l.Follow, c.state, c.depth, depth) {
 		return c.id, nil
 	}
@@ -435,7 +388,7 @@ func (t *txn) link(l Link, depth int) (uint64, error) {
 		case !l.InScope:
 			state = StateExternal
 		case l.Reject != "":
-			state, reason = StateSkipped, l.Reject
+			state, reason = StateSkipped, cutText(l.Reject, maxReason)
 		case !l.Follow:
 			state, reason = StateSkipped, ReasonNofollow
 		case !t.depthAllowed(depth):

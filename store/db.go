@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -41,6 +43,9 @@ var (
 	ErrNewSchema = errors.New("database was written by a newer version of crawl")
 	ErrOldSchema = errors.New("database was written by an older version of crawl")
 	ErrNotExist  = errors.New("database does not exist")
+	// ErrDamaged: the file is a crawl database that cannot be read whole (truncated, a page
+	// or record bbolt cannot read). It is left as it is.
+	ErrDamaged = errors.New("database is damaged")
 )
 
 // Options configure Open.
@@ -65,103 +70,201 @@ type DB struct {
 	urls       *urlCache // the writer's, see urlcache.go
 }
 
-// Open opens or, unless read-only, creates the crawl database at path.
+// Open opens the crawl database at path or, unless read-only, creates it when nothing is
+// there. A file that is not a crawl database (a directory, an empty file, a foreign bbolt
+// file, other bytes) is refused with ErrNotCrawl and a damaged one with ErrDamaged, both
+// before any handle that could write it is opened: such a file is left byte for byte as it
+// was, its modification time included.
 func Open(path string, opt Options) (*DB, error) {
-	if opt.LockTimeout == 0 {
-		opt.LockTimeout = time.Second
-	}
-	if opt.ReadOnly {
-		info, err := os.Stat(path)
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return nil, fmt.Errorf("open %s: %w", path, ErrNotExist)
-			}
-			return nil, fmt.Errorf("open %s: %w", path, err)
-		}
-		// bbolt would try to initialise an empty file, which a read-only handle cannot.
-		switch {
-		case info.IsDir():
-			return nil, fmt.Errorf("open %s: %w: it is a directory", path, ErrNotCrawl)
-		case info.Size() == 0:
-			return nil, fmt.Errorf("open %s: %w: the file is empty", path, ErrNotCrawl)
-		}
-	}
-	b, err := bolt.Open(path, 0o644, &bolt.Options{
-		Timeout:        opt.LockTimeout,
-		ReadOnly:       opt.ReadOnly,
-		NoSync:         opt.NoSync,
-		NoFreelistSync: true,
-		FreelistType:   bolt.FreelistMapType,
-	})
-	if err != nil {
-		if errors.Is(err, bolterr.ErrTimeout) {
-			return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
-		}
-		if errors.Is(err, bolterr.ErrInvalid) || errors.Is(err, bolterr.ErrVersionMismatch) || errors.Is(err, bolterr.ErrChecksum) {
-			return nil, fmt.Errorf("open %s: %w (%v)", path, ErrNotCrawl, err)
-		}
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	db := &DB{bolt: b, path: path, failCommit: opt.FailCommit, urls: newURLCache(urlCacheSize)}
-	if err := db.init(opt.ReadOnly); err != nil {
-		b.Close()
+	db, err := open(path, opt)
+	var d *damage
+	switch {
+	case errors.As(err, &d):
+		return nil, err // it names the file
+	case err != nil:
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
 }
 
-// init creates the buckets of a new database and checks the schema of an existing one.
-func (db *DB) init(readOnly bool) error {
-	check := func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		if meta == nil {
-			return nil
+func open(path string, opt Options) (*DB, error) {
+	if opt.LockTimeout == 0 {
+		opt.LockTimeout = time.Second
+	}
+	exists, err := checkFile(path)
+	switch {
+	case err != nil:
+		return nil, err
+	case !exists && opt.ReadOnly:
+		return nil, ErrNotExist
+	case !exists:
+		if err := create(path, opt); err != nil {
+			return nil, err
 		}
-		v := meta.Get(keySchema)
-		n, err := strconv.Atoi(string(v))
+	case !opt.ReadOnly:
+		// Read-only first: whatever is wrong with the file is found by a handle that cannot
+		// write it, and every page is read here, under a guard, before the read-write Open
+		// scans them where a bad page would kill the process (see checkPages).
+		ro, err := openBolt(path, Options{ReadOnly: true, LockTimeout: opt.LockTimeout})
 		if err != nil {
-			return fmt.Errorf("%w: schema %q", ErrNotCrawl, v)
+			return nil, err
 		}
-		if n > SchemaVersion {
-			return fmt.Errorf("%w: schema %d, this version reads %d", ErrNewSchema, n, SchemaVersion)
+		err = ro.init(true)
+		if err == nil {
+			err = ro.checkPages()
 		}
-		if n < SchemaVersion {
-			return fmt.Errorf("%w: schema %d, this version reads %d only; start a new database", ErrOldSchema, n, SchemaVersion)
+		ro.Close()
+		if err != nil {
+			return nil, err
 		}
-		return nil
 	}
-	if readOnly {
-		return db.bolt.View(func(tx *bolt.Tx) error {
-			if tx.Bucket(bucketMeta) == nil {
-				return ErrNotCrawl
-			}
-			return check(tx)
-		})
+	db, err := openBolt(path, opt)
+	if err != nil {
+		return nil, err
 	}
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		if err := check(tx); err != nil {
-			return err
-		}
-		if tx.Bucket(bucketMeta) == nil {
-			// A bbolt file with buckets but no meta is someone else's database.
-			if err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
-				return fmt.Errorf("%w: it has a bucket %q", ErrNotCrawl, name)
-			}); err != nil {
+	if err := db.init(opt.ReadOnly); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// openBolt opens the bbolt file at path, which exists: bbolt is not let create it.
+func openBolt(path string, opt Options) (db *DB, err error) {
+	db = &DB{path: path, failCommit: opt.FailCommit, urls: newURLCache(urlCacheSize)}
+	g := newGuard(path)
+	defer g.catch(&err)
+	db.bolt, err = bolt.Open(path, 0o644, &bolt.Options{
+		Timeout:        opt.LockTimeout,
+		ReadOnly:       opt.ReadOnly,
+		NoSync:         opt.NoSync,
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			return os.OpenFile(name, flag&^os.O_CREATE, perm)
+		},
+	})
+	if err != nil {
+		return nil, boltOpenError(err)
+	}
+	return db, nil
+}
+
+func boltOpenError(err error) error {
+	switch {
+	case errors.Is(err, bolterr.ErrTimeout):
+		return ErrLocked
+	case errors.Is(err, bolterr.ErrInvalid), errors.Is(err, bolterr.ErrVersionMismatch):
+		return fmt.Errorf("%w (%v)", ErrNotCrawl, err)
+	case errors.Is(err, bolterr.ErrChecksum):
+		return fmt.Errorf("%w (%v)", ErrDamaged, err)
+	}
+	return err
+}
+
+// create makes a new crawl database at path, where nothing is. It is built under a temporary
+// name and linked into place, so that path holds a whole crawl database or nothing: never the
+// empty bbolt file that a crash between bbolt's initialisation and the crawl's would leave,
+// and that Open would then refuse as not a crawl database.
+func create(path string, opt Options) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".new-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	f.Close()
+	defer os.Remove(tmp)
+	// bbolt creates the file itself, with the permissions a crawl database has always had.
+	if err := os.Remove(tmp); err != nil {
+		return err
+	}
+	b, err := bolt.Open(tmp, 0o644, &bolt.Options{NoSync: opt.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		return err
+	}
+	err = b.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucket(name); err != nil {
 				return err
 			}
 		}
+		return tx.Bucket(bucketMeta).Put(keySchema, []byte(strconv.Itoa(SchemaVersion)))
+	})
+	if cerr := b.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	// A link, unlike a rename, never replaces a file that appeared at path meanwhile.
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%s appeared while it was being created; run again", path)
+		}
+		return err
+	}
+	return nil
+}
+
+// init checks the schema of the database and creates the buckets that a database from
+// before them lacks. Only a file with the crawl's meta bucket is a crawl database.
+func (db *DB) init(readOnly bool) error {
+	missing := false
+	err := db.read(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			return notCrawl(tx)
+		}
+		v := meta.Get(keySchema)
+		n, err := strconv.Atoi(string(v))
+		switch {
+		case err != nil:
+			return fmt.Errorf("%w: schema %q", ErrNotCrawl, v)
+		case n > SchemaVersion:
+			return fmt.Errorf("%w: schema %d, this version reads %d", ErrNewSchema, n, SchemaVersion)
+		case n < SchemaVersion:
+			return fmt.Errorf("%w: schema %d, this version reads %d only; start a new database", ErrOldSchema, n, SchemaVersion)
+		}
+		for _, name := range allBuckets {
+			missing = missing || tx.Bucket(name) == nil
+		}
+		return nil
+	})
+	if err != nil || !missing || readOnly {
+		return err
+	}
+	return db.createBuckets()
+}
+
+// createBuckets creates the buckets the database lacks. (Not through update: a txn needs
+// them all.)
+func (db *DB) createBuckets() (err error) {
+	g := newGuard(db.path)
+	defer g.catch(&err)
+	return db.bolt.Update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
 		}
-		meta := tx.Bucket(bucketMeta)
-		if meta.Get(keySchema) == nil {
-			return meta.Put(keySchema, []byte(strconv.Itoa(SchemaVersion)))
-		}
 		return nil
 	})
 }
+
+// notCrawl says why a bbolt file without the crawl's meta bucket is not a crawl database.
+func notCrawl(tx *bolt.Tx) error {
+	var first []byte
+	_ = tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+		first = name
+		return errStop
+	})
+	if first == nil {
+		return fmt.Errorf("an empty bbolt database: %w", ErrNotCrawl)
+	}
+	return fmt.Errorf("a bbolt database of another program (it has a bucket %.100q): %w", first, ErrNotCrawl)
+}
+
+var errStop = errors.New("stop")
 
 // Path is the file the database lives in.
 func (db *DB) Path() string { return db.path }
@@ -172,7 +275,7 @@ func (db *DB) Close() error { return db.bolt.Close() }
 // Config returns the crawl configuration stored by SetConfig, or nil for a new crawl.
 func (db *DB) Config() ([]byte, error) {
 	var out []byte
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.read(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bucketMeta).Get(keyConfig); v != nil {
 			out = append([]byte(nil), v...)
 		}
@@ -183,8 +286,8 @@ func (db *DB) Config() ([]byte, error) {
 
 // SetConfig records the crawl configuration, so that a rerun can tell whether it changed.
 func (db *DB) SetConfig(cfg []byte) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketMeta).Put(keyConfig, cfg)
+	return db.update(func(t *txn) error {
+		return t.tx.Bucket(bucketMeta).Put(keyConfig, cfg)
 	})
 }
 
@@ -198,7 +301,7 @@ func counter(v []byte) uint64 {
 // FetchedCount returns how many URLs the crawl has fetched or tried to, over all its runs.
 func (db *DB) FetchedCount() (int, error) {
 	var n uint64
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.read(func(tx *bolt.Tx) error {
 		n = counter(tx.Bucket(bucketMeta).Get(keyFetched))
 		return nil
 	})
@@ -212,13 +315,19 @@ type Seed struct {
 }
 
 // AddSeeds puts seeds that were never seen into the frontier at depth 0. A seed that is
-// already known but was not fetched because of a limit or scope is queued again.
+// already known but was not fetched because of a limit or scope is queued again. A seed
+// longer than MaxURLLength is not recorded but counted under ReasonURLTooLong (a seeds file
+// holding one is refused before this; sitemaps are not).
 // It returns how many seeds were queued. Call it before the pipeline's writer starts.
 func (db *DB) AddSeeds(seeds []Seed) (int, error) {
 	queued := 0
 	err := db.update(func(t *txn) error {
 		queued = 0
 		for _, s := range seeds {
+			if len(s.URL) > MaxURLLength || len(s.Host) > MaxURLLength {
+				t.reject(ReasonURLTooLong, 1)
+				continue
+			}
 			id, n, found, err := t.lookup(s.URL)
 			if err != nil {
 				return err

@@ -87,7 +87,7 @@ type Node struct {
 	// content=noindex> or an X-Robots-Tag header).
 	NoIndex    bool
 	OutLinks   int // edges stored from this page
-	DroppedOut int // links found beyond the per-page cap, counted not stored
+	DroppedOut int // links found but not stored: beyond the per-page cap, or too long to store
 }
 
 // Edge is one reference from a page to a URL. Repeated identical references on a page are

@@ -3,8 +3,6 @@ package store
 import (
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Reasons recorded in Node.Error by the politeness rules.
@@ -92,17 +90,22 @@ func fromUnixNano(ns int64) time.Time {
 }
 
 // putHost merges rec into origin's record: the robots.txt fields when rec has a robots.txt
-// fetch time, the sitemap time when rec has one.
-func putHost(tx *bolt.Tx, rec *HostRecord) error {
+// fetch time, the sitemap time when rec has one. A record that cannot be read is replaced:
+// it only saves fetching robots.txt again. An origin too long to be a key is not recorded
+// but counted under ReasonURLTooLong (its host has no URL the crawl stores anyway).
+func (t *txn) putHost(rec *HostRecord) error {
 	if rec == nil {
 		return nil
 	}
-	b := tx.Bucket(bucketHosts)
+	if len(rec.Origin) > MaxURLLength {
+		t.reject(ReasonURLTooLong, 1)
+		return nil
+	}
+	b := t.tx.Bucket(bucketHosts)
 	cur := HostRecord{Origin: rec.Origin}
 	if v := b.Get([]byte(rec.Origin)); v != nil {
-		var err error
-		if cur, err = decodeHost(rec.Origin, v); err != nil {
-			return err
+		if stored, err := decodeHost(rec.Origin, v); err == nil {
+			cur = stored
 		}
 	}
 	if !rec.RobotsFetchedAt.IsZero() {
@@ -122,7 +125,10 @@ func (db *DB) PutHost(rec HostRecord) error {
 	if rec.Origin == "" {
 		return fmt.Errorf("put host: no origin")
 	}
-	err := db.bolt.Update(func(tx *bolt.Tx) error { return putHost(tx, &rec) })
+	if len(rec.Origin) > MaxURLLength {
+		return fmt.Errorf("put host %.100q...: %d bytes, longer than the %d the store records", rec.Origin, len(rec.Origin), MaxURLLength)
+	}
+	err := db.update(func(t *txn) error { return t.putHost(&rec) })
 	if err != nil {
 		return fmt.Errorf("put host %s: %w", rec.Origin, err)
 	}
@@ -147,17 +153,22 @@ func (db *DB) Hosts(fn func(HostRecord) error) error {
 }
 
 // Host returns the record of an origin.
-func (s *Snapshot) Host(origin string) (HostRecord, bool, error) {
+func (s *Snapshot) Host(origin string) (h HostRecord, found bool, err error) {
+	g := s.guard()
+	defer g.catch(&err)
 	v := s.tx.Bucket(bucketHosts).Get([]byte(origin))
 	if v == nil {
 		return HostRecord{}, false, nil
 	}
-	h, err := decodeHost(origin, v)
+	h, err = decodeHost(origin, v)
 	return h, err == nil, err
 }
 
 // EachHost calls fn for every host record, in origin order.
-func (s *Snapshot) EachHost(fn func(HostRecord) error) error {
+func (s *Snapshot) EachHost(fn func(HostRecord) error) (err error) {
+	g := s.guard()
+	defer g.catch(&err)
+	fn = callback(g, fn)
 	c := s.tx.Bucket(bucketHosts).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		h, err := decodeHost(string(k), v)

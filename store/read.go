@@ -21,7 +21,7 @@ type Entry struct {
 // seeks, so its cost grows with the hosts returned, not with the URLs queued.
 func (db *DB) FrontierHosts(after string, limit int) ([]string, error) {
 	var hosts []string
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.read(func(tx *bolt.Tx) error {
 		if limit <= 0 {
 			return nil
 		}
@@ -59,9 +59,10 @@ func eachFrontierHost(tx *bolt.Tx, after string, fn func(host string) bool) erro
 
 // FrontierNext returns up to limit queued URLs of host with ids above afterID, oldest first,
 // leaving out the ids for which skip returns true (URLs already handed out).
-func (db *DB) FrontierNext(host string, afterID uint64, limit int, skip func(uint64) bool) ([]Entry, error) {
-	var out []Entry
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+func (db *DB) FrontierNext(host string, afterID uint64, limit int, skip func(uint64) bool) (out []Entry, err error) {
+	g := newGuard(db.path)
+	defer g.catch(&err)
+	err = db.bolt.View(func(tx *bolt.Tx) error {
 		prefix := append([]byte(host), 0)
 		c := tx.Bucket(bucketFrontier).Cursor()
 		for k, v := c.Seek(frontierKey(host, afterID+1)); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, v = c.Next() {
@@ -69,7 +70,7 @@ func (db *DB) FrontierNext(host string, afterID uint64, limit int, skip func(uin
 				continue // a longer host that shares this prefix cannot contain 0; defensive
 			}
 			id := binary.BigEndian.Uint64(k[len(prefix):])
-			if skip != nil && skip(id) {
+			if skip != nil && calledBack(g, skip, id) {
 				continue
 			}
 			depth, u, err := decodeFrontier(v)
@@ -86,7 +87,7 @@ func (db *DB) FrontierNext(host string, afterID uint64, limit int, skip func(uin
 // FrontierEmpty reports whether no URL is queued.
 func (db *DB) FrontierEmpty() (bool, error) {
 	empty := true
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.read(func(tx *bolt.Tx) error {
 		k, _ := tx.Bucket(bucketFrontier).Cursor().First()
 		empty = k == nil
 		return nil
@@ -97,7 +98,8 @@ func (db *DB) FrontierEmpty() (bool, error) {
 // Snapshot is a consistent read-only view of the crawl, held open until Close. It does not
 // block the writer, but a long-lived snapshot keeps the file from reusing freed pages.
 type Snapshot struct {
-	tx *bolt.Tx
+	tx   *bolt.Tx
+	path string // the database's, for errors
 }
 
 // Snapshot opens a consistent view of the database.
@@ -106,14 +108,20 @@ func (db *DB) Snapshot() (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", db.path, err)
 	}
-	return &Snapshot{tx: tx}, nil
+	return &Snapshot{tx: tx, path: db.path}, nil
 }
 
 // Close ends the snapshot.
 func (s *Snapshot) Close() error { return s.tx.Rollback() }
 
+// guard starts a guarded call on the snapshot (see guard.go).
+func (s *Snapshot) guard() *guard { return newGuard(s.path) }
+
 // EachNode calls fn for every node in ascending id order.
-func (s *Snapshot) EachNode(fn func(Node) error) error {
+func (s *Snapshot) EachNode(fn func(Node) error) (err error) {
+	g := s.guard()
+	defer g.catch(&err)
+	fn = callback(g, fn)
 	c := s.tx.Bucket(bucketNodes).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		n, err := decodeNode(binary.BigEndian.Uint64(k), v)
@@ -128,7 +136,10 @@ func (s *Snapshot) EachNode(fn func(Node) error) error {
 }
 
 // EachEdge calls fn for every edge in ascending source id order.
-func (s *Snapshot) EachEdge(fn func(Edge) error) error {
+func (s *Snapshot) EachEdge(fn func(Edge) error) (err error) {
+	g := s.guard()
+	defer g.catch(&err)
+	fn = callback(g, fn)
 	c := s.tx.Bucket(bucketEdges).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		if len(k) != 8 {
@@ -143,7 +154,9 @@ func (s *Snapshot) EachEdge(fn func(Edge) error) error {
 }
 
 // Node returns the node with the given id.
-func (s *Snapshot) Node(id uint64) (Node, error) {
+func (s *Snapshot) Node(id uint64) (n Node, err error) {
+	g := s.guard()
+	defer g.catch(&err)
 	v := s.tx.Bucket(bucketNodes).Get(u64(id))
 	if v == nil {
 		return Node{}, fmt.Errorf("node %d: not found", id)
@@ -152,19 +165,23 @@ func (s *Snapshot) Node(id uint64) (Node, error) {
 }
 
 // Lookup returns the node of a normalised URL.
-func (s *Snapshot) Lookup(u string) (Node, bool, error) {
+func (s *Snapshot) Lookup(u string) (n Node, found bool, err error) {
+	g := s.guard()
+	defer g.catch(&err)
 	v := s.tx.Bucket(bucketURLs).Get([]byte(u))
 	if v == nil {
 		return Node{}, false, nil
 	}
-	n, err := s.Node(binary.BigEndian.Uint64(v))
+	n, err = s.Node(binary.BigEndian.Uint64(v))
 	return n, err == nil, err
 }
 
-// Frontier returns the number of queued URLs.
+// Frontier returns the number of queued URLs. Having no error to return, it is not guarded
+// (see guard.go): a damaged page would panic. The crawl calls it on a database that a
+// read-write Open has read whole, and Status under its own guard.
 func (s *Snapshot) Frontier() int { return s.tx.Bucket(bucketFrontier).Stats().KeyN }
 
 // View runs fn on a fresh snapshot.
 func (db *DB) View(fn func(*Snapshot) error) error {
-	return db.bolt.View(func(tx *bolt.Tx) error { return fn(&Snapshot{tx: tx}) })
+	return db.bolt.View(func(tx *bolt.Tx) error { return fn(&Snapshot{tx: tx, path: db.path}) })
 }

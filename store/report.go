@@ -203,7 +203,9 @@ type brokenRef struct {
 // one entry per broken target, redirect and host, and the ids of the noindex pages and of
 // the pages read in part, never the graph itself. It stops with ctx's error when ctx is
 // cancelled.
-func (s *Snapshot) Report(ctx context.Context, opt ReportOptions) (*Report, error) {
+func (s *Snapshot) Report(ctx context.Context, opt ReportOptions) (_ *Report, err error) {
+	g := s.guard()
+	defer g.catch(&err)
 	// Empty lists are [] rather than null in JSON.
 	r := &Report{Options: opt, Statuses: []StatusCount{}, SkippedReasons: []ReasonCount{}}
 	limit := opt.Limit
@@ -222,7 +224,7 @@ func (s *Snapshot) Report(ctx context.Context, opt ReportOptions) (*Report, erro
 		partial  []uint64 // pages read only in part
 		maxID    uint64
 	)
-	err := s.EachNode(func(n Node) error {
+	err = s.EachNode(func(n Node) error {
 		if r.Totals.URLs++; r.Totals.URLs%reportCheckEvery == 1 && ctx.Err() != nil {
 			return ctx.Err()
 		}

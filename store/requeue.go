@@ -60,7 +60,7 @@ func (db *DB) Rescope(maxDepth, hostBudget int, inScope func(url string) bool) (
 		for i := range nodes {
 			n := &nodes[i]
 			switch {
-			case !inScope(n.URL):
+			case !calledBack(t.guard, inScope, n.URL):
 				if err := t.dequeue(n); err != nil {
 					return err
 				}

@@ -44,7 +44,9 @@ func (s Status) Finished() bool { return s.Frontier == 0 }
 // Status counts the database's URLs by state with one scan of the nodes, and reads the
 // crawl's bookkeeping. The cost grows with the number of URLs: fine for a command run by
 // hand, not for a progress display.
-func (s *Snapshot) Status() (Status, error) {
+func (s *Snapshot) Status() (_ Status, err error) {
+	g := s.guard()
+	defer g.catch(&err)
 	st := Status{ByState: map[State]int{}, Skipped: map[string]int{}}
 	meta := s.tx.Bucket(bucketMeta)
 	st.Schema, _ = strconv.Atoi(string(meta.Get(keySchema)))
@@ -61,7 +63,7 @@ func (s *Snapshot) Status() (Status, error) {
 	}
 
 	hosts := map[string]struct{}{}
-	err := s.EachNode(func(n Node) error {
+	err = s.EachNode(func(n Node) error {
 		st.URLs++
 		st.ByState[n.State]++
 		switch n.State {

@@ -113,8 +113,8 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
 		return exitUsage
 	}
-	for _, b := range bad {
-		fmt.Fprintf(e.stderr, "crawl: bad seed: %v\n", b)
+	for _, line := range crawler.SeedErrorLines(bad) {
+		fmt.Fprintf(e.stderr, "crawl: bad seed: %s\n", line)
 	}
 	if len(bad) > 0 && !f.skipBadSeeds {
 		fmt.Fprintf(e.stderr, "crawl: %d bad line(s) in %s; fix them or pass --skip-bad-seeds\n", len(bad), f.seeds)

@@ -26,12 +26,16 @@ func openForReading(stderr io.Writer, cmd, path string) (*store.DB, int) {
 }
 
 // openFailed prints one line about err, from opening the database at path for the command
-// cmd, and returns the exit code: exitUsage when path is not a crawl database this version
-// reads (bad input), exitError when it cannot be opened now. A database that a running
-// crawl holds is the latter, whichever command asks: it is a condition of the moment, not a
-// mistake on the command line.
+// cmd, and returns the exit code, the same in every command: exitUsage when path is not a
+// crawl database this version reads (bad input: a directory, an empty or foreign file, a
+// newer schema), exitError when it cannot be opened now or is damaged (truncated, a page
+// bbolt cannot read). A database that a running crawl holds is the latter, whichever
+// command asks: it is a condition of the moment, not a mistake on the command line.
 func openFailed(stderr io.Writer, cmd, path string, err error) int {
 	switch {
+	case errors.Is(err, store.ErrDamaged):
+		fmt.Fprintf(stderr, "%s: %v\n", cmd, err) // names the file and says how to recover
+		return exitError
 	case errors.Is(err, store.ErrLocked):
 		fmt.Fprintf(stderr, "%s: %s is in use by a running crawl; wait for it to end or stop it\n", cmd, path)
 		return exitError

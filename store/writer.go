@@ -1,0 +1,189 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// CommitStats says what a batch changed.
+type CommitStats struct {
+	Pages        int            // results recorded (duplicates excluded), unstorable ones included
+	Fetched      int            // of those, fetch attempts (done or failed): what --max-pages counts
+	Edges        int            // edges stored
+	NewURLs      int            // URLs seen for the first time
+	Queued       int            // frontier entries added
+	Dequeued     int            // frontier entries removed (leases ended, redirect targets recorded)
+	HostsWithNew map[string]int // frontier entries added, by host
+	// HostsRequeued are hosts that got back URLs seen before; their frontier entries sort
+	// before entries already read, so a reader must start the host's queue from the beginning.
+	HostsRequeued map[string]bool
+	// Rejected counts URLs refused by reason (trap rules, host budget, ReasonURLTooLong),
+	// links beyond a page's cap, and results recorded as failed because their data could not
+	// be stored (ReasonUnstorable); nil when there were none.
+	Rejected map[string]int
+}
+
+// Writer applies crawl results to the database. Only one goroutine may use it; it is the
+// only thing that writes the database while a crawl runs.
+type Writer struct {
+	db       *DB
+	maxDepth int // -1: unlimited
+	budget   int // URLs queued per host over the crawl; 0: unlimited
+	commits  int // Commit calls so far, for Options.FailCommit
+}
+
+// Writer returns the database's writer. maxDepth < 0 means no depth limit.
+func (db *DB) Writer(maxDepth int) *Writer { return &Writer{db: db, maxDepth: maxDepth} }
+
+// Commit records a batch of results in one transaction: either all of it is durable or none.
+//
+// A result whose data cannot be stored (a corrupt record met while applying it, a key or
+// value bbolt refuses) does not cost the batch: the transaction is run again with that
+// result's leased URL recorded as failed with the error instead, counted under
+// ReasonUnstorable, so that a resume does not fetch it again and fail the same way. A failure
+// of the file itself (a write or sync error, a full disk) stores nothing of the batch and is
+// returned, as is damage to the file (ErrDamaged).
+func (w *Writer) Commit(batch []Result) (stats CommitStats, err error) {
+	w.commits++
+	var unstorable map[int]error // results to record as failed, by index in batch
+	for {
+		stats, err = w.commit(batch, unstorable)
+		var bad *resultError
+		if !errors.As(err, &bad) {
+			break
+		}
+		if _, again := unstorable[bad.i]; again {
+			break // recording it as failed failed too: nothing more to drop
+		}
+		if unstorable == nil {
+			unstorable = make(map[int]error)
+		}
+		unstorable[bad.i] = bad.err
+	}
+	if err != nil {
+		return CommitStats{}, fmt.Errorf("commit %d results: %w", len(batch), err)
+	}
+	return stats, nil
+}
+
+// resultError is a failure to apply one result of a batch: its data's fault, not the file's,
+// since applying a result reads and writes only the transaction's memory.
+type resultError struct {
+	i   int // index in the batch
+	err error
+}
+
+func (e *resultError) Error() string { return e.err.Error() }
+func (e *resultError) Unwrap() error { return e.err }
+
+// commit is one attempt at Commit's transaction; the results in unstorable are recorded as
+// failed with their error instead of applied.
+func (w *Writer) commit(batch []Result, unstorable map[int]error) (CommitStats, error) {
+	var stats CommitStats
+	err := w.db.update(func(t *txn) error {
+		stats = CommitStats{HostsWithNew: make(map[string]int), HostsRequeued: make(map[string]bool)}
+		tx := t.tx
+		t.maxDepth = w.maxDepth
+		t.budget = w.budget
+		t.stats = &stats
+		for i := range batch {
+			r := &batch[i]
+			if cause, ok := unstorable[i]; ok {
+				if err := t.recordUnstorable(r, cause); err != nil {
+					return &resultError{i, err}
+				}
+				continue
+			}
+			if err := t.putHost(r.HostInfo); err != nil {
+				return &resultError{i, fmt.Errorf("host %.100q: %w", r.HostInfo.Origin, err)}
+			}
+			if r.ID == 0 {
+				continue
+			}
+			if err := t.apply(r); err != nil {
+				return &resultError{i, err}
+			}
+		}
+		if w.db.failCommit != nil {
+			if err := w.db.failCommit(w.commits); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		if err := meta.Put(keyUpdated, []byte(time.Now().UTC().Format(time.RFC3339Nano))); err != nil {
+			return err
+		}
+		if stats.Fetched == 0 {
+			return nil
+		}
+		return meta.Put(keyFetched, u64(counter(meta.Get(keyFetched))+uint64(stats.Fetched)))
+	})
+	return stats, err
+}
+
+// recordUnstorable ends the lease of a result that could not be stored: the leased URL is
+// recorded as failed with the cause and counted under ReasonUnstorable; nothing else of the
+// result is kept. A leased node whose own record is unreadable is written anew from its
+// frontier entry.
+func (t *txn) recordUnstorable(r *Result, cause error) error {
+	t.reject(ReasonUnstorable, 1)
+	if r.ID == 0 {
+		return nil // host information only: dropped, fetched again by a later run
+	}
+	depth, u, queued := t.frontierEntry(r.Host, r.ID)
+	if err := t.unqueue(r.Host, r.ID); err != nil {
+		return err
+	}
+	n, err := t.node(r.ID)
+	switch {
+	case err == nil && n.State != StatePending:
+		return nil // recorded already, through another result
+	case err != nil && !queued:
+		return nil // no record says which URL it is; out of the frontier, it is not fetched again
+	case err != nil:
+		n = Node{ID: r.ID, URL: u, Depth: depth}
+	}
+	n.State, n.Status, n.FetchedAt = StateFailed, 0, r.Page.FetchedAt
+	n.Error = cutText("not stored: "+cause.Error(), maxText)
+	t.stats.Pages++
+	if r.Page.State == StateDone || r.Page.State == StateFailed {
+		t.stats.Fetched++
+	}
+	return t.putNode(&n)
+}
+
+// frontierEntry reads the frontier entry of a leased URL, if it is still queued.
+func (t *txn) frontierEntry(host string, id uint64) (depth int, u string, ok bool) {
+	t.key = appendFrontierKey(t.key[:0], host, id)
+	v := get(t.frontierCur, t.key)
+	if v == nil {
+		return 0, "", false
+	}
+	depth, u, err := decodeFrontier(v)
+	return depth, u, err == nil && storableURL(u)
+}
+
+// update runs fn in one read-write transaction and writes back what the txn keeps in memory.
+// A failed transaction (fn's error, or the commit's own write) leaves the URL cache holding
+// changes that were never stored, so the cache is emptied.
+// It runs under a guard (see guard.go), whose fn may wrap its caller's callbacks.
+func (db *DB) update(fn func(t *txn) error) (err error) {
+	defer func() {
+		if err != nil {
+			db.urls.reset()
+		}
+	}()
+	g := newGuard(db.path)
+	defer g.catch(&err)
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		t := newTxn(tx, db.urls)
+		t.guard = g
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.flush()
+	})
+}

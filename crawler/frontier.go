@@ -57,6 +57,7 @@ type commitNote struct {
 	fetched      int             // how many of them count against --max-pages
 	hostsWithNew map[string]int  // hosts that got new frontier entries
 	requeued     map[string]bool // hosts whose new entries may sort before those already read
+	redirected   []store.Entry   // redirect targets among the new entries: handed out first
 }
 
 // hostQueue is a host's back queue: a small window of its frontier entries, read from disk
@@ -89,6 +90,9 @@ type frontier struct {
 	hosts  map[string]*hostQueue
 	ready  hostHeap
 	leased map[uint64]struct{}
+	// promoted are entries put at the head of their host's queue before their turn on disk
+	// (redirect targets): reading the disk skips them, as it skips leased ones.
+	promoted map[uint64]struct{}
 
 	skips    []task       // leased entries of parked hosts, passed on to be recorded as skipped
 	draining []*hostQueue // parked hosts whose entries on disk are still to be read into skips
@@ -111,6 +115,7 @@ func newFrontier(db *store.DB, cfg *Config, stats *Stats, log *slog.Logger, fetc
 		log:      log,
 		hosts:    make(map[string]*hostQueue),
 		leased:   make(map[uint64]struct{}),
+		promoted: make(map[uint64]struct{}),
 		unloaded: true,
 		fetched:  fetchedBefore,
 		rnd:      rand.Float64,
@@ -311,6 +316,7 @@ func (f *frontier) nextTime(h *hostQueue, now time.Time) time.Time {
 }
 
 func (f *frontier) lease(id uint64) {
+	delete(f.promoted, id)
 	f.leased[id] = struct{}{}
 	f.stats.leased.Add(1)
 }
@@ -439,8 +445,9 @@ func (f *frontier) refill(h *hostQueue) error {
 		return nil
 	}
 	entries, err := f.db.FrontierNext(h.key, h.lastID, hostWindow, func(id uint64) bool {
-		_, ok := f.leased[id]
-		return ok
+		_, leased := f.leased[id]
+		_, promoted := f.promoted[id]
+		return leased || promoted
 	})
 	if err != nil {
 		return fmt.Errorf("frontier: host %s: %w", h.key, err)

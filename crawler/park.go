@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"container/heap"
+	"slices"
 	"time"
 
 	"github.com/crawl-project/crawl/store"
@@ -102,5 +103,25 @@ func (f *frontier) noteCommit(n commitNote) {
 		} else {
 			f.unloaded = true
 		}
+	}
+	f.promote(n.redirected)
+}
+
+// promote puts redirect targets just queued at the head of their host's queue: a redirect is
+// the page the crawl asked for, moved, and its chain is best followed while it is fresh. A
+// host not in memory, or parked, reads them from disk in their turn.
+func (f *frontier) promote(entries []store.Entry) {
+	for _, e := range entries {
+		h, ok := f.hosts[e.Host]
+		if _, leased := f.leased[e.ID]; !ok || h.parked || leased {
+			continue // leased: read from disk and handed out before this note came
+		}
+		if i := slices.IndexFunc(h.buf, func(b store.Entry) bool { return b.ID == e.ID }); i >= 0 {
+			h.buf = slices.Delete(h.buf, i, i+1) // read from disk already: moved, not repeated
+		} else {
+			f.promoted[e.ID] = struct{}{}
+		}
+		h.buf = slices.Insert(h.buf, 0, e)
+		f.schedule(h)
 	}
 }

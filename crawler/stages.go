@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/crawl-project/crawl/fetch"
@@ -146,7 +148,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 			return r, fb
 		}
 	}
-	r.resp, r.err = cfg.Fetch.Get(ctx, u, cfg.followRedirect)
+	r.resp, r.err = cfg.Fetch.Get(ctx, u, noRedirects)
 	if ctx.Err() != nil {
 		return nil, fb
 	}
@@ -160,7 +162,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 	retriable := false
 	switch {
 	case errors.Is(r.err, fetch.ErrRedirectLoop), errors.Is(r.err, fetch.ErrUnsupportedEncoding):
-		fb.answered = true // a loop or an undecodable body is the site's answer, recorded as it is
+		fb.answered = true // a redirect to itself or an undecodable body is the site's answer, recorded as it is
 	case errors.Is(r.err, fetch.ErrPrivateAddress): // refused before any request: the host did not fail
 	case r.err != nil:
 		fb.failed = true
@@ -198,7 +200,7 @@ func parseStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan fetche
 }
 
 func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
-	r := store.Result{ID: f.ID, Host: f.Host}
+	r := store.Result{ID: f.ID, Host: f.Host, Redirects: f.Redirects}
 	if f.robots != nil {
 		r.HostInfo = f.robots
 	}
@@ -240,18 +242,18 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 		FetchedAt:   f.at,
 		Duration:    resp.Duration,
 	}
-	for _, h := range resp.Hops {
-		r.Hops = append(r.Hops, store.Hop{URL: h.URL.String(), Status: h.Status})
-	}
-	if len(resp.Hops) > 0 {
-		r.FinalURL = resp.URL.String()
-	}
 	if resp.Location != nil {
 		in, reject := cfg.classify(resp.Location)
 		r.Links = []store.Link{{
 			URL: resp.Location.String(), Host: resp.Location.Host, Kind: store.KindRedirect,
 			Count: 1, InScope: in, Follow: in && reject == "", Reject: reject,
 		}}
+		return r
+	}
+	if loc := resp.Header.Get("Location"); loc != "" && isRedirect(resp.Status) {
+		// A target the crawl cannot record as a URL (another scheme, malformed) is not lost
+		// without a word: the redirect says where it pointed.
+		r.Page.Error = fmt.Sprintf("redirect to %s: not an http(s) URL", quoteCut(loc, 200))
 		return r
 	}
 	// X-Robots-Tag applies to any response, a PDF's as much as a page's.
@@ -299,7 +301,8 @@ func writeStage(ctx context.Context, cfg *Config, w *store.Writer, stats *Stats,
 		if err != nil {
 			return err
 		}
-		note := commitNote{released: make([]uint64, len(batch)), fetched: cs.Fetched, hostsWithNew: cs.HostsWithNew, requeued: cs.HostsRequeued}
+		note := commitNote{released: make([]uint64, len(batch)), fetched: cs.Fetched, hostsWithNew: cs.HostsWithNew,
+			requeued: cs.HostsRequeued, redirected: cs.Redirected}
 		for i, r := range batch {
 			note.released[i] = r.ID
 		}
@@ -343,4 +346,22 @@ func writeStage(ctx context.Context, cfg *Config, w *store.Writer, stats *Stats,
 			return ctx.Err()
 		}
 	}
+}
+
+// isRedirect reports whether an HTTP status is a redirect with a target to follow.
+func isRedirect(status int) bool {
+	switch status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+// quoteCut quotes s for a message, cut to at most max bytes of it.
+func quoteCut(s string, max int) string {
+	if len(s) <= max {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(strings.ToValidUTF8(s[:max], "")) + fmt.Sprintf(" (%d bytes)", len(s))
 }

@@ -113,7 +113,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 			return r, fb
 		case err != nil:
 			// robots.txt unreachable: nothing of the host may be fetched until it answers.
-			fb.failed, fb.sent = true, time.Now()
+			fb.outcome, fb.sent = hostFailed, time.Now()
 			if fetch.Retriable(err) && retry() {
 				return nil, fb
 			}
@@ -131,7 +131,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 			// robots.txt request waited to be written.
 			fb.sent = time.Now()
 			stats.polite.robotsFetched.Add(1)
-			fb.answered = true
+			fb.outcome = answered
 			r.robots = hostRecord(v)
 			if v.Allowed {
 				// robots.txt used this turn of the host; the page waits for the next one.
@@ -162,18 +162,23 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 	retriable := false
 	switch {
 	case errors.Is(r.err, fetch.ErrRedirectLoop), errors.Is(r.err, fetch.ErrUnsupportedEncoding):
-		fb.answered = true // a redirect to itself or an undecodable body is the site's answer, recorded as it is
+		fb.outcome = answered // a redirect to itself or an undecodable body is the site's answer, recorded as it is
 	case errors.Is(r.err, fetch.ErrPrivateAddress): // refused before any request: the host did not fail
 	case r.err != nil:
-		fb.failed = true
+		// No answer (refused, reset, timed out): the host, not the page, is in trouble.
+		fb.outcome = hostFailed
 		retriable = fetch.Retriable(r.err)
 	case fetch.RetriableStatus(r.resp.Status):
-		fb.failed, retriable = true, true
+		retriable = true
 		if s := r.resp.Status; s == http.StatusTooManyRequests || s == http.StatusServiceUnavailable {
+			// The server asks for the whole host to be left alone.
+			fb.outcome = hostFailed
 			fb.retryAfter, fb.hasRetryAfter = fetch.RetryAfter(r.resp.Header, time.Now())
+		} else {
+			fb.outcome = urlFailed // a 500 says this page is broken, perhaps for a while
 		}
 	default:
-		fb.answered = true
+		fb.outcome = answered
 	}
 	if retriable && retry() {
 		return nil, fb

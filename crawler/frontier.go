@@ -3,10 +3,10 @@ package crawler
 import (
 	"container/heap"
 	"context"
-	"slices"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 

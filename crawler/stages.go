@@ -150,6 +150,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 	}
 	r.resp, r.err = cfg.Fetch.Get(ctx, u, noRedirects)
 	if ctx.Err() != nil {
+		r.resp.Release()
 		return nil, fb
 	}
 	if r.resp != nil {
@@ -181,6 +182,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 		fb.outcome = answered
 	}
 	if retriable && retry() {
+		r.resp.Release()
 		return nil, fb
 	}
 	return r, fb
@@ -193,6 +195,7 @@ func parseStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan fetche
 	for f := range in {
 		start := time.Now()
 		r := toResult(cfg, x, f)
+		f.resp.Release() // the body is parsed: its memory goes back to the budget
 		sent := clock.worked(start, 1)
 		select {
 		case out <- r:

@@ -15,6 +15,9 @@
 // 20 MB page, and a robots.txt that disallows /private/ (where some redirects lead), and counts
 // from the server's side the requests to disallowed URLs and the pages served 200 twice.
 //
+// The memory scenario gives every worker a 10 MiB page or a gzip bomb at once and reports the
+// crawl's peak resident set.
+//
 //	crawlbench -crawl bin/crawl                     both scenarios, default sizes
 //	crawlbench -pages 2000 -hosts 50 -repeat 1      a quick run
 package main
@@ -43,6 +46,8 @@ type options struct {
 	hosts      int
 	hostPages  int
 	faultPages int
+	memory     bool
+	memoryRSS  int64 // the memory scenario's peak RSS, for the summary
 	cpuProfile string
 	extra      string
 	// ceilingTime is how long the GET loop runs at least.
@@ -85,6 +90,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.hosts, "hosts", 500, "hosts of the politeness scenario (0: skip it)")
 	fs.IntVar(&o.hostPages, "host-pages", 20, "pages per host in the politeness scenario")
 	fs.IntVar(&o.faultPages, "faults", 2000, "pages of the faults scenario (0: skip it)")
+	fs.BoolVar(&o.memory, "memory", true, "run the memory scenario: every worker meets a 10 MiB page or a gzip bomb at once")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first throughput crawl to this file")
 	fs.DurationVar(&o.ceilingTime, "ceiling-time", 3*time.Second, "the GET loop goes over the URLs again until it has run this long")
 	fs.StringVar(&o.extra, "crawl-flags", "", "extra flags for the crawl binary, space-separated")
@@ -142,6 +148,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	if o.memory {
+		rss, err := memory(o, stdout)
+		if err != nil {
+			fmt.Fprintf(stderr, "crawlbench: memory: %v\n", err)
+			return 1
+		}
+		o.memoryRSS = rss
+	}
 	summary(o, stdout)
 	return 0
 }
@@ -169,6 +183,9 @@ func summary(o *options, w io.Writer) {
 	if f := o.fault; f != nil {
 		fmt.Fprintf(w, "  %-44s %d requests to disallowed URLs, %d pages served 200 more than once (targets: 0, 0)\n", "faults, every request obeys the rules", f.counts.disallowed, f.counts.servedTwice)
 		fmt.Fprintf(w, "  %-44s %.1fs, peak RSS %.1f MiB\n", "faults, wall time and memory", f.secs, mib(float64(f.maxRSS)))
+	}
+	if o.memoryRSS > 0 {
+		fmt.Fprintf(w, "  %-44s %.1f MiB (target < 128 MiB)\n", "peak RSS, every worker on a 10 MiB page", mib(float64(o.memoryRSS)))
 	}
 }
 

@@ -36,6 +36,9 @@ type Config struct {
 	MaxActiveHosts  int     // hosts whose queues are held in memory at once
 
 	MaxLinksPerPage int // distinct links kept per page, the rest counted; 0 for 6000, < 0 for no cap
+	// MaxRedirects is how many redirects in a row keep the depth of the page that started them
+	// (0 for store.DefaultMaxRedirects); a longer chain's targets count as link hops.
+	MaxRedirects int
 	// MaxPagesPerHost bounds the URLs of one host queued over the whole crawl, earlier runs
 	// included; further ones are recorded as skipped (store.ReasonHostBudget). 0 for no limit.
 	MaxPagesPerHost int

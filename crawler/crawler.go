@@ -120,7 +120,7 @@ func (c *Crawler) Run(ctx context.Context) error {
 		}, func() { close(records) })
 	})
 	g.Go(func() error {
-		return writeStage(ctx, cfg, c.db.Writer(cfg.MaxDepth).WithHostBudget(cfg.MaxPagesPerHost), c.stats, records, notes)
+		return writeStage(ctx, cfg, c.db.Writer(cfg.MaxDepth).WithHostBudget(cfg.MaxPagesPerHost).WithMaxRedirects(cfg.MaxRedirects), c.stats, records, notes)
 	})
 	err = g.Wait()
 	stopSampling()

@@ -2,6 +2,7 @@ package crawler_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -312,6 +313,43 @@ func TestMaxDepthIsExact(t *testing.T) {
 		expectSameSet(t, "done pages at max depth "+string(rune('0'+depth)), expected, got)
 		if len(h.fetchCounts()) != len(expected) {
 			t.Errorf("max depth %d: server saw %d URLs, want %d", depth, len(h.fetchCounts()), len(expected))
+		}
+	}
+}
+
+// TestRedirectsAreURLsOfTheirOwn: on a site where a tenth of the links go through a redirect,
+// every redirect and every page is requested once, the redirect is recorded with its status
+// and one redirect edge, and the page behind it is at the redirect's depth, so that depth
+// limits stay exact with redirects in the way.
+func TestRedirectsAreURLsOfTheirOwn(t *testing.T) {
+	for _, depth := range []int{-1, 2, 3} {
+		h := newHarness(t, crawltest.SiteConfig{Seed: 5, Pages: 300, MinBytes: 1000, MaxBytes: 2000,
+			BrokenFraction: 0.02, RedirectFraction: 0.1})
+		h.run(h.config(h.roots(), func(c *crawler.Config) { c.MaxDepth = depth }))
+		want := h.site.ReachableWith(h.roots(), crawltest.ReachOptions{MaxDepth: depth, SameHostOnly: true, HonorNofollow: true})
+		if len(want.Redirects) < 5 {
+			t.Fatalf("max depth %d: the site has %d redirects within reach; the test needs some", depth, len(want.Redirects))
+		}
+		expected := map[string]int{}
+		for _, m := range []map[string]int{want.Pages, want.Broken, want.Redirects} {
+			for u, d := range m {
+				expected[u] = d
+			}
+		}
+		g := h.graph()
+		expectSameSet(t, fmt.Sprintf("done URLs at max depth %d", depth), expected, g.inState(store.StateDone))
+		if d, _ := h.pageDuplicates(); len(d) > 0 {
+			t.Errorf("max depth %d: fetched more than once: %v", depth, firstFew(d))
+		}
+		for u, d := range expected {
+			if n := g.nodes[u]; n.Depth != d {
+				t.Errorf("max depth %d: %s at depth %d, want %d", depth, u, n.Depth, d)
+			}
+		}
+		for u := range want.Redirects {
+			if n := g.nodes[u]; n.Status != http.StatusMovedPermanently || len(g.edges[u]) != 1 {
+				t.Errorf("max depth %d: redirect %s: status %d, edges %v; want 301 and one edge", depth, u, n.Status, g.edges[u])
+			}
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,7 +24,25 @@ type task struct {
 	// skip, when set, is the reason the URL is recorded as skipped without being fetched
 	// (its host was parked). Skip tasks take no turn of their host: no feedback comes back.
 	skip string
+	// notBefore is when a lease handed back after a failure of its own may be tried again.
+	notBefore time.Time
 }
+
+// outcome is what a finished fetch says about its host.
+type outcome uint8
+
+const (
+	// unknown: nothing about the host (cancelled, or refused before any request was sent).
+	unknown outcome = iota
+	// answered: the host answered; its failure streaks end.
+	answered
+	// urlFailed: the page failed (a 5xx other than 503). Its retry waits, the host goes on,
+	// unless its answers keep failing (see failuresToHoldHost).
+	urlFailed
+	// hostFailed: the host is in trouble (no answer, 429, 503, robots.txt unreachable). The
+	// whole host is held back: for Retry-After, else for an exponential backoff.
+	hostFailed
+)
 
 // hostFeedback tells the frontier that a fetch for a host finished, and how the host behaved.
 type hostFeedback struct {
@@ -32,11 +51,9 @@ type hostFeedback struct {
 	notBefore time.Time
 	// minInterval, when set, is a lower bound on the spacing of this host's requests (Crawl-delay).
 	minInterval time.Duration
-	// failed: the host did not answer usefully (no answer, 429, 5xx, robots.txt unreachable).
-	// It is held back (retryAfter, else exponential backoff) and a long enough streak parks it.
-	failed bool
-	// answered: the host answered; its failure streak ends.
-	answered bool
+	// outcome says how the host behaved: a failure holds back the URL or the host, a long
+	// enough streak of failures parks it, an answer ends the streak.
+	outcome outcome
 	// retried: the failed attempt was a retry of a URL that had failed before.
 	retried bool
 	// retryAfter is the server's Retry-After, when hasRetryAfter.
@@ -57,6 +74,7 @@ type commitNote struct {
 	fetched      int             // how many of them count against --max-pages
 	hostsWithNew map[string]int  // hosts that got new frontier entries
 	requeued     map[string]bool // hosts whose new entries may sort before those already read
+	redirected   []store.Entry   // redirect targets among the new entries: handed out first
 }
 
 // hostQueue is a host's back queue: a small window of its frontier entries, read from disk
@@ -72,7 +90,7 @@ type hostQueue struct {
 	index    int // position in the ready heap, -1 when not in it
 
 	lastAt     time.Time // when a URL of the host was last handed out
-	retry      []task    // leases handed back, served before buf; on disk they are still pending
+	retry      []task    // leases handed back, by notBefore, served before buf; on disk they are still pending
 	errStreak  int       // failed attempts since the last answer: the backoff grows with it
 	failedURLs int       // URLs that failed since the last answer: enough of them park the host
 	parked     bool      // failed too often: its URLs are recorded as skipped, never fetched
@@ -89,6 +107,9 @@ type frontier struct {
 	hosts  map[string]*hostQueue
 	ready  hostHeap
 	leased map[uint64]struct{}
+	// promoted are entries put at the head of their host's queue before their turn on disk
+	// (redirect targets): reading the disk skips them, as it skips leased ones.
+	promoted map[uint64]struct{}
 
 	skips    []task       // leased entries of parked hosts, passed on to be recorded as skipped
 	draining []*hostQueue // parked hosts whose entries on disk are still to be read into skips
@@ -111,6 +132,7 @@ func newFrontier(db *store.DB, cfg *Config, stats *Stats, log *slog.Logger, fetc
 		log:      log,
 		hosts:    make(map[string]*hostQueue),
 		leased:   make(map[uint64]struct{}),
+		promoted: make(map[uint64]struct{}),
 		unloaded: true,
 		fetched:  fetchedBefore,
 		rnd:      rand.Float64,
@@ -137,7 +159,7 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 		var send chan<- task
 		var next task
 		var from *hostQueue // the host next comes from
-		var retryOnly bool  // the page budget allows only leases handed back
+		var fromRetry bool  // next is a lease handed back, not a queued entry
 		var wake <-chan time.Time
 		if outOpen {
 			now := time.Now()
@@ -145,20 +167,21 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 				return err
 			}
 			var h *hostQueue
+			var at time.Time // when h has something to hand out
 			if len(f.skips) == 0 {
 				var err error
-				if h, err = f.peek(now); err != nil {
+				if h, at, err = f.peek(now); err != nil {
 					return err
 				}
 			}
 			switch {
 			case len(f.skips) > 0:
 				next, send = f.skips[0], out
-			case h != nil && !h.nextAt.After(now):
-				retryOnly = f.budgetSpent()
-				next, from, send = h.next(retryOnly), h, out
+			case h != nil && !at.After(now):
+				next, fromRetry = h.next(f.budgetSpent(), now)
+				from, send = h, out
 			case h != nil:
-				timer.Reset(h.nextAt.Sub(now))
+				timer.Reset(at.Sub(now))
 				wake = timer.C
 			case len(f.leased) == 0 && f.budgetSpent():
 				f.log.Debug("frontier: page budget spent")
@@ -182,7 +205,7 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 			if next.skip != "" {
 				f.skips = f.skips[1:]
 			} else {
-				f.handOut(from, retryOnly, time.Now())
+				f.handOut(from, fromRetry, time.Now())
 			}
 		case fb := <-feedback:
 			f.release(fb)
@@ -202,38 +225,49 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 	}
 }
 
-// peek returns the host that may be fetched soonest, refilling back queues from disk, or nil
-// when no host has work that may be handed out now or later.
-func (f *frontier) peek(now time.Time) (*hostQueue, error) {
+// peek returns the host that may be fetched soonest and when it has something to hand out,
+// refilling back queues from disk, or nil when no host has work that may be handed out now
+// or later.
+func (f *frontier) peek(now time.Time) (*hostQueue, time.Time, error) {
 	if f.budgetSpent() {
-		return f.peekRetry(), nil
+		h := f.peekRetry()
+		if h == nil {
+			return nil, time.Time{}, nil
+		}
+		return h, maxTime(h.nextAt, h.retry[0].notBefore), nil
 	}
 	for {
 		if len(f.ready) == 0 {
 			if !f.unloaded {
-				return nil, nil
+				return nil, time.Time{}, nil
 			}
 			n, err := f.loadHosts(now)
 			if err != nil {
-				return nil, err
+				return nil, time.Time{}, err
 			}
 			if n == 0 {
-				return nil, nil
+				return nil, time.Time{}, nil
 			}
 			continue
 		}
 		h := f.ready[0]
-		if len(h.buf) == 0 && (len(h.retry) == 0 || (h.errStreak > 0 && h.more)) {
+		if len(h.buf) == 0 && (len(h.retry) == 0 || h.more) {
+			// Read ahead while the host's queue on disk may hold entries: after a failure
+			// fresh URLs go before retries, and a retry waiting for its time holds back none.
 			if err := f.refill(h); err != nil {
-				return nil, err
+				return nil, time.Time{}, err
 			}
-			if len(h.buf) == 0 {
+			if len(h.buf) == 0 && len(h.retry) == 0 {
 				heap.Pop(&f.ready)
 				f.evict(h, now)
 				continue
 			}
+			heap.Fix(&f.ready, 0) // its time may be a waiting retry's now
+			if f.ready[0] != h {
+				continue
+			}
 		}
-		return h, nil
+		return h, h.wakeAt(), nil
 	}
 }
 
@@ -242,38 +276,63 @@ func (f *frontier) peek(now time.Time) (*hostQueue, error) {
 // heap is scanned: this happens only at the end of a budgeted crawl.
 func (f *frontier) peekRetry() *hostQueue {
 	var best *hostQueue
+	var bestAt time.Time
 	for _, h := range f.ready {
-		if len(h.retry) > 0 && (best == nil || h.nextAt.Before(best.nextAt)) {
-			best = h
+		if len(h.retry) == 0 {
+			continue
+		}
+		if at := maxTime(h.nextAt, h.retry[0].notBefore); best == nil || at.Before(bestAt) {
+			best, bestAt = h, at
 		}
 	}
 	return best
 }
 
-// takeRetry says whether h hands out a lease handed back (a retry, or a page after its
-// robots.txt) rather than a queued entry. Handed-back leases go first, except after a
-// failure: then a fresh URL goes first, so that a host failing everywhere is parked after
-// MaxHostErrors different URLs failed, while a few bad URLs retried in a row on a healthy
-// host do not add up to a streak.
-// With retryOnly (no new lease allowed), only handed-back leases go.
-func (h *hostQueue) takeRetry(retryOnly bool) bool {
-	return len(h.retry) > 0 && (retryOnly || h.errStreak == 0 || len(h.buf) == 0)
+// wakeAt is when h has something to hand out: when its rate and backoff allow, or, if all it
+// holds are leases handed back, when the first of them may be tried again.
+func (h *hostQueue) wakeAt() time.Time {
+	if len(h.buf) > 0 || h.more || len(h.retry) == 0 {
+		return h.nextAt
+	}
+	return maxTime(h.nextAt, h.retry[0].notBefore)
 }
 
-// next is the task h hands out next. Its URL is parsed by the fetcher that takes it, not
-// here: the frontier is one goroutine, and it builds the next task again each time it wakes
-// before the task is taken.
-func (h *hostQueue) next(retryOnly bool) task {
-	if h.takeRetry(retryOnly) {
-		return h.retry[0]
+// addRetry puts a lease handed back among the others, in the order they may be tried again.
+func (h *hostQueue) addRetry(t task) {
+	i := len(h.retry)
+	for i > 0 && h.retry[i-1].notBefore.After(t.notBefore) {
+		i--
 	}
-	return task{Entry: h.buf[0]}
+	h.retry = slices.Insert(h.retry, i, t)
+}
+
+// takeRetry says whether h hands out a lease handed back (a retry, or a page after its
+// robots.txt) rather than a queued entry. Handed-back leases go first once their time has
+// come, except after a failure: then a fresh URL goes first, so that a host failing
+// everywhere is parked after MaxHostErrors different URLs failed, while a few bad URLs
+// retried in a row on a healthy host do not add up to a streak.
+// With retryOnly (no new lease allowed), only handed-back leases go.
+func (h *hostQueue) takeRetry(retryOnly bool, now time.Time) bool {
+	if len(h.retry) == 0 || h.retry[0].notBefore.After(now) {
+		return false
+	}
+	return retryOnly || h.errStreak == 0 || len(h.buf) == 0
+}
+
+// next is the task h hands out next, and whether it is a lease handed back. Its URL is
+// parsed by the fetcher that takes it, not here: the frontier is one goroutine, and it
+// builds the next task again each time it wakes before the task is taken.
+func (h *hostQueue) next(retryOnly bool, now time.Time) (task, bool) {
+	if h.takeRetry(retryOnly, now) {
+		return h.retry[0], true
+	}
+	return task{Entry: h.buf[0]}, false
 }
 
 // handOut leases the first entry of h, a host in the ready heap, or hands out its first
-// lease handed back.
-func (f *frontier) handOut(h *hostQueue, retryOnly bool, now time.Time) {
-	if h.takeRetry(retryOnly) {
+// lease handed back (fromRetry), as next chose.
+func (f *frontier) handOut(h *hostQueue, fromRetry bool, now time.Time) {
+	if fromRetry {
 		if h.retry[0].retrying {
 			f.stats.countRetry()
 		}
@@ -311,6 +370,7 @@ func (f *frontier) nextTime(h *hostQueue, now time.Time) time.Time {
 }
 
 func (f *frontier) lease(id uint64) {
+	delete(f.promoted, id)
 	f.leased[id] = struct{}{}
 	f.stats.leased.Add(1)
 }
@@ -335,17 +395,17 @@ func (f *frontier) release(fb hostFeedback) {
 	if limit := h.limiter.Limit(); !fb.sent.IsZero() && limit != rate.Inf && limit > 0 {
 		h.nextAt = maxTime(h.nextAt, fb.sent.Add(time.Duration(float64(time.Second)/float64(limit))))
 	}
-	switch {
-	case fb.failed:
+	switch fb.outcome {
+	case urlFailed, hostFailed:
 		f.failed(h, fb)
-	case fb.answered:
+	case answered:
 		h.errStreak, h.failedURLs = 0, 0
 	}
 	if fb.again != nil {
 		if h.parked {
 			f.skips = append(f.skips, skipTask(*fb.again))
 		} else {
-			h.retry = append(h.retry, *fb.again)
+			h.addRetry(*fb.again)
 		}
 	}
 	f.schedule(h)
@@ -439,8 +499,9 @@ func (f *frontier) refill(h *hostQueue) error {
 		return nil
 	}
 	entries, err := f.db.FrontierNext(h.key, h.lastID, hostWindow, func(id uint64) bool {
-		_, ok := f.leased[id]
-		return ok
+		_, leased := f.leased[id]
+		_, promoted := f.promoted[id]
+		return leased || promoted
 	})
 	if err != nil {
 		return fmt.Errorf("frontier: host %s: %w", h.key, err)
@@ -479,11 +540,12 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-// hostHeap orders hosts by the time they may be fetched next.
+// hostHeap orders hosts by the time they have something to hand out (wakeAt). Whatever
+// changes that time (its rate, a backoff, its queue) is followed by a heap.Fix.
 type hostHeap []*hostQueue
 
 func (q hostHeap) Len() int           { return len(q) }
-func (q hostHeap) Less(i, j int) bool { return q[i].nextAt.Before(q[j].nextAt) }
+func (q hostHeap) Less(i, j int) bool { return q[i].wakeAt().Before(q[j].wakeAt()) }
 func (q hostHeap) Swap(i, j int) {
 	q[i], q[j] = q[j], q[i]
 	q[i].index = i

@@ -116,15 +116,16 @@ func BenchmarkFrontier1M(b *testing.B) {
 		b.ResetTimer()
 		for i := range b.N {
 			now := time.Now()
-			h, err := f.peek(now)
+			h, _, err := f.peek(now)
 			if err != nil {
 				b.Fatal(err)
 			}
 			if h == nil {
 				b.Fatalf("frontier drained after %d URLs: use a -benchtime of at most %dx", i, benchPending)
 			}
-			e := h.next(false).Entry // as run does for each hand-out
-			f.handOut(h, false, now)
+			next, fromRetry := h.next(false, now) // as run does for each hand-out
+			e := next.Entry
+			f.handOut(h, fromRetry, now)
 			f.release(hostFeedback{host: e.Host})
 			batch = append(batch, store.Result{ID: e.ID, Host: e.Host, Page: store.Node{State: store.StateDone, Status: 200, FetchedAt: now}})
 			if len(batch) == cap(batch) {

@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"container/heap"
+	"slices"
 	"time"
 
 	"github.com/crawl-project/crawl/store"
@@ -9,22 +10,39 @@ import (
 
 // A failing host is held back, then parked. These are the frontier's methods for it.
 
-// failed holds a failing host back, the whole host and not only the URL that failed: for
-// the server's Retry-After, else for an exponential backoff that grows with each failed
-// attempt; and parks it when MaxHostErrors different URLs have failed in a row. Retries of a
-// URL that failed already do not add to that count, so that a few bad URLs of a host that
-// answers the rest cannot park it, while a host that fails everywhere is given up after
-// about MaxHostErrors requests (after a failure, fresh URLs go before retries).
+// failuresToHoldHost is how many failed answers in a row hold a host back although each
+// failed on its own (a 500 here and there is the page's trouble; a run of them, the host's).
+const failuresToHoldHost = 3
+
+// failed holds back what failed. A URL that failed on its own (a 5xx other than 503) waits
+// for its retry alone, its wait growing with its tries, while the host goes on with its other
+// URLs, fresh ones first. The whole host is held back after a failure of the host itself (no
+// answer, 429, 503, robots.txt unreachable) and after failuresToHoldHost failed answers in a
+// row: for the server's Retry-After, else for an exponential backoff that grows with the
+// failures in a row. MaxHostErrors different URLs failing in a row park it. Retries of a URL
+// that failed already do not add to that count, so that a few bad URLs of a host that answers
+// the rest cannot park it, while a host that fails everywhere is given up after about
+// MaxHostErrors requests.
 func (f *frontier) failed(h *hostQueue, fb hostFeedback) {
 	h.errStreak++
-	wait := backoff(f.cfg.Backoff, f.cfg.MaxBackoff, h.errStreak, f.rnd)
-	if fb.hasRetryAfter {
-		wait = min(fb.retryAfter, f.cfg.MaxBackoff)
-		f.stats.polite.retryAfters.Add(1)
+	now := time.Now()
+	if fb.outcome == urlFailed && fb.again != nil {
+		fb.again.notBefore = now.Add(backoff(f.cfg.Backoff, f.cfg.MaxBackoff, fb.again.tries, f.rnd))
 	}
-	f.stats.polite.backoffs.Add(1)
-	h.nextAt = maxTime(h.nextAt, time.Now().Add(wait))
-	f.log.Debug("frontier: host backed off", "host", h.key, "streak", h.errStreak, "wait", wait)
+	if fb.outcome == hostFailed || h.errStreak >= failuresToHoldHost {
+		streak := h.errStreak
+		if fb.outcome == urlFailed {
+			streak -= failuresToHoldHost - 1 // the first hold after a run of page failures is the base
+		}
+		wait := backoff(f.cfg.Backoff, f.cfg.MaxBackoff, streak, f.rnd)
+		if fb.hasRetryAfter {
+			wait = min(fb.retryAfter, f.cfg.MaxBackoff)
+			f.stats.polite.retryAfters.Add(1)
+		}
+		f.stats.polite.backoffs.Add(1)
+		h.nextAt = maxTime(h.nextAt, now.Add(wait))
+		f.log.Debug("frontier: host backed off", "host", h.key, "streak", h.errStreak, "wait", wait)
+	}
 	if !fb.retried {
 		h.failedURLs++
 	}
@@ -102,5 +120,25 @@ func (f *frontier) noteCommit(n commitNote) {
 		} else {
 			f.unloaded = true
 		}
+	}
+	f.promote(n.redirected)
+}
+
+// promote puts redirect targets just queued at the head of their host's queue: a redirect is
+// the page the crawl asked for, moved, and its chain is best followed while it is fresh. A
+// host not in memory, or parked, reads them from disk in their turn.
+func (f *frontier) promote(entries []store.Entry) {
+	for _, e := range entries {
+		h, ok := f.hosts[e.Host]
+		if _, leased := f.leased[e.ID]; !ok || h.parked || leased {
+			continue // leased: read from disk and handed out before this note came
+		}
+		if i := slices.IndexFunc(h.buf, func(b store.Entry) bool { return b.ID == e.ID }); i >= 0 {
+			h.buf = slices.Delete(h.buf, i, i+1) // read from disk already: moved, not repeated
+		} else {
+			f.promoted[e.ID] = struct{}{}
+		}
+		h.buf = slices.Insert(h.buf, 0, e)
+		f.schedule(h)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/crawl-project/crawl/fetch"
@@ -111,7 +113,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 			return r, fb
 		case err != nil:
 			// robots.txt unreachable: nothing of the host may be fetched until it answers.
-			fb.failed, fb.sent = true, time.Now()
+			fb.outcome, fb.sent = hostFailed, time.Now()
 			if fetch.Retriable(err) && retry() {
 				return nil, fb
 			}
@@ -129,7 +131,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 			// robots.txt request waited to be written.
 			fb.sent = time.Now()
 			stats.polite.robotsFetched.Add(1)
-			fb.answered = true
+			fb.outcome = answered
 			r.robots = hostRecord(v)
 			if v.Allowed {
 				// robots.txt used this turn of the host; the page waits for the next one.
@@ -146,8 +148,9 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 			return r, fb
 		}
 	}
-	r.resp, r.err = cfg.Fetch.Get(ctx, u, cfg.followRedirect)
+	r.resp, r.err = cfg.Fetch.Get(ctx, u, noRedirects)
 	if ctx.Err() != nil {
+		r.resp.Release()
 		return nil, fb
 	}
 	if r.resp != nil {
@@ -160,20 +163,26 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 	retriable := false
 	switch {
 	case errors.Is(r.err, fetch.ErrRedirectLoop), errors.Is(r.err, fetch.ErrUnsupportedEncoding):
-		fb.answered = true // a loop or an undecodable body is the site's answer, recorded as it is
+		fb.outcome = answered // a redirect to itself or an undecodable body is the site's answer, recorded as it is
 	case errors.Is(r.err, fetch.ErrPrivateAddress): // refused before any request: the host did not fail
 	case r.err != nil:
-		fb.failed = true
+		// No answer (refused, reset, timed out): the host, not the page, is in trouble.
+		fb.outcome = hostFailed
 		retriable = fetch.Retriable(r.err)
 	case fetch.RetriableStatus(r.resp.Status):
-		fb.failed, retriable = true, true
+		retriable = true
 		if s := r.resp.Status; s == http.StatusTooManyRequests || s == http.StatusServiceUnavailable {
+			// The server asks for the whole host to be left alone.
+			fb.outcome = hostFailed
 			fb.retryAfter, fb.hasRetryAfter = fetch.RetryAfter(r.resp.Header, time.Now())
+		} else {
+			fb.outcome = urlFailed // a 500 says this page is broken, perhaps for a while
 		}
 	default:
-		fb.answered = true
+		fb.outcome = answered
 	}
 	if retriable && retry() {
+		r.resp.Release()
 		return nil, fb
 	}
 	return r, fb
@@ -186,6 +195,7 @@ func parseStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan fetche
 	for f := range in {
 		start := time.Now()
 		r := toResult(cfg, x, f)
+		f.resp.Release() // the body is parsed: its memory goes back to the budget
 		sent := clock.worked(start, 1)
 		select {
 		case out <- r:
@@ -198,7 +208,7 @@ func parseStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan fetche
 }
 
 func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
-	r := store.Result{ID: f.ID, Host: f.Host}
+	r := store.Result{ID: f.ID, Host: f.Host, Redirects: f.Redirects}
 	if f.robots != nil {
 		r.HostInfo = f.robots
 	}
@@ -240,18 +250,18 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 		FetchedAt:   f.at,
 		Duration:    resp.Duration,
 	}
-	for _, h := range resp.Hops {
-		r.Hops = append(r.Hops, store.Hop{URL: h.URL.String(), Status: h.Status})
-	}
-	if len(resp.Hops) > 0 {
-		r.FinalURL = resp.URL.String()
-	}
 	if resp.Location != nil {
 		in, reject := cfg.classify(resp.Location)
 		r.Links = []store.Link{{
 			URL: resp.Location.String(), Host: resp.Location.Host, Kind: store.KindRedirect,
 			Count: 1, InScope: in, Follow: in && reject == "", Reject: reject,
 		}}
+		return r
+	}
+	if loc := resp.Header.Get("Location"); loc != "" && isRedirect(resp.Status) {
+		// A target the crawl cannot record as a URL (another scheme, malformed) is not lost
+		// without a word: the redirect says where it pointed.
+		r.Page.Error = fmt.Sprintf("redirect to %s: not an http(s) URL", quoteCut(loc, 200))
 		return r
 	}
 	// X-Robots-Tag applies to any response, a PDF's as much as a page's.
@@ -299,7 +309,8 @@ func writeStage(ctx context.Context, cfg *Config, w *store.Writer, stats *Stats,
 		if err != nil {
 			return err
 		}
-		note := commitNote{released: make([]uint64, len(batch)), fetched: cs.Fetched, hostsWithNew: cs.HostsWithNew, requeued: cs.HostsRequeued}
+		note := commitNote{released: make([]uint64, len(batch)), fetched: cs.Fetched, hostsWithNew: cs.HostsWithNew,
+			requeued: cs.HostsRequeued, redirected: cs.Redirected}
 		for i, r := range batch {
 			note.released[i] = r.ID
 		}
@@ -343,4 +354,22 @@ func writeStage(ctx context.Context, cfg *Config, w *store.Writer, stats *Stats,
 			return ctx.Err()
 		}
 	}
+}
+
+// isRedirect reports whether an HTTP status is a redirect with a target to follow.
+func isRedirect(status int) bool {
+	switch status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+// quoteCut quotes s for a message, cut to at most max bytes of it.
+func quoteCut(s string, max int) string {
+	if len(s) <= max {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(strings.ToValidUTF8(s[:max], "")) + fmt.Sprintf(" (%d bytes)", len(s))
 }

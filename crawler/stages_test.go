@@ -227,6 +227,7 @@ func TestToResult(t *testing.T) {
 	html := http.Header{"Content-Type": {"text/html; charset=utf-8"}}
 	body := []byte(`<title> T </title><a href="/x">X</a><a href="/x">again</a><a rel="nofollow" href="/nf">N</a><a href="http://b.test/">B</a><link rel="canonical" href="/p">`)
 	tk := task{Entry: store.Entry{ID: 9, Host: "a.test", URL: page.String()}}
+	redirected := task{Entry: store.Entry{ID: 9, Host: "a.test", URL: page.String(), Redirects: 1}}
 	cases := []struct {
 		name  string
 		in    fetched
@@ -273,9 +274,15 @@ func TestToResult(t *testing.T) {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"redirect followed", fetched{task: tk, resp: &fetch.Response{URL: mustURL(t, "http://a.test/final"), Status: 200, ContentType: "text/plain",
-			Hops: []fetch.Hop{{URL: page, Status: 301}}}}, func(t *testing.T, r store.Result) {
-			if r.FinalURL != "http://a.test/final" || len(r.Hops) != 1 || r.Hops[0].Status != 301 {
+		{"redirect in scope", fetched{task: redirected, resp: &fetch.Response{URL: page, Status: 302, Location: mustURL(t, "http://a.test/final")}}, func(t *testing.T, r store.Result) {
+			want := store.Link{URL: "http://a.test/final", Host: "a.test", Kind: store.KindRedirect, Count: 1, InScope: true, Follow: true}
+			if len(r.Links) != 1 || r.Links[0] != want || r.Redirects != 1 || r.Page.Status != 302 {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{"redirect to another scheme", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 301,
+			Header: http.Header{"Location": {"ftp://a.test/file"}}}}, func(t *testing.T, r store.Result) {
+			if len(r.Links) != 0 || r.Page.Error != `redirect to "ftp://a.test/file": not an http(s) URL` {
 				t.Errorf("%+v", r)
 			}
 		}},

@@ -24,9 +24,7 @@ func (c *Config) classifyLink(l parse.Link) (inScope bool, reject string) {
 	return true, c.Filter.CheckLink(l)
 }
 
-// followRedirect decides whether a fetch follows a redirect to u: only to a URL it could fetch.
-// A refused target is recorded as the redirect's destination, with its reason.
-func (c *Config) followRedirect(u *url.URL) bool {
-	in, reject := c.classify(u)
-	return in && reject == ""
-}
+// noRedirects makes a fetch return a redirect as its answer: every hop is recorded as a page
+// of its own and its target queued as a link is, so that a hop is checked exactly as a link is
+// (scope, trap rules, robots.txt, the seen set) and waits for its host's turn.
+func noRedirects(*url.URL) bool { return false }

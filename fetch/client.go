@@ -36,9 +36,12 @@ type Config struct {
 	TLSTimeout time.Duration
 	// FirstByteTimeout bounds the wait for response headers once the request is sent (default 10s).
 	FirstByteTimeout time.Duration
-	MaxBody          int64             // bytes of (decompressed) body kept; the rest is cut (default 10 MiB)
-	MaxRedirects     int               // redirect hops followed (default 10)
-	Resolve          map[string]string // "host:port" -> "addr:port", like curl --resolve
+	MaxBody          int64 // bytes of (decompressed) body kept; the rest is cut (default 10 MiB)
+	// BodyBudget, when set, bounds the bytes of bodies held at once (see BodyBudget): each
+	// Response holds its part until Release. It must be at least MaxBody+1 bytes.
+	BodyBudget   *BodyBudget
+	MaxRedirects int               // redirect hops followed (default 10)
+	Resolve      map[string]string // "host:port" -> "addr:port", like curl --resolve
 	// Headers are extra request headers, e.g. Authorization for a staging site, each sent
 	// only to the hosts its rule names.
 	Headers []HeaderRule
@@ -102,6 +105,9 @@ type Response struct {
 	// server sees requests spaced as their writes are, not as their starts, which wait
 	// for a connection first.
 	Sent time.Time
+
+	budget *BodyBudget // that Body holds held bytes of, until Release
+	held   int64
 }
 
 // ErrRedirectLoop reports a redirect chain that comes back to a URL it already visited.
@@ -189,11 +195,13 @@ func (c *Client) Get(ctx context.Context, u *url.URL, follow func(*url.URL) bool
 				last.Duration = time.Since(start)
 				return last, nil // the redirect is not followed: it is the answer
 			}
+			last.Release()
 			return nil, err
 		}
 		resp.Hops = hops
 		resp.Duration = time.Since(start)
 		if resp.Location == nil {
+			last.Release()
 			return resp, nil
 		}
 		next := resp.Location
@@ -202,12 +210,16 @@ func (c *Client) Get(ctx context.Context, u *url.URL, follow func(*url.URL) bool
 			seen = map[string]bool{u.String(): true}
 		}
 		if seen[key] {
+			resp.Release()
+			last.Release()
 			return nil, fmt.Errorf("fetch %s: %w at %s", hopsStart(hops, u), ErrRedirectLoop, next)
 		}
 		if len(hops) >= c.cfg.MaxRedirects || (follow != nil && !follow(next)) {
+			last.Release()
 			return resp, nil
 		}
 		seen[key] = true
+		last.Release()
 		last = resp
 		hops = append(hops, Hop{URL: u, Status: resp.Status})
 		u = next
@@ -283,37 +295,19 @@ func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", u, err)
 	}
-	body, err := readAll(io.LimitReader(decoded, c.cfg.MaxBody+1), resp.ContentLength, c.cfg.MaxBody)
-	if int64(len(body)) > c.cfg.MaxBody {
-		body, out.Truncated = body[:c.cfg.MaxBody], true
-	} else if err != nil {
+	length := resp.ContentLength
+	if decoded != io.Reader(resp.Body) {
+		length = -1 // Content-Length counted the encoded bytes
+	}
+	body, held, err := readBody(ctx, decoded, length, c.cfg.MaxBody, c.cfg.BodyBudget)
+	if err != nil {
 		return nil, fmt.Errorf("fetch %s: reading body: %w", u, unwrapURLError(err))
 	}
-	out.Body = body
+	if int64(len(body)) > c.cfg.MaxBody {
+		body, out.Truncated = body[:c.cfg.MaxBody], true
+	}
+	out.Body, out.budget, out.held = body, c.cfg.BodyBudget, held
 	return out, nil
-}
-
-// readAll is io.ReadAll with the buffer sized from the response's Content-Length up front
-// (capped at max), instead of growing it from 512 bytes by copying.
-func readAll(r io.Reader, contentLength, max int64) ([]byte, error) {
-	size := int64(512)
-	if contentLength > 0 {
-		size = min(contentLength, max) + 1 // +1: the EOF read needs room to report
-	}
-	b := make([]byte, 0, size)
-	for {
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err != nil {
-			if err == io.EOF {
-				err = nil
-			}
-			return b, err
-		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)] // let append pick the next size
-		}
-	}
 }
 
 func isRedirect(status int) bool {

@@ -303,5 +303,8 @@ func (c *Client) getLimited(ctx context.Context, u *url.URL, maxBody int64, maxR
 	cc := *c
 	cc.cfg.MaxBody = maxBody
 	cc.cfg.MaxRedirects = maxRedirects
+	// Outside the budget of page bodies: a robots.txt or sitemap is read and dropped by its
+	// caller at once, one per origin being loaded, and never waits in a queue.
+	cc.cfg.BodyBudget = nil
 	return cc.Get(ctx, u, cc.cfg.InScope)
 }

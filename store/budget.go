@@ -100,11 +100,11 @@ func isRejection(reason string) bool {
 
 // requeueWithinBudget queues a skipped URL again and reports true, unless its host has used
 // its budget: then the URL stays skipped, now for the budget, at the lower depth.
-func (t *txn) requeueWithinBudget(id uint64, n *Node, host string, depth int) (bool, error) {
+func (t *txn) requeueWithinBudget(id uint64, n *Node, host string, at distance) (bool, error) {
 	if !t.overBudget(host) {
-		return true, t.requeue(id, n, host, depth)
+		return true, t.requeue(id, n, host, at)
 	}
-	n.Error, n.Depth = ReasonHostBudget, min(n.Depth, depth)
+	n.Error, n.Depth = ReasonHostBudget, min(n.Depth, at.depth)
 	if err := t.putNode(n); err != nil {
 		return false, err
 	}

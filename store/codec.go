@@ -255,22 +255,31 @@ func splitFrontierKey(k []byte) (host string, id uint64, ok bool) {
 	return string(k[:len(k)-9]), binary.BigEndian.Uint64(k[len(k)-8:]), true
 }
 
-func encodeFrontier(depth int, url string) []byte {
-	return appendFrontier(make([]byte, 0, frontierSize(url)), depth, url)
+func encodeFrontier(depth int, url string, redirects int) []byte {
+	return appendFrontier(make([]byte, 0, frontierSize(url)), depth, url, redirects)
 }
 
-func frontierSize(url string) int { return 12 + len(url) }
+func frontierSize(url string) int { return 14 + len(url) }
 
-func appendFrontier(dst []byte, depth int, url string) []byte {
+// appendFrontier encodes a frontier entry: its depth, its URL and, when the URL is the target
+// of a redirect, the redirects that led to it. Entries without the last field, as earlier
+// versions wrote them, read as zero redirects.
+func appendFrontier(dst []byte, depth int, url string, redirects int) []byte {
 	e := encoder{b: dst}
 	e.uvarint(uint64(depth))
 	e.str(url)
+	if redirects > 0 {
+		e.uvarint(uint64(redirects))
+	}
 	return e.b
 }
 
-func decodeFrontier(b []byte) (depth int, url string, err error) {
+func decodeFrontier(b []byte) (depth int, url string, redirects int, err error) {
 	d := decoder{b: b}
 	depth = int(d.uvarint())
 	url = d.str()
-	return depth, url, d.err
+	if d.err == nil && len(d.b) > 0 {
+		redirects = int(d.uvarint())
+	}
+	return depth, url, redirects, d.err
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -14,13 +15,6 @@ const (
 	ReasonMaxDepth = "max-depth"
 	ReasonNofollow = "nofollow"
 )
-
-// Hop is one redirect that was followed: URL answered Status and pointed at the next hop
-// (or at the Result's FinalURL).
-type Hop struct {
-	URL    string
-	Status int
-}
 
 // Link is one outgoing reference of a page, as the writer records it.
 type Link struct {
@@ -40,16 +34,21 @@ type Link struct {
 // Result is everything the crawl learnt from one leased URL. The writer commits it in one
 // transaction: the page, its edges, the new frontier entries, and the end of the lease.
 // A Result with ID 0 ends no lease and records only its HostInfo.
+//
+// A redirect is a page like any other: its status, and one link of kind KindRedirect to its
+// target. The target is queued as a link is, so that it is fetched in its own turn, under its
+// host's robots.txt and rate, and only if it was never seen; but it keeps the redirect's depth
+// (a redirect moves a page, it does not link to another), up to a chain of MaxRedirects.
 type Result struct {
 	ID   uint64 // the leased node
 	Host string // frontier host key of the leased URL
+	// Redirects is how many redirects in a row led to the leased URL (Entry.Redirects).
+	Redirects int
 	// HostInfo, if set, is merged into the hosts bucket (a robots.txt just fetched).
 	HostInfo *HostRecord
 
-	Hops     []Hop  // redirects followed, starting at the leased URL
-	FinalURL string // where the page was found; empty means the leased URL
-	// Page holds the fetch outcome for FinalURL: State (Done, Failed, Blocked or Skipped),
-	// Status, ContentType, Size, Title, FetchedAt, Duration, Error, Truncated, DroppedOut, NoIndex.
+	// Page holds the fetch outcome: State (Done, Failed, Blocked or Skipped), Status,
+	// ContentType, Size, Title, FetchedAt, Duration, Error, Truncated, DroppedOut, NoIndex.
 	Page  Node
 	Links []Link
 }
@@ -61,6 +60,7 @@ type txn struct {
 	perHost, rejects             *bolt.Bucket // see budget.go
 	maxDepth                     int
 	budget                       int // URLs queued per host; 0: unlimited
+	maxRedirects                 int // see Writer.WithMaxRedirects
 	stats                        *CommitStats
 
 	// Lookups go through one cursor per bucket: Bucket.Get allocates a new cursor and its
@@ -95,16 +95,17 @@ func get(c *bolt.Cursor, key []byte) []byte {
 
 func newTxn(tx *bolt.Tx, cache *urlCache) *txn {
 	t := &txn{
-		tx:       tx,
-		cache:    cache,
-		urls:     tx.Bucket(bucketURLs),
-		nodes:    tx.Bucket(bucketNodes),
-		edges:    tx.Bucket(bucketEdges),
-		frontier: tx.Bucket(bucketFrontier),
-		perHost:  tx.Bucket(bucketHostPages),
-		rejects:  tx.Bucket(bucketRejects),
-		maxDepth: -1,
-		stats:    &CommitStats{HostsWithNew: map[string]int{}, HostsRequeued: map[string]bool{}},
+		tx:           tx,
+		cache:        cache,
+		urls:         tx.Bucket(bucketURLs),
+		nodes:        tx.Bucket(bucketNodes),
+		edges:        tx.Bucket(bucketEdges),
+		frontier:     tx.Bucket(bucketFrontier),
+		perHost:      tx.Bucket(bucketHostPages),
+		rejects:      tx.Bucket(bucketRejects),
+		maxDepth:     -1,
+		maxRedirects: DefaultMaxRedirects,
+		stats:        &CommitStats{HostsWithNew: map[string]int{}, HostsRequeued: map[string]bool{}},
 	}
 	t.urlsCur, t.nodesCur, t.edgesCur = t.urls.Cursor(), t.nodes.Cursor(), t.edges.Cursor()
 	t.frontierCur, t.perHostCur = t.frontier.Cursor(), t.perHost.Cursor()
@@ -154,12 +155,12 @@ func (t *txn) putNode(n *Node) error {
 }
 
 // insert records a URL seen for the first time; a pending one also enters the frontier.
-func (t *txn) insert(u, host string, state State, depth int, reason string) (uint64, error) {
-	id, err := t.record(u, state, depth, reason)
+func (t *txn) insert(u, host string, state State, at distance, reason string) (uint64, error) {
+	id, err := t.record(u, state, at.depth, reason)
 	if err != nil || state != StatePending {
 		return id, err
 	}
-	return id, t.enqueue(host, id, depth, u)
+	return id, t.enqueue(host, id, at, u)
 }
 
 // record gives a URL seen for the first time an id and a node, without queueing it.
@@ -180,129 +181,104 @@ func (t *txn) record(u string, state State, depth int, reason string) (uint64, e
 	return id, nil
 }
 
-func (t *txn) enqueue(host string, id uint64, depth int, u string) error {
+func (t *txn) enqueue(host string, id uint64, at distance, u string) error {
 	t.stats.HostsWithNew[host]++
 	t.stats.Queued++
 	t.admit(host)
-	return t.putFrontier(host, id, depth, u)
+	if at.redirects > 0 {
+		t.stats.Redirected = append(t.stats.Redirected, Entry{ID: id, Host: host, URL: u, Depth: at.depth, Redirects: at.redirects})
+	}
+	return t.putFrontier(host, id, at, u)
 }
 
-func (t *txn) putFrontier(host string, id uint64, depth int, u string) error {
+func (t *txn) putFrontier(host string, id uint64, at distance, u string) error {
 	t.key = appendFrontierKey(t.key[:0], host, id)
-	return t.frontier.Put(t.key, appendFrontier(t.mem.buf(frontierSize(u)), depth, u))
+	return t.frontier.Put(t.key, appendFrontier(t.mem.buf(frontierSize(u)), at.depth, u, at.redirects))
 }
 
 // requeue puts a known, unfetched URL back into the frontier.
-func (t *txn) requeue(id uint64, n *Node, host string, depth int) error {
-	n.State, n.Depth, n.Error = StatePending, depth, ""
+func (t *txn) requeue(id uint64, n *Node, host string, at distance) error {
+	n.State, n.Depth, n.Error = StatePending, at.depth, ""
 	if err := t.putNode(n); err != nil {
 		return err
 	}
 	t.stats.HostsRequeued[host] = true
-	return t.enqueue(host, id, depth, n.URL)
+	return t.enqueue(host, id, at, n.URL)
 }
 
 func (t *txn) depthAllowed(d int) bool { return t.maxDepth < 0 || d <= t.maxDepth }
+
+// distance is how far a URL is from the seeds: link hops, and the redirects in a row that
+// led to it since the last link.
+type distance struct {
+	depth     int
+	redirects int
+}
+
+// next is the distance of what a page at d refers to with an edge of kind: a link is one hop
+// deeper; a redirect target keeps the depth, up to a chain of maxRedirects, and the target of
+// a longer chain counts as a link hop.
+func (t *txn) next(d distance, kind EdgeKind) distance {
+	if kind == KindRedirect && d.redirects < t.maxRedirects {
+		return distance{d.depth, d.redirects + 1}
+	}
+	return distance{d.depth + 1, 0}
+}
 
 func (t *txn) apply(r *Result) error {
 	if err := t.unqueue(r.Host, r.ID); err != nil {
 		return err
 	}
-	leased, err := t.node(r.ID)
+	page, err := t.node(r.ID)
 	if err != nil {
 		return err
 	}
-	if leased.State != StatePending {
-		// Already recorded, e.g. reached through another URL's redirect: keep the first.
-		return nil
+	if page.State != StatePending {
+		return nil // already recorded: keep the first record
 	}
-	depth := leased.Depth
 	if r.Page.State == StateDone || r.Page.State == StateFailed {
 		t.stats.Fetched++
 	}
-	hops, final, p, links, tooLong := storableChain(r)
-
-	// Redirect hops: each is a page of its own that answered with a redirect.
-	cur := leased
-	for i, h := range hops {
-		if i > 0 {
-			_, n, found, err := t.lookup(h.URL)
-			if err != nil {
-				return err
-			}
-			if !found {
-				id, err := t.insert(h.URL, "", StateDone, depth, "")
-				if err != nil {
-					return err
-				}
-				n = Node{ID: id, URL: h.URL, Depth: depth}
-			} else if n.State == StateDone {
-				return nil // the rest of the chain is already recorded
-			} else if err := t.dequeue(&n); err != nil {
-				return err
-			}
-			cur = n
-		}
-		cur.State, cur.Status, cur.Depth = StateDone, h.Status, depth
-		cur.FetchedAt, cur.Error = r.Page.FetchedAt, ""
-		next := final
-		if i+1 < len(hops) {
-			next = hops[i+1].URL
-		}
-		nextID, err := t.target(next, depth)
-		if err != nil {
-			return err
-		}
-		cur.OutLinks = 1
-		if err := t.putNode(&cur); err != nil {
-			return err
-		}
-		if err := t.putEdges(cur.ID, []storedEdge{{Edge: Edge{Src: cur.ID, Dst: nextID, Kind: KindRedirect, Count: 1}, follow: true}}); err != nil {
-			return err
-		}
-	}
-
-	page := leased
-	if len(hops) > 0 {
-		_, n, found, err := t.lookup(final)
-		if err != nil {
-			return err
-		}
-		if !found {
-			return fmt.Errorf("redirect target %s: missing", final)
-		}
-		if n.State == StateDone || n.State == StateFailed {
-			return nil
-		}
-		if err := t.dequeue(&n); err != nil {
-			return err
-		}
-		page = n
-	}
+	p := r.Page
 	page.State, page.Status, page.ContentType, page.Size = p.State, p.Status, cutText(p.ContentType, maxText), p.Size
 	page.Title, page.FetchedAt, page.Duration = cutText(p.Title, maxText), p.FetchedAt, p.Duration
 	page.Error = cutText(p.Error, maxText)
 	page.Truncated, page.NoIndex = p.Truncated, p.NoIndex
 	t.reject(ReasonLinkCap, p.DroppedOut)
-	page.Depth = min(page.Depth, depth)
 	t.stats.Pages++
 
-	edges := make([]storedEdge, 0, len(links))
-	for i := range links {
-		l := &links[i]
+	at := distance{page.Depth, r.Redirects}
+	edges := make([]storedEdge, 0, len(r.Links))
+	tooLong := 0
+	var loop []Node
+	for i := range r.Links {
+		l := &r.Links[i]
 		if !storableLink(l) {
 			tooLong++
+			if l.Kind == KindRedirect && page.Error == "" {
+				page.Error = fmt.Sprintf("redirect to a URL of %d bytes, longer than the %d the crawl stores", len(l.URL), MaxURLLength)
+			}
 			continue
 		}
-		dst, err := t.link(l, page.Depth+1)
+		dst, err := t.link(l, t.next(at, l.Kind))
 		if err != nil {
 			return err
+		}
+		if l.Kind == KindRedirect && loop == nil {
+			if loop, err = t.redirectLoop(&page, dst); err != nil {
+				return err
+			}
 		}
 		edges = append(edges, storedEdge{
 			Edge: Edge{Src: page.ID, Dst: dst, Kind: l.Kind, Rel: cutText(l.Rel, maxText),
 				Anchor: cutText(l.Anchor, maxText), Count: max(l.Count, 1)},
 			follow: l.Follow,
 		})
+	}
+	if loop != nil {
+		if err := t.markLoop(&page, loop); err != nil {
+			return err
+		}
 	}
 	// Links too long to store are counted with those beyond the page's cap: found, not stored.
 	page.DroppedOut = p.DroppedOut + tooLong
@@ -314,34 +290,79 @@ func (t *txn) apply(r *Result) error {
 	return t.putEdges(page.ID, edges)
 }
 
-// storableChain returns the redirect hops, final URL, page and links of r to record: all of
-// them, unless a hop after the first, or the final URL, is too long to store. The chain then
-// ends at the hop that redirected there, recorded as the page with its status and its
-// redirect counted in tooLong; where the rest of the chain led is not recorded.
-func storableChain(r *Result) (hops []Hop, final string, page Node, links []Link, tooLong int) {
-	if len(r.Hops) == 0 {
-		return nil, "", r.Page, r.Links, 0
+// isRedirect reports whether an HTTP status is a redirect the crawl follows.
+func isRedirect(status int) bool {
+	switch status {
+	case 301, 302, 303, 307, 308:
+		return true
 	}
-	bad := len(r.Hops) // the first URL too long: a hop's index, or len(r.Hops) for FinalURL
-	for i := 1; i < len(r.Hops); i++ {
-		if !storableURL(r.Hops[i].URL) {
-			bad = i
-			break
+	return false
+}
+
+// redirectLoop reports whether recording page as a redirect to dst closes a loop: dst is a
+// redirect already recorded whose chain comes back to page within maxRedirects hops. It
+// returns the other nodes of the loop, in chain order from dst, or nil.
+func (t *txn) redirectLoop(page *Node, dst uint64) ([]Node, error) {
+	var chain []Node
+	for cur := dst; len(chain) <= t.maxRedirects; {
+		if cur == page.ID {
+			if chain == nil {
+				chain = []Node{} // a redirect to itself
+			}
+			return chain, nil
+		}
+		n, err := t.node(cur)
+		if err != nil {
+			return nil, err
+		}
+		if (n.State != StateDone && n.State != StateFailed) || !isRedirect(n.Status) {
+			return nil, nil
+		}
+		next, ok, err := t.redirectTarget(cur)
+		if err != nil || !ok {
+			return nil, err
+		}
+		chain = append(chain, n)
+		cur = next
+	}
+	return nil, nil
+}
+
+// redirectTarget returns the target of the redirect edge recorded for src.
+func (t *txn) redirectTarget(src uint64) (uint64, bool, error) {
+	var dst uint64
+	var found bool
+	err := t.eachEdge(src, func(e storedEdge) error {
+		if e.Kind != KindRedirect {
+			return nil
+		}
+		dst, found = e.Dst, true
+		return errStop
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return 0, false, err
+	}
+	return dst, found, nil
+}
+
+// markLoop records page and the rest of its redirect loop as failed: a loop is a redirect
+// that never reaches a page, and the error names the chain. The redirects stay recorded,
+// edges included, as the site answered them.
+func (t *txn) markLoop(page *Node, rest []Node) error {
+	msg := "redirect loop: " + page.URL
+	for _, n := range rest {
+		msg += " -> " + n.URL
+	}
+	msg = cutText(msg+" -> "+page.URL, maxText)
+	page.State, page.Error = StateFailed, msg
+	for i := range rest {
+		n := &rest[i]
+		n.State, n.Error = StateFailed, msg
+		if err := t.putNode(n); err != nil {
+			return err
 		}
 	}
-	target := r.FinalURL
-	if bad < len(r.Hops) {
-		target = r.Hops[bad].URL
-	} else if storableURL(r.FinalURL) {
-		return r.Hops, r.FinalURL, r.Page, r.Links, 0
-	}
-	from := r.Hops[bad-1]
-	page = Node{State: StateDone, Status: from.Status, FetchedAt: r.Page.FetchedAt,
-		Error: fmt.Sprintf("redirect to a URL of %d bytes, longer than the %d the crawl stores", len(target), MaxURLLength)}
-	if bad == 1 {
-		return nil, "", page, nil, 1 // the leased URL itself redirected there
-	}
-	return r.Hops[:bad-1], from.URL, page, nil, 1
+	return nil
 }
 
 // dequeue takes a pending node out of the frontier because it is being recorded now.
@@ -365,19 +386,10 @@ func (t *txn) unqueue(host string, id uint64) error {
 	return t.frontierCur.Delete()
 }
 
-// target returns the id of a redirect target, creating a pending placeholder if needed
-// (the page itself is recorded by the caller).
-func (t *txn) target(u string, depth int) (uint64, error) {
-	if id, found := t.urlID(u); found {
-		return id, nil
-	}
-	// Not enqueued: the result being applied records it, in this transaction.
-	return t.record(u, StatePending, depth, "")
-}
-
 // link records a link target, creating, queueing or re-queueing it as the crawl's rules say,
 // and returns its id.
-func (t *txn) link(l *Link, depth int) (uint64, error) {
+func (t *txn) link(l *Link, at distance) (uint64, error) {
+	depth := at.depth
 	if c, ok := t.cache.get(l.URL); ok && !linkChanges(l.Follow, c.state, c.depth, depth) {
 		return c.id, nil
 	}
@@ -399,7 +411,7 @@ func (t *txn) link(l *Link, depth int) (uint64, error) {
 		if isRejection(reason) {
 			t.reject(reason, 1)
 		}
-		return t.insert(l.URL, l.Host, state, depth, reason)
+		return t.insert(l.URL, l.Host, state, at, reason)
 	}
 	// Most links go to pages already known at no greater depth, where neither reach nor
 	// lower has anything to do: read the state and depth without decoding the whole record.
@@ -416,7 +428,7 @@ func (t *txn) link(l *Link, depth int) (uint64, error) {
 		return 0, err
 	}
 	if l.Follow {
-		return id, t.reach(id, n, depth)
+		return id, t.reach(id, n, at)
 	}
 	return id, t.lower(&n, depth)
 }
@@ -447,20 +459,21 @@ func (t *txn) lower(n *Node, depth int) error {
 	return t.putNode(n)
 }
 
-// reach handles a followable link to a known node at the given depth. A shorter path lowers
-// the node's depth; a node skipped for its depth or for nofollow joins the frontier; and a
-// fetched page passes the lower depth on to what it links to (followable or not), so depths
-// and depth limits come out the same whatever order pages are fetched in.
-func (t *txn) reach(id uint64, n Node, depth int) error {
+// reach handles a followable link to a known node at the given distance. A shorter path
+// lowers the node's depth; a node skipped for its depth or for nofollow joins the frontier;
+// and a fetched page passes the lower depth on to what it refers to (followable or not), so
+// depths and depth limits come out the same whatever order pages are fetched in.
+func (t *txn) reach(id uint64, n Node, at distance) error {
 	type item struct {
-		id    uint64
-		depth int
+		id uint64
+		at distance
 	}
-	queue := []item{{id, depth}}
+	queue := []item{{id, at}}
 	first := true
 	for len(queue) > 0 {
 		it := queue[0]
 		queue = queue[1:]
+		depth := it.at.depth
 		if !first {
 			var err error
 			if n, err = t.node(it.id); err != nil {
@@ -470,19 +483,19 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 		first = false
 		switch n.State {
 		case StateSkipped:
-			if (n.Error == ReasonMaxDepth || n.Error == ReasonNofollow) && t.depthAllowed(it.depth) {
-				if _, err := t.requeueWithinBudget(it.id, &n, hostKey(n.URL), it.depth); err != nil {
+			if (n.Error == ReasonMaxDepth || n.Error == ReasonNofollow) && t.depthAllowed(depth) {
+				if _, err := t.requeueWithinBudget(it.id, &n, hostKey(n.URL), it.at); err != nil {
 					return err
 				}
 			} else if n.Error == ReasonNofollow {
 				// Followable but too deep: the node is skipped for its depth, whichever of the
 				// two links was seen first; its depth now counts followable links only.
-				n.Error, n.Depth = ReasonMaxDepth, it.depth
+				n.Error, n.Depth = ReasonMaxDepth, depth
 				if err := t.putNode(&n); err != nil {
 					return err
 				}
-			} else if n.Error == ReasonMaxDepth && it.depth < n.Depth {
-				n.Depth = it.depth
+			} else if n.Error == ReasonMaxDepth && depth < n.Depth {
+				n.Depth = depth
 				if err := t.putNode(&n); err != nil {
 					return err
 				}
@@ -490,19 +503,19 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 		case StateExternal:
 			// A followable link to a URL recorded outside the scope: the scope has grown since
 			// (a new seed's host). It joins the crawl as if seen for the first time.
-			if t.depthAllowed(it.depth) {
-				if err := t.requeue(it.id, &n, hostKey(n.URL), it.depth); err != nil {
+			if t.depthAllowed(depth) {
+				if err := t.requeue(it.id, &n, hostKey(n.URL), it.at); err != nil {
 					return err
 				}
 			} else {
-				n.State, n.Depth, n.Error = StateSkipped, it.depth, ReasonMaxDepth
+				n.State, n.Depth, n.Error = StateSkipped, depth, ReasonMaxDepth
 				if err := t.putNode(&n); err != nil {
 					return err
 				}
 			}
 		case StatePending:
-			if it.depth < n.Depth {
-				n.Depth = it.depth
+			if depth < n.Depth {
+				n.Depth = depth
 				if err := t.putNode(&n); err != nil {
 					return err
 				}
@@ -510,27 +523,28 @@ func (t *txn) reach(id uint64, n Node, depth int) error {
 				host := hostKey(n.URL)
 				t.key = appendFrontierKey(t.key[:0], host, it.id)
 				if get(t.frontierCur, t.key) != nil {
-					if err := t.putFrontier(host, it.id, it.depth, n.URL); err != nil {
+					if err := t.putFrontier(host, it.id, it.at, n.URL); err != nil {
 						return err
 					}
 				}
 			}
 		case StateDone, StateFailed, StateBlocked:
-			if it.depth < n.Depth {
-				n.Depth = it.depth
+			if depth < n.Depth {
+				n.Depth = depth
 				if err := t.putNode(&n); err != nil {
 					return err
 				}
 				err := t.eachEdge(it.id, func(e storedEdge) error {
+					next := t.next(it.at, e.Kind)
 					if e.follow {
-						queue = append(queue, item{e.Dst, it.depth + 1})
+						queue = append(queue, item{e.Dst, next})
 						return nil
 					}
 					dst, err := t.node(e.Dst)
 					if err != nil {
 						return err
 					}
-					return t.lower(&dst, it.depth+1)
+					return t.lower(&dst, next.depth)
 				})
 				if err != nil {
 					return err

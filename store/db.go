@@ -334,12 +334,12 @@ func (db *DB) AddSeeds(seeds []Seed) (int, error) {
 			}
 			switch {
 			case !found:
-				if _, err := t.insert(s.URL, s.Host, StatePending, 0, ""); err != nil {
+				if _, err := t.insert(s.URL, s.Host, StatePending, distance{}, ""); err != nil {
 					return err
 				}
 				queued++
 			case n.State == StateSkipped || n.State == StateExternal:
-				if err := t.requeue(id, &n, s.Host, 0); err != nil {
+				if err := t.requeue(id, &n, s.Host, distance{}); err != nil {
 					return err
 				}
 				queued++

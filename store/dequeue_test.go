@@ -9,8 +9,8 @@ import (
 // must count each frontier entry it removes once, and none it does not find.
 func TestCommitCountsEachFrontierEntryRemovedOnce(t *testing.T) {
 	db := openTemp(t)
-	// A redirect target on a non-ASCII host: its frontier key is url.URL.Host (unescaped),
-	// its stored URL is escaped.
+	// A URL on a non-ASCII host: its frontier key is url.URL.Host (unescaped), its stored URL
+	// is escaped.
 	target, err := url.Parse("http://bücher.test/new")
 	if err != nil {
 		t.Fatal(err)
@@ -22,18 +22,16 @@ func TestCommitCountsEachFrontierEntryRemovedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := node(t, db, "http://a.test/old")
-	r := done(old.ID, "a.test")
-	r.Hops = []Hop{{URL: "http://a.test/old", Status: 301}}
-	r.FinalURL = target.String()
+	batch := []Result{done(old.ID, "a.test"), done(node(t, db, target.String()).ID, target.Host)}
 	w := db.Writer(-1)
 	for _, step := range []struct {
 		name         string
 		wantDequeued int
 	}{
-		{"lease and queued redirect target", 2},
+		{"two leases, one on a non-ASCII host", 2},
 		{"the same result again", 0},
 	} {
-		stats, err := w.Commit([]Result{r})
+		stats, err := w.Commit(batch)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,8 @@ type Entry struct {
 	Host  string
 	URL   string
 	Depth int
+	// Redirects is how many redirects in a row led to URL (0 for a link, a seed, ...).
+	Redirects int
 }
 
 // FrontierHosts returns up to limit distinct hosts that have queued URLs, in key order,
@@ -73,11 +75,11 @@ func (db *DB) FrontierNext(host string, afterID uint64, limit int, skip func(uin
 			if skip != nil && calledBack(g, skip, id) {
 				continue
 			}
-			depth, u, err := decodeFrontier(v)
+			depth, u, redirects, err := decodeFrontier(v)
 			if err != nil {
 				return fmt.Errorf("frontier entry %d: %w", id, err)
 			}
-			out = append(out, Entry{ID: id, Host: host, URL: u, Depth: depth})
+			out = append(out, Entry{ID: id, Host: host, URL: u, Depth: depth, Redirects: redirects})
 		}
 		return nil
 	})

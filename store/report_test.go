@@ -40,19 +40,14 @@ func reportFixture(t *testing.T) *DB {
 	commit(missing)
 
 	// c -> d -> e and f -> d: two chains of two hops that share d -> e.
-	chain := done(id("http://a.test/c"), "a.test")
-	chain.Hops = []Hop{{"http://a.test/c", 301}, {"http://a.test/d", 302}}
-	chain.FinalURL = "http://a.test/e"
-	commit(chain)
-	f := Result{ID: id("http://a.test/f"), Host: "a.test", Page: Node{State: StateDone, Status: 301},
-		Links: []Link{{URL: "http://a.test/d", Host: "a.test", Kind: KindRedirect, Count: 1, InScope: true}}}
-	commit(f)
+	commit(redirect(id("http://a.test/c"), "a.test", 301, "http://a.test/d"))
+	commit(redirect(id("http://a.test/d"), "a.test", 302, "http://a.test/e"))
+	commit(done(id("http://a.test/e"), "a.test"))
+	commit(redirect(id("http://a.test/f"), "a.test", 301, "http://a.test/d"))
 
 	// x -> y -> x: hops that come back to where they started.
-	loop := done(id("http://a.test/x"), "a.test")
-	loop.Hops = []Hop{{"http://a.test/x", 301}, {"http://a.test/y", 301}}
-	loop.FinalURL = "http://a.test/x"
-	commit(loop)
+	commit(redirect(id("http://a.test/x"), "a.test", 301, "http://a.test/y"))
+	commit(redirect(id("http://a.test/y"), "a.test", 301, "http://a.test/x"))
 
 	commit(done(id("http://a.test/deep1"), "a.test", link("http://a.test/deep2", true)))
 	commit(done(id("http://a.test/deep2"), "a.test", link("http://a.test/deep3", true)))
@@ -79,8 +74,13 @@ func report(t *testing.T, db *DB, opt ReportOptions) *Report {
 func TestReportBrokenLinksCapsReferrers(t *testing.T) {
 	db := reportFixture(t)
 	r := report(t, db, ReportOptions{Depth: 5, Referrers: 2})
-	if r.BrokenLinks.Total != 1 || len(r.BrokenLinks.Items) != 1 {
+	// /missing, and the two URLs of the redirect loop x -> y -> x, which never reach a page.
+	if r.BrokenLinks.Total != 3 || len(r.BrokenLinks.Items) != 3 {
 		t.Fatalf("broken links %+v", r.BrokenLinks)
+	}
+	if x := r.BrokenLinks.Items[1]; x.URL != "http://a.test/x" || x.State != "failed" || x.Status != 301 ||
+		x.Error != "redirect loop: http://a.test/y -> http://a.test/x -> http://a.test/y" {
+		t.Errorf("loop: %+v", x)
 	}
 	b := r.BrokenLinks.Items[0]
 	want := BrokenLink{URL: "http://a.test/missing", State: "done", Status: 404, LinkedFrom: 5, MoreReferrers: 3,
@@ -148,7 +148,7 @@ func TestReportMostLinkedAndHosts(t *testing.T) {
 		t.Errorf("most linked %+v", r.MostLinked.Items)
 	}
 	wantHosts := []HostErrors{
-		{Host: "a.test", Errors: 1, ClientError: 1, Fetched: 16},
+		{Host: "a.test", Errors: 3, ClientError: 1, Failed: 2, Fetched: 16},
 		{Host: "b.test", Errors: 1, Failed: 1, Fetched: 1},
 	}
 	if r.ErrorHosts.Total != 2 || !reflect.DeepEqual(r.ErrorHosts.Items, wantHosts) {

@@ -67,7 +67,7 @@ func (db *DB) Rescope(maxDepth, hostBudget int, inScope func(url string) bool) (
 				n.State, n.Error = StateExternal, ""
 				st.OutOfScope++
 			case n.State == StateSkipped && t.depthAllowed(n.Depth):
-				queued, err := t.requeueWithinBudget(n.ID, n, hostKey(n.URL), n.Depth)
+				queued, err := t.requeueWithinBudget(n.ID, n, hostKey(n.URL), distance{depth: n.Depth})
 				if err != nil {
 					return err
 				}
@@ -115,5 +115,5 @@ func (t *txn) collect(match func(*Node) bool) ([]Node, error) {
 
 // requeueAt puts a known node back in the frontier at its recorded depth.
 func (t *txn) requeueAt(n *Node) error {
-	return t.requeue(n.ID, n, hostKey(n.URL), n.Depth)
+	return t.requeue(n.ID, n, hostKey(n.URL), distance{depth: n.Depth})
 }

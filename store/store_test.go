@@ -90,6 +90,15 @@ func link(u string, follow bool) Link {
 	return Link{URL: u, Host: hostKey(u), Kind: KindLink, Count: 1, InScope: true, Follow: follow}
 }
 
+// redirect is the result of a lease that answered a redirect to target.
+func redirect(id uint64, host string, status int, target string) Result {
+	l := link(target, true)
+	l.Kind = KindRedirect
+	r := done(id, host, l)
+	r.Page.Status, r.Page.ContentType = status, ""
+	return r
+}
+
 func done(id uint64, host string, links ...Link) Result {
 	return Result{ID: id, Host: host, Page: Node{State: StateDone, Status: 200, ContentType: "text/html", FetchedAt: time.Unix(1700000000, 0).UTC()}, Links: links}
 }
@@ -212,40 +221,6 @@ func TestShorterPathPropagatesThroughFetchedPages(t *testing.T) {
 	}
 	if n := node(t, db, "http://a.test/4"); n.State != StatePending || n.Depth != 3 {
 		t.Errorf("4 = %v depth %d, want pending at 3", n.State, n.Depth)
-	}
-}
-
-func TestRedirectChainRecordsHopsAndFinalPage(t *testing.T) {
-	db := openTemp(t)
-	mustSeed(t, db, "http://a.test/old")
-	old := node(t, db, "http://a.test/old")
-	r := done(old.ID, "a.test", link("http://a.test/x", true))
-	r.Hops = []Hop{{URL: "http://a.test/old", Status: 301}, {URL: "http://a.test/mid", Status: 302}}
-	r.FinalURL = "http://a.test/new"
-	r.Page.Title = "New"
-	if _, err := db.Writer(-1).Commit([]Result{r}); err != nil {
-		t.Fatal(err)
-	}
-	if n := node(t, db, "http://a.test/old"); n.State != StateDone || n.Status != 301 {
-		t.Errorf("old = %+v", n)
-	}
-	if n := node(t, db, "http://a.test/mid"); n.State != StateDone || n.Status != 302 {
-		t.Errorf("mid = %+v", n)
-	}
-	if n := node(t, db, "http://a.test/new"); n.State != StateDone || n.Status != 200 || n.Title != "New" {
-		t.Errorf("new = %+v", n)
-	}
-	for _, hop := range []struct{ from, to string }{{"http://a.test/old", "http://a.test/mid"}, {"http://a.test/mid", "http://a.test/new"}} {
-		es := edges(t, db, hop.from)
-		if len(es) != 1 || es[0].Kind != KindRedirect || es[0].Dst != node(t, db, hop.to).ID {
-			t.Errorf("edges of %s = %+v", hop.from, es)
-		}
-	}
-	if es := edges(t, db, "http://a.test/new"); len(es) != 1 {
-		t.Errorf("edges of final page = %+v", es)
-	}
-	if got := frontier(t, db); !reflect.DeepEqual(got, map[string]int{"http://a.test/x": 1}) {
-		t.Errorf("frontier = %v", got)
 	}
 }
 

@@ -84,13 +84,7 @@ func TestURLCacheChangesNothingStored(t *testing.T) {
 				case 0:
 					res.Page.State = StateFailed
 				case 1:
-					res.Hops = []Hop{{URL: u, Status: 301}}
-					if r.IntN(2) == 0 {
-						res.Hops = append(res.Hops, Hop{URL: randomURL(), Status: 302})
-					}
-					if res.FinalURL = randomURL(); res.FinalURL == u {
-						res.Hops, res.FinalURL = nil, ""
-					}
+					res = redirect(res.ID, res.Host, 301, randomURL())
 				}
 				for range r.IntN(6) {
 					dst := randomURL()

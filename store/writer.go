@@ -24,19 +24,39 @@ type CommitStats struct {
 	// links beyond a page's cap, and results recorded as failed because their data could not
 	// be stored (ReasonUnstorable); nil when there were none.
 	Rejected map[string]int
+	// Redirected are the frontier entries added for redirect targets: a reader hands them out
+	// before the other URLs of their host, so that a redirect chain is followed promptly.
+	Redirected []Entry
 }
 
 // Writer applies crawl results to the database. Only one goroutine may use it; it is the
 // only thing that writes the database while a crawl runs.
 type Writer struct {
-	db       *DB
-	maxDepth int // -1: unlimited
-	budget   int // URLs queued per host over the crawl; 0: unlimited
-	commits  int // Commit calls so far, for Options.FailCommit
+	db           *DB
+	maxDepth     int // -1: unlimited
+	budget       int // URLs queued per host over the crawl; 0: unlimited
+	maxRedirects int // redirects in a row that keep their source's depth
+	commits      int // Commit calls so far, for Options.FailCommit
 }
 
+// DefaultMaxRedirects is the longest redirect chain whose hops keep the depth of its start.
+const DefaultMaxRedirects = 10
+
 // Writer returns the database's writer. maxDepth < 0 means no depth limit.
-func (db *DB) Writer(maxDepth int) *Writer { return &Writer{db: db, maxDepth: maxDepth} }
+func (db *DB) Writer(maxDepth int) *Writer {
+	return &Writer{db: db, maxDepth: maxDepth, maxRedirects: DefaultMaxRedirects}
+}
+
+// WithMaxRedirects sets how many redirects in a row keep the depth of the page that started
+// them (default DefaultMaxRedirects). The target of a longer chain counts one link hop deeper
+// and starts a new chain, so that a site that redirects forever is bounded by --max-depth and
+// by its trap rules as a site that links forever is; a loop ends at the first URL seen again.
+func (w *Writer) WithMaxRedirects(n int) *Writer {
+	if n > 0 {
+		w.maxRedirects = n
+	}
+	return w
+}
 
 // Commit records a batch of results in one transaction: either all of it is durable or none.
 //
@@ -88,6 +108,7 @@ func (w *Writer) commit(batch []Result, unstorable map[int]error) (CommitStats, 
 		tx := t.tx
 		t.maxDepth = w.maxDepth
 		t.budget = w.budget
+		t.maxRedirects = w.maxRedirects
 		t.stats = &stats
 		for i := range batch {
 			r := &batch[i]
@@ -162,7 +183,7 @@ func (t *txn) frontierEntry(host string, id uint64) (depth int, u string, ok boo
 	if v == nil {
 		return 0, "", false
 	}
-	depth, u, err := decodeFrontier(v)
+	depth, u, _, err := decodeFrontier(v)
 	return depth, u, err == nil && storableURL(u)
 }
 

@@ -20,11 +20,12 @@ import (
 )
 
 // crashSite is the generated site of the subprocess tests: small pages, some broken links,
-// some external ones, and a robots.txt that blocks part of the site.
+// some external ones, links through redirects (each hop a URL of its own, so a kill may fall
+// between a redirect and its target), and a robots.txt that blocks part of the site.
 func crashSite(pages int) crawltest.SiteConfig {
 	return crawltest.SiteConfig{
 		Seed: 11, Pages: pages, MinLinks: 5, MaxLinks: 25, MinBytes: 1500, MaxBytes: 4000,
-		BrokenFraction: 0.02, ExternalFraction: 0.03,
+		BrokenFraction: 0.02, ExternalFraction: 0.03, RedirectFraction: 0.05,
 		Robots: "User-agent: *\nDisallow: /docs/s3/\n",
 	}
 }

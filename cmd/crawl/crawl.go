@@ -40,7 +40,8 @@ type crawlFlags struct {
 	traps                                 trapFlags
 	reconfigure, retryFailed              bool
 	politeFlags
-	diag diagFlags
+	memory memoryFlags
+	diag   diagFlags
 }
 
 func newCrawlFlagSet() (*flag.FlagSet, *crawlFlags) {
@@ -76,6 +77,7 @@ func newCrawlFlagSet() (*flag.FlagSet, *crawlFlags) {
 	fs.StringVar(&f.logFile, "log-file", "", "append the log to this file instead of stderr")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9090 (a non-loopback address exposes them to the network)")
 	f.traps.register(fs)
+	f.memory.register(fs)
 	f.diag.register(fs)
 	return fs, f
 }
@@ -130,6 +132,7 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
 		return exitUsage
 	}
+	f.memory.apply(fs, e.setMemoryLimit)
 	var metricsLn net.Listener
 	if f.metricsAddr != "" {
 		if metricsLn, err = listenMetrics(f.metricsAddr); err != nil {
@@ -252,6 +255,13 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 	if err := f.politeFlags.check(); err != nil {
 		return crawler.Config{}, err
 	}
+	if err := f.memory.check(); err != nil {
+		return crawler.Config{}, err
+	}
+	bodyMemory, err := f.memory.bodyBudget(f.maxBody)
+	if err != nil {
+		return crawler.Config{}, err
+	}
 	client := fetch.NewClient(fetch.Config{
 		UserAgent:        f.userAgent,
 		Timeout:          f.timeout,
@@ -259,6 +269,7 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 		TLSTimeout:       f.tlsTimeout,
 		FirstByteTimeout: f.firstByteTimeout,
 		MaxBody:          f.maxBody,
+		BodyBudget:       fetch.NewBodyBudget(bodyMemory),
 		Headers:          headers,
 		Resolve:          resolve,
 		Insecure:         f.insecure,

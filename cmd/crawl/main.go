@@ -38,7 +38,7 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
 	}
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(runProcess(os.Args[1:], os.Stdout, os.Stderr, debug.SetMemoryLimit))
 }
 
 // command is a subcommand of crawl.
@@ -55,6 +55,9 @@ type env struct {
 	// crawlDone, when set, is called once a crawl has stopped, before its metrics endpoint
 	// closes: tests read the final metrics there.
 	crawlDone func()
+	// setMemoryLimit sets the runtime's soft memory limit (debug.SetMemoryLimit); nil when
+	// commands run inside a test binary, whose runtime is the test's.
+	setMemoryLimit func(int64) int64
 }
 
 func commands() []command {
@@ -68,11 +71,15 @@ func commands() []command {
 	}
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdout, stderr io.Writer) int { return runProcess(args, stdout, stderr, nil) }
+
+// runProcess is run for the process itself, with the hooks that change its runtime.
+func runProcess(args []string, stdout, stderr io.Writer, setMemoryLimit func(int64) int64) int {
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
-	return dispatch(context.Background(), &env{stdout: stdout, stderr: stderr, signals: sig}, args)
+	e := &env{stdout: stdout, stderr: stderr, signals: sig, setMemoryLimit: setMemoryLimit}
+	return dispatch(context.Background(), e, args)
 }
 
 // dispatch runs the command named by args[0] (crawl when args start with a flag).

@@ -26,12 +26,12 @@ func TestReportSections(t *testing.T) {
 	if r.Options != (store.ReportOptions{Depth: 3, Limit: 20, Referrers: 5}) {
 		t.Errorf("options %+v", r.Options)
 	}
-	// 15 pages answered (10 with 200, 3 redirects, a 404, a 500), 2 failed (dropped
-	// connection, redirect loop), /b was skipped (nofollow), one external link.
-	if want := (store.ReportTotals{URLs: 19, Edges: 30, Fetched: 17, Hosts: 1}); r.Totals != want {
+	// 15 pages answered (10 with 200, 3 redirects, a 404, a 500), 3 failed (a dropped
+	// connection, and the two redirects of a loop), /b was skipped (nofollow), one external link.
+	if want := (store.ReportTotals{URLs: 20, Edges: 32, Fetched: 18, Hosts: 1}); r.Totals != want {
 		t.Errorf("totals %+v, want %+v", r.Totals, want)
 	}
-	wantStates := []store.StateCount{{State: "done", Count: 15}, {State: "failed", Count: 2}, {State: "pending", Count: 0}, {State: "robots-blocked", Count: 0}, {State: "external", Count: 1}, {State: "skipped", Count: 1}}
+	wantStates := []store.StateCount{{State: "done", Count: 15}, {State: "failed", Count: 3}, {State: "pending", Count: 0}, {State: "robots-blocked", Count: 0}, {State: "external", Count: 1}, {State: "skipped", Count: 1}}
 	if !reflect.DeepEqual(r.States, wantStates) {
 		t.Errorf("states %+v", r.States)
 	}
@@ -43,30 +43,33 @@ func TestReportSections(t *testing.T) {
 		t.Errorf("skipped reasons %+v", r.SkippedReasons)
 	}
 
-	// Broken links: the 404 linked from two pages first, then by URL.
+	// Broken links: those linked from two pages first (the loop's first URL, by a link and
+	// by the loop's other redirect, and the 404), then by URL.
 	var broken []string
 	for _, b := range r.BrokenLinks.Items {
 		broken = append(broken, b.URL)
 	}
-	if want := []string{u("/missing"), u("/error"), u("/loop1"), u("/reset")}; r.BrokenLinks.Total != 4 || !reflect.DeepEqual(broken, want) {
+	if want := []string{u("/loop1"), u("/missing"), u("/error"), u("/loop2"), u("/reset")}; r.BrokenLinks.Total != 5 || !reflect.DeepEqual(broken, want) {
 		t.Errorf("broken links %d %q, want %q", r.BrokenLinks.Total, broken, want)
 	}
-	if len(r.BrokenLinks.Items) == 4 {
-		missing := r.BrokenLinks.Items[0]
+	if len(r.BrokenLinks.Items) == 5 {
+		missing := r.BrokenLinks.Items[1]
 		wantRefs := []store.Referrer{{URL: u("/"), Kind: "link", Anchor: "gone"}, {URL: u("/a"), Kind: "link", Anchor: "missing again"}}
 		if missing.Status != 404 || missing.LinkedFrom != 2 || missing.MoreReferrers != 0 || !reflect.DeepEqual(missing.Referrers, wantRefs) {
 			t.Errorf("/missing: %+v", missing)
 		}
-		if loop := r.BrokenLinks.Items[2]; loop.State != "failed" || loop.Status != 0 || !strings.Contains(loop.Error, "redirect loop") {
+		if loop := r.BrokenLinks.Items[0]; loop.State != "failed" || loop.Status != 302 || !strings.Contains(loop.Error, "redirect loop") {
 			t.Errorf("/loop1: %+v", loop)
 		}
 	}
 
-	// Redirect chains: /old -> /older -> /final; /moved -> /a has one hop only.
+	// Redirect chains: the loop /loop1 -> /loop2 -> /loop1, and /old -> /older -> /final;
+	// /moved -> /a has one hop only.
 	wantChain := store.RedirectChain{Hops: 2, LinkedFrom: 1, Steps: []store.ChainStep{
 		{URL: u("/old"), State: "done", Status: 301}, {URL: u("/older"), State: "done", Status: 302}, {URL: u("/final"), State: "done", Status: 200},
 	}}
-	if r.RedirectChains.Total != 1 || len(r.RedirectChains.Items) != 1 || !reflect.DeepEqual(r.RedirectChains.Items[0], wantChain) {
+	if r.RedirectChains.Total != 2 || len(r.RedirectChains.Items) != 2 || !r.RedirectChains.Items[0].Loop ||
+		!reflect.DeepEqual(r.RedirectChains.Items[1], wantChain) {
 		t.Errorf("redirect chains %+v", r.RedirectChains)
 	}
 
@@ -86,7 +89,7 @@ func TestReportSections(t *testing.T) {
 		t.Errorf("most linked total %d, want 17", r.MostLinked.Total)
 	}
 
-	wantHosts := []store.HostErrors{{Host: "127.0.0.1", Fetched: 17, Errors: 4, ClientError: 1, ServerError: 1, Failed: 2}}
+	wantHosts := []store.HostErrors{{Host: "127.0.0.1", Fetched: 18, Errors: 5, ClientError: 1, ServerError: 1, Failed: 3}}
 	if r.ErrorHosts.Total != 1 || !reflect.DeepEqual(r.ErrorHosts.Items, wantHosts) {
 		t.Errorf("error hosts %+v", r.ErrorHosts)
 	}
@@ -97,12 +100,14 @@ func TestReportSections(t *testing.T) {
 		t.Fatalf("text: exit %d: %s", code, stderr)
 	}
 	for _, want := range []string{
-		"19 URLs, 30 links; 17 fetched on 1 host",
-		"Broken links: 4\n  404  " + u("/missing") + "  (linked from 2)\n      <- " + u("/") + ` "gone"` + "\n",
-		"Redirect chains longer than one hop: 1\n  2 hops (linked from 1)\n      301  " + u("/old") + "\n",
+		"20 URLs, 32 links; 18 fetched on 1 host",
+		"Broken links: 5\n  302  " + u("/loop1") + "  (linked from 2)\n      error: redirect loop: ",
+		"  404  " + u("/missing") + "  (linked from 2)\n      <- " + u("/") + ` "gone"` + "\n",
+		"Redirect chains longer than one hop: 2\n  2 hops, a loop (linked from 1)\n      302  " + u("/loop1") + "\n",
+		"  2 hops (linked from 1)\n      301  " + u("/old") + "\n",
 		"Pages more than 3 link hops from the seeds: 2\n  depth 5   " + u("/d5") + "\n",
 		"Most linked-to pages: 17\n        9  " + u("/") + "\n",
-		"Hosts with the most errors: 1\n  127.0.0.1  4 of 17 fetched (4xx 1, 5xx 1, failed 2)\n",
+		"Hosts with the most errors: 1\n  127.0.0.1  5 of 18 fetched (4xx 1, 5xx 1, failed 3)\n",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text report lacks %q:\n%s", want, text)
@@ -121,7 +126,7 @@ func TestReportLimits(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.BrokenLinks.Total != 4 || len(r.BrokenLinks.Items) != 1 {
+	if r.BrokenLinks.Total != 5 || len(r.BrokenLinks.Items) != 1 {
 		t.Errorf("broken links: total %d, %d items", r.BrokenLinks.Total, len(r.BrokenLinks.Items))
 	} else if b := r.BrokenLinks.Items[0]; len(b.Referrers) != 1 || b.MoreReferrers != 1 || b.LinkedFrom != 2 {
 		t.Errorf("referrers of %s: %+v", b.URL, b)
@@ -135,7 +140,7 @@ func TestReportLimits(t *testing.T) {
 	}
 
 	code, text, _ := runCmd(t, "report", "--db", db, "--limit", "1", "--referrers", "1")
-	if code != exitOK || !strings.Contains(text, "Broken links: 4 (first 1 shown)") || !strings.Contains(text, "      ... and 1 more\n") {
+	if code != exitOK || !strings.Contains(text, "Broken links: 5 (first 1 shown)") || !strings.Contains(text, "      ... and 1 more\n") {
 		t.Errorf("text with limits:\n%s", text)
 	}
 }

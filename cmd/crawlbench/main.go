@@ -11,6 +11,13 @@
 // --resolve, crawls them at --host-rate 1, and checks from the server's side that no host is
 // requested faster than that, and how close the crawl comes to hosts x 1 page/s.
 //
+// The faults scenario serves a site with redirect chains, 500s, 429s, slow pages, gzip and a
+// 20 MB page, and a robots.txt that disallows /private/ (where some redirects lead), and counts
+// from the server's side the requests to disallowed URLs and the pages served 200 twice.
+//
+// The memory scenario gives every worker a 10 MiB page or a gzip bomb at once and reports the
+// crawl's peak resident set.
+//
 //	crawlbench -crawl bin/crawl                     both scenarios, default sizes
 //	crawlbench -pages 2000 -hosts 50 -repeat 1      a quick run
 package main
@@ -38,6 +45,9 @@ type options struct {
 	prerender  bool
 	hosts      int
 	hostPages  int
+	faultPages int
+	memory     bool
+	memoryRSS  int64 // the memory scenario's peak RSS, for the summary
 	cpuProfile string
 	extra      string
 	// ceilingTime is how long the GET loop runs at least.
@@ -45,6 +55,7 @@ type options struct {
 
 	results []result      // throughput runs, for the summary
 	polite  *politeResult // the politeness run, for the summary
+	fault   *faultResult  // the faults run, for the summary
 }
 
 type result struct {
@@ -78,6 +89,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.prerender, "prerender", true, "render the throughput site's pages before measuring, so the server costs little CPU")
 	fs.IntVar(&o.hosts, "hosts", 500, "hosts of the politeness scenario (0: skip it)")
 	fs.IntVar(&o.hostPages, "host-pages", 20, "pages per host in the politeness scenario")
+	fs.IntVar(&o.faultPages, "faults", 2000, "pages of the faults scenario (0: skip it)")
+	fs.BoolVar(&o.memory, "memory", true, "run the memory scenario: every worker meets a 10 MiB page or a gzip bomb at once")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first throughput crawl to this file")
 	fs.DurationVar(&o.ceilingTime, "ceiling-time", 3*time.Second, "the GET loop goes over the URLs again until it has run this long")
 	fs.StringVar(&o.extra, "crawl-flags", "", "extra flags for the crawl binary, space-separated")
@@ -87,7 +100,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if fs.NArg() > 0 || o.pages < 0 || o.workers < 1 || o.repeat < 1 || o.hosts < 0 || o.hostPages < 1 {
+	if fs.NArg() > 0 || o.pages < 0 || o.workers < 1 || o.repeat < 1 || o.hosts < 0 || o.hostPages < 1 || o.faultPages < 0 {
 		fmt.Fprintln(stderr, "crawlbench: bad arguments; see -help")
 		return 2
 	}
@@ -129,6 +142,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	if o.faultPages > 0 {
+		if err := faults(o, stdout); err != nil {
+			fmt.Fprintf(stderr, "crawlbench: faults: %v\n", err)
+			return 1
+		}
+	}
+	if o.memory {
+		rss, err := memory(o, stdout)
+		if err != nil {
+			fmt.Fprintf(stderr, "crawlbench: memory: %v\n", err)
+			return 1
+		}
+		o.memoryRSS = rss
+	}
 	summary(o, stdout)
 	return 0
 }
@@ -152,6 +179,13 @@ func summary(o *options, w io.Writer) {
 		fmt.Fprintf(w, "  %-44s shortest gap %s; %d of %d gaps under 1 s, %d under 990 ms (%d unexplained); at most %d in any 1 s, %d in any 10 s\n",
 			"politeness, per-host spacing (server side)", p.rates.minGap.Round(time.Microsecond), p.rates.short, p.rates.gaps,
 			p.rates.shortBy10ms, p.rates.unexplained, p.rates.maxIn1s, p.rates.maxIn10s)
+	}
+	if f := o.fault; f != nil {
+		fmt.Fprintf(w, "  %-44s %d requests to disallowed URLs, %d pages served 200 more than once (targets: 0, 0)\n", "faults, every request obeys the rules", f.counts.disallowed, f.counts.servedTwice)
+		fmt.Fprintf(w, "  %-44s %.1fs, peak RSS %.1f MiB\n", "faults, wall time and memory", f.secs, mib(float64(f.maxRSS)))
+	}
+	if o.memoryRSS > 0 {
+		fmt.Fprintf(w, "  %-44s %.1f MiB (target < 128 MiB)\n", "peak RSS, every worker on a 10 MiB page", mib(float64(o.memoryRSS)))
 	}
 }
 

@@ -60,6 +60,9 @@ func (s *Site) parsePage(path, rawQuery string) (int, bool) {
 	return n, pagePath(n) == full
 }
 
+// redirectPrefix starts the paths that redirect to the page whose path follows.
+const redirectPrefix = "/moved"
+
 // brokenPath returns the k-th path of the pool of paths that answer 404.
 func (s *Site) brokenPath(k int) string {
 	switch k % 3 {
@@ -202,6 +205,9 @@ func (s *Site) specs(h, i int) []spec {
 			}
 			if sp.form != formFragment {
 				sp.form = pickForm(r)
+				if cfg.RedirectFraction > 0 && r.Float64() < cfg.RedirectFraction {
+					sp.kind = LinkRedirect
+				}
 			}
 		}
 		sp.dot = r.IntN(4) == 0
@@ -242,8 +248,11 @@ func pickForm(r *rand.Rand) hrefForm {
 
 // target returns the path (with query) of a site link.
 func (s *Site) target(sp *spec) string {
-	if sp.kind == LinkBroken {
+	switch sp.kind {
+	case LinkBroken:
 		return sp.path
+	case LinkRedirect:
+		return redirectPrefix + pagePath(sp.page)
 	}
 	return pagePath(sp.page)
 }

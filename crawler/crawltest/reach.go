@@ -17,6 +17,9 @@ const (
 	LinkBroken
 	// LinkExternal is a link to a host outside the site (never served).
 	LinkExternal
+	// LinkRedirect is a link to a page of the same host through a URL that
+	// answers 301 to it (see SiteConfig.RedirectFraction).
+	LinkRedirect
 )
 
 func (k LinkKind) String() string {
@@ -29,6 +32,8 @@ func (k LinkKind) String() string {
 		return "broken"
 	case LinkExternal:
 		return "external"
+	case LinkRedirect:
+		return "redirect"
 	}
 	return "LinkKind(?)"
 }
@@ -70,7 +75,7 @@ func (s *Site) Links(host string, page int, base string) []Link {
 		sp := &specs[k]
 		href, abs := s.href(sp, page, origin)
 		l := Link{Href: href, URL: abs, Fragment: sp.frag, Text: sp.text, Rel: sp.rel, Kind: sp.kind, Page: -1}
-		if sp.kind == LinkPage || sp.kind == LinkCrossHost {
+		if sp.kind == LinkPage || sp.kind == LinkCrossHost || sp.kind == LinkRedirect {
 			l.Host, l.Page = s.cfg.Hosts[sp.host], sp.page
 		}
 		out[k] = l
@@ -103,6 +108,9 @@ type Reach struct {
 	// OutOfScope are pages of other hosts of the site linked from fetched
 	// pages but excluded by SameHostOnly; never fetched.
 	OutOfScope map[string]int
+	// Redirects are the URLs fetched that answer 301 to a page. The page
+	// they lead to is at their depth: a redirect moves a page, it adds no hop.
+	Redirects map[string]int
 }
 
 // MaxDepth returns the largest depth among Pages.
@@ -131,6 +139,7 @@ func (s *Site) ReachableWith(roots []string, opt ReachOptions) *Reach {
 		Broken:     map[string]int{},
 		External:   map[string]int{},
 		OutOfScope: map[string]int{},
+		Redirects:  map[string]int{},
 	}
 	if len(roots) == 0 {
 		return res
@@ -184,6 +193,12 @@ func (s *Site) ReachableWith(roots []string, opt ReachOptions) *Reach {
 				note(res.Broken, origin(sp.host)+sp.path, d+1)
 			case !inScope[sp.host]:
 				note(res.OutOfScope, origin(sp.host)+pagePath(sp.page), d+1)
+			case sp.kind == LinkRedirect:
+				note(res.Redirects, origin(sp.host)+redirectPrefix+pagePath(sp.page), d+1)
+				if t := sp.host*pages + sp.page; depth[t] < 0 {
+					depth[t] = int32(d + 1)
+					queue = append(queue, t)
+				}
 			default:
 				if t := sp.host*pages + sp.page; depth[t] < 0 {
 					depth[t] = int32(d + 1)

@@ -60,6 +60,10 @@ type SiteConfig struct {
 	// ExternalFraction is the fraction of links to hosts outside the site
 	// (under the reserved .invalid top-level domain).
 	ExternalFraction float64
+	// RedirectFraction is the fraction of links to pages of the same host
+	// written through a redirect: "/moved" + the page's path answers 301 to
+	// the page. Zero leaves the site exactly as it is without the field.
+	RedirectFraction float64
 	// Robots is the body served at /robots.txt; empty means 404.
 	Robots string
 	// Latency delays every response by this duration, to emulate a network.
@@ -286,6 +290,16 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			_, _ = w.Write([]byte(s.cfg.Robots))
 		}
 		return
+	}
+	if rest, moved := strings.CutPrefix(r.URL.Path, redirectPrefix); moved && s.cfg.RedirectFraction > 0 {
+		if _, ok := s.parsePage(rest, r.URL.RawQuery); ok {
+			if r.URL.RawQuery != "" {
+				rest += "?" + r.URL.RawQuery
+			}
+			status = http.StatusMovedPermanently
+			http.Redirect(w, r, rest, status)
+			return
+		}
 	}
 	page, ok := s.parsePage(r.URL.Path, r.URL.RawQuery)
 	if !ok {

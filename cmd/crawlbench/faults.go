@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// faultSite is a generated site with every fault a crawler meets on the open web, served on
+// 127.0.0.1 with a count of what it answered: pages behind redirect chains (some into a
+// path robots.txt disallows, some onto pages also linked directly), pages that always answer
+// 500, pages that answer 429 with Retry-After once, slow pages, gzip-encoded pages and one
+// page of 20 MB.
+//
+// Paths, for page number n in [0, pages):
+//
+//	/p/N.html           a page (gzip-encoded when N%3 == 0 and the client accepts it)
+//	/r/K/N              a redirect chain of K hops ending at /p/N.html
+//	/rp/N               one redirect to /private/N.html, which robots.txt disallows
+//	/e/N                always 500
+//	/t/N                429 with Retry-After: 1 on its first request, then a page
+//	/s/N                a page, after 300 ms
+//	/big.html           a page of 20 MB
+type faultSite struct {
+	pages int
+
+	mu          sync.Mutex
+	requests    map[string]int // by path
+	ok          map[string]int // 200 answers by path
+	answered429 map[string]bool
+}
+
+func newFaultSite(pages int) *faultSite {
+	return &faultSite{pages: pages, requests: map[string]int{}, ok: map[string]int{}, answered429: map[string]bool{}}
+}
+
+const faultBigPage = 20 << 20
+
+// links are the hrefs of page n: ordinary pages, and one or two faulty URLs.
+func (s *faultSite) links(n int) []string {
+	var out []string
+	for k := 1; k <= 8; k++ {
+		out = append(out, fmt.Sprintf("/p/%d.html", (n*7+k*131)%s.pages))
+	}
+	m := (n*13 + 5) % s.pages
+	switch n % 10 {
+	case 0:
+		out = append(out, fmt.Sprintf("/r/1/%d", m))
+	case 1:
+		out = append(out, fmt.Sprintf("/r/3/%d", m))
+	case 2:
+		out = append(out, fmt.Sprintf("/rp/%d", n))
+	case 3:
+		out = append(out, fmt.Sprintf("/e/%d", n))
+	case 4:
+		out = append(out, fmt.Sprintf("/t/%d", n))
+	case 5:
+		out = append(out, fmt.Sprintf("/s/%d", n))
+	}
+	if n == 1 {
+		out = append(out, "/big.html")
+	}
+	return out
+}
+
+func (s *faultSite) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path
+	s.mu.Lock()
+	s.requests[path]++
+	s.mu.Unlock()
+	status := s.serve(w, r, path)
+	if status == http.StatusOK {
+		s.mu.Lock()
+		s.ok[path]++
+		s.mu.Unlock()
+	}
+}
+
+func (s *faultSite) serve(w http.ResponseWriter, r *http.Request, path string) int {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	num := func(i int) (int, bool) {
+		if i >= len(parts) {
+			return 0, false
+		}
+		v, err := strconv.Atoi(strings.TrimSuffix(parts[i], ".html"))
+		return v, err == nil && v >= 0 && v < s.pages
+	}
+	switch {
+	case path == "/robots.txt":
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "User-agent: *\nDisallow: /private/\n")
+		return http.StatusOK
+	case path == "/":
+		return s.page(w, r, 0)
+	case path == "/big.html":
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(faultBigPage))
+		chunk := bytes.Repeat([]byte("<p>filler text of a very long page</p>\n"), 1024)
+		for sent := 0; sent < faultBigPage; sent += len(chunk) {
+			if _, err := w.Write(chunk[:min(len(chunk), faultBigPage-sent)]); err != nil {
+				break
+			}
+		}
+		return http.StatusOK
+	}
+	switch parts[0] {
+	case "p":
+		if n, ok := num(1); ok && len(parts) == 2 {
+			return s.page(w, r, n)
+		}
+	case "r":
+		hops, err := strconv.Atoi(parts[min(1, len(parts)-1)])
+		if n, ok := num(2); ok && err == nil && hops >= 1 && hops <= 5 && len(parts) == 3 {
+			next := fmt.Sprintf("/p/%d.html", n)
+			if hops > 1 {
+				next = fmt.Sprintf("/r/%d/%d", hops-1, n)
+			}
+			http.Redirect(w, r, next, http.StatusMovedPermanently)
+			return http.StatusMovedPermanently
+		}
+	case "rp":
+		if n, ok := num(1); ok && len(parts) == 2 {
+			http.Redirect(w, r, fmt.Sprintf("/private/%d.html", n), http.StatusFound)
+			return http.StatusFound
+		}
+	case "private":
+		if n, ok := num(1); ok && len(parts) == 2 {
+			return s.page(w, r, n)
+		}
+	case "e":
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return http.StatusInternalServerError
+	case "t":
+		s.mu.Lock()
+		first := !s.answered429[path]
+		s.answered429[path] = true
+		s.mu.Unlock()
+		if first {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return http.StatusTooManyRequests
+		}
+		if n, ok := num(1); ok {
+			return s.page(w, r, n)
+		}
+	case "s":
+		t := time.NewTimer(300 * time.Millisecond)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return 0
+		}
+		if n, ok := num(1); ok {
+			return s.page(w, r, n)
+		}
+	}
+	http.NotFound(w, r)
+	return http.StatusNotFound
+}
+
+func (s *faultSite) page(w http.ResponseWriter, r *http.Request, n int) int {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "<!doctype html><html><head><title>page %d</title></head><body><h1>page %d</h1>\n", n, n)
+	for _, l := range s.links(n) {
+		fmt.Fprintf(&b, "<p>Some text before <a href=%q>a link to %s</a> and after.</p>\n", l, l)
+	}
+	b.WriteString("</body></html>\n")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	body := b.Bytes()
+	if n%3 == 0 && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		var z bytes.Buffer
+		zw := gzip.NewWriter(&z)
+		zw.Write(body)
+		zw.Close()
+		body = z.Bytes()
+		w.Header().Set("Content-Encoding", "gzip")
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body)
+	return http.StatusOK
+}
+
+// faultCounts is what the site saw of a crawl.
+type faultCounts struct {
+	requests    int // every request, robots.txt included
+	disallowed  int // requests under /private/
+	servedTwice int // paths answered 200 more than once
+	extra200    int // 200 answers beyond the first, over all paths
+}
+
+func (s *faultSite) counts() faultCounts {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var c faultCounts
+	for p, n := range s.requests {
+		c.requests += n
+		if strings.HasPrefix(p, "/private/") {
+			c.disallowed += n
+		}
+	}
+	for _, n := range s.ok {
+		if n > 1 {
+			c.servedTwice++
+			c.extra200 += n - 1
+		}
+	}
+	return c
+}
+
+// faults crawls a fault site with every fault on, politeness per host lifted as far as the
+// flags allow (--host-rate 0, --host-concurrency 16) but robots.txt obeyed, and prints what
+// the server saw: requests to disallowed URLs, pages served 200 more than once, the wall time
+// and the crawl's peak RSS.
+func faults(o *options, w io.Writer) error {
+	site := newFaultSite(o.faultPages)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: site, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	fmt.Fprintf(w, "\n== faults: %d pages with redirect chains, 500s, 429s, slow, gzip and a 20 MB page; robots.txt disallows /private/\n",
+		o.faultPages)
+	flags := []string{"--workers", strconv.Itoa(o.workers), "--host-rate", "0", "--host-concurrency", "16"}
+	flags = append(flags, o.extraFlags()...)
+	cr, err := runCrawl(o.crawlBin, filepath.Join(o.dir, "faults"), []string{"http://" + ln.Addr().String() + "/"}, flags)
+	if err != nil {
+		return err
+	}
+	c := site.counts()
+	fmt.Fprintf(w, "  requests %d in %.2fs; to disallowed URLs: %d; pages served 200 more than once: %d (%d extra answers)\n",
+		c.requests, cr.wall.Seconds(), c.disallowed, c.servedTwice, c.extra200)
+	fmt.Fprintf(w, "  crawl peak RSS %.1f MiB, Go heap peak %.1f MiB, CPU %.2fs\n",
+		mib(float64(cr.maxRSS)), mib(float64(cr.stats.HeapInusePeak)), cr.childCPU.Seconds())
+	o.fault = &faultResult{counts: c, secs: cr.wall.Seconds(), maxRSS: cr.maxRSS}
+	return nil
+}
+
+type faultResult struct {
+	counts faultCounts
+	secs   float64
+	maxRSS int64
+}

@@ -21,6 +21,9 @@ import (
 // MaxAnchor is the longest anchor text kept for an edge, in bytes; longer text is cut at a rune boundary.
 const MaxAnchor = 256
 
+// maxTitle is the longest title kept, in bytes.
+const maxTitle = 1024
+
 // Link is one distinct reference from a page, folded over its repeats. It holds the URL as a
 // string, the form callers store and compare; Parse gives the url.URL when one is needed.
 type Link struct {
@@ -78,6 +81,8 @@ func (x Extractor) extract(body []byte, contentType string, pageURL *url.URL, ge
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", pageURL, err)
 	}
+	s.anchors.reset()
+	s.title.reset()
 	return x.collect(doc.Get(0), pageURL, s, general), nil
 }
 

@@ -27,6 +27,8 @@ fmt-check:
 FUZZ_TARGETS := \
 	./parse:FuzzNormalize \
 	./parse:FuzzExtract \
+	./parse:FuzzExtractStreaming \
+	./parse:FuzzTextCollector \
 	./fetch/robots:FuzzParse \
 	./fetch/robots:FuzzMatch \
 	./parse:FuzzQuickResolve \

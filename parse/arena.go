@@ -43,11 +43,15 @@ type scratch struct {
 	urls    map[urlKey]int  // resolved URL of a kind -> index of its Link
 	text    []byte          // the text of an element, concatenated
 	path    []byte          // a merged relative path, for dot segments to be removed
+	anchors textCollector   // the text of the open anchors
+	title   textCollector   // the text of the first title
 }
 
 // scratchPool keeps scratch between calls: it holds no state a caller can observe, only
 // capacity, so extractions allocate little beyond the tree and their result.
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{anchors: textCollector{max: MaxAnchor, need: -1}, title: textCollector{max: maxTitle, need: -1}}
+}}
 
 // Scratch grown past these bounds by an unusual page is left to the collector rather than
 // kept for every later call.
@@ -62,9 +66,11 @@ const (
 func (s *scratch) release() {
 	s.reader.Reset(nil)
 	if cap(s.arena) > maxPooledBytes || cap(s.text) > maxPooledBytes || cap(s.decoded) > maxPooledBytes ||
-		cap(s.links) > maxPooledLinks {
+		cap(s.links) > maxPooledLinks || cap(s.anchors.buf) > maxPooledBytes || cap(s.anchors.open) > maxPooledLinks {
 		return
 	}
+	s.anchors.reset()
+	s.title.reset()
 	clear(s.links)
 	clear(s.entries)
 	s.links, s.entries = s.links[:0], s.entries[:0]

@@ -6,3 +6,10 @@ import "net/url"
 func (x Extractor) ExtractGeneral(body []byte, contentType string, pageURL *url.URL) (*Page, error) {
 	return x.extract(body, contentType, pageURL, true)
 }
+
+// ExtractStreaming is Extract through the token scanner, whatever the page.
+func (x Extractor) ExtractStreaming(body []byte, contentType string, pageURL *url.URL) (*Page, error) {
+	s := scratchPool.Get().(*scratch)
+	defer s.release()
+	return x.scan(body, contentType, pageURL, s, false, "test")
+}

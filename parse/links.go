@@ -21,6 +21,9 @@ import (
 // MaxAnchor is the longest anchor text kept for an edge, in bytes; longer text is cut at a rune boundary.
 const MaxAnchor = 256
 
+// maxTitle is the longest title kept, in bytes.
+const maxTitle = 1024
+
 // Link is one distinct reference from a page, folded over its repeats. It holds the URL as a
 // string, the form callers store and compare; Parse gives the url.URL when one is needed.
 type Link struct {
@@ -46,6 +49,11 @@ type Page struct {
 	Invalid  int  // href values that are not fetchable URLs (mailto:, javascript:, malformed)
 	NoFollow bool // <meta name=robots content=nofollow>
 	NoIndex  bool // <meta name=robots content=noindex>
+	// Partial is empty when the page was read from its HTML tree, as usual. Otherwise the
+	// links were read by the token scanner, and it says why in a few words ("nested deeper
+	// than 512 elements: links read by the token scanner"): where the page's markup is
+	// mis-nested, its anchors and counts may then differ from a tree's (see stream.go).
+	Partial string
 }
 
 // Extractor pulls links out of HTML documents. The zero value keeps every link.
@@ -58,6 +66,9 @@ type Extractor struct {
 
 // Extract parses an HTML body fetched from pageURL. contentType is the response's
 // Content-Type header; its charset, a <meta charset> or sniffing decides the encoding.
+// A page with more tags than a tree should hold, or that the tree builder refuses, is read
+// by a token scanner instead, in memory and time proportional to the page; Page.Partial
+// says so.
 func (x Extractor) Extract(body []byte, contentType string, pageURL *url.URL) (*Page, error) {
 	return x.extract(body, contentType, pageURL, false)
 }
@@ -67,7 +78,12 @@ func (x Extractor) Extract(body []byte, contentType string, pageURL *url.URL) (*
 func (x Extractor) extract(body []byte, contentType string, pageURL *url.URL, general bool) (*Page, error) {
 	s := scratchPool.Get().(*scratch)
 	defer s.release()
-	r, err := s.utf8Body(body, contentType, general)
+	// Every element needs a '<': a page with many could cost hundreds of megabytes as a tree.
+	if tags := bytes.Count(body, []byte{'<'}); tags > maxTreeTags {
+		return x.scan(body, contentType, pageURL, s, general,
+			fmt.Sprintf("%d tags, over %d for a tree: links read by the token scanner", tags, maxTreeTags))
+	}
+	_, r, err := s.utf8Body(body, contentType, general)
 	if err != nil {
 		return nil, fmt.Errorf("decode %s: %w", pageURL, err)
 	}
@@ -76,13 +92,27 @@ func (x Extractor) extract(body []byte, contentType string, pageURL *url.URL, ge
 	// matching and no Selection per match.
 	doc, err := goquery.NewDocumentFromReader(r)
 	if err != nil {
-		return nil, fmt.Errorf("parse %s: %w", pageURL, err)
+		// The tree builder gives up on the whole page, links before the trouble included;
+		// the token scanner reads them.
+		return x.scan(body, contentType, pageURL, s, general, treeFailure(err))
 	}
+	s.anchors.reset()
+	s.title.reset()
 	return x.collect(doc.Get(0), pageURL, s, general), nil
 }
 
-// utf8Body returns a reader of body in UTF-8, decoded as charset.NewReader decodes it.
-func (s *scratch) utf8Body(body []byte, contentType string, general bool) (io.Reader, error) {
+// treeFailure is Page.Partial for a page the tree builder refused.
+func treeFailure(err error) string {
+	// x/net/html has no error value for it, only this message.
+	if strings.Contains(err.Error(), "open stack of elements exceeds 512") {
+		return "nested deeper than 512 elements: links read by the token scanner"
+	}
+	return fmt.Sprintf("tree not built (%v): links read by the token scanner", err)
+}
+
+// utf8Body returns a reader of body in UTF-8, decoded as charset.NewReader decodes it, and
+// the UTF-8 bytes themselves unless the reader decodes as it goes.
+func (s *scratch) utf8Body(body []byte, contentType string, general bool) (src []byte, r io.Reader, err error) {
 	s.reader.Reset(body)
 	var e encoding.Encoding
 	if !general && declaresUTF8(contentType) && !bytes.HasPrefix(body, []byte{0xfe, 0xff}) && !bytes.HasPrefix(body, []byte{0xff, 0xfe}) {
@@ -90,7 +120,7 @@ func (s *scratch) utf8Body(body []byte, contentType string, general bool) (io.Re
 		// UTF-16 byte order mark comes first: DetermineEncoding's answer without its parse
 		// of the header. Valid UTF-8 taken for UTF-8 decodes to itself: it is read as it is.
 		if utf8.Valid(body) {
-			return &s.reader, nil
+			return body, &s.reader, nil
 		}
 		e = unicode.UTF8 // what charset.Lookup("utf-8") wraps
 	} else {
@@ -99,11 +129,12 @@ func (s *scratch) utf8Body(body []byte, contentType string, general bool) (io.Re
 		e, name, _ = charset.DetermineEncoding(body[:min(len(body), 1024)], contentType)
 		switch {
 		case name == "utf-8" && utf8.Valid(body):
-			return &s.reader, nil
+			return body, &s.reader, nil
 		case general || len(body) == 0: // charset.NewReader fails on an empty body (io.EOF)
-			return charset.NewReader(&s.reader, contentType)
+			r, err := charset.NewReader(&s.reader, contentType)
+			return nil, r, err
 		case e == encoding.Nop:
-			return &s.reader, nil // sniffed as UTF-8: charset.NewReader passes it through too
+			return body, &s.reader, nil // sniffed as UTF-8: charset.NewReader passes it through too
 		}
 	}
 	// The whole body decoded at once into pooled memory reads the same as charset.NewReader's
@@ -111,11 +142,12 @@ func (s *scratch) utf8Body(body []byte, contentType string, general bool) (io.Re
 	// reports it as before.
 	decoded, _, err := transform.Append(e.NewDecoder(), s.decoded[:0], body)
 	if err != nil {
-		return charset.NewReader(&s.reader, contentType)
+		r, err := charset.NewReader(&s.reader, contentType)
+		return nil, r, err
 	}
 	s.decoded = decoded
 	s.reader.Reset(decoded)
-	return &s.reader, nil
+	return decoded, &s.reader, nil
 }
 
 func hasWord(list, w string) bool {

@@ -51,14 +51,18 @@ func checkLinks(t *testing.T, got []Link, want []wantLink) {
 	}
 }
 
-// extractBoth runs Extract, and checks that the general path, without the fast paths, gives
-// the same page.
+// extractBoth runs Extract, and checks that the general path, without the fast paths, and
+// the token scanner give the same page.
 func extractBoth(t *testing.T, x Extractor, body []byte, contentType string, pageURL *url.URL) (*Page, error) {
 	t.Helper()
 	p, err := x.Extract(body, contentType, pageURL)
 	g, gerr := x.extract(body, contentType, pageURL, true)
 	if !reflect.DeepEqual(p, g) || (err == nil) != (gerr == nil) {
 		t.Fatalf("Extract = %+v, %v; the general path gives %+v, %v", p, err, g, gerr)
+	}
+	s, serr := scanPage(x, body, contentType, pageURL)
+	if !reflect.DeepEqual(p, s) || (err == nil) != (serr == nil) {
+		t.Fatalf("Extract = %+v, %v; the token scanner gives %+v, %v", p, err, s, serr)
 	}
 	return p, err
 }

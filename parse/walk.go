@@ -33,11 +33,6 @@ type walker struct {
 	haveTitle bool
 	haveBase  bool
 	baseHref  string
-
-	// Text collection: the first text node found, and whether there is more than one
-	// (then scratch.text holds them all; a lone text node is used without copying).
-	firstText *html.Node
-	multiText bool
 }
 
 // collect walks the tree under root and resolves the links it finds against the
@@ -45,30 +40,45 @@ type walker struct {
 func (x Extractor) collect(root *html.Node, pageURL *url.URL, s *scratch, general bool) *Page {
 	w := walker{x: x, s: s, general: general, page: &Page{}}
 	w.walk(root)
-
-	base := pageURL
-	if w.haveBase {
-		var q quickResolver // declines everything on the general path
-		if !general {
-			q = newQuickResolver(pageURL)
-		}
-		if b, ok := q.resolveURL(w.baseHref); ok {
-			base = &b
-		} else if b, err := Resolve(pageURL, w.baseHref); err == nil {
-			base = b
-		}
-	}
-	w.resolve(base)
+	w.resolve(baseURL(pageURL, w.baseHref, w.haveBase, general))
 	// The arena becomes one string, of which the pieces of the result are substrings.
 	w.fold(string(s.arena))
 	return w.page
 }
 
-// walk visits n's descendants in document order, as selector matching did.
+// baseURL is the URL a document's links resolve against: its first <base href> resolved
+// against pageURL, or pageURL when it has none or that does not resolve.
+func baseURL(pageURL *url.URL, href string, have, general bool) *url.URL {
+	if !have {
+		return pageURL
+	}
+	var q quickResolver // declines everything on the general path
+	if !general {
+		q = newQuickResolver(pageURL)
+	}
+	if b, ok := q.resolveURL(href); ok {
+		return &b
+	}
+	if b, err := Resolve(pageURL, href); err == nil {
+		return b
+	}
+	return pageURL
+}
+
+// walk visits n's descendants in document order, as selector matching did. The text of
+// anchors and of the title is read on the way, so each node is visited once however the
+// anchors nest.
 func (w *walker) walk(n *html.Node) {
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type == html.ElementNode {
-			w.element(c)
+		switch c.Type {
+		case html.TextNode:
+			w.s.anchors.addString(c.Data)
+			w.s.title.addString(c.Data)
+			continue
+		case html.ElementNode:
+			if w.element(c) {
+				continue // walked, with its text
+			}
 		}
 		if c.FirstChild != nil {
 			w.walk(c)
@@ -76,61 +86,97 @@ func (w *walker) walk(n *html.Node) {
 	}
 }
 
-// element records what n contributes to the page.
-func (w *walker) element(n *html.Node) {
+// element records what n contributes to the page. It reports whether it walked n's
+// children itself, for n's text.
+func (w *walker) element(n *html.Node) (walked bool) {
 	switch n.DataAtom {
 	case atom.Title:
-		if !w.haveTitle {
-			w.haveTitle = true
-			w.title = w.textPiece(n, 1024)
+		if w.haveTitle {
+			return false
 		}
+		w.haveTitle = true
+		w.s.title.push(0)
+		w.walk(n)
+		w.title = w.closedPiece(w.s.title.pop(), maxTitle)
+		return true
 	case atom.Base:
 		if !w.haveBase {
 			w.baseHref, w.haveBase = attr(n, "href")
 		}
+	case atom.Img:
+		if w.s.anchors.wantsAlt() {
+			if alt, ok := attr(n, "alt"); ok {
+				w.s.anchors.img(alt)
+			}
+		}
 	case atom.Meta:
 		name, ok := attr(n, "name")
 		if !ok {
-			return
-		}
-		name = strings.ToLower(strings.TrimSpace(name))
-		if name != "robots" && (w.x.RobotsToken == "" || name != strings.ToLower(w.x.RobotsToken)) {
-			return
+			return false
 		}
 		content, _ := attr(n, "content")
-		nofollow, noindex := robotsDirectives(content)
-		w.page.NoFollow = w.page.NoFollow || nofollow
-		w.page.NoIndex = w.page.NoIndex || noindex
+		w.meta(name, content)
 	case atom.A, atom.Area, atom.Link:
 		href, ok := attr(n, "href")
 		if !ok {
-			return
+			return false
 		}
 		rel, _ := attr(n, "rel")
 		rel = collapse(strings.ToLower(rel), 128)
 		switch n.DataAtom {
 		case atom.A:
-			anchor := w.textPiece(n, MaxAnchor)
-			if anchor.empty() {
-				if img := firstImgAlt(n); img != nil {
-					alt, _ := attr(img, "alt")
-					anchor = w.stringPiece(alt, MaxAnchor)
-				}
-			}
-			w.add(pendingLink{href: href, rel: rel, anchor: anchor, kind: store.KindLink})
+			i := len(w.s.links)
+			w.add(pendingLink{href: href, rel: rel, kind: store.KindLink})
+			w.s.anchors.push(i)
+			w.walk(n)
+			w.s.links[i].anchor = w.closedPiece(w.s.anchors.pop(), MaxAnchor)
+			return true
 		case atom.Area:
 			alt, _ := attr(n, "alt")
 			w.add(pendingLink{href: href, rel: rel, anchor: w.stringPiece(alt, MaxAnchor), kind: store.KindLink})
 		case atom.Link:
 			hreflang, _ := attr(n, "hreflang")
-			switch {
-			case hasWord(rel, "canonical"):
-				w.add(pendingLink{href: href, rel: rel, kind: store.KindCanonical})
-			case hasWord(rel, "alternate") && hreflang != "":
-				w.add(pendingLink{href: href, rel: rel, anchor: w.stringPiece(hreflang, MaxAnchor), kind: store.KindAlternate})
+			switch kind, ok := linkKind(rel, hreflang); {
+			case !ok:
+			case kind == store.KindAlternate:
+				w.add(pendingLink{href: href, rel: rel, anchor: w.stringPiece(hreflang, MaxAnchor), kind: kind})
+			default:
+				w.add(pendingLink{href: href, rel: rel, kind: kind})
 			}
 		}
 	}
+	return false
+}
+
+// meta records a <meta name content> that addresses robots, or this crawler.
+func (w *walker) meta(name, content string) {
+	if nofollow, noindex, ok := metaRobots(name, content, w.x.RobotsToken); ok {
+		w.page.NoFollow = w.page.NoFollow || nofollow
+		w.page.NoIndex = w.page.NoIndex || noindex
+	}
+}
+
+// metaRobots reads <meta name content>: ok is false when name addresses neither robots nor
+// the crawler's token.
+func metaRobots(name, content, token string) (nofollow, noindex, ok bool) {
+	name = strings.ToLower(strings.TrimSpace(name))
+	if name != "robots" && (token == "" || name != strings.ToLower(token)) {
+		return false, false, false
+	}
+	nofollow, noindex = robotsDirectives(content)
+	return nofollow, noindex, true
+}
+
+// linkKind tells which <link rel> elements are links of the graph: canonical, and
+// alternate with an hreflang (whose value is the edge's anchor).
+func linkKind(rel, hreflang string) (store.EdgeKind, bool) {
+	switch {
+	case hasWord(rel, "canonical"):
+		return store.KindCanonical, true
+	case hasWord(rel, "alternate") && hreflang != "":
+		return store.KindAlternate, true
+	}
+	return 0, false
 }
 
 func (w *walker) add(l pendingLink) { w.s.links = append(w.s.links, l) }
@@ -143,56 +189,25 @@ func (w *walker) stringPiece(text string, max int) piece {
 	return w.s.textPiece(text, max)
 }
 
-// textPiece is the text of n's descendants concatenated, as goquery's Text gives it,
-// collapsed and cut to max bytes.
-func (w *walker) textPiece(n *html.Node, max int) piece {
-	w.firstText, w.multiText, w.s.text = nil, false, w.s.text[:0]
-	w.appendText(n)
+// closedPiece is the text of an element that has ended, cut to max bytes, as a piece: the
+// alt text of its first image for an element with no text of its own.
+func (w *walker) closedPiece(t closedText, max int) piece {
+	var p piece
 	switch {
-	case w.multiText && w.general:
-		return piece{s: collapse(string(w.s.text), max)}
-	case w.multiText:
-		return w.s.bytesPiece(w.s.text, max)
-	case w.firstText != nil:
-		return w.stringPiece(w.firstText.Data, max)
+	case t.hasOnly:
+		p = w.stringPiece(t.only, max)
+	case len(t.text) == 0:
+	case w.general:
+		p = piece{s: string(t.text)}
+	default:
+		off := len(w.s.arena)
+		w.s.arena = append(w.s.arena, t.text...)
+		p = piece{off: off, n: len(t.text)}
 	}
-	return piece{}
-}
-
-func (w *walker) appendText(n *html.Node) {
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		switch {
-		case c.Type == html.TextNode:
-			switch {
-			case w.multiText:
-				w.s.text = append(w.s.text, c.Data...)
-			case w.firstText == nil:
-				w.firstText = c
-			default:
-				w.multiText = true
-				w.s.text = append(append(w.s.text, w.firstText.Data...), c.Data...)
-			}
-		case c.FirstChild != nil:
-			w.appendText(c)
-		}
+	if p.empty() && t.hasAlt {
+		p = w.stringPiece(t.alt, MaxAnchor)
 	}
-}
-
-// firstImgAlt returns the first <img alt> under n in document order, or nil.
-func firstImgAlt(n *html.Node) *html.Node {
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type == html.ElementNode && c.DataAtom == atom.Img {
-			if _, ok := attr(c, "alt"); ok {
-				return c
-			}
-		}
-		if c.FirstChild != nil {
-			if img := firstImgAlt(c); img != nil {
-				return img
-			}
-		}
-	}
-	return nil
+	return p
 }
 
 // attr returns the value of n's first attribute named key, matching any namespace as

@@ -45,6 +45,8 @@ type scratch struct {
 	path    []byte          // a merged relative path, for dot segments to be removed
 	anchors textCollector   // the text of the open anchors
 	title   textCollector   // the text of the first title
+	// formatting holds the distinct formatting start tags of a page (formatting.go).
+	formatting map[uint64]struct{}
 }
 
 // scratchPool keeps scratch between calls: it holds no state a caller can observe, only
@@ -80,6 +82,9 @@ func (s *scratch) release() {
 	}
 	if len(s.urls) > maxClearedEntries {
 		s.urls = nil
+	}
+	if len(s.formatting) > maxClearedEntries {
+		s.formatting = nil
 	}
 	clear(s.hrefs)
 	clear(s.urls)

@@ -20,7 +20,7 @@ import (
 func TestHostilePagesBounded(t *testing.T) {
 	pageURL, _ := url.Parse("http://hostile.test/p")
 	x := parse.Extractor{MaxLinks: 6000}
-	for _, p := range hostilePages()[:3] {
+	for _, p := range hostilePages()[:4] {
 		t.Run(p.name, func(t *testing.T) {
 			var m0, m1 runtime.MemStats
 			runtime.GC()
@@ -50,6 +50,10 @@ func TestHostilePagesBounded(t *testing.T) {
 					if l.Anchor != strings.Repeat("x", parse.MaxAnchor) || l.Count != 1 {
 						t.Fatalf("link %s: anchor of %d bytes, count %d", l.URL, len(l.Anchor), l.Count)
 					}
+				}
+			case "formatting-400x25k":
+				if len(page.Links) != 2 || !strings.Contains(page.Partial, "formatting elements") {
+					t.Errorf("links %+v, partial %q", page.Links, page.Partial)
 				}
 			case "deep-2000":
 				var urls []string

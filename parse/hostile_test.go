@@ -57,6 +57,21 @@ func deepPage(depth int) []byte {
 	return []byte(b.String())
 }
 
+// reconstructPage leaves open distinct formatting elements, then repeats a paragraph: the tree
+// builder copies every open one into every paragraph.
+func reconstructPage(open, paragraphs int) []byte {
+	var b strings.Builder
+	b.WriteString(`<html><head><title>Copies</title></head><body><a href="/before">before</a>`)
+	for i := range open {
+		fmt.Fprintf(&b, `<b id="b%d">`, i)
+	}
+	for range paragraphs {
+		b.WriteString("<p>x</p>")
+	}
+	b.WriteString(`<a href="/after">after</a></body></html>`)
+	return []byte(b.String())
+}
+
 type hostilePage struct {
 	name string
 	body []byte
@@ -69,6 +84,7 @@ func hostilePages() []hostilePage {
 		{"anchors-10MiB", anchorDensePage(10 << 20)},
 		{"svg-anchors-500x2.6M", nestedSVGAnchorsPage(500, 2_600_000)},
 		{"deep-2000", deepPage(2000)},
+		{"formatting-400x25k", reconstructPage(400, 25_000)},
 		{"svg-anchors-500x60k-tree", nestedSVGAnchorsPage(500, 60_000)},
 	}
 }

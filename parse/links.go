@@ -79,9 +79,21 @@ func (x Extractor) extract(body []byte, contentType string, pageURL *url.URL, ge
 	s := scratchPool.Get().(*scratch)
 	defer s.release()
 	// Every element needs a '<': a page with many could cost hundreds of megabytes as a tree.
-	if tags := bytes.Count(body, []byte{'<'}); tags > maxTreeTags {
+	tags := bytes.Count(body, []byte{'<'})
+	if tags > maxTreeTags {
 		return x.scan(body, contentType, pageURL, s, general,
 			fmt.Sprintf("%d tags, over %d for a tree: links read by the token scanner", tags, maxTreeTags))
+	}
+	// Formatting elements left open are copied into every block that follows (formatting.go):
+	// a page that could make too many copies is read by the scanner too.
+	if tags*tags > maxFormattingCopies {
+		if s.formatting == nil {
+			s.formatting = make(map[uint64]struct{})
+		}
+		if f := formattingBound(body, s.formatting); f*tags > maxFormattingCopies {
+			return x.scan(body, contentType, pageURL, s, general,
+				fmt.Sprintf("%d formatting elements that may stay open over %d tags: links read by the token scanner", f, tags))
+		}
 	}
 	_, r, err := s.utf8Body(body, contentType, general)
 	if err != nil {

@@ -276,6 +276,7 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 		return r
 	}
 	r.Page.Title = page.Title
+	r.Page.Error = page.Partial // why the links were read without a tree, if they were
 	r.Page.DroppedOut = page.Dropped
 	r.Page.NoIndex = r.Page.NoIndex || page.NoIndex
 	page.NoFollow = page.NoFollow || headerNofollow

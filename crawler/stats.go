@@ -20,6 +20,9 @@ type Stats struct {
 	leased  atomic.Int64 // URLs handed to the fetchers
 	pages   atomic.Int64 // results committed
 	blocked atomic.Int64
+	// Pages recorded with a loss: a body cut at --max-body, a page read only in part (a done
+	// page with an error note: its HTML read without a tree, a redirect target not recorded).
+	truncated, partial atomic.Int64
 	links   atomic.Int64 // edges stored
 	newURLs atomic.Int64
 
@@ -64,6 +67,12 @@ func (s *Stats) countCommit(batch []store.Result, cs store.CommitStats) {
 		if r.Page.State == store.StateBlocked {
 			s.blocked.Add(1)
 		}
+		if r.Page.Truncated {
+			s.truncated.Add(1)
+		}
+		if r.Page.State == store.StateDone && r.Page.Error != "" {
+			s.partial.Add(1)
+		}
 		s.hosts[r.Host] = struct{}{}
 	}
 }
@@ -82,6 +91,9 @@ type Summary struct {
 	Bytes         int64
 	Committed     int64 // results recorded
 	RobotsBlocked int64
+	// Truncated counts bodies cut at --max-body; PartialParses, fetched pages read only in
+	// part (their error note says why): in both, links past the loss are missing.
+	Truncated, PartialParses int64
 	Links         int64 // edges recorded
 	NewURLs       int64 // URLs discovered
 	Hosts         int   // hosts with at least one recorded result
@@ -129,6 +141,7 @@ func (s *Stats) Snapshot() Summary {
 	sum.ActiveHosts = s.ops.activeHosts.Load()
 	sum.Retries = s.ops.retries.Load()
 	sum.RobotsBlocked = s.blocked.Load()
+	sum.Truncated, sum.PartialParses = s.truncated.Load(), s.partial.Load()
 	sum.Links = s.links.Load()
 	sum.NewURLs = s.newURLs.Load()
 	sum.Politeness = s.polite.snapshot()

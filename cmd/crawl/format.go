@@ -22,6 +22,7 @@ func printSummary(w io.Writer, s crawler.Summary, dbPath string) {
 	fmt.Fprintf(w, "  robots blocked  %d\n", s.RobotsBlocked)
 	printPoliteness(w, s)
 	fmt.Fprintf(w, "  rejected        %s\n", formatRejected(s.Rejected))
+	fmt.Fprintf(w, "  read in part    %s\n", formatIncomplete(int(s.Truncated), int(s.PartialParses)))
 	fmt.Fprintf(w, "  links found     %d (%d new URLs)\n", s.Links, s.NewURLs)
 	fmt.Fprintf(w, "  hosts           %d\n", s.Hosts)
 	fmt.Fprintf(w, "  bytes           %s\n", humanBytes(s.Bytes))

@@ -96,8 +96,12 @@ func TestTruncatedBodyIsVisible(t *testing.T) {
 	dir := t.TempDir()
 	seeds := writeFile(t, dir, "seeds.txt", srv.URL+"/\n")
 	db := filepath.Join(dir, "crawl.db")
-	if code, _, stderr := runCmd(t, "--seeds", seeds, "--db", db, "--host-rate", "0", "--quiet", "--max-body", "1000"); code != exitOK {
+	code, summary, stderr := runCmd(t, "--seeds", seeds, "--db", db, "--host-rate", "0", "--max-body", "1000")
+	if code != exitOK {
 		t.Fatalf("crawl: exit %d\n%s", code, stderr)
+	}
+	if want := "read in part    1 truncated at --max-body, 0 parsed in part\n"; !strings.Contains(summary, want) {
+		t.Errorf("summary lacks %q:\n%s", want, summary)
 	}
 
 	if r := statusJSON(t, db); r.Truncated != 1 || r.PartialParses != 0 || r.URLs != 4 {
@@ -132,4 +136,38 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestDeepPageKeepsItsLinks: a page nested deeper than the tree builder goes is read by the
+// token scanner: its links, those before the deep part and inside it, are recorded, and the
+// page's note, the summary and status say it was read in part.
+func TestDeepPageKeepsItsLinks(t *testing.T) {
+	deep := `<title>Deep</title><a href="/before">before</a>` + strings.Repeat("<div>", 600) +
+		`<a href="/inside">inside</a>` + strings.Repeat("</div>", 600)
+	pages := map[string]string{"/": deep, "/before": `<title>B</title>`, "/inside": `<title>I</title>`}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { servePage(w, r, pages) }))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	seeds := writeFile(t, dir, "seeds.txt", srv.URL+"/\n")
+	db := filepath.Join(dir, "crawl.db")
+	code, summary, stderr := runCmd(t, "--seeds", seeds, "--db", db, "--host-rate", "0")
+	if code != exitOK {
+		t.Fatalf("crawl: exit %d\n%s", code, stderr)
+	}
+	if want := "read in part    0 truncated at --max-body, 1 parsed in part\n"; !strings.Contains(summary, want) {
+		t.Errorf("summary lacks %q:\n%s", want, summary)
+	}
+	g := readGraph(t, db)
+	home := g.nodes[srv.URL+"/"]
+	if home.State != store.StateDone || home.OutLinks != 2 || !strings.Contains(home.Error, "nested deeper than 512 elements") {
+		t.Errorf("home page: %+v; want done with its 2 links and a note", home)
+	}
+	for _, p := range []string{"/before", "/inside"} {
+		if n := g.nodes[srv.URL+p]; n.State != store.StateDone {
+			t.Errorf("%s: %v, want fetched", p, n.State)
+		}
+	}
+	if r := statusJSON(t, db); r.PartialParses != 1 {
+		t.Errorf("status: %d partial parses, want 1", r.PartialParses)
+	}
 }

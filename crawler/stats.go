@@ -23,8 +23,8 @@ type Stats struct {
 	// Pages recorded with a loss: a body cut at --max-body, a page read only in part (a done
 	// page with an error note: its HTML read without a tree, a redirect target not recorded).
 	truncated, partial atomic.Int64
-	links   atomic.Int64 // edges stored
-	newURLs atomic.Int64
+	links              atomic.Int64 // edges stored
+	newURLs            atomic.Int64
 
 	ops    opCounters // for the progress line and the metrics endpoint
 	polite politeStats
@@ -94,10 +94,10 @@ type Summary struct {
 	// Truncated counts bodies cut at --max-body; PartialParses, fetched pages read only in
 	// part (their error note says why): in both, links past the loss are missing.
 	Truncated, PartialParses int64
-	Links         int64 // edges recorded
-	NewURLs       int64 // URLs discovered
-	Hosts         int   // hosts with at least one recorded result
-	Elapsed       time.Duration
+	Links                    int64 // edges recorded
+	NewURLs                  int64 // URLs discovered
+	Hosts                    int   // hosts with at least one recorded result
+	Elapsed                  time.Duration
 
 	// Rejected counts, by reason, the URLs the crawl refused to fetch although they were in
 	// scope (trap rules, host budget), and the links beyond a page's cap.

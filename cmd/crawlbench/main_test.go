@@ -26,7 +26,7 @@ func TestSmallRun(t *testing.T) {
 	bin := buildCrawl(t)
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"-crawl", bin, "-pages", "300", "-repeat", "1", "-latency", "0,2ms",
-		"-hosts", "4", "-host-pages", "3", "-faults", "60", "-ceiling-time", "100ms", "-dir", t.TempDir()}, &stdout, &stderr)
+		"-hosts", "4", "-host-pages", "3", "-faults", "60", "-memory=false", "-ceiling-time", "100ms", "-dir", t.TempDir()}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
 	}
@@ -39,6 +39,23 @@ func TestSmallRun(t *testing.T) {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, &stdout)
 		}
+	}
+}
+
+// TestMemoryIsBounded runs the memory scenario: every worker meets a 10 MiB page (half of them
+// nothing but anchors) or a gzip bomb at once, and the crawl's peak resident set, which it
+// reads from /proc/self/status as it ends, stays under 128 MiB with the default settings.
+func TestMemoryIsBounded(t *testing.T) {
+	bin := buildCrawl(t)
+	var stdout bytes.Buffer
+	o := &options{crawlBin: bin, dir: t.TempDir(), workers: 16}
+	rss, err := memory(o, &stdout)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, &stdout)
+	}
+	t.Logf("%s", &stdout)
+	if rss == 0 || rss >= 128<<20 {
+		t.Errorf("peak RSS %.1f MiB, want under 128 MiB", mib(float64(rss)))
 	}
 }
 

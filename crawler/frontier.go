@@ -92,7 +92,7 @@ type hostQueue struct {
 	lastAt     time.Time // when a URL of the host was last handed out
 	retry      []task    // leases handed back, by notBefore, served before buf; on disk they are still pending
 	errStreak  int       // failed attempts since the last answer: the backoff grows with it
-	failedURLs int       // URLs that failed since the last answer: enough of them park the host
+	failedURLs int       // URLs that failed since the last answer, weighted (see failed): enough of them park the host
 	parked     bool      // failed too often: its URLs are recorded as skipped, never fetched
 	draining   bool      // parked, and listed in frontier.draining
 }

@@ -14,39 +14,54 @@ import (
 // failed on its own (a 500 here and there is the page's trouble; a run of them, the host's).
 const failuresToHoldHost = 3
 
+// brokenPagesPerHostError is how many more pages that fail on their own (a 500) it takes to
+// park a host than failures of the host itself: a server that answers gets more rope, since
+// the URLs left at the end of a crawl are often the broken ones nobody else links to, while
+// an application down behind a live server still shows within a few dozen.
+const brokenPagesPerHostError = 4
+
 // failed holds back what failed. A URL that failed on its own (a 5xx other than 503) waits
 // for its retry alone, its wait growing with its tries, while the host goes on with its other
-// URLs, fresh ones first. The whole host is held back after a failure of the host itself (no
-// answer, 429, 503, robots.txt unreachable) and after failuresToHoldHost failed answers in a
-// row: for the server's Retry-After, else for an exponential backoff that grows with the
-// failures in a row. MaxHostErrors different URLs failing in a row park it. Retries of a URL
-// that failed already do not add to that count, so that a few bad URLs of a host that answers
-// the rest cannot park it, while a host that fails everywhere is given up after about
-// MaxHostErrors requests.
+// URLs, fresh ones first; once failuresToHoldHost answers in a row have failed, each further
+// failure holds the host back for one backoff too, so a host answering mostly failures slows
+// down. A failure of the host itself (no answer, 429, 503, robots.txt unreachable) holds the
+// whole host back: for the server's Retry-After, else for an exponential backoff that grows
+// with the failures in a row.
+//
+// A host is parked when MaxHostErrors different URLs failed in a row through failures of the
+// host, or brokenPagesPerHostError times as many through failures of their own. Retries of a
+// URL that failed already do not add to that count, so that a few bad URLs of a host that
+// answers the rest cannot park it, while a host that fails everywhere is given up after
+// about MaxHostErrors requests.
 func (f *frontier) failed(h *hostQueue, fb hostFeedback) {
 	h.errStreak++
 	now := time.Now()
+	var wait time.Duration
+	switch {
+	case fb.outcome == hostFailed && fb.hasRetryAfter:
+		wait = min(fb.retryAfter, f.cfg.MaxBackoff)
+		f.stats.polite.retryAfters.Add(1)
+	case fb.outcome == hostFailed:
+		wait = backoff(f.cfg.Backoff, f.cfg.MaxBackoff, h.errStreak, f.rnd)
+	case h.errStreak >= failuresToHoldHost:
+		wait = backoff(f.cfg.Backoff, f.cfg.MaxBackoff, 1, f.rnd)
+	}
 	if fb.outcome == urlFailed && fb.again != nil {
 		fb.again.notBefore = now.Add(backoff(f.cfg.Backoff, f.cfg.MaxBackoff, fb.again.tries, f.rnd))
 	}
-	if fb.outcome == hostFailed || h.errStreak >= failuresToHoldHost {
-		streak := h.errStreak
-		if fb.outcome == urlFailed {
-			streak -= failuresToHoldHost - 1 // the first hold after a run of page failures is the base
-		}
-		wait := backoff(f.cfg.Backoff, f.cfg.MaxBackoff, streak, f.rnd)
-		if fb.hasRetryAfter {
-			wait = min(fb.retryAfter, f.cfg.MaxBackoff)
-			f.stats.polite.retryAfters.Add(1)
-		}
+	if wait > 0 {
 		f.stats.polite.backoffs.Add(1)
 		h.nextAt = maxTime(h.nextAt, now.Add(wait))
 		f.log.Debug("frontier: host backed off", "host", h.key, "streak", h.errStreak, "wait", wait)
 	}
 	if !fb.retried {
-		h.failedURLs++
+		if fb.outcome == hostFailed {
+			h.failedURLs += brokenPagesPerHostError
+		} else {
+			h.failedURLs++
+		}
 	}
-	if f.cfg.MaxHostErrors > 0 && h.failedURLs >= f.cfg.MaxHostErrors && !h.parked {
+	if limit := f.cfg.MaxHostErrors * brokenPagesPerHostError; limit > 0 && h.failedURLs >= limit && !h.parked {
 		f.park(h)
 	}
 }
@@ -59,7 +74,7 @@ func (f *frontier) park(h *hostQueue) {
 	h.parked = true
 	f.stats.polite.parked.Add(1)
 	f.log.Warn("host parked: too many consecutive failures; its remaining URLs are skipped",
-		"host", h.key, "failed_urls", h.failedURLs, "failed_attempts", h.errStreak)
+		"host", h.key, "failed_attempts", h.errStreak)
 	if h.index >= 0 {
 		heap.Remove(&f.ready, h.index)
 	}

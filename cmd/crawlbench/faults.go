@@ -18,7 +18,8 @@ import (
 // 127.0.0.1 with a count of what it answered: pages behind redirect chains (some into a
 // path robots.txt disallows, some onto pages also linked directly), pages that always answer
 // 500, pages that answer 429 with Retry-After once, slow pages, gzip-encoded pages and one
-// page of 20 MB.
+// page of 20 MB. Of the pages, 5% link a one-hop redirect, 5% a three-hop chain, 5% a
+// redirect into /private/, 5% a page that answers 500, 5% a slow page and 1% a 429.
 //
 // Paths, for page number n in [0, pages):
 //
@@ -51,19 +52,19 @@ func (s *faultSite) links(n int) []string {
 		out = append(out, fmt.Sprintf("/p/%d.html", (n*7+k*131)%s.pages))
 	}
 	m := (n*13 + 5) % s.pages
-	switch n % 10 {
-	case 0:
+	switch {
+	case n%20 == 0:
 		out = append(out, fmt.Sprintf("/r/1/%d", m))
-	case 1:
+	case n%20 == 1:
 		out = append(out, fmt.Sprintf("/r/3/%d", m))
-	case 2:
+	case n%20 == 2:
 		out = append(out, fmt.Sprintf("/rp/%d", n))
-	case 3:
+	case n%20 == 3:
 		out = append(out, fmt.Sprintf("/e/%d", n))
-	case 4:
-		out = append(out, fmt.Sprintf("/t/%d", n))
-	case 5:
+	case n%20 == 5:
 		out = append(out, fmt.Sprintf("/s/%d", n))
+	case n%100 == 4:
+		out = append(out, fmt.Sprintf("/t/%d", n))
 	}
 	if n == 1 {
 		out = append(out, "/big.html")

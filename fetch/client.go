@@ -80,6 +80,9 @@ type Client struct {
 	http    *http.Client
 	jar     http.CookieJar // nil with NoCookies
 	headers headerRules
+	// stream, when set, reads the body of a 2xx answer as it arrives instead of keeping it
+	// (see getStream); only ever set on a copy of the client made for one fetch.
+	stream func(io.Reader) error
 }
 
 // Hop is a redirect answered on the way to the final response.
@@ -294,6 +297,12 @@ func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
 	decoded, err := decodeBody(resp)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", u, err)
+	}
+	if c.stream != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		if err := c.stream(decoded); err != nil {
+			return nil, fmt.Errorf("fetch %s: reading body: %w", u, unwrapURLError(err))
+		}
+		return out, nil
 	}
 	length := resp.ContentLength
 	if decoded != io.Reader(resp.Body) {

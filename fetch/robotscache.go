@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"sync"
@@ -307,4 +308,13 @@ func (c *Client) getLimited(ctx context.Context, u *url.URL, maxBody int64, maxR
 	// caller at once, one per origin being loaded, and never waits in a queue.
 	cc.cfg.BodyBudget = nil
 	return cc.Get(ctx, u, cc.cfg.InScope)
+}
+
+// getStream is getLimited for a body read as it arrives: read is given the body of the
+// final answer when it is a 2xx, decoded, and the Response has no Body; the bodies of
+// redirects followed on the way are read as usual. read's error is the fetch's.
+func (c *Client) getStream(ctx context.Context, u *url.URL, maxBody int64, maxRedirects int, read func(io.Reader) error) (*Response, error) {
+	cc := *c
+	cc.stream = read
+	return cc.getLimited(ctx, u, maxBody, maxRedirects)
 }

@@ -29,14 +29,22 @@ type Sitemap struct {
 // a line), gzipped or not. At most maxBytes of decompressed content and maxURLs locations
 // (page URLs and sitemap URLs together) are read. Locations are returned as written.
 func ParseSitemap(body []byte, maxBytes int64, maxURLs int) (*Sitemap, error) {
-	var r io.Reader = bytes.NewReader(body)
-	if len(body) >= 2 && body[0] == 0x1f && body[1] == 0x8b {
-		zr, err := gzip.NewReader(r)
+	return ReadSitemap(bytes.NewReader(body), maxBytes, maxURLs)
+}
+
+// ReadSitemap is ParseSitemap on a stream, read as it comes: what it holds is the locations
+// it keeps, whatever the size of the file.
+func ReadSitemap(r io.Reader, maxBytes int64, maxURLs int) (*Sitemap, error) {
+	in := bufio.NewReader(r)
+	if head, _ := in.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(in)
 		if err != nil {
 			return nil, fmt.Errorf("sitemap: %w", err)
 		}
 		defer zr.Close()
 		r = zr
+	} else {
+		r = in
 	}
 	lr := &io.LimitedReader{R: r, N: maxBytes + 1} // one byte more tells a cut from an exact fit
 	br := bufio.NewReader(lr)
@@ -79,6 +87,14 @@ func (sm *Sitemap) add(list *[]string, loc string, maxURLs int) bool {
 	return true
 }
 
+// maxSitemapDepth bounds the nesting of a sitemap's elements (a urlset is three deep): the
+// XML decoder keeps a record of every open element, which a file of nothing but start tags
+// would grow to hundreds of megabytes.
+const maxSitemapDepth = 32
+
+// errSitemapDepth stops a sitemap nested deeper than any sitemap is.
+var errSitemapDepth = fmt.Errorf("elements nested deeper than %d", maxSitemapDepth)
+
 func parseSitemapXML(r io.Reader, maxURLs int, sm *Sitemap) error {
 	dec := xml.NewDecoder(r)
 	dec.Strict = false
@@ -96,6 +112,9 @@ func parseSitemapXML(r io.Reader, maxURLs int, sm *Sitemap) error {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			if len(stack) == maxSitemapDepth {
+				return errSitemapDepth
+			}
 			stack = append(stack, strings.ToLower(t.Name.Local))
 			loc.Reset()
 		case xml.CharData:
@@ -152,16 +171,22 @@ func (c *Client) GetSitemap(ctx context.Context, u *url.URL, maxBytes int64, max
 	if c.cfg.InScope != nil && !c.cfg.InScope(u) {
 		return nil, fmt.Errorf("sitemap %s: %w", u, ErrOutOfScope)
 	}
-	resp, err := c.getLimited(ctx, u, maxBytes, 5)
+	// The file is parsed as it arrives: a sitemap of maxBytes (or a gzip bomb cut there)
+	// costs the locations kept, not its size.
+	var sm *Sitemap
+	var perr error
+	resp, err := c.getStream(ctx, u, maxBytes, 5, func(body io.Reader) error {
+		sm, perr = ReadSitemap(body, maxBytes, maxURLs)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
 	if resp.Status < 200 || resp.Status > 299 {
 		return nil, fmt.Errorf("sitemap %s: status %d", u, resp.Status)
 	}
-	sm, err := ParseSitemap(resp.Body, maxBytes, maxURLs)
+	err = perr
 	if sm != nil {
-		sm.Truncated = sm.Truncated || resp.Truncated
 		sm.Sitemaps = c.inScope(resp.URL, sm.Sitemaps)
 	}
 	if err != nil {

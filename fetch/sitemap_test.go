@@ -1,9 +1,14 @@
 package fetch
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -94,5 +99,64 @@ func TestGetSitemap(t *testing.T) {
 	}
 	if _, err := c.GetSitemap(context.Background(), mustURL(t, srv.URL+"/missing.xml"), 1<<20, 100); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("missing sitemap: %v, want a 404 error", err)
+	}
+}
+
+// TestGetSitemapReadsAsItComes: a sitemap is parsed as it arrives, so a gzip bomb of 50 MiB of
+// locations, cut at the byte limit, or a file of nothing but start tags, costs the locations
+// kept, not the size of the file.
+func TestGetSitemapReadsAsItComes(t *testing.T) {
+	const maxBytes = 50 << 20
+	bomb := func(chunk string) []byte {
+		var z bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+		block := []byte(strings.Repeat(chunk, 1<<14))
+		for n := 0; n < maxBytes+len(block); n += len(block) {
+			zw.Write(block)
+		}
+		zw.Close()
+		return z.Bytes()
+	}
+	const loc = "<url><loc>http://site.test/a</loc>"
+	entry := loc + "<x>" + strings.Repeat("y", 4000) + "</x></url>\n"
+	locs := maxBytes / len(entry) // whole entries before the cut, and the loc of a cut one
+	if maxBytes%len(entry) >= len(loc) {
+		locs++
+	}
+	tests := []struct {
+		name   string
+		body   []byte
+		urls   int
+		errHas string
+	}{
+		{"locations", bomb(entry), locs, ""},
+		{"start tags", bomb("<x>"), 0, "nested deeper"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/xml")
+				w.Header().Set("Content-Encoding", "gzip")
+				w.Write(tt.body)
+			}))
+			defer srv.Close()
+			u, _ := url.Parse(srv.URL + "/sitemap.xml")
+			c := NewClient(Config{})
+			var m0, m1 runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&m0)
+			sm, err := c.GetSitemap(context.Background(), u, maxBytes, 50_000)
+			runtime.ReadMemStats(&m1)
+			if tt.errHas == "" && err != nil || tt.errHas != "" && (err == nil || !strings.Contains(err.Error(), tt.errHas)) {
+				t.Fatalf("err %v, want %q", err, tt.errHas)
+			}
+			if sm == nil || len(sm.URLs) != tt.urls || tt.urls > 0 && !sm.Truncated {
+				t.Fatalf("sitemap of %d URLs (truncated %v), want %d and cut at the byte limit", len(sm.URLs), sm != nil && sm.Truncated, tt.urls)
+			}
+			// The decoder allocates as it goes; what matters is that nothing holds the file.
+			if inUse := int64(m1.HeapInuse) - int64(m0.HeapInuse); inUse > 8<<20 {
+				t.Errorf("%d MiB of heap in use after reading a %d MiB file", inUse>>20, maxBytes>>20)
+			}
+		})
 	}
 }

@@ -35,7 +35,8 @@ FUZZ_TARGETS := \
 	./parse:FuzzCollapse \
 	./parse:FuzzDeclaresUTF8 \
 	./fetch:FuzzParseSitemap \
-	./store:FuzzCommit
+	./store:FuzzCommit \
+	./crawler:FuzzHostilePage
 
 fuzz-short:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/crawl-project/crawl/crawler/crawltest"
 )
 
 // faultSite is a generated site with every fault a crawler meets on the open web, served on
@@ -251,4 +253,37 @@ type faultResult struct {
 	counts faultCounts
 	secs   float64
 	maxRSS int64
+}
+
+// redirectCost crawls a generated site twice, once with its links as they are and once with
+// every link to a page going through a redirect, and reports what a redirect costs: the time
+// per request of the second crawl over the first's. Each hop is a URL of its own, committed
+// and handed out again by the frontier, where a crawler that follows redirects within one
+// fetch makes the same requests in one lease.
+func redirectCost(o *options, w io.Writer) error {
+	fmt.Fprintf(w, "\n== redirects: %d pages, plain and with every link to a page through a 301, --workers %d, --host-rate 0\n",
+		o.redirectPages, o.workers)
+	var perRequest [2]float64
+	for i, fraction := range []float64{0, 1} {
+		site := crawltest.NewSite(crawltest.SiteConfig{Seed: o.seed, Pages: o.redirectPages, RedirectFraction: fraction})
+		srv, err := startServer(site)
+		if err != nil {
+			return err
+		}
+		flags := append([]string{"--workers", strconv.Itoa(o.workers), "--host-concurrency", strconv.Itoa(o.workers),
+			"--host-rate", "0", "--ignore-robots"}, o.extraFlags()...)
+		cr, err := runCrawl(o.crawlBin, filepath.Join(o.dir, "redirects"), []string{srv.base + "/"}, flags)
+		requests := site.Log().Total()
+		srv.close()
+		if err != nil {
+			return err
+		}
+		perRequest[i] = cr.wall.Seconds() / float64(requests)
+		fmt.Fprintf(w, "  %-22s %6d requests in %6.2fs: %7.0f requests/s, CPU %.0f µs/request, %d requests repeated\n",
+			map[float64]string{0: "plain", 1: "through redirects"}[fraction], requests, cr.wall.Seconds(),
+			float64(requests)/cr.wall.Seconds(), float64(cr.childCPU.Microseconds())/float64(requests), site.Log().Duplicates())
+	}
+	o.redirectRatio = perRequest[1] / perRequest[0]
+	fmt.Fprintf(w, "  time per request through redirects / plain: %.2f\n", o.redirectRatio)
+	return nil
 }

@@ -46,10 +46,13 @@ type options struct {
 	hosts      int
 	hostPages  int
 	faultPages int
-	memory     bool
-	memoryRSS  int64 // the memory scenario's peak RSS, for the summary
-	cpuProfile string
-	extra      string
+	// redirectPages sizes the redirect-cost scenario; redirectRatio is its result.
+	redirectPages int
+	redirectRatio float64
+	memory        bool
+	memoryRSS     int64 // the memory scenario's peak RSS, for the summary
+	cpuProfile    string
+	extra         string
 	// ceilingTime is how long the GET loop runs at least.
 	ceilingTime time.Duration
 
@@ -90,6 +93,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.hosts, "hosts", 500, "hosts of the politeness scenario (0: skip it)")
 	fs.IntVar(&o.hostPages, "host-pages", 20, "pages per host in the politeness scenario")
 	fs.IntVar(&o.faultPages, "faults", 2000, "pages of the faults scenario (0: skip it)")
+	fs.IntVar(&o.redirectPages, "redirect-pages", 5000, "pages of the redirect-cost scenario (0: skip it)")
 	fs.BoolVar(&o.memory, "memory", true, "run the memory scenario: every worker meets a 10 MiB page or a gzip bomb at once")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first throughput crawl to this file")
 	fs.DurationVar(&o.ceilingTime, "ceiling-time", 3*time.Second, "the GET loop goes over the URLs again until it has run this long")
@@ -100,7 +104,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if fs.NArg() > 0 || o.pages < 0 || o.workers < 1 || o.repeat < 1 || o.hosts < 0 || o.hostPages < 1 || o.faultPages < 0 {
+	if fs.NArg() > 0 || o.pages < 0 || o.workers < 1 || o.repeat < 1 || o.hosts < 0 || o.hostPages < 1 || o.faultPages < 0 || o.redirectPages < 0 {
 		fmt.Fprintln(stderr, "crawlbench: bad arguments; see -help")
 		return 2
 	}
@@ -148,6 +152,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	if o.redirectPages > 0 {
+		if err := redirectCost(o, stdout); err != nil {
+			fmt.Fprintf(stderr, "crawlbench: redirects: %v\n", err)
+			return 1
+		}
+	}
 	if o.memory {
 		rss, err := memory(o, stdout)
 		if err != nil {
@@ -183,6 +193,9 @@ func summary(o *options, w io.Writer) {
 	if f := o.fault; f != nil {
 		fmt.Fprintf(w, "  %-44s %d requests to disallowed URLs, %d pages served 200 more than once (targets: 0, 0)\n", "faults, every request obeys the rules", f.counts.disallowed, f.counts.servedTwice)
 		fmt.Fprintf(w, "  %-44s %.1fs, peak RSS %.1f MiB\n", "faults, wall time and memory", f.secs, mib(float64(f.maxRSS)))
+	}
+	if o.redirectRatio > 0 {
+		fmt.Fprintf(w, "  %-44s %.2f\n", "redirects, time per request: via 301 / plain", o.redirectRatio)
 	}
 	if o.memoryRSS > 0 {
 		fmt.Fprintf(w, "  %-44s %.1f MiB (target < 128 MiB)\n", "peak RSS, every worker on a 10 MiB page", mib(float64(o.memoryRSS)))

@@ -52,18 +52,8 @@ func node(t *testing.T, db *DB, u string) Node {
 func frontier(t *testing.T, db *DB) map[string]int {
 	t.Helper()
 	out := map[string]int{}
-	hosts, err := db.FrontierHosts("", 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, h := range hosts {
-		es, err := db.FrontierNext(h, 0, 1000, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range es {
-			out[e.URL] = e.Depth
-		}
+	for u, e := range frontierEntries(t, db) {
+		out[u] = e.Depth
 	}
 	return out
 }

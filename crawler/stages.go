@@ -236,7 +236,7 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 			r.Page.Error = "redirect loop: " + f.err.Error()
 		}
 		if errors.Is(f.err, fetch.ErrRobotsUnavailable) {
-			r.Page.FetchedAt = time.Time{} // nothing of the page was requested
+			r.Page.FetchedAt = time.Time{}                                           // nothing of the page was requested
 			r.Page.Error = store.ReasonRobotsUnavailable + ": " + fetch.Cause(f.err) // what the robots.txt fetch met
 		}
 		return r

@@ -94,10 +94,10 @@ func (s *Stats) finish() {
 
 // Summary is a point-in-time copy of Stats.
 type Summary struct {
-	Fetched       int64    // HTTP responses
-	Failed        int64    // fetches without a usable answer, robots.txt fetches included
+	Fetched int64 // HTTP responses
+	Failed  int64 // fetches without a usable answer, robots.txt fetches included
 	// FailedBy counts the failed fetches by cause (fetch.Cause: "connection refused", ...).
-	FailedBy map[string]int64
+	FailedBy      map[string]int64
 	ByClass       [6]int64 // responses by status class: [2] is 2xx, ...; [0] other
 	Bytes         int64
 	Committed     int64 // results recorded

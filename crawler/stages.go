@@ -236,8 +236,9 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 			r.Page.Error = "redirect loop: " + f.err.Error()
 		}
 		if errors.Is(f.err, fetch.ErrRobotsUnavailable) {
-			r.Page.FetchedAt = time.Time{}                                           // nothing of the page was requested
-			r.Page.Error = store.ReasonRobotsUnavailable + ": " + fetch.Cause(f.err) // what the robots.txt fetch met
+			// Nothing of the page was requested; the error says what the robots.txt fetch met.
+			r.Page.FetchedAt = time.Time{}
+			r.Page.Error = store.ReasonRobotsUnavailable + ": " + fetch.Cause(f.err)
 		}
 		return r
 	}

@@ -94,10 +94,8 @@ func (s *Stats) finish() {
 
 // Summary is a point-in-time copy of Stats.
 type Summary struct {
-	Fetched int64 // HTTP responses
-	Failed  int64 // fetches without a usable answer, robots.txt fetches included
-	// FailedBy counts the failed fetches by cause (fetch.Cause: "connection refused", ...).
-	FailedBy      map[string]int64
+	Fetched       int64    // HTTP responses
+	Failed        int64    // fetches without a usable answer, robots.txt fetches included
 	ByClass       [6]int64 // responses by status class: [2] is 2xx, ...; [0] other
 	Bytes         int64
 	Committed     int64 // results recorded
@@ -113,6 +111,8 @@ type Summary struct {
 	// Rejected counts, by reason, the URLs the crawl refused to fetch although they were in
 	// scope (trap rules, host budget), and the links beyond a page's cap.
 	Rejected map[string]int64
+	// FailedBy counts the failed fetches by cause (fetch.Cause: "connection refused", ...).
+	FailedBy map[string]int64
 
 	// Live state, for watching a crawl run. Pending and InFlight are read from separate
 	// counters without a lock, so one may be a commit batch ahead of the other for an instant.

@@ -324,8 +324,8 @@ func TestExportInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var stdout, stderr strings.Builder
-	e := &env{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal)}
-	code := runExport(ctx, e, []string{"--db", db, "--format", "csv", "--out", filepath.Join(dir, "g")})
+	e := &env{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal), getenv: noEnv}
+	code := dispatch(ctx, e, []string{"export", "--db", db, "--format", "csv", "--out", filepath.Join(dir, "g")})
 	if code != exitInterrupted || !strings.Contains(stderr.String(), "interrupted") {
 		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}

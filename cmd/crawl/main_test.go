@@ -206,3 +206,6 @@ func TestUsageErrorsShowUsage(t *testing.T) {
 		}
 	}
 }
+
+// noEnv is an empty environment.
+func noEnv(string) (string, bool) { return "", false }

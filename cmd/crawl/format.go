@@ -34,7 +34,7 @@ func printSummary(w io.Writer, s crawler.Summary, dbPath string) {
 }
 
 // formatFailures is the failed fetches, robots.txt included, with their causes, the most
-// frequent first: "3 (connection refused 2, timeout 1)".
+// frequent first: "3 (2 connection refused, 1 timeout)".
 func formatFailures(n int64, byCause map[string]int64) string {
 	if n == 0 {
 		return "0"

@@ -66,6 +66,12 @@ func runProcess(args []string, stdout, stderr io.Writer, setMemoryLimit func(int
 
 // dispatch runs the command line args.
 func dispatch(ctx context.Context, e *env, args []string) int {
+	if e.getenv == nil { // an env made by a test: no variables
+		e.getenv = func(string) (string, bool) { return "", false }
+	}
+	if e.stdin == nil {
+		e.stdin = strings.NewReader("")
+	}
 	root := newRootCommand(e)
 	if len(args) == 0 {
 		printHelp(root, e.stderr)

@@ -93,10 +93,9 @@ func collectSeeds(e *env, f *crawlFlags, args []string) ([]string, int) {
 		}
 	}
 	for _, a := range append(append([]string(nil), args...), f.urls...) {
-		raw := a
-		if !strings.Contains(a, "://") && bareHost(a) {
+		raw, bare := a, !strings.Contains(a, "://") && bareHost(a)
+		if bare {
 			raw = "https://" + a
-			fmt.Fprintf(e.stderr, "crawl: %s has no scheme: crawling %s\n", a, raw)
 		}
 		u, err := parse.Normalize(raw)
 		if err == nil && len(u.String()) > store.MaxURLLength {
@@ -105,6 +104,9 @@ func collectSeeds(e *env, f *crawlFlags, args []string) ([]string, int) {
 		if err != nil {
 			fmt.Fprintf(e.stderr, "crawl: seed %q: %v\n", a, err)
 			return nil, exitUsage
+		}
+		if bare {
+			fmt.Fprintf(e.stderr, "crawl: %s has no scheme: crawling %s\n", a, u)
 		}
 		add(u.String())
 	}

@@ -25,6 +25,8 @@ const defaultMemoryLimit = 96 << 20
 func (f *memoryFlags) register(fs *pflag.FlagSet) {
 	fs.Int64Var(&f.bodyMemory, "max-body-memory", 0, "bytes of response bodies held at once, being read or waiting to be parsed; fetches wait for room (0: 4 x --max-body)")
 	fs.Int64Var(&f.memoryLimit, "memory-limit", defaultMemoryLimit, "soft limit in bytes of the Go heap, as GOMEMLIMIT sets it (which wins over the default); 0: none")
+	documentDefault(fs, "max-body-memory", "4 x --max-body")
+	documentDefault(fs, "memory-limit", "100663296 (96 MiB)")
 	group(fs, "Memory", "max-body-memory", "memory-limit")
 }
 

@@ -3,13 +3,23 @@ GO      ?= go
 BIN     := bin
 FUZZTIME ?= 5s
 
-.PHONY: all build test vet fmt-check fuzz-short fuzz demo bench soak clean
+.PHONY: all build test vet fmt-check fuzz-short fuzz demo bench soak clean man completions
 
 all: build
 
 build:
 	$(GO) build -o $(BIN)/crawl ./cmd/crawl
 	$(GO) build -o $(BIN)/demosite ./cmd/demosite
+
+## man: the manual page, made from the command definitions (man ./bin/crawl.1).
+man: build
+	$(BIN)/crawl man > $(BIN)/crawl.1
+
+## completions: the shell completion scripts for bash, zsh and fish, in bin/.
+completions: build
+	$(BIN)/crawl completion bash > $(BIN)/crawl.bash
+	$(BIN)/crawl completion zsh > $(BIN)/_crawl
+	$(BIN)/crawl completion fish > $(BIN)/crawl.fish
 
 ## test: vet, gofmt check, the race-enabled test suite and a short run of every fuzz test.
 test: vet fmt-check

@@ -85,11 +85,14 @@ func TestRobotsTxtThatNeverAnswers(t *testing.T) {
 		t.Errorf("requests %v; want robots.txt three times and nothing else", reqs)
 	}
 	n := s.graph().node(t, s.url("site.test", "/"))
-	if n.State != store.StateFailed || n.Error != store.ReasonRobotsUnavailable {
-		t.Errorf("/: %v %q; want failed %q", n.State, n.Error, store.ReasonRobotsUnavailable)
+	if want := store.ReasonRobotsUnavailable + ": HTTP 500"; n.State != store.StateFailed || n.Error != want {
+		t.Errorf("/: %v %q; want failed %q", n.State, n.Error, want)
 	}
 	if sum.RobotsUnavailable != 1 || sum.Retries != 2 {
 		t.Errorf("summary: %d robots-unavailable, %d retries; want 1, 2", sum.RobotsUnavailable, sum.Retries)
+	}
+	if sum.Failed != 3 || sum.FailedBy["HTTP 500"] != 3 {
+		t.Errorf("summary: %d failed fetches %v; want the 3 robots.txt fetches, HTTP 500", sum.Failed, sum.FailedBy)
 	}
 }
 

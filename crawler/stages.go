@@ -113,6 +113,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 			return r, fb
 		case err != nil:
 			// robots.txt unreachable: nothing of the host may be fetched until it answers.
+			stats.countFailure(err)
 			fb.outcome, fb.sent = hostFailed, time.Now()
 			if fetch.Retriable(err) && retry() {
 				return nil, fb
@@ -235,8 +236,9 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 			r.Page.Error = "redirect loop: " + f.err.Error()
 		}
 		if errors.Is(f.err, fetch.ErrRobotsUnavailable) {
-			r.Page.FetchedAt = time.Time{} // nothing of the page was requested
-			r.Page.Error = store.ReasonRobotsUnavailable
+			// Nothing of the page was requested; the error says what the robots.txt fetch met.
+			r.Page.FetchedAt = time.Time{}
+			r.Page.Error = store.ReasonRobotsUnavailable + ": " + fetch.Cause(f.err)
 		}
 		return r
 	}

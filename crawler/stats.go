@@ -35,19 +35,28 @@ type Stats struct {
 	ended time.Time
 
 	rejected map[string]int64 // under mu: URLs refused by reason, links over a page's cap
+	causes   map[string]int64 // under mu: fetches without an answer by fetch.Cause
 }
 
 func newStats() *Stats {
-	return &Stats{start: time.Now(), hosts: make(map[string]struct{}), rejected: make(map[string]int64)}
+	return &Stats{start: time.Now(), hosts: make(map[string]struct{}), rejected: make(map[string]int64), causes: make(map[string]int64)}
 }
 
 func (s *Stats) countFetch(resp *fetch.Response, err error) {
 	if err != nil {
-		s.failures.Add(1)
+		s.countFailure(err)
 		return
 	}
 	s.bytes.Add(int64(len(resp.Body)))
 	s.ops.countResponse(resp)
+}
+
+// countFailure counts a fetch, of a page or of a robots.txt, that got no usable answer.
+func (s *Stats) countFailure(err error) {
+	s.failures.Add(1)
+	s.mu.Lock()
+	s.causes[fetch.Cause(err)]++
+	s.mu.Unlock()
 }
 
 func (s *Stats) countCommit(batch []store.Result, cs store.CommitStats) {
@@ -86,7 +95,7 @@ func (s *Stats) finish() {
 // Summary is a point-in-time copy of Stats.
 type Summary struct {
 	Fetched       int64    // HTTP responses
-	Failed        int64    // fetches without a response
+	Failed        int64    // fetches without a usable answer, robots.txt fetches included
 	ByClass       [6]int64 // responses by status class: [2] is 2xx, ...; [0] other
 	Bytes         int64
 	Committed     int64 // results recorded
@@ -102,6 +111,8 @@ type Summary struct {
 	// Rejected counts, by reason, the URLs the crawl refused to fetch although they were in
 	// scope (trap rules, host budget), and the links beyond a page's cap.
 	Rejected map[string]int64
+	// FailedBy counts the failed fetches by cause (fetch.Cause: "connection refused", ...).
+	FailedBy map[string]int64
 
 	// Live state, for watching a crawl run. Pending and InFlight are read from separate
 	// counters without a lock, so one may be a commit batch ahead of the other for an instant.
@@ -150,6 +161,10 @@ func (s *Stats) Snapshot() Summary {
 	sum.Rejected = make(map[string]int64, len(s.rejected))
 	for reason, n := range s.rejected {
 		sum.Rejected[reason] = n
+	}
+	sum.FailedBy = make(map[string]int64, len(s.causes))
+	for cause, n := range s.causes {
+		sum.FailedBy[cause] = n
 	}
 	end := s.ended
 	s.mu.Unlock()

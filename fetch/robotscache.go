@@ -283,7 +283,7 @@ func (c *RobotsCache) fetch(ctx context.Context, origin string) (*RobotsFile, er
 	case err != nil:
 		return nil, fmt.Errorf("%w: %w", ErrRobotsUnavailable, err)
 	case resp.Status == http.StatusTooManyRequests || resp.Status >= 500:
-		return nil, fmt.Errorf("%w: %s answered %d", ErrRobotsUnavailable, u, resp.Status)
+		return nil, fmt.Errorf("%w: %w", ErrRobotsUnavailable, &StatusError{URL: u.String(), Status: resp.Status})
 	}
 	// A redirect that was not followed (out of the crawl's scope, to a refused address or
 	// past the fifth hop) is recorded with its 3xx status, which allows everything: RFC 9309

@@ -201,7 +201,7 @@ func TestKillAndResumeLosesNothing(t *testing.T) {
 		len(inFlight), len(want.nodes), want.count(store.StateDone), len(want.edges), dups, sumInFlight, strings.Join(perKill, " "))
 }
 
-// SIGINT stops a crawl gracefully: exit 0 with the summary, every URL fetched is recorded,
+// SIGINT stops a crawl gracefully: exit 130 with the summary, every URL fetched is recorded,
 // and a rerun completes the crawl without fetching any page twice.
 func TestInterruptDrainsAndResumeRefetchesNothing(t *testing.T) {
 	ref := crawlReference(t, 300)
@@ -219,8 +219,8 @@ func TestInterruptDrainsAndResumeRefetchesNothing(t *testing.T) {
 	procs <- p
 	code, sig := p.wait()
 	s.stop()
-	if code != exitOK {
-		t.Fatalf("interrupted crawl: exit %d (signal %v), want 0\nstderr:\n%s", code, sig, p.stderr.String())
+	if code != exitInterrupted {
+		t.Fatalf("interrupted crawl: exit %d (signal %v), want %d\nstderr:\n%s", code, sig, exitInterrupted, p.stderr.String())
 	}
 	if !strings.Contains(p.stdout.String(), "Crawl summary") || !strings.Contains(p.stderr.String(), "run the same command again to resume") {
 		t.Errorf("no summary or resume hint:\nstdout:\n%s\nstderr:\n%s", p.stdout.String(), p.stderr.String())

@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/url"
@@ -14,20 +12,17 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/crawl-project/crawl/crawler"
 	"github.com/crawl-project/crawl/fetch"
 	"github.com/crawl-project/crawl/parse"
 	"github.com/crawl-project/crawl/store"
 )
 
-// listFlag is a repeatable string flag.
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
-
 type crawlFlags struct {
 	seeds, db, scope, userAgent, logLevel string
+	urls                                  []string
 	logFormat, logFile, metricsAddr       string
 	progressEvery                         time.Duration
 	workers, parsers, maxDepth, maxPages  int
@@ -35,7 +30,7 @@ type crawlFlags struct {
 	hostConcurrency                       int
 	timeout                               time.Duration
 	maxBody                               int64
-	include, exclude, resolve, headers    listFlag
+	include, exclude, resolve, headers    []string
 	skipBadSeeds, quiet, ignoreRobots     bool
 	traps                                 trapFlags
 	reconfigure, retryFailed              bool
@@ -44,42 +39,76 @@ type crawlFlags struct {
 	diag   diagFlags
 }
 
-func newCrawlFlagSet() (*flag.FlagSet, *crawlFlags) {
+const crawlLong = `Crawl from the seed URLs into the database --db, or resume the crawl in it: rerun the
+same command to go on where it stopped. Seeds come from the arguments, -u URL, --seeds FILE
+and --seeds - (standard input), in any mix; a bare host (example.org) is crawled as
+https://example.org/.`
+
+const crawlExample = `  crawl https://example.org/                      crawl a site into crawl.db
+  crawl -d site.db --max-depth 3 example.org       a bare host is https://example.org/
+  crawl --seeds urls.txt --workers 16              seeds from a file, one URL per line
+  grep docs urls.txt | crawl --seeds - -d docs.db  seeds from standard input
+  crawl export -f gexf -o graph.gexf               the link graph, for Gephi and NetworkX`
+
+// newCrawlCommand returns the crawl command: the root command, or the hidden "crawl"
+// subcommand that does the same.
+func newCrawlCommand(e *env, use string) *cobra.Command {
 	f := &crawlFlags{}
-	fs := newFlagSet("crawl", func(w io.Writer) {
-		fmt.Fprintf(w, "Usage: crawl --seeds FILE [flags]\n\nCrawl from the seed URLs into --db; rerun the same command to resume.\n")
-	})
-	fs.StringVar(&f.seeds, "seeds", "", "file of seed URLs, one per line (# comments and blank lines skipped); on a resume, new seeds join the crawl and its scope")
-	fs.StringVar(&f.db, "db", "crawl.db", "crawl database file; an existing one is resumed")
-	fs.IntVar(&f.workers, "workers", 16, "concurrent fetches")
+	cmd := &cobra.Command{
+		Use:     use,
+		Short:   "crawl from seed URLs into a database, or resume a crawl (the default command)",
+		Long:    crawlLong,
+		Example: crawlExample,
+		Args:    seedArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return status(runCrawl(cmd.Context(), e, cmd, f, args))
+		},
+	}
+	fs := cmd.Flags()
+	fs.SortFlags = false // the help lists flags by topic, in the order defined
+	fs.StringArrayVarP(&f.urls, "url", "u", nil, "a seed `URL` (repeatable), like the URL arguments")
+	fs.StringVarP(&f.seeds, "seeds", "i", "", "seed URLs from `FILE`, one per line (# comments and blank lines skipped), - for standard input; on a resume, new seeds join the crawl and its scope")
+	fs.StringVarP(&f.db, "db", "d", "crawl.db", "the crawl database `FILE`; an existing one is resumed")
+	fs.IntVarP(&f.workers, "workers", "c", 16, "concurrent fetches")
 	fs.IntVar(&f.parsers, "parsers", runtime.GOMAXPROCS(0), "concurrent HTML parsers")
-	fs.IntVar(&f.maxDepth, "max-depth", -1, "maximum link hops from a seed (-1: unlimited)")
-	fs.IntVar(&f.maxPages, "max-pages", 0, "maximum pages fetched over the whole crawl (0: unlimited)")
-	fs.StringVar(&f.scope, "scope", "host", "which links to follow: host (the seeds' hosts), domain (their registrable domains), all")
-	fs.Var(&f.include, "include", "only follow URLs matching this regexp (repeatable)")
-	fs.Var(&f.exclude, "exclude", "never follow URLs matching this regexp (repeatable)")
+	documentDefault(fs, "parsers", "GOMAXPROCS")
+	fs.IntVarP(&f.maxDepth, "max-depth", "l", -1, "link hops from a seed (-1: no limit); exact whatever order pages are fetched in")
+	fs.IntVarP(&f.maxPages, "max-pages", "n", 0, "pages fetched over the whole crawl, earlier runs included (0: no limit)")
+	fs.StringVarP(&f.scope, "scope", "s", "host", "which links to follow: host (the seeds' hosts), domain (their registrable domains) or all")
+	fs.StringArrayVar(&f.include, "include", nil, "only follow URLs matching this `REGEXP` (repeatable)")
+	fs.StringArrayVar(&f.exclude, "exclude", nil, "never follow URLs matching this `REGEXP` (repeatable)")
+	fs.BoolVar(&f.skipBadSeeds, "skip-bad-seeds", false, "crawl the valid seeds of a seeds file with bad lines")
 	fs.Float64Var(&f.hostRate, "host-rate", 1, "requests per second per host (0: unlimited)")
 	fs.IntVar(&f.hostConcurrency, "host-concurrency", 2, "requests in flight per host")
-	fs.DurationVar(&f.timeout, "timeout", 60*time.Second, "time limit for one fetch, body included")
-	fs.StringVar(&f.userAgent, "user-agent", defaultUserAgent(), "User-Agent header")
-	fs.Int64Var(&f.maxBody, "max-body", 10<<20, "bytes of a response body kept; longer bodies are cut and marked truncated")
-	fs.Var(&f.resolve, "resolve", "host:port:addr, connect to addr for host:port, like curl --resolve (repeatable)")
-	fs.Var(&f.headers, "header", "extra request header (repeatable): 'Name: value' goes to the seeds' hosts only, 'HOST=Name: value' to HOST (with :port, that port only), '*=Name: value' to every host")
-	fs.BoolVar(&f.skipBadSeeds, "skip-bad-seeds", false, "crawl the valid seeds even if some lines of the seeds file are bad")
+	fs.StringVarP(&f.userAgent, "user-agent", "A", defaultUserAgent(), "User-Agent header; robots.txt rules for crawl apply")
+	documentDefault(fs, "user-agent", "crawl/VERSION (+https://github.com/crawl-project/crawl)")
 	fs.BoolVar(&f.ignoreRobots, "ignore-robots", false, "do not fetch or obey robots.txt (only for sites you own)")
+	fs.DurationVar(&f.timeout, "timeout", 60*time.Second, "time limit for one fetch, body included")
+	fs.Int64Var(&f.maxBody, "max-body", 10<<20, "body bytes kept; longer bodies are cut and marked truncated")
+	documentDefault(fs, "max-body", "10485760 (10 MiB)")
+	fs.StringArrayVar(&f.resolve, "resolve", nil, "connect to addr for host:port, like curl --resolve (`host:port:addr`, repeatable)")
+	fs.StringArrayVarP(&f.headers, "header", "H", nil, "extra request `HEADER` (repeatable): 'Name: value' goes to the seeds' hosts only, 'HOST=Name: value' to HOST (with :port, that port only), '*=Name: value' to every host")
 	f.politeFlags.register(fs)
-	fs.BoolVar(&f.reconfigure, "reconfigure", false, "resume with a --scope, --include, --exclude or --max-depth that differs from the database's; the new settings apply to URLs not fetched yet")
-	fs.BoolVar(&f.retryFailed, "retry-failed", false, "fetch again the URLs whose fetch failed in earlier runs (each attempt counts against --max-pages)")
-	fs.BoolVar(&f.quiet, "quiet", false, "print only errors: no progress, no summary")
-	fs.DurationVar(&f.progressEvery, "progress-every", 10*time.Second, "interval of the progress line when stderr is not a terminal (a terminal shows a live status line)")
-	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: debug (every fetch), info (failed fetches), warn, error")
-	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json (one object per line)")
-	fs.StringVar(&f.logFile, "log-file", "", "append the log to this file instead of stderr")
-	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9090 (a non-loopback address exposes them to the network)")
 	f.traps.register(fs)
+	fs.BoolVar(&f.reconfigure, "reconfigure", false, "resume with a different --scope, --include, --exclude or --max-depth (otherwise refused); the new settings apply to the URLs not fetched yet")
+	fs.BoolVar(&f.retryFailed, "retry-failed", false, "fetch again the URLs whose fetch failed in earlier runs (each attempt counts against --max-pages)")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print only errors: no status line, no progress, no summary")
+	fs.DurationVar(&f.progressEvery, "progress-every", 10*time.Second, "interval of the progress line when stderr is not a capable terminal (a terminal shows a live status line)")
+	fs.StringVar(&f.logLevel, "log-level", "warn", "debug (one line per fetch), info (one line per failed fetch, plus start and stop), warn or error")
+	fs.StringVar(&f.logFormat, "log-format", "text", "text (key=value) or json (one object per line)")
+	fs.StringVar(&f.logFile, "log-file", "", "append the log to `PATH` (created if missing) instead of stderr")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`ADDR`/metrics, e.g. 127.0.0.1:9090 (a non-loopback address exposes them to the network)")
 	f.memory.register(fs)
 	f.diag.register(fs)
-	return fs, f
+	group(fs, "Seeds and scope", "url", "seeds", "db", "workers", "parsers", "max-depth", "max-pages", "scope", "include", "exclude", "skip-bad-seeds")
+	group(fs, "Politeness", "host-rate", "host-concurrency", "user-agent", "ignore-robots")
+	group(fs, "HTTP", "timeout", "max-body", "resolve", "header")
+	group(fs, "Resuming", "reconfigure", "retry-failed")
+	group(fs, "Output", "quiet", "progress-every", "log-level", "log-format", "log-file", "metrics-addr")
+	enumCompletion(cmd, "scope", "host", "domain", "all")
+	enumCompletion(cmd, "log-level", "debug", "info", "warn", "error")
+	enumCompletion(cmd, "log-format", "text", "json")
+	return cmd
 }
 
 // productToken names this crawler in robots.txt User-agent lines.
@@ -89,14 +118,7 @@ func defaultUserAgent() string {
 	return productToken + "/" + version + " (+https://github.com/crawl-project/crawl)"
 }
 
-func runCrawl(ctx context.Context, e *env, args []string) int {
-	fs, f := newCrawlFlagSet()
-	if code, ok := parseFlags(fs, args, e); !ok {
-		return code
-	}
-	if f.seeds == "" {
-		return usageError(fs, e, "--seeds is required")
-	}
+func runCrawl(ctx context.Context, e *env, cmd *cobra.Command, f *crawlFlags, args []string) int {
 	if f.progressEvery <= 0 {
 		fmt.Fprintf(e.stderr, "crawl: --progress-every %s: must be positive\n", f.progressEvery)
 		return exitUsage
@@ -110,29 +132,16 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 	e = out.env
 	log := out.log
 
-	seeds, bad, err := crawler.ReadSeedsFile(f.seeds)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
-		return exitUsage
+	seeds, code := collectSeeds(e, f, args)
+	if code != exitOK {
+		return code
 	}
-	for _, line := range crawler.SeedErrorLines(bad) {
-		fmt.Fprintf(e.stderr, "crawl: bad seed: %s\n", line)
-	}
-	if len(bad) > 0 && !f.skipBadSeeds {
-		fmt.Fprintf(e.stderr, "crawl: %d bad line(s) in %s; fix them or pass --skip-bad-seeds\n", len(bad), f.seeds)
-		return exitUsage
-	}
-	if len(seeds) == 0 {
-		fmt.Fprintf(e.stderr, "crawl: %s has no seed URLs\n", f.seeds)
-		return exitUsage
-	}
-
 	cfg, err := f.config(seeds, log)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
 		return exitUsage
 	}
-	f.memory.apply(fs, e.setMemoryLimit)
+	f.memory.apply(cmd.Flags(), e.setMemoryLimit)
 	var metricsLn net.Listener
 	if f.metricsAddr != "" {
 		if metricsLn, err = listenMetrics(f.metricsAddr); err != nil {
@@ -150,7 +159,7 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 	defer diag.finish(nil) // stops the profile on an early return; the crawl's own call comes first
 	db, err := store.Open(f.db, store.Options{})
 	if err != nil {
-		return openFailed(e.stderr, fs.Name(), f.db, err)
+		return openFailed(e.stderr, "crawl", f.db, err)
 	}
 	defer db.Close()
 
@@ -199,22 +208,28 @@ func runCrawl(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	sum := c.Stats().Snapshot()
+	stopped := interrupted.Load() || errors.Is(runErr, context.Canceled)
+	complete := runErr == nil && !stopped && alreadyComplete(c.Resumed(), sum)
 	if !f.quiet {
 		printResumeNotes(e.stderr, c.Resumed())
-		printSummary(e.stdout, sum, db.Path())
+		if complete {
+			printComplete(e.stdout, db)
+		} else {
+			printSummary(e.stdout, sum, db.Path())
+		}
 	}
 	switch {
-	case runErr == nil:
-		if interrupted.Load() {
-			fmt.Fprintln(e.stderr, "crawl: stopped; run the same command again to resume")
-		}
-		return exitOK
-	case errors.Is(runErr, context.Canceled):
+	case stopped && (runErr == nil || errors.Is(runErr, context.Canceled)):
+		// The summary is printed, every result recorded: the next run goes on from here.
+		fmt.Fprintln(e.stderr, "crawl: stopped; run the same command again to resume")
 		return exitInterrupted
-	default:
+	case runErr != nil:
 		fmt.Fprintf(e.stderr, "crawl: %v\n", runErr)
 		return exitError
+	case complete:
+		return exitOK
 	}
+	return checkSeedsFetched(e.stderr, db, seeds)
 }
 
 func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, error) {

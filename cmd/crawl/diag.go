@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"runtime/metrics"
@@ -12,6 +11,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/crawl-project/crawl/cmd/internal/statsfile"
 	"github.com/crawl-project/crawl/crawler"
@@ -24,25 +25,12 @@ type diagFlags struct {
 	statsFile, cpuProfile string
 }
 
-// hiddenFlags are registered but not listed by --help.
-var hiddenFlags = map[string]bool{"stats-file": true, "cpuprofile": true}
-
-func (d *diagFlags) register(fs *flag.FlagSet) {
+func (d *diagFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&d.statsFile, "stats-file", "", "write the run's figures as JSON to this file when the crawl ends")
 	fs.StringVar(&d.cpuProfile, "cpuprofile", "", "write a CPU profile of the crawl to this file")
-}
-
-// printVisibleDefaults is fs.PrintDefaults without the hidden flags.
-func printVisibleDefaults(fs *flag.FlagSet) {
-	visible := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
-	visible.SetOutput(fs.Output())
-	fs.VisitAll(func(f *flag.Flag) {
-		if !hiddenFlags[f.Name] {
-			visible.Var(f.Value, f.Name, f.Usage)
-			visible.Lookup(f.Name).DefValue = f.DefValue // not the value parsed so far
-		}
-	})
-	visible.PrintDefaults()
+	// For benchmarks only: not listed by --help.
+	_ = fs.MarkHidden("stats-file")
+	_ = fs.MarkHidden("cpuprofile")
 }
 
 // diagnostics runs while a crawl does: a CPU profile and a sampler of the Go heap.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -11,50 +10,72 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/crawl-project/crawl/store"
 	"github.com/crawl-project/crawl/store/export"
 	"github.com/crawl-project/crawl/store/export/fileset"
 )
 
 type exportFlags struct {
-	db, format, out, level, states string
-	neo4j, internalOnly            bool
-	maxNodes                       int
+	db, format, out, level, states, gexfVersion string
+	neo4j, internalOnly                         bool
+	maxNodes                                    int
 }
 
-func newExportFlagSet() (*flag.FlagSet, *exportFlags) {
-	f := &exportFlags{}
-	fs := newFlagSet("crawl export", func(w io.Writer) {
-		fmt.Fprint(w, `Usage: crawl export [flags]
-
-Write the link graph of a crawl database.
-
-  crawl export --db crawl.db --format csv --out graph     graph.nodes.csv, graph.edges.csv
-  crawl export --db crawl.db --format graphml > graph.graphml
-  crawl export --format gexf --level host --out hosts.gexf
+const exportLong = `Write the link graph of a crawl database, for graph tools.
 
 Output files are written under a temporary name and renamed when complete; the two files
-of csv and tsv appear together (see the README). Exit status:
-0 written, 1 the export failed (a running crawl holds the database, a read or write
-error), 2 bad flags, a missing or foreign database, or an output path that cannot be
-created.
-`)
-	})
-	fs.StringVar(&f.db, "db", "crawl.db", "crawl database to read")
-	fs.StringVar(&f.format, "format", export.FormatGraphML, "output format: "+strings.Join(export.Formats(), ", "))
-	fs.StringVar(&f.out, "out", "", "output path; csv and tsv write `BASE`.nodes.<format> and BASE.edges.<format>; other formats write this file, or standard output when empty or -")
-	fs.BoolVar(&f.neo4j, "neo4j", false, "csv/tsv headers for neo4j-admin database import (:ID, :START_ID, :END_ID, :TYPE)")
+of csv and tsv appear together (see the README). Exit status: 0 written, 1 the export
+failed (a running crawl holds the database, a read or write error), 2 bad flags, a missing
+or foreign database, or an output path that cannot be created.`
+
+const exportExample = `  crawl export --db crawl.db --format csv --out graph     graph.nodes.csv, graph.edges.csv
+  crawl export -f graphml > graph.graphml
+  crawl export -f gexf --level host -o hosts.gexf
+  crawl export -f dot --internal-only | dot -Tsvg > graph.svg`
+
+func newExportCommand(e *env) *cobra.Command {
+	f := &exportFlags{}
+	cmd := &cobra.Command{
+		Use:     "export",
+		Short:   "write the link graph as csv, tsv, jsonl, graphml, gexf or dot",
+		Long:    exportLong,
+		Example: exportExample,
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return status(runExport(cmd.Context(), e, f))
+		},
+	}
+	fs := cmd.Flags()
+	fs.SortFlags = false // the help lists flags by topic, in the order defined
+	fs.StringVarP(&f.db, "db", "d", "crawl.db", "the crawl database to read")
+	fs.StringVarP(&f.format, "format", "f", export.FormatGraphML, "csv, tsv, jsonl, graphml, gexf or dot")
+	fs.StringVarP(&f.out, "out", "o", "", "csv/tsv: base name of the two files `BASE`.nodes.csv and BASE.edges.csv (required); other formats: the file to write (standard output when absent or -)")
+	fs.BoolVar(&f.neo4j, "neo4j", false, "csv/tsv headers for neo4j-admin database import: id:ID(Page), :START_ID(Page), :END_ID(Page), :TYPE, typed properties (see the README for the import command)")
 	fs.BoolVar(&f.internalOnly, "internal-only", false, "leave out external URLs and the links to them")
-	fs.StringVar(&f.level, "level", export.LevelPage, "graph level: page, host or domain (host and domain graphs have weighted edges)")
-	fs.StringVar(&f.states, "states", "", "comma-separated states to keep (done, failed, pending, robots-blocked, external, skipped); empty keeps all")
-	fs.IntVar(&f.maxNodes, "max-nodes", export.DefaultMaxNodes, "largest graph written as dot, which Graphviz cannot lay out at scale (0: no limit)")
-	return fs, f
+	fs.StringVar(&f.level, "level", export.LevelPage, "page, host or domain: one node per page, host or registrable domain, edges weighted by the number of links")
+	fs.StringVar(&f.states, "states", "", "keep only URLs in these comma-separated states: done, failed, pending, robots-blocked, external, skipped")
+	fs.StringVar(&f.gexfVersion, "gexf-version", "1.2", "GEXF version: 1.2 (1.2draft, read by Gephi and every NetworkX) or 1.3 (Gephi 0.9.3+, NetworkX 3+)")
+	fs.IntVar(&f.maxNodes, "max-nodes", export.DefaultMaxNodes, "the largest graph written as dot, which Graphviz lays out in seconds up to about this size (0: no limit)")
+	enumCompletion(cmd, "format", export.Formats()...)
+	enumCompletion(cmd, "level", export.Levels()...)
+	enumCompletion(cmd, "gexf-version", "1.2", "1.3")
+	return cmd
 }
 
 // options turns the flags into export options, checking what the export package would only
 // check once the database is open.
 func (f *exportFlags) options() (export.Options, error) {
 	opt := export.Options{Format: f.format, Neo4j: f.neo4j, InternalOnly: f.internalOnly, Level: f.level, MaxNodes: f.maxNodes}
+	switch f.gexfVersion {
+	case "1.2", export.GEXF12:
+		opt.GEXFVersion = export.GEXF12
+	case export.GEXF13:
+		opt.GEXFVersion = export.GEXF13
+	default:
+		return opt, fmt.Errorf("--gexf-version %q: want 1.2 or 1.3", f.gexfVersion)
+	}
 	if !slices.Contains(export.Formats(), f.format) {
 		return opt, fmt.Errorf("--format %q: want one of %s", f.format, strings.Join(export.Formats(), ", "))
 	}
@@ -81,11 +102,7 @@ func (f *exportFlags) options() (export.Options, error) {
 	return opt, nil
 }
 
-func runExport(ctx context.Context, e *env, args []string) int {
-	fs, f := newExportFlagSet()
-	if code, ok := parseFlags(fs, args, e); !ok {
-		return code
-	}
+func runExport(ctx context.Context, e *env, f *exportFlags) int {
 	opt, err := f.options()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crawl export: %v\n", err)
@@ -99,7 +116,7 @@ func runExport(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 
-	db, code := openForReading(e.stderr, fs.Name(), f.db)
+	db, code := openForReading(e.stderr, "crawl export", f.db)
 	if db == nil {
 		return code
 	}

@@ -18,7 +18,7 @@ func printSummary(w io.Writer, s crawler.Summary, dbPath string) {
 	fmt.Fprintf(w, "\nCrawl summary\n")
 	fmt.Fprintf(w, "  pages fetched   %d (2xx %d, 3xx %d, 4xx %d, 5xx %d, other %d)\n",
 		s.Fetched, s.ByClass[2], s.ByClass[3], s.ByClass[4], s.ByClass[5], s.ByClass[0]+s.ByClass[1])
-	fmt.Fprintf(w, "  fetch errors    %d\n", s.Failed)
+	fmt.Fprintf(w, "  fetch errors    %s\n", formatFailures(s.Failed, s.FailedBy))
 	fmt.Fprintf(w, "  robots blocked  %d\n", s.RobotsBlocked)
 	printPoliteness(w, s)
 	fmt.Fprintf(w, "  rejected        %s\n", formatRejected(s.Rejected))
@@ -31,6 +31,15 @@ func printSummary(w io.Writer, s crawler.Summary, dbPath string) {
 		fmt.Fprintf(w, "  still queued    %d (run the same command again to continue)\n", s.Pending)
 	}
 	fmt.Fprintf(w, "  database        %s\n", dbPath)
+}
+
+// formatFailures is the failed fetches, robots.txt included, with their causes, the most
+// frequent first: "3 (2 connection refused, 1 timeout)".
+func formatFailures(n int64, byCause map[string]int64) string {
+	if n == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%d (%s)", n, formatRejected(byCause))
 }
 
 // formatIncomplete describes the fetched pages read only in part, whose links past the loss

@@ -59,6 +59,7 @@ func newCrawlOutput(e *env, f *crawlFlags) (*crawlOutput, error) {
 		return nil, err
 	}
 	fd, tty := terminalFd(e.stderr)
+	tty = tty && capableTerminal(e.getenv)
 	o := &crawlOutput{status: &statusWriter{w: e.stderr, fd: fd}, tty: tty, quiet: f.quiet, every: f.progressEvery}
 	shared := *e
 	shared.stderr = o.status

@@ -1,10 +1,11 @@
 // Command crawl crawls web sites into a bbolt database and exports the link graph.
 //
-//	crawl --seeds urls.txt --workers 16          crawl (or resume) into crawl.db
+//	crawl https://example.org/                   crawl (or resume) into crawl.db
+//	crawl --seeds urls.txt --workers 16          the same, seeds from a file
 //	crawl export --db crawl.db --format graphml  write the link graph
 //	crawl report --db crawl.db                   list broken links, redirect chains, ...
 //	crawl status --db crawl.db                   show how far the crawl has got
-//	crawl help                                   list the commands
+//	crawl help                                   list the commands and flags
 package main
 
 import (
@@ -14,19 +15,14 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "0.1.0-dev"
-
-// Exit codes.
-const (
-	exitOK          = 0
-	exitError       = 1 // the crawl or command failed, or a running crawl holds the database
-	exitUsage       = 2 // bad flags or bad input
-	exitInterrupted = 130
-)
 
 // gcPercent is the GOGC the crawl runs with unless the environment sets one. A crawl's live
 // heap is small (the frontier is on disk) but it allocates fast (an HTML tree per page):
@@ -41,15 +37,12 @@ func main() {
 	os.Exit(runProcess(os.Args[1:], os.Stdout, os.Stderr, debug.SetMemoryLimit))
 }
 
-// command is a subcommand of crawl.
-type command struct {
-	name, summary string
-	run           func(ctx context.Context, env *env, args []string) int
-}
-
-// env is what a command may touch of the process: its streams and its signals.
+// env is what a command may touch of the process: its streams, environment and signals.
 type env struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
+	// getenv reads the environment: CRAWL_ variables, TERM, NO_COLOR.
+	getenv func(string) (string, bool)
 	// signals delivers SIGINT and SIGTERM.
 	signals <-chan os.Signal
 	// crawlDone, when set, is called once a crawl has stopped, before its metrics endpoint
@@ -60,17 +53,6 @@ type env struct {
 	setMemoryLimit func(int64) int64
 }
 
-func commands() []command {
-	return []command{
-		{"crawl", "crawl from seed URLs into a database, or resume a crawl (the default command)", runCrawl},
-		{"export", "write the link graph as csv, tsv, jsonl, graphml, gexf or dot", runExport},
-		{"report", "summarise a crawl: broken links, redirect chains, deep pages, errors", runReport},
-		{"status", "show how far the crawl in a database has got", runStatus},
-		{"version", "print the version", runVersion},
-		{"help", "show this help", nil},
-	}
-}
-
 func run(args []string, stdout, stderr io.Writer) int { return runProcess(args, stdout, stderr, nil) }
 
 // runProcess is run for the process itself, with the hooks that change its runtime.
@@ -78,61 +60,99 @@ func runProcess(args []string, stdout, stderr io.Writer, setMemoryLimit func(int
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
-	e := &env{stdout: stdout, stderr: stderr, signals: sig, setMemoryLimit: setMemoryLimit}
+	e := &env{stdin: os.Stdin, stdout: stdout, stderr: stderr, getenv: os.LookupEnv, signals: sig, setMemoryLimit: setMemoryLimit}
 	return dispatch(context.Background(), e, args)
 }
 
-// dispatch runs the command named by args[0] (crawl when args start with a flag).
+// dispatch runs the command line args.
 func dispatch(ctx context.Context, e *env, args []string) int {
-	stdout, stderr := e.stdout, e.stderr
+	if e.getenv == nil { // an env made by a test: no variables
+		e.getenv = func(string) (string, bool) { return "", false }
+	}
+	if e.stdin == nil {
+		e.stdin = strings.NewReader("")
+	}
+	root := newRootCommand(e)
 	if len(args) == 0 {
-		usage(stderr)
+		printHelp(root, e.stderr)
 		return exitUsage
 	}
-	name := args[0]
-	switch name {
-	case "help", "-h", "--help", "-help":
-		if len(args) > 1 {
-			for _, c := range commands() {
-				if c.name == args[1] && c.run != nil {
-					return c.run(ctx, e, []string{"--help"})
-				}
-			}
-		}
-		usage(stdout)
-		return exitOK
-	case "--version", "-version":
-		return runVersion(ctx, e, nil)
+	root.SetArgs(normalizeArgs(args, longFlags(root)))
+	if err := root.ExecuteContext(ctx); err != nil {
+		return reportError(e.stderr, root, err)
 	}
-	if len(name) > 0 && name[0] == '-' {
-		// Flags first: the default command.
-		return runCrawl(ctx, e, args)
-	}
-	for _, c := range commands() {
-		if c.name == name && c.run != nil {
-			return c.run(ctx, e, args[1:])
-		}
-	}
-	fmt.Fprintf(stderr, "crawl: unknown command %q\n", name)
-	usage(stderr)
-	return exitUsage
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintf(w, "Usage: crawl [command] [flags]\n\nCommands:\n")
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
-	}
-	fmt.Fprintf(w, "\nRun 'crawl <command> --help' for a command's flags.\n")
-}
-
-func runVersion(_ context.Context, e *env, args []string) int {
-	fs := newFlagSet("crawl version", func(w io.Writer) {
-		fmt.Fprintf(w, "Usage: crawl version\n\nPrint the version of crawl.\n")
-	})
-	if code, ok := parseFlags(fs, args, e); !ok {
-		return code
-	}
-	fmt.Fprintf(e.stdout, "crawl %s\n", version)
 	return exitOK
+}
+
+const rootLong = crawlLong + `
+
+Commands read and export what a crawl recorded; 'crawl help <command>' shows each one's
+flags. Every flag can also be set in a TOML config file (--config FILE or CRAWL_CONFIG) and
+in a CRAWL_<FLAG> variable (CRAWL_MAX_DEPTH=3); a flag on the command line wins over the
+variable, the variable over the file, the file over the default ('crawl config --show').`
+
+// newRootCommand returns the crawl command line: the crawl itself and its subcommands.
+func newRootCommand(e *env) *cobra.Command {
+	root := newCrawlCommand(e, "crawl [URL]...")
+	root.Long = rootLong + "\n\n" + exitCodeHelp()
+	root.Version = version
+	root.SetVersionTemplate("crawl {{.Version}}\n")
+	root.Flags().BoolP("version", "V", false, "print the version")
+	root.PersistentFlags().String(configFlag, "", "read settings from this TOML `FILE` (also CRAWL_CONFIG); flags and CRAWL_ variables win over it")
+	root.SilenceErrors, root.SilenceUsage = true, true
+	root.SuggestionsMinimumDistance = 2
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	root.SetIn(e.stdin)
+	root.SetHelpFunc(func(c *cobra.Command, _ []string) { printHelp(c, c.OutOrStdout()) })
+	root.SetUsageFunc(func(c *cobra.Command) error { printHelp(c, c.ErrOrStderr()); return nil })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageErr{cmd: c.CommandPath(), err: err} })
+	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error { return applySettings(c, e) }
+	alias := newCrawlCommand(e, "crawl [URL]...")
+	alias.Hidden = true
+	root.AddCommand(alias, newExportCommand(e), newReportCommand(e), newStatusCommand(e),
+		newConfigCommand(e), newVersionCommand(e), newManCommand(e))
+	return root
+}
+
+// exitCodeHelp is the exit status section of the help.
+func exitCodeHelp() string {
+	var b strings.Builder
+	b.WriteString("Exit status:\n")
+	for _, c := range exitCodes {
+		fmt.Fprintf(&b, "  %3d  %s\n", c.code, wrap(c.meaning, 84, "       "))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func newVersionCommand(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "print the version",
+		Args:  noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			fmt.Fprintf(e.stdout, "crawl %s\n", version)
+			return nil
+		},
+	}
+}
+
+// wrap breaks text into lines of at most width bytes, the lines after the first indented.
+func wrap(text string, width int, indent string) string {
+	var b strings.Builder
+	n := 0
+	for i, word := range strings.Fields(text) {
+		switch {
+		case i == 0:
+		case n+1+len(word) > width:
+			b.WriteString("\n" + indent)
+			n = 0
+		default:
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(word)
+		n += len(word)
+	}
+	return b.String()
 }

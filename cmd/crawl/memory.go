@@ -1,10 +1,11 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"math"
 	"os"
+
+	"github.com/spf13/pflag"
 )
 
 // memoryFlags bound the crawl's memory whatever the sites send.
@@ -21,9 +22,12 @@ type memoryFlags struct {
 // more often, it does not fail.
 const defaultMemoryLimit = 96 << 20
 
-func (f *memoryFlags) register(fs *flag.FlagSet) {
+func (f *memoryFlags) register(fs *pflag.FlagSet) {
 	fs.Int64Var(&f.bodyMemory, "max-body-memory", 0, "bytes of response bodies held at once, being read or waiting to be parsed; fetches wait for room (0: 4 x --max-body)")
 	fs.Int64Var(&f.memoryLimit, "memory-limit", defaultMemoryLimit, "soft limit in bytes of the Go heap, as GOMEMLIMIT sets it (which wins over the default); 0: none")
+	documentDefault(fs, "max-body-memory", "4 x --max-body")
+	documentDefault(fs, "memory-limit", "100663296 (96 MiB)")
+	group(fs, "Memory", "max-body-memory", "memory-limit")
 }
 
 // bodyBudget is the size of the body budget for bodies of at most maxBody bytes.
@@ -50,9 +54,8 @@ func (f *memoryFlags) check() error {
 // apply sets the runtime's memory limit through set: from the flag when it was given, else
 // from GOMEMLIMIT when set (the runtime read it at start), else the default. 0 leaves the
 // runtime's limit as it is.
-func (f *memoryFlags) apply(fs *flag.FlagSet, set func(int64) int64) {
-	given := false
-	fs.Visit(func(fl *flag.Flag) { given = given || fl.Name == "memory-limit" })
+func (f *memoryFlags) apply(fs *pflag.FlagSet, set func(int64) int64) {
+	given := fs.Changed("memory-limit") // on the command line, in a CRAWL_ variable or the config file
 	if set == nil || (!given && os.Getenv("GOMEMLIMIT") != "") {
 		return
 	}

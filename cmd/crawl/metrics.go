@@ -42,7 +42,7 @@ func newCrawlCollector(src metricsSource) *crawlCollector {
 	return &crawlCollector{
 		src:         src,
 		responses:   newDesc("responses_total", "HTTP responses received, by status class and code (a followed redirect chain is one response).", "class", "code"),
-		fetchErrors: newDesc("fetch_errors_total", "Fetches that got no HTTP response (network error, timeout, redirect loop)."),
+		fetchErrors: newDesc("fetch_errors_total", "Fetches that failed: no HTTP response (network error, timeout, redirect loop), robots.txt fetches included, or a robots.txt answered with 429 or 5xx."),
 		bytes:       newDesc("response_bytes_total", "Response body bytes received."),
 		latency:     newDesc("fetch_duration_seconds", "Time from request to the end of the body, for fetches that got a response."),
 		committed:   newDesc("pages_recorded_total", "Fetch outcomes (done, failed, robots-blocked) committed to the database."),

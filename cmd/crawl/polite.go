@@ -1,10 +1,11 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/crawl-project/crawl/crawler"
 )
@@ -18,19 +19,21 @@ type politeFlags struct {
 	allowPrivateAddresses                        bool
 }
 
-func (f *politeFlags) register(fs *flag.FlagSet) {
+func (f *politeFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.connectTimeout, "connect-timeout", 10*time.Second, "time limit for opening a connection, name lookup included")
 	fs.DurationVar(&f.tlsTimeout, "tls-timeout", 10*time.Second, "time limit for a TLS handshake")
 	fs.DurationVar(&f.firstByteTimeout, "first-byte-timeout", 10*time.Second, "time limit for response headers once a request is sent")
 	fs.IntVar(&f.retries, "retries", 2, "times a URL is tried again after no answer, a timeout, 429, 5xx or an unreachable robots.txt (2: three tries)")
-	fs.DurationVar(&f.backoff, "backoff", time.Second, "how long a host is held back after a failure without Retry-After; doubles per failure in a row, with jitter")
+	fs.DurationVar(&f.backoff, "backoff", time.Second, "how long a URL waits for its retry after a 5xx (doubling with its tries), and a host is held back after a failure of its own without Retry-After (doubling per failure in a row), with jitter")
 	fs.DurationVar(&f.maxBackoff, "max-backoff", 10*time.Minute, "cap on the backoff and on a server's Retry-After")
-	fs.IntVar(&f.maxHostErrors, "max-host-errors", 5, "URLs of a host failing in a row (no answer, 429, 5xx) after which the host is given up for the run and its other URLs skipped (0: never)")
-	fs.BoolVar(&f.insecure, "insecure", false, "do not verify TLS certificates")
-	fs.BoolVar(&f.noCookies, "no-cookies", false, "do not keep the cookies sites set")
+	fs.IntVar(&f.maxHostErrors, "max-host-errors", 5, "URLs of a host failing in a row without an answer (no response, 429, 503) after which the host is given up for the run and its other URLs skipped; four times as many if they answered 5xx (0: never)")
+	fs.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify TLS certificates")
+	fs.BoolVar(&f.noCookies, "no-cookies", false, "do not keep the cookies sites set (by default they are sent back to their site)")
 	fs.BoolVar(&f.allowPrivateAddresses, "allow-private-addresses", false, "fetch URLs of any host on loopback, private, link-local and other non-public addresses (by default only the seeds' hosts and --resolve hosts may be on them)")
 	fs.BoolVar(&f.sitemaps, "sitemaps", false, "seed the crawl with the in-scope URLs of the seeds' sitemaps (robots.txt Sitemap lines, else /sitemap.xml)")
 	fs.IntVar(&f.maxSitemapURLs, "max-sitemap-urls", 50000, "URLs read from the sitemaps of one site, at most")
+	group(fs, "Politeness", "retries", "backoff", "max-backoff", "max-host-errors", "sitemaps", "max-sitemap-urls")
+	group(fs, "HTTP", "connect-timeout", "tls-timeout", "first-byte-timeout", "allow-private-addresses", "insecure", "no-cookies")
 }
 
 func (f *politeFlags) check() error {

@@ -22,7 +22,7 @@ func TestPolitenessFlagErrors(t *testing.T) {
 		{[]string{"--backoff", "0s"}, "--backoff 0s"},
 		{[]string{"--max-backoff", "0s"}, "--max-backoff 0s"},
 		{[]string{"--max-sitemap-urls", "0"}, "--max-sitemap-urls 0"},
-		{[]string{"--connect-timeout", "soon"}, "invalid value"},
+		{[]string{"--connect-timeout", "soon"}, `invalid argument "soon" for "--connect-timeout" flag`},
 	})
 }
 
@@ -43,10 +43,12 @@ func TestInsecure(t *testing.T) {
 	tests := []struct {
 		name    string
 		flags   []string
+		code    int
 		summary string
 	}{
-		{"verified", nil, "pages fetched   0"},
-		{"insecure", []string{"--insecure"}, "pages fetched   1 (2xx 1"},
+		// The only seed cannot be fetched: exit 3, and the summary says why.
+		{"verified", nil, exitNoSeed, "fetch errors    1 (1 TLS error)"},
+		{"insecure", []string{"--insecure"}, exitOK, "pages fetched   1 (2xx 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,8 +56,8 @@ func TestInsecure(t *testing.T) {
 			seeds := writeFile(t, dir, "seeds.txt", srv.URL+"/\n")
 			args := append([]string{"--seeds", seeds, "--db", filepath.Join(dir, "c.db"), "--host-rate", "0"}, tt.flags...)
 			code, stdout, stderr := runCmd(t, args...)
-			if code != exitOK || !strings.Contains(stdout, tt.summary) {
-				t.Errorf("exit %d; want 0 and %q in the summary:\n%s\n%s", code, tt.summary, stdout, stderr)
+			if code != tt.code || !strings.Contains(stdout, tt.summary) {
+				t.Errorf("exit %d; want %d and %q in the summary:\n%s\n%s", code, tt.code, tt.summary, stdout, stderr)
 			}
 		})
 	}

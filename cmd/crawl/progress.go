@@ -35,6 +35,15 @@ func terminalFd(w io.Writer) (int, bool) {
 	return fd, term.IsTerminal(fd)
 }
 
+// capableTerminal reports whether the terminal understands carriage returns and escape
+// codes: not when TERM is unset or dumb (Emacs shells, some CI logs). The status line is
+// shown only on a capable terminal; elsewhere the plain progress lines are written. crawl
+// writes no colour anywhere, so NO_COLOR has nothing to turn off.
+func capableTerminal(getenv func(string) (string, bool)) bool {
+	term, _ := getenv("TERM")
+	return term != "" && term != "dumb"
+}
+
 // statusWriter owns a terminal that shows a status line on its last row. Everything else
 // written through it (log lines, messages) first clears the status line, then redraws it
 // below, so the two never mix on one row.

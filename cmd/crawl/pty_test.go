@@ -70,6 +70,7 @@ func TestStatusLineOnTerminal(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "--seeds", seedsFor(t, g.srv.URL+"/"), "--db", filepath.Join(dir, "c.db"),
 		"--host-rate", "0", "--workers", "2")
+	cmd.Env = append(os.Environ(), "TERM=xterm") // a capable terminal, whatever runs the tests
 	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 200})
 	if err != nil {
 		t.Fatal(err)

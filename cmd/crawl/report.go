@@ -4,11 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"unicode"
+
+	"github.com/spf13/cobra"
 
 	"github.com/crawl-project/crawl/store"
 )
@@ -19,30 +20,35 @@ type reportFlags struct {
 	limit, depth, referrers int
 }
 
-func newReportFlagSet() (*flag.FlagSet, *reportFlags) {
-	f := &reportFlags{}
-	fs := newFlagSet("crawl report", func(w io.Writer) {
-		fmt.Fprint(w, `Usage: crawl report [flags]
-
-Summarise a crawl database: pages by state and status, broken links and the pages that
+const reportLong = `Summarise a crawl database: pages by state and status, broken links and the pages that
 link to them, redirect chains of more than one hop, pages far from the seeds, the most
 linked-to pages, the hosts with the most errors, the pages marked noindex and the pages
-read only in part (body cut at --max-body, or HTML parsed in part).
-`)
-	})
-	fs.StringVar(&f.db, "db", "crawl.db", "crawl database to read")
+read only in part (body cut at --max-body, or HTML parsed in part).`
+
+func newReportCommand(e *env) *cobra.Command {
+	f := &reportFlags{}
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "summarise a crawl: broken links, redirect chains, deep pages, errors",
+		Long:  reportLong,
+		Example: `  crawl report --db crawl.db --limit 0
+  crawl report --json | jq '.broken_links.items[].url'`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return status(runReport(cmd.Context(), e, f))
+		},
+	}
+	fs := cmd.Flags()
+	fs.SortFlags = false // the help lists flags by topic, in the order defined
+	fs.StringVarP(&f.db, "db", "d", "crawl.db", "the crawl database to read")
 	fs.BoolVar(&f.asJSON, "json", false, "print the report as one JSON document (the fields of store.Report)")
-	fs.IntVar(&f.limit, "limit", 20, "items listed per section (0: all); totals always count everything")
+	fs.IntVarP(&f.limit, "limit", "n", 20, "items listed per section (0: all); totals always count everything")
 	fs.IntVar(&f.depth, "depth", 3, "list fetched pages more than this many link hops from every seed")
 	fs.IntVar(&f.referrers, "referrers", 5, "linking pages listed per broken link (0: all)")
-	return fs, f
+	return cmd
 }
 
-func runReport(ctx context.Context, e *env, args []string) int {
-	fs, f := newReportFlagSet()
-	if code, ok := parseFlags(fs, args, e); !ok {
-		return code
-	}
+func runReport(ctx context.Context, e *env, f *reportFlags) int {
 	switch {
 	case f.limit < 0:
 		fmt.Fprintf(e.stderr, "crawl report: --limit %d: must not be negative\n", f.limit)
@@ -54,7 +60,7 @@ func runReport(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "crawl report: --referrers %d: must not be negative\n", f.referrers)
 		return exitUsage
 	}
-	db, code := openForReading(e.stderr, fs.Name(), f.db)
+	db, code := openForReading(e.stderr, "crawl report", f.db)
 	if db == nil {
 		return code
 	}

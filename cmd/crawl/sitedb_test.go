@@ -195,10 +195,13 @@ func wantGraph(t *testing.T, nodes []store.Node, edges []store.Edge) *exporttest
 	g := exporttest.NewGraph()
 	for _, n := range nodes {
 		a := map[string]string{
-			"url": n.URL, "state": n.State.String(), "status": fmt.Sprint(n.Status),
-			"content_type": n.ContentType, "bytes": fmt.Sprint(n.Size), "depth": fmt.Sprint(n.Depth),
+			"url": n.URL, "state": n.State.String(),
+			"content_type": n.ContentType, "depth": fmt.Sprint(n.Depth),
 			"title": n.Title, "error": n.Error, "in_degree": fmt.Sprint(in[n.ID]), "out_degree": fmt.Sprint(out[n.ID]),
-			"noindex": fmt.Sprint(n.NoIndex), "truncated": fmt.Sprint(n.Truncated),
+		}
+		if n.State == store.StateDone { // the rest exists only for a URL that got a response
+			a["status"], a["bytes"] = fmt.Sprint(n.Status), fmt.Sprint(n.Size)
+			a["noindex"], a["truncated"] = fmt.Sprint(n.NoIndex), fmt.Sprint(n.Truncated)
 		}
 		if u, err := url.Parse(n.URL); err == nil {
 			a["host"] = strings.ToLower(u.Hostname())

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/crawl-project/crawl/crawler"
 	"github.com/crawl-project/crawl/store"
@@ -41,30 +42,41 @@ type statusReport struct {
 var stateOrder = []store.State{store.StatePending, store.StateDone, store.StateFailed,
 	store.StateBlocked, store.StateExternal, store.StateSkipped}
 
-func runStatus(_ context.Context, e *env, args []string) int {
-	fs := newFlagSet("crawl status", func(w io.Writer) {
-		fmt.Fprintf(w, "Usage: crawl status [--db FILE] [--json]\n\nShow how far the crawl in --db has got. It reads the database while no crawl runs on it.\n")
-	})
-	dbPath := fs.String("db", "crawl.db", "crawl database file")
-	asJSON := fs.Bool("json", false, "print JSON instead of a table")
-	if code, ok := parseFlags(fs, args, e); !ok {
-		return code
+func newStatusCommand(e *env) *cobra.Command {
+	var dbPath string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "show how far the crawl in a database has got",
+		Long:  "Show how far the crawl in --db has got. It reads the database while no crawl runs on it.",
+		Args:  noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return status(runStatus(e, dbPath, asJSON))
+		},
 	}
-	db, code := openForReading(e.stderr, fs.Name(), *dbPath)
+	cmd.Flags().SortFlags = false
+	cmd.Flags().StringVarP(&dbPath, "db", "d", "crawl.db", "the crawl database to read")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a table")
+	return cmd
+}
+
+func runStatus(e *env, dbPath string, asJSON bool) int {
+	const name = "crawl status"
+	db, code := openForReading(e.stderr, name, dbPath)
 	if db == nil {
 		return code
 	}
 	defer db.Close()
 	rep, err := readStatus(db)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "%s: %v\n", fs.Name(), err)
+		fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
 		return exitError
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {
-			fmt.Fprintf(e.stderr, "%s: %v\n", fs.Name(), err)
+			fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
 			return exitError
 		}
 		return exitOK

@@ -1,10 +1,11 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/crawl-project/crawl/crawler"
 	"github.com/crawl-project/crawl/parse"
@@ -16,12 +17,13 @@ type trapFlags struct {
 	maxLinksPerPage, maxPagesPerHost                 int
 }
 
-func (t *trapFlags) register(fs *flag.FlagSet) {
+func (t *trapFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&t.maxURLLength, "max-url-length", parse.DefaultMaxURLLength, "links to URLs longer than this are recorded, not fetched (0: no limit)")
 	fs.IntVar(&t.maxPathSegments, "max-path-segments", parse.DefaultMaxPathSegments, "links to URLs with more path segments (slashes) than this are recorded, not fetched (0: no limit)")
 	fs.IntVar(&t.maxSegmentRepeats, "max-segment-repeats", parse.DefaultMaxSegmentRepeats, "links to URLs whose path has one segment this many times are recorded, not fetched (0: no limit)")
 	fs.IntVar(&t.maxLinksPerPage, "max-links-per-page", 6000, "distinct links kept per page; the rest are counted (0: no limit)")
-	fs.IntVar(&t.maxPagesPerHost, "max-pages-per-host", 0, "URLs of one host queued over the whole crawl; the rest are recorded, not fetched (0: no limit)")
+	fs.IntVar(&t.maxPagesPerHost, "max-pages-per-host", 0, "URLs of one host queued over the whole crawl, earlier runs included; the rest are recorded, not fetched (0: no limit)")
+	group(fs, "Traps", "max-url-length", "max-path-segments", "max-segment-repeats", "max-links-per-page", "max-pages-per-host")
 }
 
 // apply checks the flags and sets them in cfg.

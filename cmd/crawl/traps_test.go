@@ -15,7 +15,7 @@ func TestTrapFlagErrors(t *testing.T) {
 		{[]string{"--max-segment-repeats", "1"}, "--max-segment-repeats 1: would reject every path"},
 		{[]string{"--max-links-per-page", "-1"}, "--max-links-per-page -1: must not be negative"},
 		{[]string{"--max-pages-per-host", "-2"}, "--max-pages-per-host -2: must not be negative"},
-		{[]string{"--max-pages-per-host", "many"}, "invalid value"},
+		{[]string{"--max-pages-per-host", "many"}, `invalid argument "many" for "--max-pages-per-host" flag`},
 	})
 }
 

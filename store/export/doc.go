@@ -6,7 +6,9 @@
 // A page node has id, url, host (lower case, without port), state, status, content_type,
 // bytes, depth, title, fetched_at (RFC 3339 in UTC, empty when not fetched), error,
 // truncated (the body was cut at the crawl's size limit), in_degree, out_degree and noindex
-// (the page asked not to be indexed). The error of a done page is a note of what its
+// (the page asked not to be indexed); status, bytes, truncated and noindex exist only for a
+// page that got a response (state done), and are missing for every other URL: an empty field
+// in csv and tsv, null in jsonl, left out elsewhere. The error of a done page is a note of what its
 // parse lost (store.Node.PartialParse). A page edge has source, target, kind, rel,
 // nofollow, anchor and count. At the host and domain levels a node has id, host or domain, pages, one
 // pages_<state> count per state (pages_robots_blocked for robots-blocked), in_degree and
@@ -16,21 +18,27 @@
 //
 // # Formats
 //
-//   - csv, tsv: two files, nodes and edges, each with a header row; fields are quoted as
-//     RFC 4180 requires (the tsv delimiter is a tab). Every attribute is present.
+//   - csv, tsv: two files, nodes and edges, each with a header row. csv fields are quoted
+//     as RFC 4180 requires; tsv fields are never quoted, and a backslash, tab, line feed or
+//     carriage return in them is written \\, \t, \n or \r (with neo4j headers, tsv is quoted
+//     like csv, as neo4j-admin reads it). Every attribute is present. Neo4j headers put the
+//     node ids in an ID space per level (id:ID(Page), Host, Domain), type rel as string[]
+//     (tokens separated by ';') and label URLs out of scope External.
 //   - jsonl: one object per line, {"type":"node",...} for every node, then
 //     {"type":"edge",...}; every attribute is present, numbers and booleans are JSON values.
 //   - graphml: GraphML 1.0 with typed <key> declarations and one directed graph; node ids
-//     are "n" followed by the id.
-//   - gexf: GEXF 1.3 for Gephi, with typed attributes; the node label is the page title,
-//     else its URL (the name of a host or domain); the edge weight is its count (weight at
-//     the host and domain levels) and a page edge's kind is also the GEXF edge kind, so that
-//     parallel edges of different kinds stay apart.
-//   - dot: a Graphviz digraph with quoted node names (the ids), a label as in GEXF and every
-//     attribute as a quoted string. Graphviz does not lay out large graphs, so Write refuses
-//     more than Options.MaxNodes nodes.
+//     are the ids, as in every other format.
+//   - gexf: GEXF 1.2draft (the default, which NetworkX 2 reads) or 1.3, with typed
+//     attributes; the node label is the page title, else its URL (the name of a host or
+//     domain); the edge weight is its count (weight at the host and domain levels); in 1.3 a
+//     page edge's kind is also the GEXF edge kind, so that parallel edges of different kinds
+//     stay apart.
+//   - dot: a Graphviz digraph that asks for the sfdp layout, with quoted node names (the
+//     ids), a label as in GEXF and every attribute as a quoted string, the url as Graphviz's
+//     URL (a link in SVG). Graphviz does not lay out large graphs, so Write refuses more than
+//     Options.MaxNodes nodes.
 //
-// In graphml, gexf and dot, empty strings and unknown timestamps are left out. Strings keep
+// In graphml, gexf and dot, missing values, empty strings and unknown timestamps are left out. Strings keep
 // every character the format can carry: invalid UTF-8 bytes are dropped everywhere, and
 // graphml, gexf and dot also drop the characters XML 1.0 cannot represent or discourages
 // (C0 controls other than tab, line feed and carriage return, DEL, C1 controls, U+FFFE and

@@ -8,7 +8,10 @@ import (
 
 // dotEncoder writes a Graphviz digraph named crawl. Node names are the quoted node IDs; each
 // node has a label (the page title, else its URL; the host or domain name) and every
-// attribute as a quoted string, empty strings and unknown timestamps left out. Strings use
+// attribute as a quoted string, missing values left out. The url attribute is written as
+// Graphviz's URL, which makes a node a link in SVG output. The graph asks for the sfdp
+// layout (dotLayout): dot's own hierarchical layout does not finish on crawl graphs of a few
+// hundred pages, as densely linked as sites are, while sfdp lays out thousands. Strings use
 // the escString conventions of DOT labels: \\ for a backslash, \" for a quote, \n and \r for
 // line breaks; characters markupChar rejects and invalid UTF-8 bytes are dropped.
 type dotEncoder struct {
@@ -47,8 +50,21 @@ func (e *dotEncoder) begin(out *sink, sc *schema) error {
 		return err
 	}
 	e.bw, e.sc = bw, sc
-	_, err = e.bw.WriteString("digraph crawl {\n")
+	_, err = e.bw.WriteString("digraph crawl {\n  graph [" + dotLayout + "];\n")
 	return err
+}
+
+// dotLayout are the graph attributes of a DOT export: the sfdp engine, whatever program
+// reads the file (dot -Tsvg included), nodes kept apart, and edges drawn under the nodes so
+// that every node can be clicked.
+const dotLayout = `layout="sfdp", overlap="false", outputorder="edgesfirst"`
+
+// dotName is the DOT attribute name of a column: Graphviz's URL for url.
+func dotName(column string) string {
+	if column == "url" {
+		return "URL"
+	}
+	return column
 }
 
 // attrs appends the attribute list of a node or edge, starting with the label if not empty.
@@ -68,9 +84,9 @@ func (e *dotEncoder) attrs(b []byte, label string, cols []column, v []value) []b
 			b = append(b, ", "...)
 		}
 		sep = true
-		b = append(b, c.name...)
+		b = append(b, dotName(c.name)...)
 		b = append(b, '=')
-		if c.typ == typeString {
+		if c.typ == typeString || c.typ == typeTokens {
 			b = appendDOT(b, v[i].s)
 		} else {
 			b = append(b, '"')

@@ -12,6 +12,7 @@ import (
 
 	"github.com/crawl-project/crawl/parse"
 	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/store/export/exporttest"
 )
 
 // export runs Write into memory buffers and checks that every opened stream was closed.
@@ -49,7 +50,7 @@ func TestRoundTrip(t *testing.T) {
 		{"domain done", Options{Level: LevelDomain, States: []store.State{store.StateDone}}},
 		{"page explicit", Options{Level: LevelPage}},
 	}
-	for _, format := range Formats() {
+	for _, format := range append(Formats(), "gexf-1.3") {
 		for _, neo4j := range []bool{false, true} {
 			if neo4j && format != FormatCSV && format != FormatTSV {
 				continue
@@ -57,6 +58,9 @@ func TestRoundTrip(t *testing.T) {
 			for _, c := range cases {
 				opt := c.opt
 				opt.Format, opt.Neo4j = format, neo4j
+				if format == "gexf-1.3" {
+					opt.Format, opt.GEXFVersion = FormatGEXF, GEXF13
+				}
 				name := format + "/" + c.name
 				if neo4j {
 					name = format + "/neo4j/" + c.name
@@ -128,26 +132,29 @@ func TestWeights(t *testing.T) {
 	}
 }
 
+// TestNeo4jHeaders checks the neo4j-admin headers: an ID space per level, so that page and
+// host imports do not mix ids; typed properties with rel as string[]; External for URLs out
+// of scope. CheckNeo4j then reads the files as neo4j-admin's header rules say.
 func TestNeo4jHeaders(t *testing.T) {
 	cases := []struct {
 		opt          Options
 		nodes, edges string
 	}{
 		{Options{Format: FormatCSV, Neo4j: true},
-			"id:ID,url,host,state,status:int,content_type,bytes:long,depth:int,title,fetched_at:datetime,error,truncated:boolean,in_degree:long,out_degree:long,noindex:boolean,:LABEL",
-			":START_ID,:END_ID,:TYPE,rel,nofollow:boolean,anchor,count:int"},
+			"id:ID(Page),url,host,state,status:int,content_type,bytes:long,depth:int,title,fetched_at:datetime,error,truncated:boolean,in_degree:long,out_degree:long,noindex:boolean,:LABEL",
+			":START_ID(Page),:END_ID(Page),:TYPE,rel:string[],nofollow:boolean,anchor,count:int"},
 		{Options{Format: FormatTSV, Neo4j: true},
-			"id:ID\turl\thost\tstate\tstatus:int\tcontent_type\tbytes:long\tdepth:int\ttitle\tfetched_at:datetime\terror\ttruncated:boolean\tin_degree:long\tout_degree:long\tnoindex:boolean\t:LABEL",
-			":START_ID\t:END_ID\t:TYPE\trel\tnofollow:boolean\tanchor\tcount:int"},
+			"id:ID(Page)\turl\thost\tstate\tstatus:int\tcontent_type\tbytes:long\tdepth:int\ttitle\tfetched_at:datetime\terror\ttruncated:boolean\tin_degree:long\tout_degree:long\tnoindex:boolean\t:LABEL",
+			":START_ID(Page)\t:END_ID(Page)\t:TYPE\trel:string[]\tnofollow:boolean\tanchor\tcount:int"},
 		{Options{Format: FormatCSV},
 			"id,url,host,state,status,content_type,bytes,depth,title,fetched_at,error,truncated,in_degree,out_degree,noindex",
 			"source,target,kind,rel,nofollow,anchor,count"},
 		{Options{Format: FormatCSV, Neo4j: true, Level: LevelHost},
-			"id:ID,host,pages:long,pages_pending:long,pages_done:long,pages_failed:long,pages_robots_blocked:long,pages_external:long,pages_skipped:long,in_degree:long,out_degree:long,:LABEL",
-			":START_ID,:END_ID,:TYPE,weight:long,page_edges:long"},
+			"id:ID(Host),host,pages:long,pages_pending:long,pages_done:long,pages_failed:long,pages_robots_blocked:long,pages_external:long,pages_skipped:long,in_degree:long,out_degree:long,:LABEL",
+			":START_ID(Host),:END_ID(Host),:TYPE,weight:long,page_edges:long"},
 		{Options{Format: FormatCSV, Neo4j: true, Level: LevelDomain},
-			"id:ID,domain,pages:long,pages_pending:long,pages_done:long,pages_failed:long,pages_robots_blocked:long,pages_external:long,pages_skipped:long,in_degree:long,out_degree:long,:LABEL",
-			":START_ID,:END_ID,:TYPE,weight:long,page_edges:long"},
+			"id:ID(Domain),domain,pages:long,pages_pending:long,pages_done:long,pages_failed:long,pages_robots_blocked:long,pages_external:long,pages_skipped:long,in_degree:long,out_degree:long,:LABEL",
+			":START_ID(Domain),:END_ID(Domain),:TYPE,weight:long,page_edges:long"},
 	}
 	for _, c := range cases {
 		b := export(t, fixture(), c.opt)
@@ -157,17 +164,52 @@ func TestNeo4jHeaders(t *testing.T) {
 				t.Errorf("%+v %s header:\n got %s\nwant %s", c.opt, stream, got, want)
 			}
 		}
+		if !c.opt.Neo4j {
+			continue
+		}
+		comma := ','
+		if c.opt.Format == FormatTSV {
+			comma = '\t'
+		}
+		if err := exporttest.CheckNeo4j(b.streams[StreamNodes].Bytes(), b.streams[StreamEdges].Bytes(), comma); err != nil {
+			t.Errorf("%+v: not what neo4j-admin imports: %v", c.opt, err)
+		}
 	}
-	// Relationship types and labels in the data rows.
+	// Relationship types, rel arrays and labels in the data rows.
 	b := export(t, fixture(), Options{Format: FormatCSV, Neo4j: true})
 	edges := b.streams[StreamEdges].String()
-	for _, typ := range []string{"\n1,1,LINK,", "\n2,1,REDIRECT,", "\n1,2,CANONICAL,", "\n3,5,ALTERNATE,", "\n5,9,KIND_9,"} {
+	for _, typ := range []string{"\n1,1,LINK,", "\n2,1,REDIRECT,", "\n1,2,CANONICAL,", "\n3,5,ALTERNATE,", "\n5,9,KIND_9,", "\n1,3,LINK,NoFollow;noopener,true,"} {
 		if !strings.Contains(edges, typ) {
 			t.Errorf("edges lack %q", typ)
 		}
 	}
-	if !strings.Contains(b.streams[StreamNodes].String(), "\n6,http://127.0.0.1:8080/admin,127.0.0.1,pending,0,,0,2,,,,false,1,0,false,Page\n") {
-		t.Errorf("unexpected node row:\n%s", b.streams[StreamNodes])
+	nodes := b.streams[StreamNodes].String()
+	for _, row := range []string{
+		"\n6,http://127.0.0.1:8080/admin,127.0.0.1,pending,,,,2,,,,,1,0,,Page\n", // never fetched: no status, bytes, truncated, noindex
+		"\n9,https://other.org/,other.org,external,,,,1,,,,,2,0,,External\n",
+	} {
+		if !strings.Contains(nodes, row) {
+			t.Errorf("nodes lack row %q:\n%s", row, nodes)
+		}
+	}
+	// Pages and hosts of one crawl imported together keep apart: their ids are in two spaces.
+	host := export(t, fixture(), Options{Format: FormatCSV, Neo4j: true, Level: LevelHost})
+	files := func(stream string, noSpaces bool) [][]byte {
+		var out [][]byte
+		for _, f := range []*buffers{b, host} {
+			data := f.streams[stream].String()
+			if noSpaces {
+				data = strings.NewReplacer("(Page)", "", "(Host)", "").Replace(data)
+			}
+			out = append(out, []byte(data))
+		}
+		return out
+	}
+	if err := exporttest.CheckNeo4jImport(files(StreamNodes, false), files(StreamEdges, false), ','); err != nil {
+		t.Errorf("page and host files in one import: %v", err)
+	}
+	if err := exporttest.CheckNeo4jImport(files(StreamNodes, true), files(StreamEdges, true), ','); err == nil {
+		t.Error("without ID spaces, page and host ids collide, but the check passed")
 	}
 }
 
@@ -179,7 +221,7 @@ func TestDOTLimit(t *testing.T) {
 	if !errors.As(err, &tooMany) || tooMany.Nodes != 13 || tooMany.Max != 3 {
 		t.Fatalf("err = %v, want TooManyNodesError{13, 3}", err)
 	}
-	if want := "dot export has 13 nodes, over --max-nodes 3; use --format graphml for large graphs"; err.Error() != want {
+	if want := "dot export has 13 nodes, over --max-nodes 3; use --format graphml or gexf for large graphs, or raise --max-nodes (Graphviz's sfdp takes about 10 s for 3,000 pages)"; err.Error() != want {
 		t.Errorf("error %q, want %q", err, want)
 	}
 	if len(b.order) != 0 {

@@ -138,11 +138,13 @@ func readBack(opt Options, b *buffers) (*exporttest.Graph, error) {
 		if err != nil {
 			return nil, err
 		}
-		comma := ','
-		if opt.Format == FormatTSV {
-			comma = '\t'
+		switch {
+		case opt.Format == FormatCSV:
+			return exporttest.ParseCSV(nodes, edges, ',')
+		case opt.Neo4j:
+			return exporttest.ParseCSV(nodes, edges, '\t') // neo4j-admin's tsv is quoted
 		}
-		return exporttest.ParseCSV(nodes, edges, comma)
+		return exporttest.ParseTSV(nodes, edges)
 	}
 	data, err := stream(StreamGraph)
 	if err != nil {
@@ -162,13 +164,15 @@ func readBack(opt Options, b *buffers) (*exporttest.Graph, error) {
 }
 
 // cleaner is what a format does to strings, written independently of the encoders.
-func cleaner(format string) func(string) string {
+func cleaner(opt Options) func(string) string {
 	valid := func(s string) string { return strings.ToValidUTF8(s, "") }
-	switch format {
-	case FormatCSV, FormatTSV:
+	switch {
+	case opt.Format == FormatTSV && !opt.Neo4j: // escaped, not quoted: read back exactly
+		return valid
+	case opt.Format == FormatCSV, opt.Format == FormatTSV:
 		// encoding/csv reads a CRLF inside a quoted field back as LF.
 		return func(s string) string { return strings.ReplaceAll(valid(s), "\r\n", "\n") }
-	case FormatGraphML, FormatGEXF, FormatDOT:
+	case opt.Format == FormatGraphML, opt.Format == FormatGEXF, opt.Format == FormatDOT:
 		return func(s string) string {
 			return strings.Map(func(r rune) rune {
 				if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || (r >= 0x7f && r <= 0x9f) || r == 0xfffe || r == 0xffff {
@@ -192,7 +196,7 @@ func testHost(u string) string {
 
 // want computes the graph Write should export, independently of the package's code.
 func want(src *memSource, opt Options) *exporttest.Graph {
-	clean := cleaner(opt.Format)
+	clean := cleaner(opt)
 	keep := map[uint64]bool{}
 	for _, n := range src.nodes {
 		k := len(opt.States) == 0 || slices.Contains(opt.States, n.State)
@@ -224,14 +228,19 @@ func want(src *memSource, opt Options) *exporttest.Graph {
 		if !n.FetchedAt.IsZero() {
 			fetched = n.FetchedAt.UTC().Format(time.RFC3339)
 		}
-		g.AddNode(strconv.FormatUint(n.ID, 10), map[string]string{
+		attrs := map[string]string{
 			"url": clean(n.URL), "host": testHost(n.URL), "state": n.State.String(),
-			"status": strconv.Itoa(n.Status), "content_type": n.ContentType,
-			"bytes": strconv.FormatInt(n.Size, 10), "depth": strconv.Itoa(n.Depth),
+			"content_type": n.ContentType, "depth": strconv.Itoa(n.Depth),
 			"title": clean(n.Title), "fetched_at": fetched, "error": clean(n.Error),
 			"in_degree": strconv.Itoa(in[n.ID]), "out_degree": strconv.Itoa(out[n.ID]),
-			"noindex": strconv.FormatBool(n.NoIndex), "truncated": strconv.FormatBool(n.Truncated),
-		})
+		}
+		if n.State == store.StateDone { // what only a response tells, empty for the others
+			attrs["status"] = strconv.Itoa(n.Status)
+			attrs["bytes"] = strconv.FormatInt(n.Size, 10)
+			attrs["noindex"] = strconv.FormatBool(n.NoIndex)
+			attrs["truncated"] = strconv.FormatBool(n.Truncated)
+		}
+		g.AddNode(strconv.FormatUint(n.ID, 10), attrs)
 	}
 	for _, e := range edges {
 		g.AddEdge(map[string]string{

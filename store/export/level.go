@@ -49,6 +49,7 @@ func groupSchema(level string) *schema {
 	}
 	return &schema{
 		nodeLabel: label,
+		idSpace:   label,
 		nodes:     nodes,
 		edges:     []column{gWeight: {"weight", typeLong}, gPageEdges: {"page_edges", typeLong}},
 		labels:    []int{gName},

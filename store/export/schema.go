@@ -18,6 +18,9 @@ const (
 	typeLong           // a 64-bit integer
 	typeBool
 	typeTime // a timestamp, written in RFC 3339 (UTC); empty when unknown
+	// typeTokens is a string of space-separated tokens (an HTML rel): a string everywhere,
+	// an array (string[]) for neo4j-admin.
+	typeTokens
 )
 
 // column is one exported attribute.
@@ -28,17 +31,34 @@ type column struct {
 
 // value is one attribute value; the member used depends on the column type.
 type value struct {
-	s string    // typeString
+	s string    // typeString, typeTokens
 	n int64     // typeInt, typeLong, and typeBool as 0 or 1
 	t time.Time // typeTime
+	// none marks a value that does not exist, such as the status of a page never fetched:
+	// written as an empty field (csv, tsv), null (jsonl), or left out.
+	none bool
 }
 
-// empty reports a missing string or timestamp; numbers and booleans are never empty.
+// number sets v to the integer n.
+func (v *value) number(n int64) { v.n, v.none = n, false }
+
+// boolean sets v to b.
+func (v *value) boolean(b bool) {
+	v.n, v.none = 0, false
+	if b {
+		v.n = 1
+	}
+}
+
+// empty reports a value that is missing: one that does not exist, an empty string or an
+// unknown timestamp.
 func (v *value) empty(typ colType) bool {
-	switch typ {
-	case typeString:
+	switch {
+	case v.none:
+		return true
+	case typ == typeString || typ == typeTokens:
 		return v.s == ""
-	case typeTime:
+	case typ == typeTime:
 		return v.t.IsZero()
 	}
 	return false
@@ -47,8 +67,11 @@ func (v *value) empty(typ colType) bool {
 // appendText appends the text form of a non-string value: a decimal integer, true or false,
 // or an RFC 3339 timestamp.
 func appendText(b []byte, typ colType, v *value) []byte {
+	if v.none {
+		return b
+	}
 	switch typ {
-	case typeString:
+	case typeString, typeTokens:
 		return append(b, v.s...)
 	case typeBool:
 		return strconv.AppendBool(b, v.n != 0)
@@ -64,6 +87,7 @@ func appendText(b []byte, typ colType, v *value) []byte {
 // schema describes the attributes of one kind of graph (pages, hosts or domains).
 type schema struct {
 	nodeLabel string   // the neo4j node label
+	idSpace   string   // the neo4j ID space of the node ids
 	nodes     []column // node attributes, after the node id
 	edges     []column // edge attributes, after the source and target ids
 	labels    []int    // node columns tried in order for a display label
@@ -101,6 +125,7 @@ const (
 
 var pageSchema = &schema{
 	nodeLabel: "Page",
+	idSpace:   "Page",
 	nodes: []column{
 		pURL:         {"url", typeString},
 		pHost:        {"host", typeString},
@@ -119,7 +144,7 @@ var pageSchema = &schema{
 	},
 	edges: []column{
 		eKind:     {"kind", typeString},
-		eRel:      {"rel", typeString},
+		eRel:      {"rel", typeTokens},
 		eNofollow: {"nofollow", typeBool},
 		eAnchor:   {"anchor", typeString},
 		eCount:    {"count", typeInt},
@@ -129,40 +154,51 @@ var pageSchema = &schema{
 	weight: eCount,
 }
 
-// pageNode fills v (len(pageSchema.nodes)) with the attributes of n.
+// externalLabel is the neo4j label of a URL out of the crawl's scope, never fetched: it is
+// not a page of the crawled sites.
+const externalLabel = "External"
+
+// pageNode fills v (len(pageSchema.nodes)) with the attributes of n. What only a response
+// tells (status, bytes, truncated, noindex) does not exist for a URL that got none.
 func pageNode(v []value, n *store.Node, in, out uint32) {
 	v[pURL].s = n.URL
 	v[pHost].s = store.HostName(n.URL)
 	v[pState].s = n.State.String()
-	v[pStatus].n = int64(n.Status)
 	v[pContentType].s = n.ContentType
-	v[pBytes].n = n.Size
-	v[pDepth].n = int64(n.Depth)
+	v[pDepth].number(int64(n.Depth))
 	v[pTitle].s = n.Title
 	v[pFetchedAt].t = n.FetchedAt
 	v[pError].s = n.Error
-	v[pTruncated].n = 0
-	if n.Truncated {
-		v[pTruncated].n = 1
+	v[pInDegree].number(int64(in))
+	v[pOutDegree].number(int64(out))
+	if n.State != store.StateDone {
+		for _, c := range []int{pStatus, pBytes, pTruncated, pNoIndex} {
+			v[c] = value{none: true}
+		}
+		return
 	}
-	v[pInDegree].n = int64(in)
-	v[pOutDegree].n = int64(out)
-	v[pNoIndex].n = 0
-	if n.NoIndex {
-		v[pNoIndex].n = 1
+	v[pStatus].number(int64(n.Status))
+	v[pBytes].number(n.Size)
+	v[pTruncated].boolean(n.Truncated)
+	v[pNoIndex].boolean(n.NoIndex)
+}
+
+// labelOf is the neo4j label of a node with the values v: External for a URL out of the
+// crawl's scope, else the schema's label.
+func (sc *schema) labelOf(v []value) string {
+	if sc == pageSchema && v[pState].s == store.StateExternal.String() {
+		return externalLabel
 	}
+	return sc.nodeLabel
 }
 
 // pageEdge fills v (len(pageSchema.edges)) with the attributes of e.
 func pageEdge(v []value, e *store.Edge) {
 	v[eKind].s = e.Kind.String()
 	v[eRel].s = e.Rel
-	v[eNofollow].n = 0
-	if e.Nofollow() {
-		v[eNofollow].n = 1
-	}
+	v[eNofollow].boolean(e.Nofollow())
 	v[eAnchor].s = e.Anchor
-	v[eCount].n = int64(e.Count)
+	v[eCount].number(int64(e.Count))
 }
 
 // relType turns an edge kind into a neo4j relationship type: upper case, with any character

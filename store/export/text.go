@@ -10,12 +10,17 @@ import (
 )
 
 // csvEncoder writes csv or tsv: a nodes stream and an edges stream, each with a header row.
-// Fields are quoted as RFC 4180 requires, by the rules of encoding/csv (see appendCSV);
-// strings keep every character, except that invalid UTF-8 bytes are dropped. Each record is
-// built in one reused buffer, so writing a row does not allocate.
+// csv fields are quoted as RFC 4180 requires, by the rules of encoding/csv (see appendCSV);
+// tsv fields are never quoted, and a backslash, tab, line feed or carriage return in them is
+// written as \\, \t, \n or \r (see appendTSV), except with neo4j headers, where tsv is quoted
+// like csv, since neo4j-admin reads it so. Strings keep every character, except that
+// invalid UTF-8 bytes are dropped. Each record is built in one reused buffer, so writing a
+// row does not allocate.
 type csvEncoder struct {
 	comma byte
 	neo4j bool
+	// quote: fields are quoted as in csv; otherwise escaped as in tsv.
+	quote bool
 	out   *sink
 	sc    *schema
 	bw    *bufio.Writer
@@ -34,8 +39,45 @@ func neo4jType(t colType) string {
 		return ":boolean"
 	case typeTime:
 		return ":datetime"
+	case typeTokens:
+		return ":string[]"
 	}
 	return ""
+}
+
+// neo4jArrayDelimiter separates the elements of an array field, as neo4j-admin expects by
+// default (--array-delimiter).
+const neo4jArrayDelimiter = ";"
+
+// appendTSV appends s as one tsv field, dropping invalid UTF-8 bytes: a backslash, tab,
+// line feed and carriage return are written as \\, \t, \n and \r, so that a record is one
+// line and its fields are split at every tab, with no quoting (the convention of
+// PostgreSQL's and MySQL's text formats).
+func appendTSV(b []byte, s string) []byte {
+	s = strings.ToValidUTF8(s, "")
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			b = append(b, '\\', '\\')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+// field appends s as one field of the encoder's format.
+func (e *csvEncoder) field(b []byte, s string) []byte {
+	if e.quote {
+		return appendCSV(b, s, e.comma)
+	}
+	return appendTSV(b, s)
 }
 
 // appendCSV appends s as one csv field, dropping invalid UTF-8 bytes. It quotes the field
@@ -89,7 +131,7 @@ func (e *csvEncoder) start(stream string, header []string) error {
 		if i > 0 {
 			b = append(b, e.comma)
 		}
-		b = appendCSV(b, h, e.comma)
+		b = e.field(b, h)
 	}
 	return e.write(b)
 }
@@ -99,7 +141,7 @@ func (e *csvEncoder) begin(out *sink, sc *schema) error {
 	e.types = map[string]string{}
 	h := []string{"id"}
 	if e.neo4j {
-		h[0] = "id:ID"
+		h[0] = "id:ID(" + sc.idSpace + ")"
 	}
 	for _, c := range sc.nodes {
 		if e.neo4j {
@@ -122,9 +164,12 @@ func (e *csvEncoder) fields(b []byte, cols []column, v []value, skip int) []byte
 			continue
 		}
 		b = append(b, e.comma)
-		if c.typ == typeString {
-			b = appendCSV(b, v[i].s, e.comma)
-		} else {
+		switch {
+		case c.typ == typeTokens && e.neo4j:
+			b = e.field(b, strings.Join(strings.Fields(v[i].s), neo4jArrayDelimiter))
+		case c.typ == typeString || c.typ == typeTokens:
+			b = e.field(b, v[i].s)
+		default:
 			b = appendText(b, c.typ, &v[i])
 		}
 	}
@@ -136,7 +181,7 @@ func (e *csvEncoder) node(id uint64, v []value) error {
 	b = e.fields(b, e.sc.nodes, v, -1)
 	if e.neo4j {
 		b = append(b, e.comma)
-		b = appendCSV(b, e.sc.nodeLabel, e.comma)
+		b = e.field(b, e.sc.labelOf(v))
 	}
 	return e.write(b)
 }
@@ -144,7 +189,8 @@ func (e *csvEncoder) node(id uint64, v []value) error {
 func (e *csvEncoder) edges() error {
 	h := []string{"source", "target"}
 	if e.neo4j {
-		h = []string{":START_ID", ":END_ID", ":TYPE"}
+		space := "(" + e.sc.idSpace + ")"
+		h = []string{":START_ID" + space, ":END_ID" + space, ":TYPE"}
 	}
 	for i, c := range e.sc.edges {
 		switch {
@@ -173,15 +219,16 @@ func (e *csvEncoder) edge(src, dst uint64, v []value) error {
 		}
 	}
 	b = append(b, e.comma)
-	b = appendCSV(b, t, e.comma)
+	b = e.field(b, t)
 	return e.write(e.fields(b, e.sc.edges, v, e.sc.kind))
 }
 
 func (e *csvEncoder) end() error { return nil }
 
 // jsonEncoder writes JSON Lines: one object per node, {"type":"node","id":1,...}, then one
-// per edge, {"type":"edge","source":1,"target":2,...}. Every attribute is present; strings
-// keep every character, except that invalid UTF-8 bytes are dropped.
+// per edge, {"type":"edge","source":1,"target":2,...}. Every attribute is present, null when
+// it does not exist (the status of a URL never fetched); strings keep every character,
+// except that invalid UTF-8 bytes are dropped.
 type jsonEncoder struct {
 	bw  *bufio.Writer
 	sc  *schema
@@ -199,10 +246,12 @@ func (e *jsonEncoder) fields(b []byte, cols []column, v []value) []byte {
 		b = append(b, ',', '"')
 		b = append(b, c.name...)
 		b = append(b, '"', ':')
-		switch c.typ {
-		case typeString:
+		switch {
+		case v[i].none:
+			b = append(b, "null"...)
+		case c.typ == typeString || c.typ == typeTokens:
 			b = appendJSON(b, v[i].s)
-		case typeTime:
+		case c.typ == typeTime:
 			b = append(b, '"')
 			b = appendText(b, c.typ, &v[i])
 			b = append(b, '"')

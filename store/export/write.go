@@ -20,15 +20,16 @@ type encoder interface {
 func newEncoder(opt *Options) encoder {
 	switch opt.Format {
 	case FormatCSV:
-		return &csvEncoder{comma: ',', neo4j: opt.Neo4j}
+		return &csvEncoder{comma: ',', neo4j: opt.Neo4j, quote: true}
 	case FormatTSV:
-		return &csvEncoder{comma: '\t', neo4j: opt.Neo4j}
+		// neo4j-admin reads tsv as csv with another delimiter: quoted fields, no escapes.
+		return &csvEncoder{comma: '\t', neo4j: opt.Neo4j, quote: opt.Neo4j}
 	case FormatJSONL:
 		return &jsonEncoder{}
 	case FormatGraphML:
 		return &graphmlEncoder{}
 	case FormatGEXF:
-		return &gexfEncoder{}
+		return &gexfEncoder{version: opt.gexfVersion()}
 	case FormatDOT:
 		return &dotEncoder{}
 	}

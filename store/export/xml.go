@@ -70,7 +70,7 @@ func appendXML(b []byte, s string) []byte {
 
 // appendXMLValue appends the escaped text of v.
 func appendXMLValue(b []byte, typ colType, v *value) []byte {
-	if typ == typeString {
+	if typ == typeString || typ == typeTokens {
 		return appendXML(b, v.s)
 	}
 	return appendText(b, typ, v)
@@ -89,14 +89,16 @@ func (sc *schema) label(v []value) string {
 const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
 
 // graphmlEncoder writes GraphML 1.0: a <key> per attribute, then one directed graph. Node
-// ids are "n" followed by the node ID; empty strings and unknown timestamps have no <data>.
+// ids are the node IDs, as in every other format (GraphML ids are NMTOKENs, which may be
+// digits only); missing values have no <data>.
 type graphmlEncoder struct {
 	bw  *bufio.Writer
 	sc  *schema
 	buf []byte
 }
 
-func graphmlType(t colType) string {
+func graphmlType(t colType) string { // typeTokens and typeTime are strings
+
 	switch t {
 	case typeInt:
 		return "int"
@@ -157,7 +159,7 @@ func (e *graphmlEncoder) data(b []byte, prefix string, cols []column, v []value)
 }
 
 func (e *graphmlEncoder) node(id uint64, v []value) error {
-	b := append(e.buf[:0], `    <node id="n`...)
+	b := append(e.buf[:0], `    <node id="`...)
 	b = strconv.AppendUint(b, id, 10)
 	b = append(b, `">`...)
 	b = e.data(b, "v_", e.sc.nodes, v)
@@ -170,9 +172,9 @@ func (e *graphmlEncoder) node(id uint64, v []value) error {
 func (e *graphmlEncoder) edges() error { return nil }
 
 func (e *graphmlEncoder) edge(src, dst uint64, v []value) error {
-	b := append(e.buf[:0], `    <edge source="n`...)
+	b := append(e.buf[:0], `    <edge source="`...)
 	b = strconv.AppendUint(b, src, 10)
-	b = append(b, `" target="n`...)
+	b = append(b, `" target="`...)
 	b = strconv.AppendUint(b, dst, 10)
 	b = append(b, `">`...)
 	b = e.data(b, "e_", e.sc.edges, v)
@@ -187,16 +189,28 @@ func (e *graphmlEncoder) end() error {
 	return err
 }
 
-// gexfEncoder writes GEXF 1.3 for Gephi: typed attribute declarations, then <nodes> with a
-// label (the page title, else its URL; the host or domain name) and <attvalues>, then
-// <edges> with the edge kind as the GEXF edge kind (so that parallel edges of different
-// kinds stay apart) and the count or weight as the edge weight. Node ids are the node IDs;
-// empty strings and unknown timestamps have no <attvalue>.
+// gexfEncoder writes GEXF 1.2draft or 1.3: typed attribute declarations, then <nodes> with
+// a label (the page title, else its URL; the host or domain name) and <attvalues>, then
+// <edges> with the count or weight as the edge weight. In 1.3 the edge kind is also the
+// GEXF edge kind, so that parallel edges of different kinds stay apart; 1.2draft has no
+// edge kind, and keeps it as an attribute only. Node ids are the node IDs; missing values
+// have no <attvalue>.
 type gexfEncoder struct {
-	bw    *bufio.Writer
-	sc    *schema
-	buf   []byte
-	edgeN uint64
+	version string // GEXF12 or GEXF13
+	bw      *bufio.Writer
+	sc      *schema
+	buf     []byte
+	edgeN   uint64
+}
+
+// gexfHeaders are the root elements of the GEXF versions.
+var gexfHeaders = map[string]string{
+	GEXF12: `<gexf xmlns="http://www.gexf.net/1.2draft"` +
+		` xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"` +
+		` xsi:schemaLocation="http://www.gexf.net/1.2draft http://www.gexf.net/1.2draft/gexf.xsd" version="1.2">` + "\n",
+	GEXF13: `<gexf xmlns="http://gexf.net/1.3"` +
+		` xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"` +
+		` xsi:schemaLocation="http://gexf.net/1.3 http://gexf.net/1.3/gexf.xsd" version="1.3">` + "\n",
 }
 
 func gexfType(t colType) string {
@@ -224,9 +238,7 @@ func (e *gexfEncoder) begin(out *sink, sc *schema) error {
 	}
 	e.bw, e.sc = bw, sc
 	b := append(e.buf[:0], xmlHeader...)
-	b = append(b, `<gexf xmlns="http://gexf.net/1.3"`+
-		` xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"`+
-		` xsi:schemaLocation="http://gexf.net/1.3 http://gexf.net/1.3/gexf.xsd" version="1.3">`+"\n"...)
+	b = append(b, gexfHeaders[e.version]...)
 	b = append(b, `  <graph defaultedgetype="directed" mode="static">`+"\n"...)
 	attrs := func(b []byte, class string, cols []column, keep func(int) bool) []byte {
 		b = append(b, `    <attributes class="`...)
@@ -302,7 +314,7 @@ func (e *gexfEncoder) edge(src, dst uint64, v []value) error {
 	b = strconv.AppendUint(b, src, 10)
 	b = append(b, `" target="`...)
 	b = strconv.AppendUint(b, dst, 10)
-	if e.sc.kind >= 0 {
+	if e.sc.kind >= 0 && e.version == GEXF13 {
 		b = append(b, `" kind="`...)
 		b = appendXML(b, v[e.sc.kind].s)
 	}

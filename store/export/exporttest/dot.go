@@ -90,12 +90,12 @@ func quoted(tok string) (string, error) {
 }
 
 // ParseDOT reads a dot export of the given level (page, host or domain; "" is page): the
-// subset of DOT the encoder writes, a digraph named crawl with quoted node names and quoted
-// attribute values. A node's label must be the one label describes; it is not kept as an
-// attribute.
+// subset of DOT the encoder writes, a digraph named crawl that asks for the sfdp layout,
+// with quoted node names and quoted attribute values. A node's label must be the one label
+// describes; it is not kept as an attribute. Graphviz's URL attribute is read as url.
 func ParseDOT(data []byte, level string) (*Graph, error) {
 	l := &dotLexer{s: string(data)}
-	for _, w := range []string{"digraph", "crawl", "{"} {
+	for _, w := range []string{"digraph", "crawl", "{", "graph", "[", "layout", "=", `"sfdp`, ",", "overlap", "=", `"false`, ",", "outputorder", "=", `"edgesfirst`, "]", ";"} {
 		if err := l.expect(w); err != nil {
 			return nil, err
 		}
@@ -155,9 +155,14 @@ func ParseDOT(data []byte, level string) (*Graph, error) {
 			if err != nil {
 				return nil, err
 			}
-			if name == "label" {
+			switch name {
+			case "label":
 				lbl = v
-			} else {
+			case "URL":
+				m["url"] = v // Graphviz's name for it
+			case "url":
+				return nil, fmt.Errorf("node %s: url, not Graphviz's URL", a)
+			default:
 				m[name] = v
 			}
 		}

@@ -100,8 +100,9 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // Neo4j turns an expected graph of the given level (page, host or domain) into what a csv
-// or tsv export with neo4j-admin headers reads back as: nodes carry a :LABEL, and an edge's
-// kind becomes its :TYPE (upper case; group edges are LINKS_TO).
+// or tsv export with neo4j-admin headers reads back as: nodes carry a :LABEL (External for
+// external URLs), an edge's kind becomes its :TYPE (upper case; group edges are LINKS_TO),
+// and its rel tokens an array separated by ';'.
 func (g *Graph) Neo4j(level string) {
 	label := "Page"
 	switch level {
@@ -112,8 +113,17 @@ func (g *Graph) Neo4j(level string) {
 	}
 	for _, n := range g.Nodes {
 		n[":LABEL"] = label
+		if label == "Page" && n["state"] == "external" {
+			n[":LABEL"] = "External"
+		}
 	}
 	for _, e := range g.Edges {
+		if rel, ok := e["rel"]; ok {
+			e["rel"] = strings.Join(strings.Fields(rel), ";")
+			if e["rel"] == "" {
+				delete(e, "rel")
+			}
+		}
 		typ := "LINKS_TO"
 		if k, ok := e["kind"]; ok {
 			typ = strings.ToUpper(strings.NewReplacer("(", "_", ")", "").Replace(k))

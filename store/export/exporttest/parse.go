@@ -26,10 +26,12 @@ func label(level string, m map[string]string) string {
 	return m["url"]
 }
 
-// csvName maps a header to an attribute name: neo4j type suffixes (name:int) are dropped,
-// id:ID, :START_ID and :END_ID become id, source and target; :TYPE and :LABEL stay.
+// csvName maps a header to an attribute name: neo4j type suffixes (name:int, rel:string[])
+// are dropped, id:ID(space), :START_ID(space) and :END_ID(space) become id, source and
+// target; :TYPE and :LABEL stay.
 func csvName(h string) string {
-	switch h {
+	base, _, _ := strings.Cut(h, "(")
+	switch base {
 	case "id:ID":
 		return "id"
 	case ":START_ID":
@@ -65,8 +67,9 @@ func readTable(data []byte, comma rune) ([]map[string]string, error) {
 	return rows, nil
 }
 
-// ParseCSV reads a csv (comma ',') or tsv (comma '\t') export: its nodes file and its
-// edges file. Neo4j headers are read as csvName describes.
+// ParseCSV reads a csv (comma ',') or tsv (comma '\t') export with quoted fields, as csv
+// is and as tsv with neo4j headers is: its nodes file and its edges file. Neo4j headers are
+// read as csvName describes.
 func ParseCSV(nodes, edges []byte, comma rune) (*Graph, error) {
 	ns, err := readTable(nodes, comma)
 	if err != nil {
@@ -76,6 +79,80 @@ func ParseCSV(nodes, edges []byte, comma rune) (*Graph, error) {
 	if err != nil {
 		return nil, fmt.Errorf("edges: %w", err)
 	}
+	return tableGraph(ns, es)
+}
+
+// ParseTSV reads a tsv export without quoting: one record per line, fields split at every
+// tab, \\, \t, \n and \r the only escapes (any other backslash is an error), every record
+// as long as the header.
+func ParseTSV(nodes, edges []byte) (*Graph, error) {
+	ns, err := readTSV(nodes)
+	if err != nil {
+		return nil, fmt.Errorf("nodes: %w", err)
+	}
+	es, err := readTSV(edges)
+	if err != nil {
+		return nil, fmt.Errorf("edges: %w", err)
+	}
+	return tableGraph(ns, es)
+}
+
+func readTSV(data []byte) ([]map[string]string, error) {
+	text, ok := strings.CutSuffix(string(data), "\n")
+	if !ok {
+		return nil, fmt.Errorf("no header row, or no line feed at the end")
+	}
+	lines := strings.Split(text, "\n")
+	header := strings.Split(lines[0], "\t")
+	var rows []map[string]string
+	for i, line := range lines[1:] {
+		fields := strings.Split(line, "\t")
+		if len(fields) != len(header) {
+			return nil, fmt.Errorf("line %d: %d fields, header has %d", i+2, len(fields), len(header))
+		}
+		m := map[string]string{}
+		for j, f := range fields {
+			v, err := unescapeTSV(f)
+			if err != nil {
+				return nil, fmt.Errorf("line %d field %s: %w", i+2, header[j], err)
+			}
+			m[csvName(header[j])] = v
+		}
+		rows = append(rows, m)
+	}
+	return rows, nil
+}
+
+func unescapeTSV(f string) (string, error) {
+	if strings.ContainsAny(f, "\r") {
+		return "", fmt.Errorf("raw carriage return")
+	}
+	var b strings.Builder
+	for i := 0; i < len(f); i++ {
+		if f[i] != '\\' {
+			b.WriteByte(f[i])
+			continue
+		}
+		if i++; i == len(f) {
+			return "", fmt.Errorf("backslash at the end")
+		}
+		switch f[i] {
+		case '\\':
+			b.WriteByte('\\')
+		case 't':
+			b.WriteByte('\t')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		default:
+			return "", fmt.Errorf("unknown escape \\%c", f[i])
+		}
+	}
+	return b.String(), nil
+}
+
+func tableGraph(ns, es []map[string]string) (*Graph, error) {
 	g := NewGraph()
 	for _, m := range ns {
 		id := m["id"]
@@ -91,7 +168,8 @@ func ParseCSV(nodes, edges []byte, comma rune) (*Graph, error) {
 }
 
 // ParseJSONL reads a jsonl export: one object per line, every node before every edge.
-// Values must be strings, numbers or booleans.
+// Values must be strings, numbers, booleans or null (a value that does not exist, read as
+// missing).
 func ParseJSONL(data []byte) (*Graph, error) {
 	g := NewGraph()
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -113,6 +191,10 @@ func ParseJSONL(data []byte) (*Graph, error) {
 				m[k] = v.String()
 			case bool:
 				m[k] = strconv.FormatBool(v)
+			case nil:
+				if k == "type" || k == "id" || k == "source" || k == "target" {
+					return nil, fmt.Errorf("line %d: %s is null", line, k)
+				}
 			default:
 				return nil, fmt.Errorf("line %d: %s has type %T", line, k, v)
 			}
@@ -167,8 +249,8 @@ type gmlDoc struct {
 }
 
 // ParseGraphML reads a graphml export with encoding/xml: one directed graph, every data
-// key declared once for its domain with a GraphML type its values parse as, node ids "n"
-// and the number, edges between declared nodes.
+// key declared once for its domain with a GraphML type its values parse as, node ids that
+// are decimal numbers as in every other format, edges between declared nodes.
 func ParseGraphML(data []byte) (*Graph, error) {
 	var doc gmlDoc
 	if err := xml.Unmarshal(data, &doc); err != nil {
@@ -205,10 +287,10 @@ func ParseGraphML(data []byte) (*Graph, error) {
 		return m, nil
 	}
 	nodeID := func(s string) (string, error) {
-		if !strings.HasPrefix(s, "n") {
-			return "", fmt.Errorf("node id %q", s)
+		if _, err := strconv.ParseUint(s, 10, 64); err != nil {
+			return "", fmt.Errorf("node id %q is not a number", s)
 		}
-		return s[1:], nil
+		return s, nil
 	}
 	g := NewGraph()
 	ids := map[string]bool{}
@@ -262,8 +344,11 @@ type gexfValue struct {
 	Value string `xml:"value,attr"`
 }
 
+// GEXF namespaces by version attribute.
+var gexfNamespaces = map[string]string{"1.2": "http://www.gexf.net/1.2draft", "1.3": "http://gexf.net/1.3"}
+
 type gexfDoc struct {
-	XMLName xml.Name `xml:"http://gexf.net/1.3 gexf"`
+	XMLName xml.Name `xml:"gexf"`
 	Version string   `xml:"version,attr"`
 	Graph   struct {
 		DefaultEdgeType string `xml:"defaultedgetype,attr"`
@@ -293,17 +378,19 @@ type gexfDoc struct {
 }
 
 // ParseGEXF reads a gexf export of the given level (page, host or domain; "" is page) with
-// encoding/xml: GEXF 1.3, a static directed graph, typed attributes whose values parse as
-// their type. A node's label must be the one label describes. A page edge's weight and GEXF
-// kind must repeat its count and kind attributes; a group edge's weight is read as its weight
-// attribute.
+// encoding/xml: GEXF 1.2draft or 1.3 in its own namespace, a static directed graph, typed
+// attributes whose values parse as their type. A node's label must be the one label
+// describes. A page edge's weight must repeat its count attribute, and in 1.3 its GEXF kind
+// its kind attribute (1.2draft has no edge kind); a group edge's weight is read as its
+// weight attribute.
 func ParseGEXF(data []byte, level string) (*Graph, error) {
 	var doc gexfDoc
 	if err := xml.Unmarshal(data, &doc); err != nil {
 		return nil, err
 	}
-	if doc.Version != "1.3" || doc.Graph.DefaultEdgeType != "directed" || doc.Graph.Mode != "static" {
-		return nil, fmt.Errorf("version %q, defaultedgetype %q, mode %q", doc.Version, doc.Graph.DefaultEdgeType, doc.Graph.Mode)
+	ns, ok := gexfNamespaces[doc.Version]
+	if !ok || doc.XMLName.Space != ns || doc.Graph.DefaultEdgeType != "directed" || doc.Graph.Mode != "static" {
+		return nil, fmt.Errorf("namespace %q, version %q, defaultedgetype %q, mode %q", doc.XMLName.Space, doc.Version, doc.Graph.DefaultEdgeType, doc.Graph.Mode)
 	}
 	type attr struct{ title, typ string }
 	decl := map[string]map[string]attr{"node": {}, "edge": {}}
@@ -351,7 +438,11 @@ func ParseGEXF(data []byte, level string) (*Graph, error) {
 			return nil, fmt.Errorf("edge %s weight %q", e.ID, e.Weight)
 		}
 		if pageLevel(level) {
-			if e.Weight != m["count"] || e.Kind != m["kind"] {
+			kind := m["kind"]
+			if doc.Version == "1.2" {
+				kind = "" // no edge kind in 1.2draft
+			}
+			if e.Weight != m["count"] || e.Kind != kind {
 				return nil, fmt.Errorf("edge %s weight %q kind %q, attributes %v", e.ID, e.Weight, e.Kind, m)
 			}
 		} else if _, ok := m["weight"]; !ok {

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store"
 )
 
@@ -90,7 +91,7 @@ func (c *Crawler) Run(ctx context.Context) error {
 	results := make(chan fetched, cfg.Workers) // fetch -> parse
 	// parse -> writer: room for what arrives during one commit's fsync, no more. Whatever
 	// waits here when the process dies is fetched again by the next run.
-	records := make(chan store.Result, 4*cfg.Workers)
+	records := make(chan crawl.Result, 4*cfg.Workers)
 	feedback := make(chan hostFeedback, cfg.Workers) // fetch -> frontier
 	notes := make(chan commitNote, 4)                // writer -> frontier
 	parseIn, writeIn := chanQueue("parse", results), chanQueue("write", records)

@@ -14,6 +14,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
 	"github.com/crawl-project/crawl/crawler/crawltest"
 	"github.com/crawl-project/crawl/fetch"
@@ -145,8 +146,8 @@ func (h *harness) newCrawler(cfg crawler.Config) (*crawler.Crawler, *store.DB) {
 
 // graph is the stored crawl, by URL.
 type graph struct {
-	nodes map[string]store.Node
-	edges map[string]map[string]store.EdgeKind // src URL -> dst URL -> kind
+	nodes map[string]crawl.Node
+	edges map[string]map[string]crawl.EdgeKind // src URL -> dst URL -> kind
 }
 
 func (h *harness) graph() graph {
@@ -156,20 +157,20 @@ func (h *harness) graph() graph {
 		h.t.Fatal(err)
 	}
 	defer db.Close()
-	g := graph{nodes: map[string]store.Node{}, edges: map[string]map[string]store.EdgeKind{}}
+	g := graph{nodes: map[string]crawl.Node{}, edges: map[string]map[string]crawl.EdgeKind{}}
 	byID := map[uint64]string{}
 	err = db.View(func(s *store.Snapshot) error {
-		if err := s.EachNode(func(n store.Node) error {
+		if err := s.EachNode(func(n crawl.Node) error {
 			g.nodes[n.URL] = n
 			byID[n.ID] = n.URL
 			return nil
 		}); err != nil {
 			return err
 		}
-		return s.EachEdge(func(e store.Edge) error {
+		return s.EachEdge(func(e crawl.Edge) error {
 			src := byID[e.Src]
 			if g.edges[src] == nil {
-				g.edges[src] = map[string]store.EdgeKind{}
+				g.edges[src] = map[string]crawl.EdgeKind{}
 			}
 			g.edges[src][byID[e.Dst]] = e.Kind
 			return nil
@@ -181,7 +182,7 @@ func (h *harness) graph() graph {
 	return g
 }
 
-func (g graph) inState(s store.State) map[string]bool {
+func (g graph) inState(s crawl.State) map[string]bool {
 	out := map[string]bool{}
 	for u, n := range g.nodes {
 		if n.State == s {
@@ -260,7 +261,7 @@ func TestCrawlFetchesEveryReachablePageOnceAndStoresEveryEdge(t *testing.T) {
 	if d, _ := h.pageDuplicates(); len(d) > 0 {
 		t.Errorf("fetched more than once: %v", firstFew(d))
 	}
-	done := g.inState(store.StateDone)
+	done := g.inState(crawl.StateDone)
 	expected := map[string]int{}
 	for u, d := range want.Pages {
 		expected[u] = d
@@ -269,7 +270,7 @@ func TestCrawlFetchesEveryReachablePageOnceAndStoresEveryEdge(t *testing.T) {
 		expected[u] = d
 	}
 	expectSameSet(t, "done pages", expected, done)
-	expectSameSet(t, "external nodes", want.External, g.inState(store.StateExternal))
+	expectSameSet(t, "external nodes", want.External, g.inState(crawl.StateExternal))
 	for u, d := range want.Pages {
 		if n := g.nodes[u]; n.Depth != d || n.Status != 200 || n.Title == "" {
 			t.Errorf("%s: depth %d status %d title %q; want depth %d, 200, a title", u, n.Depth, n.Status, n.Title, d)
@@ -309,7 +310,7 @@ func TestMaxDepthIsExact(t *testing.T) {
 		for u, d := range want.Broken {
 			expected[u] = d
 		}
-		got := h.graph().inState(store.StateDone)
+		got := h.graph().inState(crawl.StateDone)
 		expectSameSet(t, "done pages at max depth "+string(rune('0'+depth)), expected, got)
 		if len(h.fetchCounts()) != len(expected) {
 			t.Errorf("max depth %d: server saw %d URLs, want %d", depth, len(h.fetchCounts()), len(expected))
@@ -337,7 +338,7 @@ func TestRedirectsAreURLsOfTheirOwn(t *testing.T) {
 			}
 		}
 		g := h.graph()
-		expectSameSet(t, fmt.Sprintf("done URLs at max depth %d", depth), expected, g.inState(store.StateDone))
+		expectSameSet(t, fmt.Sprintf("done URLs at max depth %d", depth), expected, g.inState(crawl.StateDone))
 		if d, _ := h.pageDuplicates(); len(d) > 0 {
 			t.Errorf("max depth %d: fetched more than once: %v", depth, firstFew(d))
 		}
@@ -365,7 +366,7 @@ func TestMaxPagesIsExactAcrossRuns(t *testing.T) {
 	if d, _ := h.pageDuplicates(); len(h.fetchCounts()) != 50 || len(d) != 0 {
 		t.Fatalf("after second run: %d pages, duplicates %v; want 50 and none", len(h.fetchCounts()), d)
 	}
-	if got := len(h.graph().inState(store.StateDone)); got != 50 {
+	if got := len(h.graph().inState(crawl.StateDone)); got != 50 {
 		t.Errorf("done nodes = %d, want 50", got)
 	}
 }
@@ -379,8 +380,8 @@ func TestHostScopeStaysOnSeedHosts(t *testing.T) {
 	}
 	want := h.site.ReachableWith(seed, crawltest.ReachOptions{MaxDepth: -1, SameHostOnly: true, HonorNofollow: true})
 	g := h.graph()
-	expectSameSet(t, "done pages", want.Pages, g.inState(store.StateDone))
-	externals := g.inState(store.StateExternal)
+	expectSameSet(t, "done pages", want.Pages, g.inState(crawl.StateDone))
+	externals := g.inState(crawl.StateExternal)
 	for u := range want.OutOfScope {
 		if !externals[u] {
 			t.Errorf("out-of-scope link %s not recorded as external", u)
@@ -411,7 +412,7 @@ func TestStopDrainsAndRerunCompletesTheCrawl(t *testing.T) {
 		t.Errorf("refetched after a graceful stop: %v", firstFew(d))
 	}
 	want := h.site.ReachableWith(h.roots(), crawltest.ReachOptions{MaxDepth: -1, SameHostOnly: true, HonorNofollow: true})
-	expectSameSet(t, "done pages after resume", want.Pages, h.graph().inState(store.StateDone))
+	expectSameSet(t, "done pages after resume", want.Pages, h.graph().inState(crawl.StateDone))
 }
 
 func TestCancelLeavesInFlightPendingForTheNextRun(t *testing.T) {
@@ -428,7 +429,7 @@ func TestCancelLeavesInFlightPendingForTheNextRun(t *testing.T) {
 	h.atRequest(0, nil)
 	h.run(h.config(h.roots()))
 	want := h.site.ReachableWith(h.roots(), crawltest.ReachOptions{MaxDepth: -1, SameHostOnly: true, HonorNofollow: true})
-	expectSameSet(t, "done pages after resume", want.Pages, h.graph().inState(store.StateDone))
+	expectSameSet(t, "done pages after resume", want.Pages, h.graph().inState(crawl.StateDone))
 	// Only what was in flight at the cancel may be fetched twice.
 	if _, extra := h.pageDuplicates(); extra > int(abandoned) {
 		t.Errorf("%d duplicate fetches, but only %d URLs were in flight at the cancel", extra, abandoned)

@@ -12,12 +12,13 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store"
 )
 
 // task is one leased URL on its way through the pipeline.
 type task struct {
-	store.Entry
+	crawl.Entry
 	tries int // earlier tries of this lease that failed
 	// retrying: the task was handed back after a failed try, so handing it out is a retry.
 	retrying bool
@@ -74,14 +75,14 @@ type commitNote struct {
 	fetched      int             // how many of them count against --max-pages
 	hostsWithNew map[string]int  // hosts that got new frontier entries
 	requeued     map[string]bool // hosts whose new entries may sort before those already read
-	redirected   []store.Entry   // redirect targets among the new entries: handed out first
+	redirected   []crawl.Entry   // redirect targets among the new entries: handed out first
 }
 
 // hostQueue is a host's back queue: a small window of its frontier entries, read from disk
 // ahead of need, and the state that decides when it may be fetched next.
 type hostQueue struct {
 	key      string
-	buf      []store.Entry
+	buf      []crawl.Entry
 	lastID   uint64 // highest id read from disk; entries above it may still be there
 	more     bool   // the disk may hold entries above lastID
 	limiter  *rate.Limiter

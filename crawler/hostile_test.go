@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
 	"github.com/crawl-project/crawl/fetch"
-	"github.com/crawl-project/crawl/store"
 )
 
 // hostile is a server that misbehaves on purpose, answering through a handler the test
@@ -142,7 +142,7 @@ func (h *harness) runWithin(d time.Duration, cfg crawler.Config) crawler.Summary
 	return c.Stats().Snapshot()
 }
 
-func (g graph) node(t *testing.T, u string) store.Node {
+func (g graph) node(t *testing.T, u string) crawl.Node {
 	t.Helper()
 	n, ok := g.nodes[u]
 	if !ok {

@@ -4,8 +4,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/fetch"
-	"github.com/crawl-project/crawl/store"
 )
 
 // opCounters are the counters an operator watches while a crawl runs (the live progress line
@@ -61,7 +61,7 @@ func (o *opCounters) countResponse(resp *fetch.Response) {
 }
 
 // countCommit keeps queued in step with the frontier bucket.
-func (o *opCounters) countCommit(cs store.CommitStats) {
+func (o *opCounters) countCommit(cs crawl.CommitStats) {
 	o.queued.Add(int64(cs.Queued - cs.Dequeued))
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
 	"github.com/crawl-project/crawl/crawler/crawltest"
 	"github.com/crawl-project/crawl/store"
@@ -66,7 +67,7 @@ func TestOperatorCounters(t *testing.T) {
 			if sum.ByClass != byClass {
 				t.Errorf("responses by class %v, %v in the database", sum.ByClass, byClass)
 			}
-			if n := int64(len(g.inState(store.StateBlocked))); sum.RobotsBlocked != n || (tc.maxPages == 0 && n == 0) {
+			if n := int64(len(g.inState(crawl.StateBlocked))); sum.RobotsBlocked != n || (tc.maxPages == 0 && n == 0) {
 				t.Errorf("robots blocked %d, %d in the database", sum.RobotsBlocked, n)
 			}
 			depths := c.QueueDepths()

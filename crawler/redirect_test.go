@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
-	"github.com/crawl-project/crawl/store"
 )
 
 // TestRedirectIntoADisallowedPathIsNeverRequested: a redirect is checked as a link is, so a
@@ -34,11 +34,11 @@ func TestRedirectIntoADisallowedPathIsNeverRequested(t *testing.T) {
 		t.Errorf("the disallowed target was requested %d times", c)
 	}
 	g := s.graph()
-	if n := g.node(t, s.url("site.test", "/private/secret.html")); n.State != store.StateBlocked {
+	if n := g.node(t, s.url("site.test", "/private/secret.html")); n.State != crawl.StateBlocked {
 		t.Errorf("target: %v, want robots-blocked", n.State)
 	}
 	for _, p := range []string{"/r/1", "/r/2"} {
-		if n := g.node(t, s.url("site.test", p)); n.State != store.StateDone || s.count("site.test", p) != 1 {
+		if n := g.node(t, s.url("site.test", p)); n.State != crawl.StateDone || s.count("site.test", p) != 1 {
 			t.Errorf("%s: %v after %d requests, want done after 1", p, n.State, s.count("site.test", p))
 		}
 	}
@@ -71,10 +71,10 @@ func TestRedirectChainIntoALinkedPageFetchesItOnce(t *testing.T) {
 		}
 	}
 	g := s.graph()
-	if n := g.node(t, s.url("site.test", "/page")); n.State != store.StateDone || n.Status != 200 || n.Depth != 1 {
+	if n := g.node(t, s.url("site.test", "/page")); n.State != crawl.StateDone || n.Status != 200 || n.Depth != 1 {
 		t.Errorf("/page: %v %d at depth %d, want done 200 at depth 1", n.State, n.Status, n.Depth)
 	}
-	if kind := g.edges[s.url("site.test", "/older")][s.url("site.test", "/page")]; kind != store.KindRedirect {
+	if kind := g.edges[s.url("site.test", "/older")][s.url("site.test", "/page")]; kind != crawl.KindRedirect {
 		t.Errorf("/older -> /page is %v, want a redirect edge", kind)
 	}
 }

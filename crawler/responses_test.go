@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
 )
 
 // TestRedirectChainAndLoop: a page behind three redirects is stored under its final URL,
@@ -44,17 +44,17 @@ func TestRedirectChainAndLoop(t *testing.T) {
 	}{{"/r1", 301, "/r2"}, {"/r2", 302, "/r3"}, {"/r3", 307, "/final"}}
 	for _, hop := range chain {
 		n := g.node(t, u(hop.path))
-		if n.State != store.StateDone || n.Status != hop.status {
+		if n.State != crawl.StateDone || n.Status != hop.status {
 			t.Errorf("%s: %v %d, want done %d", hop.path, n.State, n.Status, hop.status)
 		}
-		if kind, ok := g.edges[u(hop.path)][u(hop.next)]; !ok || kind != store.KindRedirect || len(g.edges[u(hop.path)]) != 1 {
+		if kind, ok := g.edges[u(hop.path)][u(hop.next)]; !ok || kind != crawl.KindRedirect || len(g.edges[u(hop.path)]) != 1 {
 			t.Errorf("%s: edges %v, want one redirect edge to %s", hop.path, g.edges[u(hop.path)], hop.next)
 		}
 	}
-	if n := g.node(t, u("/final")); n.State != store.StateDone || n.Status != 200 || n.Title != "page /final" {
+	if n := g.node(t, u("/final")); n.State != crawl.StateDone || n.Status != 200 || n.Title != "page /final" {
 		t.Errorf("/final: %v %d %q", n.State, n.Status, n.Title)
 	}
-	if n := g.node(t, u("/loop1")); n.State != store.StateFailed || !strings.Contains(n.Error, "redirect loop") {
+	if n := g.node(t, u("/loop1")); n.State != crawl.StateFailed || !strings.Contains(n.Error, "redirect loop") {
 		t.Errorf("/loop1: %v %q, want failed with a redirect loop", n.State, n.Error)
 	}
 	for _, p := range []string{"/r1", "/r2", "/r3", "/final", "/loop1", "/loop2"} {
@@ -105,7 +105,7 @@ func TestXRobotsTagHeader(t *testing.T) {
 				if fetched != tt.follow {
 					t.Errorf("%s fetched: %v, want %v", p, fetched, tt.follow)
 				}
-				if !tt.follow && (n.State != store.StateSkipped || n.Error != store.ReasonNofollow) {
+				if !tt.follow && (n.State != crawl.StateSkipped || n.Error != crawl.ReasonNofollow) {
 					t.Errorf("%s: %v %q, want skipped as nofollow", p, n.State, n.Error)
 				}
 			}

@@ -5,10 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
 	"github.com/crawl-project/crawl/crawler/crawltest"
 	"github.com/crawl-project/crawl/fetch"
-	"github.com/crawl-project/crawl/store"
 )
 
 // TestRobotsCacheSmallerThanTheCrawl: with a robots cache that holds fewer origins than the
@@ -49,7 +49,7 @@ func TestRobotsCacheSmallerThanTheCrawl(t *testing.T) {
 			t.Errorf("disallowed %s was requested", k)
 		}
 	}
-	blocked := h.graph().inState(store.StateBlocked)
+	blocked := h.graph().inState(crawl.StateBlocked)
 	if len(blocked) == 0 {
 		t.Error("no URL recorded as blocked: the site gave the rules nothing to refuse")
 	}

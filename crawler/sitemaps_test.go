@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
-	"github.com/crawl-project/crawl/store"
 )
 
 // sitemapSite serves a home page without links, and pages only its sitemaps list: a sitemap
@@ -124,7 +124,7 @@ func TestSitemapsAreReadOncePerCrawl(t *testing.T) {
 		t.Errorf("second run queued %d sitemap URLs", sum.SitemapURLs)
 	}
 	n := s.graph().node(t, s.url("site.test", "/o1"))
-	if n.State != store.StateDone {
+	if n.State != crawl.StateDone {
 		t.Errorf("/o1: %v", n.State)
 	}
 }

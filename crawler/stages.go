@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/fetch"
 	"github.com/crawl-project/crawl/parse"
 	"github.com/crawl-project/crawl/store"
@@ -31,7 +32,7 @@ type fetched struct {
 	blocked bool
 	at      time.Time
 	// robots is the host record of a robots.txt fetched in this task's turn, recorded with its result.
-	robots *store.HostRecord
+	robots *crawl.HostRecord
 	// hostOnly: the task's turn went to fetching robots.txt, and the task itself goes back
 	// to the frontier; only robots is to be recorded.
 	hostOnly bool
@@ -190,7 +191,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 }
 
 // parseStage runs one parser: it turns each fetch outcome into the result the writer records.
-func parseStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan fetched, out chan<- store.Result) error {
+func parseStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan fetched, out chan<- crawl.Result) error {
 	x := parse.Extractor{MaxLinks: max(cfg.MaxLinksPerPage, 0), RobotsToken: cfg.RobotsToken}
 	clock := &stats.stages.parse
 	for f := range in {
@@ -208,8 +209,8 @@ func parseStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan fetche
 	return nil
 }
 
-func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
-	r := store.Result{ID: f.ID, Host: f.Host, Redirects: f.Redirects}
+func toResult(cfg *Config, x parse.Extractor, f fetched) crawl.Result {
+	r := crawl.Result{ID: f.ID, Host: f.Host, Redirects: f.Redirects}
 	if f.robots != nil {
 		r.HostInfo = f.robots
 	}
@@ -218,18 +219,18 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 		r.ID = 0
 		return r
 	case f.skip != "":
-		r.Page.State = store.StateSkipped
+		r.Page.State = crawl.StateSkipped
 		r.Page.Error = f.skip
 		return r
 	case f.blocked:
-		r.Page.State = store.StateBlocked
-		r.Page.Error = "robots.txt"
+		r.Page.State = crawl.StateBlocked
+		r.Page.Error = crawl.ReasonRobotsDisallowed
 		return r
 	case errors.Is(f.err, fetch.ErrPrivateAddress):
-		r.Page.State, r.Page.Error = store.StateSkipped, store.ReasonPrivateAddress
+		r.Page.State, r.Page.Error = crawl.StateSkipped, crawl.ReasonPrivateAddress
 		return r
 	case f.err != nil:
-		r.Page.State = store.StateFailed
+		r.Page.State = crawl.StateFailed
 		r.Page.Error = f.err.Error()
 		r.Page.FetchedAt = f.at
 		if errors.Is(f.err, fetch.ErrRedirectLoop) {
@@ -238,13 +239,13 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 		if errors.Is(f.err, fetch.ErrRobotsUnavailable) {
 			// Nothing of the page was requested; the error says what the robots.txt fetch met.
 			r.Page.FetchedAt = time.Time{}
-			r.Page.Error = store.ReasonRobotsUnavailable + ": " + fetch.Cause(f.err)
+			r.Page.Error = crawl.ReasonRobotsUnavailable + ": " + fetch.Cause(f.err)
 		}
 		return r
 	}
 	resp := f.resp
-	r.Page = store.Node{
-		State:       store.StateDone,
+	r.Page = crawl.Node{
+		State:       crawl.StateDone,
 		Status:      resp.Status,
 		ContentType: resp.ContentType,
 		Size:        int64(len(resp.Body)),
@@ -254,8 +255,8 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 	}
 	if resp.Location != nil {
 		in, reject := cfg.classify(resp.Location)
-		r.Links = []store.Link{{
-			URL: resp.Location.String(), Host: resp.Location.Host, Kind: store.KindRedirect,
+		r.Links = []crawl.Link{{
+			URL: resp.Location.String(), Host: resp.Location.Host, Kind: crawl.KindRedirect,
 			Count: 1, InScope: in, Follow: in && reject == "", Reject: reject,
 		}}
 		return r
@@ -282,13 +283,13 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 	r.Page.DroppedOut = page.Dropped
 	r.Page.NoIndex = r.Page.NoIndex || page.NoIndex
 	page.NoFollow = page.NoFollow || headerNofollow
-	r.Links = make([]store.Link, 0, len(page.Links))
+	r.Links = make([]crawl.Link, 0, len(page.Links))
 	for _, l := range page.Links {
 		in, reject := cfg.classifyLink(l)
 		// Only <a> and <area> links are followed: a canonical or alternate URL is recorded as an
 		// edge of its kind, and is fetched only if some page links to it.
-		follow := in && reject == "" && !page.NoFollow && !l.Nofollow() && l.Kind == store.KindLink
-		r.Links = append(r.Links, store.Link{
+		follow := in && reject == "" && !page.NoFollow && !l.Nofollow() && l.Kind == crawl.KindLink
+		r.Links = append(r.Links, crawl.Link{
 			URL: l.URL, Host: l.Host, Kind: l.Kind, Rel: l.Rel, Anchor: l.Anchor,
 			Count: l.Count, InScope: in, Follow: follow, Reject: reject,
 		})
@@ -298,9 +299,9 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 
 // writeStage is the only writer of the database: it commits results in batches and tells
 // the frontier, after each commit, which leases ended and which hosts have new URLs.
-func writeStage(ctx context.Context, cfg *Config, w *store.Writer, stats *Stats, in <-chan store.Result, notes chan<- commitNote) error {
+func writeStage(ctx context.Context, cfg *Config, w *store.Writer, stats *Stats, in <-chan crawl.Result, notes chan<- commitNote) error {
 	defer close(notes)
-	batch := make([]store.Result, 0, cfg.BatchSize)
+	batch := make([]crawl.Result, 0, cfg.BatchSize)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	flush := func() error {

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/fetch"
 	"github.com/crawl-project/crawl/parse"
 	"github.com/crawl-project/crawl/store"
@@ -82,11 +83,11 @@ func startFrontier(t *testing.T, db *store.DB, cfg *Config) *frontierRun {
 // and the lease ends.
 func (r *frontierRun) finish(tk task) {
 	r.feedback <- hostFeedback{host: tk.Host}
-	r.commit(tk, store.StateDone)
+	r.commit(tk, crawl.StateDone)
 }
 
-func (r *frontierRun) commit(tk task, state store.State) {
-	cs, err := r.writer.Commit([]store.Result{{ID: tk.ID, Host: tk.Host, Page: store.Node{State: state}}})
+func (r *frontierRun) commit(tk task, state crawl.State) {
+	cs, err := r.writer.Commit([]crawl.Result{{ID: tk.ID, Host: tk.Host, Page: crawl.Node{State: state}}})
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -193,7 +194,7 @@ func TestFrontierHonoursFeedbackBackoff(t *testing.T) {
 		start := time.Now()
 		tk := <-r.tasks
 		r.feedback <- hostFeedback{host: tk.Host, notBefore: start.Add(7 * time.Second)}
-		r.commit(tk, store.StateDone)
+		r.commit(tk, crawl.StateDone)
 		tk = <-r.tasks
 		if wait := time.Since(start); wait != 7*time.Second {
 			t.Errorf("second lease after %v, want 7s", wait)
@@ -212,7 +213,7 @@ func TestFrontierStopsAtThePageBudget(t *testing.T) {
 		t1, t2 := <-r.tasks, <-r.tasks
 		// A robots-blocked result does not count against the budget: another lease follows.
 		r.feedback <- hostFeedback{host: t1.Host}
-		r.commit(t1, store.StateBlocked)
+		r.commit(t1, crawl.StateBlocked)
 		t3 := <-r.tasks
 		r.finish(t2)
 		r.finish(t3)
@@ -226,32 +227,32 @@ func TestToResult(t *testing.T) {
 	page := mustURL(t, "http://a.test/p")
 	html := http.Header{"Content-Type": {"text/html; charset=utf-8"}}
 	body := []byte(`<title> T </title><a href="/x">X</a><a href="/x">again</a><a rel="nofollow" href="/nf">N</a><a href="http://b.test/">B</a><link rel="canonical" href="/p">`)
-	tk := task{Entry: store.Entry{ID: 9, Host: "a.test", URL: page.String()}}
-	redirected := task{Entry: store.Entry{ID: 9, Host: "a.test", URL: page.String(), Redirects: 1}}
+	tk := task{Entry: crawl.Entry{ID: 9, Host: "a.test", URL: page.String()}}
+	redirected := task{Entry: crawl.Entry{ID: 9, Host: "a.test", URL: page.String(), Redirects: 1}}
 	cases := []struct {
 		name  string
 		in    fetched
-		check func(t *testing.T, r store.Result)
+		check func(t *testing.T, r crawl.Result)
 	}{
-		{"blocked", fetched{task: tk, blocked: true}, func(t *testing.T, r store.Result) {
-			if r.Page.State != store.StateBlocked || len(r.Links) != 0 {
+		{"blocked", fetched{task: tk, blocked: true}, func(t *testing.T, r crawl.Result) {
+			if r.Page.State != crawl.StateBlocked || len(r.Links) != 0 {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"failed", fetched{task: tk, err: errors.New("connection refused")}, func(t *testing.T, r store.Result) {
-			if r.Page.State != store.StateFailed || r.Page.Error != "connection refused" {
+		{"failed", fetched{task: tk, err: errors.New("connection refused")}, func(t *testing.T, r crawl.Result) {
+			if r.Page.State != crawl.StateFailed || r.Page.Error != "connection refused" {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"html", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 200, Header: html, ContentType: "text/html", Body: body}}, func(t *testing.T, r store.Result) {
-			if r.Page.State != store.StateDone || r.Page.Title != "T" || len(r.Links) != 4 {
+		{"html", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 200, Header: html, ContentType: "text/html", Body: body}}, func(t *testing.T, r crawl.Result) {
+			if r.Page.State != crawl.StateDone || r.Page.Title != "T" || len(r.Links) != 4 {
 				t.Fatalf("%+v", r)
 			}
-			want := []store.Link{
-				{URL: "http://a.test/x", Host: "a.test", Kind: store.KindLink, Anchor: "X", Count: 2, InScope: true, Follow: true},
-				{URL: "http://a.test/nf", Host: "a.test", Kind: store.KindLink, Rel: "nofollow", Anchor: "N", Count: 1, InScope: true},
-				{URL: "http://b.test/", Host: "b.test", Kind: store.KindLink, Anchor: "B", Count: 1},
-				{URL: "http://a.test/p", Host: "a.test", Kind: store.KindCanonical, Rel: "canonical", Count: 1, InScope: true},
+			want := []crawl.Link{
+				{URL: "http://a.test/x", Host: "a.test", Kind: crawl.KindLink, Anchor: "X", Count: 2, InScope: true, Follow: true},
+				{URL: "http://a.test/nf", Host: "a.test", Kind: crawl.KindLink, Rel: "nofollow", Anchor: "N", Count: 1, InScope: true},
+				{URL: "http://b.test/", Host: "b.test", Kind: crawl.KindLink, Anchor: "B", Count: 1},
+				{URL: "http://a.test/p", Host: "a.test", Kind: crawl.KindCanonical, Rel: "canonical", Count: 1, InScope: true},
 			}
 			for i, w := range want {
 				if r.Links[i] != w {
@@ -259,29 +260,29 @@ func TestToResult(t *testing.T) {
 				}
 			}
 		}},
-		{"not html", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 200, ContentType: "application/pdf", Body: body}}, func(t *testing.T, r store.Result) {
+		{"not html", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 200, ContentType: "application/pdf", Body: body}}, func(t *testing.T, r crawl.Result) {
 			if r.Page.ContentType != "application/pdf" || len(r.Links) != 0 || r.Page.Size != int64(len(body)) {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"error page not parsed", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 404, Header: html, ContentType: "text/html", Body: body}}, func(t *testing.T, r store.Result) {
+		{"error page not parsed", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 404, Header: html, ContentType: "text/html", Body: body}}, func(t *testing.T, r crawl.Result) {
 			if r.Page.Status != 404 || len(r.Links) != 0 {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"redirect not followed", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 301, Location: mustURL(t, "http://b.test/moved")}}, func(t *testing.T, r store.Result) {
-			if len(r.Links) != 1 || r.Links[0].Kind != store.KindRedirect || r.Links[0].InScope || r.Links[0].Follow {
+		{"redirect not followed", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 301, Location: mustURL(t, "http://b.test/moved")}}, func(t *testing.T, r crawl.Result) {
+			if len(r.Links) != 1 || r.Links[0].Kind != crawl.KindRedirect || r.Links[0].InScope || r.Links[0].Follow {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"redirect in scope", fetched{task: redirected, resp: &fetch.Response{URL: page, Status: 302, Location: mustURL(t, "http://a.test/final")}}, func(t *testing.T, r store.Result) {
-			want := store.Link{URL: "http://a.test/final", Host: "a.test", Kind: store.KindRedirect, Count: 1, InScope: true, Follow: true}
+		{"redirect in scope", fetched{task: redirected, resp: &fetch.Response{URL: page, Status: 302, Location: mustURL(t, "http://a.test/final")}}, func(t *testing.T, r crawl.Result) {
+			want := crawl.Link{URL: "http://a.test/final", Host: "a.test", Kind: crawl.KindRedirect, Count: 1, InScope: true, Follow: true}
 			if len(r.Links) != 1 || r.Links[0] != want || r.Redirects != 1 || r.Page.Status != 302 {
 				t.Errorf("%+v", r)
 			}
 		}},
 		{"redirect to another scheme", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 301,
-			Header: http.Header{"Location": {"ftp://a.test/file"}}}}, func(t *testing.T, r store.Result) {
+			Header: http.Header{"Location": {"ftp://a.test/file"}}}}, func(t *testing.T, r crawl.Result) {
 			if len(r.Links) != 0 || r.Page.Error != `redirect to "ftp://a.test/file": not an http(s) URL` {
 				t.Errorf("%+v", r)
 			}
@@ -310,19 +311,19 @@ func mustURL(t *testing.T, s string) *url.URL {
 func TestWriteStageCommitsInBatchesAndReportsToTheFrontier(t *testing.T) {
 	db := openDB(t)
 	seed(t, db, "http://a.test/1", "http://a.test/2", "http://a.test/3")
-	var entries []store.Entry
+	var entries []crawl.Entry
 	entries, err := db.FrontierNext("a.test", 0, 10, nil)
 	if err != nil || len(entries) != 3 {
 		t.Fatalf("frontier: %v %v", entries, err)
 	}
 	cfg := testConfig(Config{BatchSize: 2, BatchDelay: time.Hour})
-	in := make(chan store.Result)
+	in := make(chan crawl.Result)
 	notes := make(chan commitNote, 4)
 	done := make(chan error, 1)
 	go func() { done <- writeStage(context.Background(), cfg, db.Writer(-1), newStats(), in, notes) }()
 	for _, e := range entries {
-		in <- store.Result{ID: e.ID, Host: e.Host, Page: store.Node{State: store.StateDone, Status: 200},
-			Links: []store.Link{{URL: "http://a.test/new", Host: "a.test", Kind: store.KindLink, Count: 1, InScope: true, Follow: true}}}
+		in <- crawl.Result{ID: e.ID, Host: e.Host, Page: crawl.Node{State: crawl.StateDone, Status: 200},
+			Links: []crawl.Link{{URL: "http://a.test/new", Host: "a.test", Kind: crawl.KindLink, Count: 1, InScope: true, Follow: true}}}
 	}
 	// The batch of two commits when full, without waiting for the delay.
 	n := <-notes

@@ -5,8 +5,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/fetch"
-	"github.com/crawl-project/crawl/store"
 )
 
 // Stats counts what a crawl run did. Stages update it as they go; Snapshot reads it at any time.
@@ -59,7 +59,7 @@ func (s *Stats) countFailure(err error) {
 	s.mu.Unlock()
 }
 
-func (s *Stats) countCommit(batch []store.Result, cs store.CommitStats) {
+func (s *Stats) countCommit(batch []crawl.Result, cs crawl.CommitStats) {
 	s.ops.countCommit(cs) // before pages, so that pending (queued - in flight) never overshoots
 	s.links.Add(int64(cs.Edges))
 	s.newURLs.Add(int64(cs.NewURLs))
@@ -73,13 +73,13 @@ func (s *Stats) countCommit(batch []store.Result, cs store.CommitStats) {
 			continue // host state only, no lease
 		}
 		s.pages.Add(1)
-		if r.Page.State == store.StateBlocked {
+		if r.Page.State == crawl.StateBlocked {
 			s.blocked.Add(1)
 		}
 		if r.Page.Truncated {
 			s.truncated.Add(1)
 		}
-		if r.Page.State == store.StateDone && r.Page.Error != "" {
+		if r.Page.State == crawl.StateDone && r.Page.Error != "" {
 			s.partial.Add(1)
 		}
 		s.hosts[r.Host] = struct{}{}

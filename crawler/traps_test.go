@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
 	"github.com/crawl-project/crawl/parse"
 	"github.com/crawl-project/crawl/store"
@@ -108,7 +109,7 @@ func (s *trapSite) fetched() (map[string]int, []string) {
 
 // stored is what a crawl left in its database.
 type stored struct {
-	nodes      map[string]store.Node // by URL
+	nodes      map[string]crawl.Node // by URL
 	edges      []storedEdge
 	rejections map[string]int
 	hostQueued int
@@ -116,7 +117,7 @@ type stored struct {
 
 type storedEdge struct {
 	src, dst string
-	kind     store.EdgeKind
+	kind     crawl.EdgeKind
 	rel      string
 }
 
@@ -127,18 +128,18 @@ func (s *trapSite) stored() stored {
 		s.t.Fatal(err)
 	}
 	defer db.Close()
-	out := stored{nodes: map[string]store.Node{}}
+	out := stored{nodes: map[string]crawl.Node{}}
 	host := strings.TrimPrefix(s.srv.URL, "http://")
 	err = db.View(func(snap *store.Snapshot) error {
 		byID := map[uint64]string{}
-		if err := snap.EachNode(func(n store.Node) error {
+		if err := snap.EachNode(func(n crawl.Node) error {
 			out.nodes[n.URL] = n
 			byID[n.ID] = n.URL
 			return nil
 		}); err != nil {
 			return err
 		}
-		if err := snap.EachEdge(func(e store.Edge) error {
+		if err := snap.EachEdge(func(e crawl.Edge) error {
 			out.edges = append(out.edges, storedEdge{byID[e.Src], byID[e.Dst], e.Kind, e.Rel})
 			return nil
 		}); err != nil {
@@ -214,7 +215,7 @@ func TestCrawlTrapsEnd(t *testing.T) {
 			handler: calendar,
 			opts:    []func(*crawler.Config){func(c *crawler.Config) { c.MaxPagesPerHost = 30 }},
 			want: func(string) want {
-				return want{fetched: 30, rejected: map[string]int{store.ReasonHostBudget: 2}}
+				return want{fetched: 30, rejected: map[string]int{crawl.ReasonHostBudget: 2}}
 			},
 			check: func(t *testing.T, s *trapSite, st stored) {
 				if st.hostQueued != 30 {
@@ -233,14 +234,14 @@ func TestCrawlTrapsEnd(t *testing.T) {
 				page(w, r.URL.Path, "a/")
 			},
 			want: func(string) want {
-				return want{fetched: 3, rejected: map[string]int{parse.RejectRepeatedSegment: 1}}
+				return want{fetched: 3, rejected: map[string]int{crawl.ReasonRepeatedSegment: 1}}
 			},
 			check: func(t *testing.T, s *trapSite, st stored) {
 				u := s.srv.URL + "/a/a/a/"
-				if n := st.nodes[u]; n.State != store.StateSkipped || n.Error != parse.RejectRepeatedSegment {
-					t.Errorf("%s = %v %q, want skipped for %s", u, n.State, n.Error, parse.RejectRepeatedSegment)
+				if n := st.nodes[u]; n.State != crawl.StateSkipped || n.Error != crawl.ReasonRepeatedSegment {
+					t.Errorf("%s = %v %q, want skipped for %s", u, n.State, n.Error, crawl.ReasonRepeatedSegment)
 				}
-				if !hasEdge(st, s.srv.URL+"/a/a/", u, store.KindLink) {
+				if !hasEdge(st, s.srv.URL+"/a/a/", u, crawl.KindLink) {
 					t.Errorf("no edge to the rejected URL %s", u)
 				}
 			},
@@ -254,7 +255,7 @@ func TestCrawlTrapsEnd(t *testing.T) {
 			},
 			// "/" and /1/ to /1/.../19/ have at most 20 slashes; /1/.../20/ has 21.
 			want: func(string) want {
-				return want{fetched: 20, rejected: map[string]int{parse.RejectTooManySegments: 1}}
+				return want{fetched: 20, rejected: map[string]int{crawl.ReasonTooManySegments: 1}}
 			},
 		},
 		{
@@ -272,7 +273,7 @@ func TestCrawlTrapsEnd(t *testing.T) {
 				for l := len(srvURL + "/g/x"); l <= parse.DefaultMaxURLLength; l += 100 {
 					n++
 				}
-				return want{fetched: n, rejected: map[string]int{parse.RejectTooLong: 1}}
+				return want{fetched: n, rejected: map[string]int{crawl.ReasonTooLong: 1}}
 			},
 		},
 		{
@@ -289,13 +290,13 @@ func TestCrawlTrapsEnd(t *testing.T) {
 				}
 			},
 			want: func(string) want {
-				return want{fetched: 2, rejected: map[string]int{parse.RejectRepeatedSegment: 1}}
+				return want{fetched: 2, rejected: map[string]int{crawl.ReasonRepeatedSegment: 1}}
 			},
 			check: func(t *testing.T, s *trapSite, st stored) {
-				if n := st.nodes[s.srv.URL+"/r"]; n.State != store.StateDone || n.Status != http.StatusFound {
+				if n := st.nodes[s.srv.URL+"/r"]; n.State != crawl.StateDone || n.Status != http.StatusFound {
 					t.Errorf("/r = %v %d, want done 302", n.State, n.Status)
 				}
-				if !hasEdge(st, s.srv.URL+"/r", s.srv.URL+"/r/r/r/", store.KindRedirect) {
+				if !hasEdge(st, s.srv.URL+"/r", s.srv.URL+"/r/r/r/", crawl.KindRedirect) {
 					t.Error("no redirect edge to the refused target")
 				}
 			},
@@ -333,7 +334,7 @@ func TestCrawlTrapsEnd(t *testing.T) {
 				}
 				for j := 1; j <= 5; j++ {
 					for _, u := range []string{fmt.Sprintf("%s/s/%d", s.srv.URL, j), fmt.Sprintf("%s/s/%d?view=full", s.srv.URL, j)} {
-						if n := st.nodes[u]; n.State != store.StateDone {
+						if n := st.nodes[u]; n.State != crawl.StateDone {
 							t.Errorf("%s = %v, want done", u, n.State)
 						}
 					}
@@ -349,7 +350,7 @@ func TestCrawlTrapsEnd(t *testing.T) {
 			handler: manyLinks(10000),
 			opts:    []func(*crawler.Config){func(c *crawler.Config) { c.MaxPagesPerHost = 20 }},
 			want: func(string) want {
-				return want{fetched: 20, rejected: map[string]int{store.ReasonLinkCap: 4000, store.ReasonHostBudget: 5981}}
+				return want{fetched: 20, rejected: map[string]int{crawl.ReasonLinkCap: 4000, crawl.ReasonHostBudget: 5981}}
 			},
 			check: func(t *testing.T, s *trapSite, st stored) {
 				root := st.nodes[s.srv.URL+"/"]
@@ -362,7 +363,7 @@ func TestCrawlTrapsEnd(t *testing.T) {
 						t.Errorf("%s requested %d times, want 1", uri, log[uri])
 					}
 				}
-				if n := st.nodes[s.srv.URL+"/p/19"]; n.State != store.StateSkipped || n.Error != store.ReasonHostBudget {
+				if n := st.nodes[s.srv.URL+"/p/19"]; n.State != crawl.StateSkipped || n.Error != crawl.ReasonHostBudget {
 					t.Errorf("/p/19 = %v %q, want skipped for the budget", n.State, n.Error)
 				}
 				if _, ok := st.nodes[s.srv.URL+"/p/6000"]; ok {
@@ -375,7 +376,7 @@ func TestCrawlTrapsEnd(t *testing.T) {
 			handler: manyLinks(10000),
 			opts:    []func(*crawler.Config){func(c *crawler.Config) { c.MaxLinksPerPage = 100 }},
 			want: func(string) want {
-				return want{fetched: 101, rejected: map[string]int{store.ReasonLinkCap: 9900}}
+				return want{fetched: 101, rejected: map[string]int{crawl.ReasonLinkCap: 9900}}
 			},
 		},
 	}
@@ -405,7 +406,7 @@ func TestCrawlTrapsEnd(t *testing.T) {
 			// Every rejected URL is in the graph, skipped with its reason, and was never requested.
 			skipped := map[string]int{}
 			for u, n := range st.nodes {
-				if n.State == store.StateSkipped {
+				if n.State == crawl.StateSkipped {
 					skipped[n.Error]++
 					if log[strings.TrimPrefix(u, s.srv.URL)] > 0 {
 						t.Errorf("skipped %s (%s) was requested", u, n.Error)
@@ -413,7 +414,7 @@ func TestCrawlTrapsEnd(t *testing.T) {
 				}
 			}
 			for r, n := range w.rejected {
-				if r != store.ReasonLinkCap && skipped[r] != n {
+				if r != crawl.ReasonLinkCap && skipped[r] != n {
 					t.Errorf("%d nodes skipped for %s, want %d", skipped[r], r, n)
 				}
 			}
@@ -443,8 +444,8 @@ func TestHostBudgetHoldsAcrossRuns(t *testing.T) {
 	if len(log) != 12 || len(dups) > 0 {
 		t.Errorf("after two runs: %d pages, repeated %v; want 12 and none", len(log), dups)
 	}
-	if st := s.stored(); st.hostQueued != 12 || st.rejections[store.ReasonHostBudget] != 2 {
-		t.Errorf("host queued %d, rejections %v; want 12 and 2 %s", st.hostQueued, st.rejections, store.ReasonHostBudget)
+	if st := s.stored(); st.hostQueued != 12 || st.rejections[crawl.ReasonHostBudget] != 2 {
+		t.Errorf("host queued %d, rejections %v; want 12 and 2 %s", st.hostQueued, st.rejections, crawl.ReasonHostBudget)
 	}
 	// A third run has nothing left to do.
 	if sum := s.crawl(s.config(budget)); sum.Fetched != 0 {
@@ -452,7 +453,7 @@ func TestHostBudgetHoldsAcrossRuns(t *testing.T) {
 	}
 }
 
-func hasEdge(st stored, src, dst string, kind store.EdgeKind) bool {
+func hasEdge(st stored, src, dst string, kind crawl.EdgeKind) bool {
 	for _, e := range st.edges {
 		if e.src == src && e.dst == dst && e.kind == kind {
 			return true

@@ -10,7 +10,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
 )
 
 // The token scanner reads a page's links from x/net/html's tokenizer without building a
@@ -372,18 +372,18 @@ func (sc *scanner) startTag(selfClosing bool) (done bool) {
 		case atom.A:
 			if hasHref {
 				flags |= flagAnchor
-				anchorID = sc.links.add(href, relOf(&at), store.KindLink)
+				anchorID = sc.links.add(href, relOf(&at), crawl.KindLink)
 			}
 		case atom.Area:
 			if hasHref {
-				if i := sc.links.add(href, relOf(&at), store.KindLink); i >= 0 {
+				if i := sc.links.add(href, relOf(&at), crawl.KindLink); i >= 0 {
 					sc.links.links[i].Anchor = collapse(string(at.alt), MaxAnchor)
 				}
 			}
 		case atom.Link:
 			rel := relOf(&at)
 			if kind, ok := linkKind(rel, string(at.hreflang)); ok && hasHref {
-				if i := sc.links.add(href, rel, kind); i >= 0 && kind == store.KindAlternate {
+				if i := sc.links.add(href, rel, kind); i >= 0 && kind == crawl.KindAlternate {
 					sc.links.links[i].Anchor = collapse(string(at.hreflang), MaxAnchor)
 				}
 			}

@@ -7,51 +7,9 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/crawl-project/crawl"
 )
-
-// Reasons recorded in Node.Error for skipped URLs that a shorter path or a followable link
-// may still bring into the crawl.
-const (
-	ReasonMaxDepth = "max-depth"
-	ReasonNofollow = "nofollow"
-)
-
-// Link is one outgoing reference of a page, as the writer records it.
-type Link struct {
-	URL     string // normalised
-	Host    string // frontier host key of URL
-	Kind    EdgeKind
-	Rel     string
-	Anchor  string
-	Count   int
-	InScope bool // the crawl's scope contains URL
-	Follow  bool // in scope and followable (not nofollow): the crawl should fetch it
-	// Reject, when set, is why the crawl refuses to fetch URL although it is in scope (a trap
-	// rule's reason): a new URL is recorded as skipped with it and counted as a rejection.
-	Reject string
-}
-
-// Result is everything the crawl learnt from one leased URL. The writer commits it in one
-// transaction: the page, its edges, the new frontier entries, and the end of the lease.
-// A Result with ID 0 ends no lease and records only its HostInfo.
-//
-// A redirect is a page like any other: its status, and one link of kind KindRedirect to its
-// target. The target is queued as a link is, so that it is fetched in its own turn, under its
-// host's robots.txt and rate, and only if it was never seen; but it keeps the redirect's depth
-// (a redirect moves a page, it does not link to another), up to a chain of MaxRedirects.
-type Result struct {
-	ID   uint64 // the leased node
-	Host string // frontier host key of the leased URL
-	// Redirects is how many redirects in a row led to the leased URL (Entry.Redirects).
-	Redirects int
-	// HostInfo, if set, is merged into the hosts bucket (a robots.txt just fetched).
-	HostInfo *HostRecord
-
-	// Page holds the fetch outcome: State (Done, Failed, Blocked or Skipped), Status,
-	// ContentType, Size, Title, FetchedAt, Duration, Error, Truncated, DroppedOut, NoIndex.
-	Page  Node
-	Links []Link
-}
 
 // txn wraps one read-write transaction with the bucket operations the writer needs.
 type txn struct {
@@ -61,7 +19,7 @@ type txn struct {
 	maxDepth                     int
 	budget                       int // URLs queued per host; 0: unlimited
 	maxRedirects                 int // see Writer.WithMaxRedirects
-	stats                        *CommitStats
+	stats                        *crawl.CommitStats
 
 	// Lookups go through one cursor per bucket: Bucket.Get allocates a new cursor and its
 	// stack on every call, a cursor's Seek reuses them. A Seek repositions the cursor, so
@@ -105,7 +63,7 @@ func newTxn(tx *bolt.Tx, cache *urlCache) *txn {
 		rejects:      tx.Bucket(bucketRejects),
 		maxDepth:     -1,
 		maxRedirects: DefaultMaxRedirects,
-		stats:        &CommitStats{HostsWithNew: map[string]int{}, HostsRequeued: map[string]bool{}},
+		stats:        &crawl.CommitStats{HostsWithNew: map[string]int{}, HostsRequeued: map[string]bool{}},
 	}
 	t.urlsCur, t.nodesCur, t.edgesCur = t.urls.Cursor(), t.nodes.Cursor(), t.edges.Cursor()
 	t.frontierCur, t.perHostCur = t.frontier.Cursor(), t.perHost.Cursor()
@@ -122,10 +80,10 @@ func (t *txn) urlID(u string) (uint64, bool) {
 	return binary.BigEndian.Uint64(v), true
 }
 
-func (t *txn) lookup(u string) (uint64, Node, bool, error) {
+func (t *txn) lookup(u string) (uint64, crawl.Node, bool, error) {
 	id, ok := t.urlID(u)
 	if !ok {
-		return 0, Node{}, false, nil
+		return 0, crawl.Node{}, false, nil
 	}
 	n, err := t.node(id)
 	return id, n, err == nil, err
@@ -140,31 +98,31 @@ func (t *txn) nodeRecord(id uint64) ([]byte, error) {
 	return v, nil
 }
 
-func (t *txn) node(id uint64) (Node, error) {
+func (t *txn) node(id uint64) (crawl.Node, error) {
 	v, err := t.nodeRecord(id)
 	if err != nil {
-		return Node{}, err
+		return crawl.Node{}, err
 	}
 	return decodeNode(id, v)
 }
 
-func (t *txn) putNode(n *Node) error {
+func (t *txn) putNode(n *crawl.Node) error {
 	t.cache.update(n.URL, cachedURL{id: n.ID, state: n.State, depth: n.Depth})
 	binary.BigEndian.PutUint64(t.idKey[:], n.ID)
 	return t.nodes.Put(t.idKey[:], appendNode(t.mem.buf(nodeSize(n)), n))
 }
 
 // insert records a URL seen for the first time; a pending one also enters the frontier.
-func (t *txn) insert(u, host string, state State, at distance, reason string) (uint64, error) {
+func (t *txn) insert(u, host string, state crawl.State, at distance, reason string) (uint64, error) {
 	id, err := t.record(u, state, at.depth, reason)
-	if err != nil || state != StatePending {
+	if err != nil || state != crawl.StatePending {
 		return id, err
 	}
 	return id, t.enqueue(host, id, at, u)
 }
 
 // record gives a URL seen for the first time an id and a node, without queueing it.
-func (t *txn) record(u string, state State, depth int, reason string) (uint64, error) {
+func (t *txn) record(u string, state crawl.State, depth int, reason string) (uint64, error) {
 	id, err := t.nodes.NextSequence()
 	if err != nil {
 		return 0, err
@@ -173,7 +131,7 @@ func (t *txn) record(u string, state State, depth int, reason string) (uint64, e
 	if err := t.urls.Put(t.key, t.mem.id(id)); err != nil {
 		return 0, err
 	}
-	n := Node{ID: id, URL: u, State: state, Depth: depth, Error: reason}
+	n := crawl.Node{ID: id, URL: u, State: state, Depth: depth, Error: reason}
 	if err := t.putNode(&n); err != nil {
 		return 0, err
 	}
@@ -186,7 +144,7 @@ func (t *txn) enqueue(host string, id uint64, at distance, u string) error {
 	t.stats.Queued++
 	t.admit(host)
 	if at.redirects > 0 {
-		t.stats.Redirected = append(t.stats.Redirected, Entry{ID: id, Host: host, URL: u, Depth: at.depth, Redirects: at.redirects})
+		t.stats.Redirected = append(t.stats.Redirected, crawl.Entry{ID: id, Host: host, URL: u, Depth: at.depth, Redirects: at.redirects})
 	}
 	return t.putFrontier(host, id, at, u)
 }
@@ -197,8 +155,8 @@ func (t *txn) putFrontier(host string, id uint64, at distance, u string) error {
 }
 
 // requeue puts a known, unfetched URL back into the frontier.
-func (t *txn) requeue(id uint64, n *Node, host string, at distance) error {
-	n.State, n.Depth, n.Error = StatePending, at.depth, ""
+func (t *txn) requeue(id uint64, n *crawl.Node, host string, at distance) error {
+	n.State, n.Depth, n.Error = crawl.StatePending, at.depth, ""
 	if err := t.putNode(n); err != nil {
 		return err
 	}
@@ -218,14 +176,14 @@ type distance struct {
 // next is the distance of what a page at d refers to with an edge of kind: a link is one hop
 // deeper; a redirect target keeps the depth, up to a chain of maxRedirects, and the target of
 // a longer chain counts as a link hop.
-func (t *txn) next(d distance, kind EdgeKind) distance {
-	if kind == KindRedirect && d.redirects < t.maxRedirects {
+func (t *txn) next(d distance, kind crawl.EdgeKind) distance {
+	if kind == crawl.KindRedirect && d.redirects < t.maxRedirects {
 		return distance{d.depth, d.redirects + 1}
 	}
 	return distance{d.depth + 1, 0}
 }
 
-func (t *txn) apply(r *Result) error {
+func (t *txn) apply(r *crawl.Result) error {
 	if err := t.unqueue(r.Host, r.ID); err != nil {
 		return err
 	}
@@ -233,10 +191,10 @@ func (t *txn) apply(r *Result) error {
 	if err != nil {
 		return err
 	}
-	if page.State != StatePending {
+	if page.State != crawl.StatePending {
 		return nil // already recorded: keep the first record
 	}
-	if r.Page.State == StateDone || r.Page.State == StateFailed {
+	if r.Page.State == crawl.StateDone || r.Page.State == crawl.StateFailed {
 		t.stats.Fetched++
 	}
 	p := r.Page
@@ -244,18 +202,18 @@ func (t *txn) apply(r *Result) error {
 	page.Title, page.FetchedAt, page.Duration = cutText(p.Title, maxText), p.FetchedAt, p.Duration
 	page.Error = cutText(p.Error, maxText)
 	page.Truncated, page.NoIndex = p.Truncated, p.NoIndex
-	t.reject(ReasonLinkCap, p.DroppedOut)
+	t.reject(crawl.ReasonLinkCap, p.DroppedOut)
 	t.stats.Pages++
 
 	at := distance{page.Depth, r.Redirects}
 	edges := make([]storedEdge, 0, len(r.Links))
 	tooLong := 0
-	var loop []Node
+	var loop []crawl.Node
 	for i := range r.Links {
 		l := &r.Links[i]
 		if !storableLink(l) {
 			tooLong++
-			if l.Kind == KindRedirect && page.Error == "" {
+			if l.Kind == crawl.KindRedirect && page.Error == "" {
 				page.Error = fmt.Sprintf("redirect to a URL of %d bytes, longer than the %d the crawl stores", len(l.URL), MaxURLLength)
 			}
 			continue
@@ -264,13 +222,13 @@ func (t *txn) apply(r *Result) error {
 		if err != nil {
 			return err
 		}
-		if l.Kind == KindRedirect && loop == nil {
+		if l.Kind == crawl.KindRedirect && loop == nil {
 			if loop, err = t.redirectLoop(&page, dst); err != nil {
 				return err
 			}
 		}
 		edges = append(edges, storedEdge{
-			Edge: Edge{Src: page.ID, Dst: dst, Kind: l.Kind, Rel: cutText(l.Rel, maxText),
+			Edge: crawl.Edge{Src: page.ID, Dst: dst, Kind: l.Kind, Rel: cutText(l.Rel, maxText),
 				Anchor: cutText(l.Anchor, maxText), Count: max(l.Count, 1)},
 			follow: l.Follow,
 		})
@@ -282,7 +240,7 @@ func (t *txn) apply(r *Result) error {
 	}
 	// Links too long to store are counted with those beyond the page's cap: found, not stored.
 	page.DroppedOut = p.DroppedOut + tooLong
-	t.reject(ReasonURLTooLong, tooLong)
+	t.reject(crawl.ReasonURLTooLong, tooLong)
 	page.OutLinks = len(edges)
 	if err := t.putNode(&page); err != nil {
 		return err
@@ -302,12 +260,12 @@ func isRedirect(status int) bool {
 // redirectLoop reports whether recording page as a redirect to dst closes a loop: dst is a
 // redirect already recorded whose chain comes back to page within maxRedirects hops. It
 // returns the other nodes of the loop, in chain order from dst, or nil.
-func (t *txn) redirectLoop(page *Node, dst uint64) ([]Node, error) {
-	var chain []Node
+func (t *txn) redirectLoop(page *crawl.Node, dst uint64) ([]crawl.Node, error) {
+	var chain []crawl.Node
 	for cur := dst; len(chain) <= t.maxRedirects; {
 		if cur == page.ID {
 			if chain == nil {
-				chain = []Node{} // a redirect to itself
+				chain = []crawl.Node{} // a redirect to itself
 			}
 			return chain, nil
 		}
@@ -315,7 +273,7 @@ func (t *txn) redirectLoop(page *Node, dst uint64) ([]Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		if (n.State != StateDone && n.State != StateFailed) || !isRedirect(n.Status) {
+		if (n.State != crawl.StateDone && n.State != crawl.StateFailed) || !isRedirect(n.Status) {
 			return nil, nil
 		}
 		next, ok, err := t.redirectTarget(cur)
@@ -333,7 +291,7 @@ func (t *txn) redirectTarget(src uint64) (uint64, bool, error) {
 	var dst uint64
 	var found bool
 	err := t.eachEdge(src, func(e storedEdge) error {
-		if e.Kind != KindRedirect {
+		if e.Kind != crawl.KindRedirect {
 			return nil
 		}
 		dst, found = e.Dst, true
@@ -348,16 +306,16 @@ func (t *txn) redirectTarget(src uint64) (uint64, bool, error) {
 // markLoop records page and the rest of its redirect loop as failed: a loop is a redirect
 // that never reaches a page, and the error names the chain. The redirects stay recorded,
 // edges included, as the site answered them.
-func (t *txn) markLoop(page *Node, rest []Node) error {
+func (t *txn) markLoop(page *crawl.Node, rest []crawl.Node) error {
 	msg := "redirect loop: " + page.URL
 	for _, n := range rest {
 		msg += " -> " + n.URL
 	}
 	msg = cutText(msg+" -> "+page.URL, maxText)
-	page.State, page.Error = StateFailed, msg
+	page.State, page.Error = crawl.StateFailed, msg
 	for i := range rest {
 		n := &rest[i]
-		n.State, n.Error = StateFailed, msg
+		n.State, n.Error = crawl.StateFailed, msg
 		if err := t.putNode(n); err != nil {
 			return err
 		}
@@ -366,8 +324,8 @@ func (t *txn) markLoop(page *Node, rest []Node) error {
 }
 
 // dequeue takes a pending node out of the frontier because it is being recorded now.
-func (t *txn) dequeue(n *Node) error {
-	if n.State != StatePending {
+func (t *txn) dequeue(n *crawl.Node) error {
+	if n.State != crawl.StatePending {
 		return nil
 	}
 	return t.unqueue(hostKey(n.URL), n.ID)
@@ -388,25 +346,25 @@ func (t *txn) unqueue(host string, id uint64) error {
 
 // link records a link target, creating, queueing or re-queueing it as the crawl's rules say,
 // and returns its id.
-func (t *txn) link(l *Link, at distance) (uint64, error) {
+func (t *txn) link(l *crawl.Link, at distance) (uint64, error) {
 	depth := at.depth
 	if c, ok := t.cache.get(l.URL); ok && !linkChanges(l.Follow, c.state, c.depth, depth) {
 		return c.id, nil
 	}
 	id, found := t.urlID(l.URL)
 	if !found {
-		state, reason := StatePending, ""
+		state, reason := crawl.StatePending, ""
 		switch {
 		case !l.InScope:
-			state = StateExternal
+			state = crawl.StateExternal
 		case l.Reject != "":
-			state, reason = StateSkipped, cutText(l.Reject, maxReason)
+			state, reason = crawl.StateSkipped, cutText(l.Reject, maxReason)
 		case !l.Follow:
-			state, reason = StateSkipped, ReasonNofollow
+			state, reason = crawl.StateSkipped, crawl.ReasonNofollow
 		case !t.depthAllowed(depth):
-			state, reason = StateSkipped, ReasonMaxDepth
+			state, reason = crawl.StateSkipped, crawl.ReasonMaxDepth
 		case t.overBudget(l.Host):
-			state, reason = StateSkipped, ReasonHostBudget
+			state, reason = crawl.StateSkipped, crawl.ReasonHostBudget
 		}
 		if isRejection(reason) {
 			t.reject(reason, 1)
@@ -436,11 +394,11 @@ func (t *txn) link(l *Link, at distance) (uint64, error) {
 // linkChanges reports whether a link at depth to a node in state at depth d may change it:
 // a followable link acts on skipped and external nodes whatever the depth (they may join the
 // crawl), and any link acts only through a shorter path otherwise.
-func linkChanges(follow bool, state State, d, depth int) bool {
+func linkChanges(follow bool, state crawl.State, d, depth int) bool {
 	if depth < d {
 		return true
 	}
-	return follow && (state == StateSkipped || state == StateExternal)
+	return follow && (state == crawl.StateSkipped || state == crawl.StateExternal)
 }
 
 // lower records a shorter path to a node that a link reaches without making it followable
@@ -448,11 +406,11 @@ func linkChanges(follow bool, state State, d, depth int) bool {
 // their depth from them: external URLs and URLs skipped for nofollow. For everything else
 // the depth counts followable links only, so that depth limits mean the same whatever the
 // order of fetches.
-func (t *txn) lower(n *Node, depth int) error {
+func (t *txn) lower(n *crawl.Node, depth int) error {
 	if depth >= n.Depth {
 		return nil
 	}
-	if n.State != StateExternal && (n.State != StateSkipped || n.Error == ReasonMaxDepth) {
+	if n.State != crawl.StateExternal && (n.State != crawl.StateSkipped || n.Error == crawl.ReasonMaxDepth) {
 		return nil
 	}
 	n.Depth = depth
@@ -463,7 +421,7 @@ func (t *txn) lower(n *Node, depth int) error {
 // lowers the node's depth; a node skipped for its depth or for nofollow joins the frontier;
 // and a fetched page passes the lower depth on to what it refers to (followable or not), so
 // depths and depth limits come out the same whatever order pages are fetched in.
-func (t *txn) reach(id uint64, n Node, at distance) error {
+func (t *txn) reach(id uint64, n crawl.Node, at distance) error {
 	type item struct {
 		id uint64
 		at distance
@@ -482,25 +440,25 @@ func (t *txn) reach(id uint64, n Node, at distance) error {
 		}
 		first = false
 		switch n.State {
-		case StateSkipped:
-			if (n.Error == ReasonMaxDepth || n.Error == ReasonNofollow) && t.depthAllowed(depth) {
+		case crawl.StateSkipped:
+			if (n.Error == crawl.ReasonMaxDepth || n.Error == crawl.ReasonNofollow) && t.depthAllowed(depth) {
 				if _, err := t.requeueWithinBudget(it.id, &n, hostKey(n.URL), it.at); err != nil {
 					return err
 				}
-			} else if n.Error == ReasonNofollow {
+			} else if n.Error == crawl.ReasonNofollow {
 				// Followable but too deep: the node is skipped for its depth, whichever of the
 				// two links was seen first; its depth now counts followable links only.
-				n.Error, n.Depth = ReasonMaxDepth, depth
+				n.Error, n.Depth = crawl.ReasonMaxDepth, depth
 				if err := t.putNode(&n); err != nil {
 					return err
 				}
-			} else if n.Error == ReasonMaxDepth && depth < n.Depth {
+			} else if n.Error == crawl.ReasonMaxDepth && depth < n.Depth {
 				n.Depth = depth
 				if err := t.putNode(&n); err != nil {
 					return err
 				}
 			}
-		case StateExternal:
+		case crawl.StateExternal:
 			// A followable link to a URL recorded outside the scope: the scope has grown since
 			// (a new seed's host). It joins the crawl as if seen for the first time.
 			if t.depthAllowed(depth) {
@@ -508,12 +466,12 @@ func (t *txn) reach(id uint64, n Node, at distance) error {
 					return err
 				}
 			} else {
-				n.State, n.Depth, n.Error = StateSkipped, depth, ReasonMaxDepth
+				n.State, n.Depth, n.Error = crawl.StateSkipped, depth, crawl.ReasonMaxDepth
 				if err := t.putNode(&n); err != nil {
 					return err
 				}
 			}
-		case StatePending:
+		case crawl.StatePending:
 			if depth < n.Depth {
 				n.Depth = depth
 				if err := t.putNode(&n); err != nil {
@@ -528,7 +486,7 @@ func (t *txn) reach(id uint64, n Node, at distance) error {
 					}
 				}
 			}
-		case StateDone, StateFailed, StateBlocked:
+		case crawl.StateDone, crawl.StateFailed, crawl.StateBlocked:
 			if depth < n.Depth {
 				n.Depth = depth
 				if err := t.putNode(&n); err != nil {

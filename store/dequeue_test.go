@@ -3,9 +3,11 @@ package store
 import (
 	"net/url"
 	"testing"
+
+	"github.com/crawl-project/crawl"
 )
 
-// The crawl keeps its count of queued URLs from CommitStats.Queued and Dequeued, so a commit
+// The crawl keeps its count of queued URLs from crawl.CommitStats.Queued and Dequeued, so a commit
 // must count each frontier entry it removes once, and none it does not find.
 func TestCommitCountsEachFrontierEntryRemovedOnce(t *testing.T) {
 	db := openTemp(t)
@@ -22,7 +24,7 @@ func TestCommitCountsEachFrontierEntryRemovedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := node(t, db, "http://a.test/old")
-	batch := []Result{done(old.ID, "a.test"), done(node(t, db, target.String()).ID, target.Host)}
+	batch := []crawl.Result{done(old.ID, "a.test"), done(node(t, db, target.String()).ID, target.Host)}
 	w := db.Writer(-1)
 	for _, step := range []struct {
 		name         string

@@ -8,6 +8,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/crawl-project/crawl"
 )
 
 // ReportOptions choose how much a Report lists.
@@ -176,10 +178,12 @@ type HostErrors struct {
 }
 
 // reportStates is the order of Report.States.
-var reportStates = []State{StateDone, StateFailed, StatePending, StateBlocked, StateExternal, StateSkipped}
+var reportStates = []crawl.State{crawl.StateDone, crawl.StateFailed, crawl.StatePending, crawl.StateBlocked, crawl.StateExternal,
 
-// reportCheckEvery is how many nodes or edges Report reads between checks of its context
-// (the first is checked too).
+	// reportCheckEvery is how many nodes or edges Report reads between checks of its context
+	// (the first is checked too).
+	crawl.StateSkipped}
+
 const reportCheckEvery = 4096
 
 // maxReasons bounds the distinct skip reasons counted; further ones count as "other".
@@ -194,7 +198,7 @@ type broken struct {
 
 type brokenRef struct {
 	src    uint64
-	kind   EdgeKind
+	kind   crawl.EdgeKind
 	anchor string
 }
 
@@ -214,7 +218,7 @@ func (s *Snapshot) Report(ctx context.Context, opt ReportOptions) (_ *Report, er
 	}
 
 	var (
-		states   = map[State]int{}
+		states   = map[crawl.State]int{}
 		statuses = map[int]int{}
 		reasons  = map[string]int{}
 		hosts    = map[string]*HostErrors{}
@@ -224,20 +228,20 @@ func (s *Snapshot) Report(ctx context.Context, opt ReportOptions) (_ *Report, er
 		partial  []uint64 // pages read only in part
 		maxID    uint64
 	)
-	err = s.EachNode(func(n Node) error {
+	err = s.EachNode(func(n crawl.Node) error {
 		if r.Totals.URLs++; r.Totals.URLs%reportCheckEvery == 1 && ctx.Err() != nil {
 			return ctx.Err()
 		}
 		maxID = max(maxID, n.ID)
 		states[n.State]++
 		switch n.State {
-		case StateSkipped:
+		case crawl.StateSkipped:
 			reason := n.Error
 			if _, ok := reasons[reason]; !ok && len(reasons) >= maxReasons {
 				reason = "other"
 			}
 			reasons[reason]++
-		case StateDone, StateFailed:
+		case crawl.StateDone, crawl.StateFailed:
 			r.Totals.Fetched++
 			h := HostName(n.URL)
 			he := hosts[h]
@@ -247,20 +251,20 @@ func (s *Snapshot) Report(ctx context.Context, opt ReportOptions) (_ *Report, er
 			}
 			he.Fetched++
 			switch {
-			case n.State == StateFailed:
+			case n.State == crawl.StateFailed:
 				he.Failed++
 			case n.Status >= 500:
 				he.ServerError++
 			case n.Status >= 400:
 				he.ClientError++
 			}
-			if n.State == StateDone {
+			if n.State == crawl.StateDone {
 				statuses[n.Status]++
 			}
-			if n.State == StateFailed || n.Status >= 400 {
+			if n.State == crawl.StateFailed || n.Status >= 400 {
 				targets[n.ID] = &broken{id: n.ID}
 			}
-			if n.State == StateDone && n.NoIndex {
+			if n.State == crawl.StateDone && n.NoIndex {
 				noindex = append(noindex, n.ID)
 			}
 			if n.Truncated || n.PartialParse() {
@@ -273,7 +277,7 @@ func (s *Snapshot) Report(ctx context.Context, opt ReportOptions) (_ *Report, er
 					r.Incomplete.PartialParses++
 				}
 			}
-			if n.State == StateDone && n.Status >= 200 && n.Status <= 299 && n.Depth > opt.Depth {
+			if n.State == crawl.StateDone && n.Status >= 200 && n.Status <= 299 && n.Depth > opt.Depth {
 				r.DeepPages.Total++
 				deep.offer(DeepPage{URL: n.URL, Depth: n.Depth}, limit)
 			}
@@ -290,16 +294,16 @@ func (s *Snapshot) Report(ctx context.Context, opt ReportOptions) (_ *Report, er
 		redirects  = map[uint64]uint64{}
 		redirected = map[uint64]bool{} // targets of a redirect
 	)
-	err = s.EachEdge(func(e Edge) error {
+	err = s.EachEdge(func(e crawl.Edge) error {
 		if r.Totals.Edges++; r.Totals.Edges%reportCheckEvery == 1 && ctx.Err() != nil {
 			return ctx.Err()
 		}
 		switch e.Kind {
-		case KindLink:
+		case crawl.KindLink:
 			if e.Src != e.Dst && e.Dst < uint64(len(inDegree)) && inDegree[e.Dst] < math.MaxUint32 {
 				inDegree[e.Dst]++
 			}
-		case KindRedirect:
+		case crawl.KindRedirect:
 			redirects[e.Src] = e.Dst
 			redirected[e.Dst] = true
 		}
@@ -369,7 +373,7 @@ func (s *Snapshot) brokenLinks(targets map[uint64]*broken, limit int) (Section[B
 		}
 		bl := BrokenLink{URL: n.URL, State: n.State.String(), Status: n.Status, LinkedFrom: b.linkedFrom,
 			MoreReferrers: b.linkedFrom - len(b.refs), Referrers: []Referrer{}}
-		if n.State == StateFailed {
+		if n.State == crawl.StateFailed {
 			bl.Error = n.Error
 		}
 		for _, ref := range b.refs {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+
+	"github.com/crawl-project/crawl"
 )
 
 // reportFixture builds a crawl through the writer: a home page linking to five pages, each of
@@ -16,14 +18,14 @@ func reportFixture(t *testing.T) *DB {
 	db := openTemp(t)
 	mustSeed(t, db, "http://a.test/", "http://b.test/")
 	w := db.Writer(-1)
-	commit := func(rs ...Result) {
+	commit := func(rs ...crawl.Result) {
 		t.Helper()
 		if _, err := w.Commit(rs); err != nil {
 			t.Fatal(err)
 		}
 	}
 	id := func(u string) uint64 { return node(t, db, u).ID }
-	var homeLinks []Link
+	var homeLinks []crawl.Link
 	for i := range 5 {
 		homeLinks = append(homeLinks, link(fmt.Sprintf("http://a.test/p%d", i), true))
 	}
@@ -53,7 +55,7 @@ func reportFixture(t *testing.T) *DB {
 	commit(done(id("http://a.test/deep2"), "a.test", link("http://a.test/deep3", true)))
 	commit(done(id("http://a.test/deep3"), "a.test"))
 
-	commit(Result{ID: id("http://b.test/"), Host: "b.test", Page: Node{State: StateFailed, Error: "connection refused"}})
+	commit(crawl.Result{ID: id("http://b.test/"), Host: "b.test", Page: crawl.Node{State: crawl.StateFailed, Error: "connection refused"}})
 	return db
 }
 
@@ -162,11 +164,11 @@ func TestReportNoIndexPages(t *testing.T) {
 	db := openTemp(t)
 	mustSeed(t, db, "http://a.test/")
 	w := db.Writer(-1)
-	commit := func(u string, noindex bool, links ...Link) {
+	commit := func(u string, noindex bool, links ...crawl.Link) {
 		t.Helper()
 		r := done(node(t, db, u).ID, "a.test", links...)
 		r.Page.NoIndex = noindex
-		if _, err := w.Commit([]Result{r}); err != nil {
+		if _, err := w.Commit([]crawl.Result{r}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -209,11 +211,11 @@ func TestReportIncompletePages(t *testing.T) {
 	mustSeed(t, db, "http://a.test/")
 	w := db.Writer(-1)
 	const note = "nested deeper than 512 elements: links read by the token scanner"
-	commit := func(u string, truncated bool, errNote string, links ...Link) {
+	commit := func(u string, truncated bool, errNote string, links ...crawl.Link) {
 		t.Helper()
 		r := done(node(t, db, u).ID, "a.test", links...)
 		r.Page.Truncated, r.Page.Error, r.Page.Size = truncated, errNote, 2048
-		if _, err := w.Commit([]Result{r}); err != nil {
+		if _, err := w.Commit([]crawl.Result{r}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -223,7 +225,7 @@ func TestReportIncompletePages(t *testing.T) {
 	commit("http://a.test/big", true, "")
 	commit("http://a.test/deep", false, note)
 	commit("http://a.test/both", true, "parse http://a.test/both: unexpected EOF")
-	if _, err := w.Commit([]Result{failed(node(t, db, "http://a.test/down").ID, "a.test")}); err != nil {
+	if _, err := w.Commit([]crawl.Result{failed(node(t, db, "http://a.test/down").ID, "a.test")}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
 )
 
 // host is a test site on one loopback address (127.0.0.1 for a seed, 127.0.0.2 or 127.0.0.3
@@ -78,10 +78,10 @@ func (h *host) paths() []string {
 func (h *host) hostPort() string { return strings.TrimPrefix(h.URL, "http://") }
 
 // nodes reads a crawl database's nodes by URL.
-func nodes(t *testing.T, db string) map[string]store.Node {
+func nodes(t *testing.T, db string) map[string]crawl.Node {
 	t.Helper()
 	ns, _ := dbGraph(t, db)
-	out := map[string]store.Node{}
+	out := map[string]crawl.Node{}
 	for _, n := range ns {
 		out[n.URL] = n
 	}
@@ -118,8 +118,8 @@ func TestPrivateAddressesAreRefused(t *testing.T) {
 			}
 			got := nodes(t, db)
 			for _, p := range []string{"/", "/b", "/c", "/d"} {
-				if n := got[other.URL+p]; n.State != store.StateSkipped || n.Error != store.ReasonPrivateAddress {
-					t.Errorf("%s: state %v, error %q; want skipped, %q", other.URL+p, n.State, n.Error, store.ReasonPrivateAddress)
+				if n := got[other.URL+p]; n.State != crawl.StateSkipped || n.Error != crawl.ReasonPrivateAddress {
+					t.Errorf("%s: state %v, error %q; want skipped, %q", other.URL+p, n.State, n.Error, crawl.ReasonPrivateAddress)
 				}
 			}
 			for _, want := range []string{"retries         0 (0 backoffs", "hosts parked    0"} {
@@ -127,7 +127,7 @@ func TestPrivateAddressesAreRefused(t *testing.T) {
 					t.Errorf("summary lacks %q:\n%s", want, stdout)
 				}
 			}
-			if n := got[seed.URL+"/a"]; n.State != store.StateDone {
+			if n := got[seed.URL+"/a"]; n.State != crawl.StateDone {
 				t.Errorf("the seed host's /a: state %v; want done", n.State)
 			}
 			if p := other.paths(); len(p) > 0 {
@@ -141,7 +141,7 @@ func TestPrivateAddressesAreRefused(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d:\n%s\n%s", code, stdout, stderr)
 	}
-	if n := nodes(t, db)[internal]; n.State != store.StateDone || n.Title != "internal" {
+	if n := nodes(t, db)[internal]; n.State != crawl.StateDone || n.Title != "internal" {
 		t.Errorf("with --allow-private-addresses, %s: state %v, title %q; want done, internal", internal, n.State, n.Title)
 	}
 }
@@ -227,7 +227,7 @@ func TestResumedSeedHostsKeepTheirHeadersAndAddresses(t *testing.T) {
 	if code, _, stderr := runCmd(t, append([]string{"--seeds", seeds, "--max-pages", "1"}, flags...)...); code != exitOK {
 		t.Fatalf("first run: exit %d:\n%s", code, stderr)
 	}
-	if n := nodes(t, db)[first.URL+"/a"]; n.State != store.StatePending {
+	if n := nodes(t, db)[first.URL+"/a"]; n.State != crawl.StatePending {
 		t.Fatalf("after the first run /a is %v; want it left pending", n.State)
 	}
 	seeds = writeFile(t, dir, "second.txt", second.URL+"/\n")
@@ -236,7 +236,7 @@ func TestResumedSeedHostsKeepTheirHeadersAndAddresses(t *testing.T) {
 	}
 	got := nodes(t, db)
 	for _, u := range []string{first.URL + "/a", second.URL + "/"} {
-		if n := got[u]; n.State != store.StateDone {
+		if n := got[u]; n.State != crawl.StateDone {
 			t.Errorf("%s: state %v, error %q; want done", u, n.State, n.Error)
 		}
 	}

@@ -19,8 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler/crawltest"
-	"github.com/crawl-project/crawl/store"
 )
 
 // Helpers for the tests that run the real binary as a subprocess against a generated site.
@@ -226,7 +226,7 @@ type crawlGraph struct {
 }
 
 type nodeSummary struct {
-	State             store.State
+	State             crawl.State
 	Depth, Status     int
 	Title, Error      string
 	Size              int64
@@ -257,14 +257,14 @@ func readGraph(t *testing.T, dbPath string) crawlGraph {
 func (g crawlGraph) pending() map[string]bool {
 	out := map[string]bool{}
 	for u, n := range g.nodes {
-		if n.State == store.StatePending {
+		if n.State == crawl.StatePending {
 			out[u] = true
 		}
 	}
 	return out
 }
 
-func (g crawlGraph) count(s store.State) int {
+func (g crawlGraph) count(s crawl.State) int {
 	n := 0
 	for _, nd := range g.nodes {
 		if nd.State == s {

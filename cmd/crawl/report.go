@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store"
 )
 
@@ -114,7 +115,7 @@ func printReport(w io.Writer, r *store.Report, dbPath string) {
 	}
 	for _, s := range r.States {
 		fmt.Fprintf(w, "  %-15s %7d", s.State, s.Count)
-		if s.State == store.StateSkipped.String() && len(reasons) > 0 {
+		if s.State == crawl.StateSkipped.String() && len(reasons) > 0 {
 			fmt.Fprintf(w, "  (%s)", strings.Join(reasons, ", "))
 		}
 		fmt.Fprintln(w)
@@ -137,7 +138,7 @@ func printReport(w io.Writer, r *store.Report, dbPath string) {
 		}
 		for _, ref := range b.Referrers {
 			fmt.Fprintf(w, "      <- %s", ref.URL)
-			if ref.Kind != store.KindLink.String() {
+			if ref.Kind != crawl.KindLink.String() {
 				fmt.Fprintf(w, " [%s]", ref.Kind)
 			}
 			if ref.Anchor != "" {
@@ -201,7 +202,7 @@ func printReport(w io.Writer, r *store.Report, dbPath string) {
 func linkedPages(w io.Writer, pages []store.LinkedPage) {
 	for _, p := range pages {
 		fmt.Fprintf(w, "  %7d  %s", p.LinkedFrom, p.URL)
-		if p.State != store.StateDone.String() || p.Status < 200 || p.Status > 299 {
+		if p.State != crawl.StateDone.String() || p.Status < 200 || p.Status > 299 {
 			fmt.Fprintf(w, "  (%s)", outcome(p.State, p.Status))
 		}
 		fmt.Fprintln(w)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store"
 	"github.com/crawl-project/crawl/store/export/exporttest"
 )
@@ -113,29 +114,29 @@ func nastyDB(t *testing.T) string {
 	}
 	id := lookupID(t, db, root)
 	at := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
-	link := func(u, anchor, rel string, kind store.EdgeKind, in bool) store.Link {
+	link := func(u, anchor, rel string, kind crawl.EdgeKind, in bool) crawl.Link {
 		pu, err := url.Parse(u)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return store.Link{URL: u, Host: pu.Host, Kind: kind, Rel: rel, Anchor: anchor, Count: 1, InScope: in, Follow: in && rel == ""}
+		return crawl.Link{URL: u, Host: pu.Host, Kind: kind, Rel: rel, Anchor: anchor, Count: 1, InScope: in, Follow: in && rel == ""}
 	}
 	w := db.Writer(-1)
-	_, err = w.Commit([]store.Result{{ID: id, Host: "example.test", Page: store.Node{
-		State: store.StateDone, Status: 200, ContentType: "text/html", Size: 1234, FetchedAt: at,
+	_, err = w.Commit([]crawl.Result{{ID: id, Host: "example.test", Page: crawl.Node{
+		State: crawl.StateDone, Status: 200, ContentType: "text/html", Size: 1234, FetchedAt: at,
 		Title: "Line one\nline two, \"quoted\"\t<&> ünï 日本 🚀",
-	}, Links: []store.Link{
-		link("http://example.test/p%C3%BC?a=1&b=%22x%22", "anchor, with \"quotes\"\nand a break <&>", "", store.KindLink, true),
-		link("http://example.test/fail", "tab\there", "", store.KindLink, true),
-		link("http://other.test/%E6%97%A5", "外部 link", "nofollow noopener", store.KindLink, false),
-		link("http://example.test/", "", "canonical", store.KindCanonical, true),
+	}, Links: []crawl.Link{
+		link("http://example.test/p%C3%BC?a=1&b=%22x%22", "anchor, with \"quotes\"\nand a break <&>", "", crawl.KindLink, true),
+		link("http://example.test/fail", "tab\there", "", crawl.KindLink, true),
+		link("http://other.test/%E6%97%A5", "外部 link", "nofollow noopener", crawl.KindLink, false),
+		link("http://example.test/", "", "canonical", crawl.KindCanonical, true),
 	}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	failID := lookupID(t, db, "http://example.test/fail")
-	_, err = w.Commit([]store.Result{{ID: failID, Host: "example.test", Page: store.Node{
-		State: store.StateFailed, FetchedAt: at, Error: "dial tcp: \"refused\", <&>\nretry later",
+	_, err = w.Commit([]crawl.Result{{ID: failID, Host: "example.test", Page: crawl.Node{
+		State: crawl.StateFailed, FetchedAt: at, Error: "dial tcp: \"refused\", <&>\nretry later",
 	}}})
 	if err != nil {
 		t.Fatal(err)
@@ -161,20 +162,20 @@ func lookupID(t *testing.T, db *store.DB, u string) uint64 {
 }
 
 // dbGraph reads every node and edge of a database.
-func dbGraph(t *testing.T, path string) ([]store.Node, []store.Edge) {
+func dbGraph(t *testing.T, path string) ([]crawl.Node, []crawl.Edge) {
 	t.Helper()
 	db, err := store.Open(path, store.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var nodes []store.Node
-	var edges []store.Edge
+	var nodes []crawl.Node
+	var edges []crawl.Edge
 	err = db.View(func(s *store.Snapshot) error {
-		if err := s.EachNode(func(n store.Node) error { nodes = append(nodes, n); return nil }); err != nil {
+		if err := s.EachNode(func(n crawl.Node) error { nodes = append(nodes, n); return nil }); err != nil {
 			return err
 		}
-		return s.EachEdge(func(e store.Edge) error { edges = append(edges, e); return nil })
+		return s.EachEdge(func(e crawl.Edge) error { edges = append(edges, e); return nil })
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -185,7 +186,7 @@ func dbGraph(t *testing.T, path string) ([]store.Node, []store.Edge) {
 // wantGraph is the page graph an export of all of nodes and edges must contain, in the
 // text form every format shares. Empty attributes are left out, as graphml, gexf and dot
 // leave them out.
-func wantGraph(t *testing.T, nodes []store.Node, edges []store.Edge) *exporttest.Graph {
+func wantGraph(t *testing.T, nodes []crawl.Node, edges []crawl.Edge) *exporttest.Graph {
 	t.Helper()
 	in, out := map[uint64]int{}, map[uint64]int{}
 	for _, e := range edges {
@@ -199,7 +200,7 @@ func wantGraph(t *testing.T, nodes []store.Node, edges []store.Edge) *exporttest
 			"content_type": n.ContentType, "depth": fmt.Sprint(n.Depth),
 			"title": n.Title, "error": n.Error, "in_degree": fmt.Sprint(in[n.ID]), "out_degree": fmt.Sprint(out[n.ID]),
 		}
-		if n.State == store.StateDone { // the rest exists only for a URL that got a response
+		if n.State == crawl.StateDone { // the rest exists only for a URL that got a response
 			a["status"], a["bytes"] = fmt.Sprint(n.Status), fmt.Sprint(n.Size)
 			a["noindex"], a["truncated"] = fmt.Sprint(n.NoIndex), fmt.Sprint(n.Truncated)
 		}

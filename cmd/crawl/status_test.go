@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store"
 )
 
@@ -34,18 +35,18 @@ func incompleteDB(t *testing.T) string {
 	}
 	at := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 	w := db.Writer(-1)
-	commit := func(u string, page store.Node, links ...string) {
+	commit := func(u string, page crawl.Node, links ...string) {
 		t.Helper()
-		r := store.Result{ID: lookupID(t, db, u), Host: "example.test", Page: page}
+		r := crawl.Result{ID: lookupID(t, db, u), Host: "example.test", Page: page}
 		for _, l := range links {
-			r.Links = append(r.Links, store.Link{URL: l, Host: "example.test", Kind: store.KindLink, Count: 1, InScope: true, Follow: true})
+			r.Links = append(r.Links, crawl.Link{URL: l, Host: "example.test", Kind: crawl.KindLink, Count: 1, InScope: true, Follow: true})
 		}
-		if _, err := w.Commit([]store.Result{r}); err != nil {
+		if _, err := w.Commit([]crawl.Result{r}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	page := func(truncated bool, note string) store.Node {
-		return store.Node{State: store.StateDone, Status: 200, ContentType: "text/html", Size: 2048, FetchedAt: at,
+	page := func(truncated bool, note string) crawl.Node {
+		return crawl.Node{State: crawl.StateDone, Status: 200, ContentType: "text/html", Size: 2048, FetchedAt: at,
 			Truncated: truncated, Error: note}
 	}
 	commit(root, page(false, ""), root+"big", root+"deep", root+"both", root+"ok", root+"down")
@@ -53,7 +54,7 @@ func incompleteDB(t *testing.T) string {
 	commit(root+"big", page(true, ""))
 	commit(root+"deep", page(false, partialNote))
 	commit(root+"both", page(true, "parse "+root+"both: unexpected EOF"))
-	commit(root+"down", store.Node{State: store.StateFailed, FetchedAt: at, Error: "connection refused"})
+	commit(root+"down", crawl.Node{State: crawl.StateFailed, FetchedAt: at, Error: "connection refused"})
 	return path
 }
 
@@ -159,11 +160,11 @@ func TestDeepPageKeepsItsLinks(t *testing.T) {
 	}
 	g := readGraph(t, db)
 	home := g.nodes[srv.URL+"/"]
-	if home.State != store.StateDone || home.OutLinks != 2 || !strings.Contains(home.Error, "nested deeper than 512 elements") {
+	if home.State != crawl.StateDone || home.OutLinks != 2 || !strings.Contains(home.Error, "nested deeper than 512 elements") {
 		t.Errorf("home page: %+v; want done with its 2 links and a note", home)
 	}
 	for _, p := range []string{"/before", "/inside"} {
-		if n := g.nodes[srv.URL+p]; n.State != store.StateDone {
+		if n := g.nodes[srv.URL+p]; n.State != crawl.StateDone {
 			t.Errorf("%s: %v, want fetched", p, n.State)
 		}
 	}

@@ -12,6 +12,12 @@ import (
 	"github.com/crawl-project/crawl/store"
 )
 
+// The crawl's database is what the pipeline reads and commits to.
+var (
+	_ FrontierStore = (*store.DB)(nil)
+	_ Committer     = (*store.Writer)(nil)
+)
+
 // Crawler runs one crawl against one database.
 type Crawler struct {
 	db    *store.DB

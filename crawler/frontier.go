@@ -13,8 +13,30 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/crawl-project/crawl"
-	"github.com/crawl-project/crawl/store"
 )
+
+// FrontierStore is the stored frontier as the frontier reads it: the URLs queued for
+// fetching, by host. The frontier only reads it; URLs enter and leave it through the
+// writer's commits (see Committer), which run at the same time on another goroutine, so an
+// implementation must be safe for that. A read sees every commit that returned before it
+// began, and each call sees one consistent state. *store.DB is the crawl's; a cluster's
+// frontier or a test's fake plugs in here.
+type FrontierStore interface {
+	// FrontierHosts returns up to limit distinct hosts that have queued URLs, in ascending
+	// byte order of the host key, starting after the host after ("" for the first). The
+	// frontier loads hosts a window at a time with it and wraps around at the end, so its
+	// cost should grow with the hosts returned, not with the URLs queued.
+	FrontierHosts(after string, limit int) ([]string, error)
+	// FrontierNext returns up to limit queued URLs of host with ids above afterID, in
+	// ascending id order (the order they were queued in, except URLs queued again, which keep
+	// their earlier id: see crawl.CommitStats.HostsRequeued). It leaves out the ids for which
+	// skip returns true (URLs already handed out), and returns fewer than limit only when no
+	// more are queued above the last one returned. skip is called on the caller's goroutine,
+	// during the call only.
+	FrontierNext(host string, afterID uint64, limit int, skip func(id uint64) bool) ([]crawl.Entry, error)
+	// FrontierEmpty reports whether no URL is queued at all.
+	FrontierEmpty() (bool, error)
+}
 
 // task is one leased URL on its way through the pipeline.
 type task struct {
@@ -101,7 +123,7 @@ type hostQueue struct {
 // frontier hands out URLs host by host: whichever host may be fetched soonest, within its
 // rate and concurrency limits. It is the only goroutine that touches its state.
 type frontier struct {
-	db     *store.DB
+	db     FrontierStore
 	cfg    *Config
 	stats  *Stats
 	log    *slog.Logger
@@ -125,7 +147,7 @@ const (
 	hostWindow = 32 // entries read from disk per host at a time
 )
 
-func newFrontier(db *store.DB, cfg *Config, stats *Stats, log *slog.Logger, fetchedBefore int) *frontier {
+func newFrontier(db FrontierStore, cfg *Config, stats *Stats, log *slog.Logger, fetchedBefore int) *frontier {
 	return &frontier{
 		db:       db,
 		stats:    stats,

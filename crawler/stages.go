@@ -13,7 +13,6 @@ import (
 	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/fetch"
 	"github.com/crawl-project/crawl/parse"
-	"github.com/crawl-project/crawl/store"
 )
 
 // RobotsChecker decides whether a URL may be fetched under its host's robots.txt.
@@ -297,9 +296,29 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) crawl.Result {
 	return r
 }
 
+// Committer records the crawl's results: the writer stage's only use of the database, and
+// the only write to it while the pipeline runs. One goroutine calls it. *store.Writer is the
+// crawl's; a cluster's store or a test's fake plugs in here.
+type Committer interface {
+	// Commit records a batch of results in one atomic step, all of the batch or none of it:
+	// for each result, its page (state and fetch outcome), its edges, the frontier entries
+	// of the in-scope link targets never seen before, and the end of its lease (its URL
+	// leaves the frontier). After any stop or crash, a URL is therefore either recorded with
+	// all its links and their new URLs, or still queued: nothing is lost, and only what was
+	// in flight is fetched again. A result for a URL recorded already changes nothing; one
+	// whose data cannot be stored may be recorded as failed instead, counted under
+	// crawl.ReasonUnstorable. An error means nothing of the batch was recorded: the crawl
+	// stops with it.
+	//
+	// The stats say what the frontier must know: the fetch attempts recorded (what
+	// --max-pages counts), the entries added by host, the hosts whose new entries sort
+	// before those it has read, and the redirect targets queued.
+	Commit(batch []crawl.Result) (crawl.CommitStats, error)
+}
+
 // writeStage is the only writer of the database: it commits results in batches and tells
 // the frontier, after each commit, which leases ended and which hosts have new URLs.
-func writeStage(ctx context.Context, cfg *Config, w *store.Writer, stats *Stats, in <-chan crawl.Result, notes chan<- commitNote) error {
+func writeStage(ctx context.Context, cfg *Config, w Committer, stats *Stats, in <-chan crawl.Result, notes chan<- commitNote) error {
 	defer close(notes)
 	batch := make([]crawl.Result, 0, cfg.BatchSize)
 	timer := time.NewTimer(time.Hour)

@@ -29,21 +29,6 @@ func openDB(t *testing.T) *store.DB {
 	return db
 }
 
-func seed(t *testing.T, db *store.DB, urls ...string) {
-	t.Helper()
-	var seeds []store.Seed
-	for _, s := range urls {
-		u, err := url.Parse(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		seeds = append(seeds, store.Seed{URL: s, Host: u.Host})
-	}
-	if _, err := db.AddSeeds(seeds); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func testConfig(cfg Config) *Config {
 	if cfg.Scope == nil {
 		cfg.Scope, _ = parse.NewScope(parse.ScopeAll, nil, nil, nil)
@@ -52,10 +37,10 @@ func testConfig(cfg Config) *Config {
 	return &cfg
 }
 
-// runFrontier runs the frontier alone, with the test playing fetchers and writer.
+// frontierRun runs the frontier alone, with the test playing fetchers and writer.
 type frontierRun struct {
 	t        *testing.T
-	writer   *store.Writer
+	writer   Committer
 	tasks    chan task
 	feedback chan hostFeedback
 	notes    chan commitNote
@@ -63,11 +48,11 @@ type frontierRun struct {
 	done     chan error
 }
 
-func startFrontier(t *testing.T, db *store.DB, cfg *Config) *frontierRun {
+func startFrontier(t *testing.T, db pipelineStore, cfg *Config) *frontierRun {
 	ctx := t.Context()
 	r := &frontierRun{
 		t:        t,
-		writer:   db.Writer(-1),
+		writer:   db.writer(),
 		tasks:    make(chan task),
 		feedback: make(chan hostFeedback, 16),
 		notes:    make(chan commitNote, 16),
@@ -108,9 +93,8 @@ func (r *frontierRun) end(t *testing.T) {
 }
 
 func TestFrontierSpacesEachHostByItsRate(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		db := openDB(t)
-		seed(t, db, "http://a.test/1", "http://a.test/2", "http://a.test/3", "http://b.test/1", "http://b.test/2")
+	eachStoreInBubble(t, func(t *testing.T, db pipelineStore) {
+		db.seed(t, "http://a.test/1", "http://a.test/2", "http://a.test/3", "http://b.test/1", "http://b.test/2")
 		cfg := testConfig(Config{HostRate: 2, HostConcurrency: 1}) // one request per 500ms per host
 		r := startFrontier(t, db, cfg)
 		start := time.Now()
@@ -136,9 +120,8 @@ func TestFrontierSpacesEachHostByItsRate(t *testing.T) {
 }
 
 func TestFrontierKeepsHostConcurrency(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		db := openDB(t)
-		seed(t, db, "http://a.test/1", "http://a.test/2", "http://a.test/3")
+	eachStoreInBubble(t, func(t *testing.T, db pipelineStore) {
+		db.seed(t, "http://a.test/1", "http://a.test/2", "http://a.test/3")
 		cfg := testConfig(Config{HostConcurrency: 2})
 		r := startFrontier(t, db, cfg)
 		t1, t2 := <-r.tasks, <-r.tasks
@@ -162,9 +145,8 @@ func TestFrontierKeepsHostConcurrency(t *testing.T) {
 }
 
 func TestFrontierStopClosesTasksAndWaitsForTheWriter(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		db := openDB(t)
-		seed(t, db, "http://a.test/1", "http://a.test/2")
+	eachStoreInBubble(t, func(t *testing.T, db pipelineStore) {
+		db.seed(t, "http://a.test/1", "http://a.test/2")
 		// One fetch per host at a time, so that nothing can be leased while Stop is delivered.
 		r := startFrontier(t, db, testConfig(Config{HostConcurrency: 1}))
 		tk := <-r.tasks
@@ -187,9 +169,8 @@ func TestFrontierStopClosesTasksAndWaitsForTheWriter(t *testing.T) {
 }
 
 func TestFrontierHonoursFeedbackBackoff(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		db := openDB(t)
-		seed(t, db, "http://a.test/1", "http://a.test/2")
+	eachStoreInBubble(t, func(t *testing.T, db pipelineStore) {
+		db.seed(t, "http://a.test/1", "http://a.test/2")
 		r := startFrontier(t, db, testConfig(Config{HostConcurrency: 1}))
 		start := time.Now()
 		tk := <-r.tasks
@@ -205,10 +186,9 @@ func TestFrontierHonoursFeedbackBackoff(t *testing.T) {
 }
 
 func TestFrontierStopsAtThePageBudget(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		db := openDB(t)
+	eachStoreInBubble(t, func(t *testing.T, db pipelineStore) {
 		// One URL more than the budget takes: the crawl must end with it still queued.
-		seed(t, db, "http://a.test/1", "http://a.test/2", "http://a.test/3", "http://a.test/4")
+		db.seed(t, "http://a.test/1", "http://a.test/2", "http://a.test/3", "http://a.test/4")
 		r := startFrontier(t, db, testConfig(Config{MaxPages: 2}))
 		t1, t2 := <-r.tasks, <-r.tasks
 		// A robots-blocked result does not count against the budget: another lease follows.
@@ -309,8 +289,11 @@ func mustURL(t *testing.T, s string) *url.URL {
 }
 
 func TestWriteStageCommitsInBatchesAndReportsToTheFrontier(t *testing.T) {
-	db := openDB(t)
-	seed(t, db, "http://a.test/1", "http://a.test/2", "http://a.test/3")
+	eachStore(t, testWriteStage)
+}
+
+func testWriteStage(t *testing.T, db pipelineStore) {
+	db.seed(t, "http://a.test/1", "http://a.test/2", "http://a.test/3")
 	var entries []crawl.Entry
 	entries, err := db.FrontierNext("a.test", 0, 10, nil)
 	if err != nil || len(entries) != 3 {
@@ -320,7 +303,7 @@ func TestWriteStageCommitsInBatchesAndReportsToTheFrontier(t *testing.T) {
 	in := make(chan crawl.Result)
 	notes := make(chan commitNote, 4)
 	done := make(chan error, 1)
-	go func() { done <- writeStage(context.Background(), cfg, db.Writer(-1), newStats(), in, notes) }()
+	go func() { done <- writeStage(context.Background(), cfg, db.writer(), newStats(), in, notes) }()
 	for _, e := range entries {
 		in <- crawl.Result{ID: e.ID, Host: e.Host, Page: crawl.Node{State: crawl.StateDone, Status: 200},
 			Links: []crawl.Link{{URL: "http://a.test/new", Host: "a.test", Kind: crawl.KindLink, Count: 1, InScope: true, Follow: true}}}

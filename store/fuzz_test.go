@@ -62,15 +62,13 @@ func (h *hostile) link() crawl.Link {
 	return l
 }
 
-var fuzzStates = []crawl.State{crawl.StateDone, crawl.StateFailed, crawl.StateBlocked, crawl.
+var fuzzStates = []crawl.State{crawl.StateDone, crawl.StateFailed, crawl.StateBlocked, crawl.StateSkipped}
 
-	// FuzzCommit feeds the writer hostile results (URLs, hosts, origins, anchors, titles and
-	// errors from empty to 60 KB, redirect chains through them) and checks that the commit never
-	// fails because of the data, that every result is recorded (its lease ended) and every
-	// link stored or counted, that no key the store wrote is longer than its bound, and that
-	// every record written reads back.
-	StateSkipped}
-
+// FuzzCommit feeds the writer hostile results (URLs, hosts, origins, anchors, titles and
+// errors from empty to 60 KB, redirect chains through them) and checks that the commit never
+// fails because of the data, that every result is recorded (its lease ended) and every
+// link stored or counted, that no key the store wrote is longer than its bound, and that
+// every record written reads back.
 func FuzzCommit(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte("\x03\x01\x05\x00\xff\x02\x10\xf5\x01\x07"))

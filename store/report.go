@@ -178,12 +178,10 @@ type HostErrors struct {
 }
 
 // reportStates is the order of Report.States.
-var reportStates = []crawl.State{crawl.StateDone, crawl.StateFailed, crawl.StatePending, crawl.StateBlocked, crawl.StateExternal,
+var reportStates = []crawl.State{crawl.StateDone, crawl.StateFailed, crawl.StatePending, crawl.StateBlocked, crawl.StateExternal, crawl.StateSkipped}
 
-	// reportCheckEvery is how many nodes or edges Report reads between checks of its context
-	// (the first is checked too).
-	crawl.StateSkipped}
-
+// reportCheckEvery is how many nodes or edges Report reads between checks of its context
+// (the first is checked too).
 const reportCheckEvery = 4096
 
 // maxReasons bounds the distinct skip reasons counted; further ones count as "other".

@@ -284,7 +284,10 @@ func TestDamagedPageIsAnError(t *testing.T) {
 					if _, err := s.Status(); err != nil {
 						return err
 					}
-					if _, err := s.Report(t.Context(), ReportOptions{}); err != nil {
+					if err := s.EachNode(func(crawl.Node) error { return nil }); err != nil {
+						return err
+					}
+					if err := s.EachEdge(func(crawl.Edge) error { return nil }); err != nil {
 						return err
 					}
 					for i := range 400 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/store/report"
 )
 
 // partialNote is the note the crawler records on a page whose links past a nesting limit
@@ -110,11 +111,11 @@ func TestTruncatedBodyIsVisible(t *testing.T) {
 	}
 
 	code, out, stderr := runCmd(t, "report", "--db", db, "--json")
-	var rep store.Report
+	var rep report.Report
 	if code != exitOK || json.Unmarshal([]byte(out), &rep) != nil {
 		t.Fatalf("report: exit %d\n%s%s", code, out, stderr)
 	}
-	want := store.IncompleteSection{Total: 1, Truncated: 1, Items: []store.IncompletePage{
+	want := report.IncompleteSection{Total: 1, Truncated: 1, Items: []report.IncompletePage{
 		{URL: srv.URL + "/long", Status: 200, Bytes: 1000, Truncated: true, LinkedFrom: 1}}}
 	if got, _ := json.Marshal(rep.Incomplete); string(got) != string(mustJSON(t, want)) {
 		t.Errorf("report incomplete: %s, want %s", got, mustJSON(t, want))

@@ -52,11 +52,11 @@ type Result struct {
 // CommitStats says what a committed batch of results changed.
 type CommitStats struct {
 	Pages        int            // results recorded (duplicates excluded), unstorable ones included
-	Fetched      int            // of those, fetch attempts (done or failed): what --max-pages counts
+	Attempts     int            // of those, fetch attempts (done or failed): what --max-pages counts
 	Edges        int            // edges stored
 	NewURLs      int            // URLs seen for the first time
 	Queued       int            // frontier entries added
-	Dequeued     int            // frontier entries removed (leases ended, redirect targets recorded)
+	Unqueued     int            // frontier entries removed (leases ended, redirect targets recorded)
 	HostsWithNew map[string]int // frontier entries added, by host
 	// HostsRequeued are hosts that got back URLs seen before; their frontier entries sort
 	// before entries already read, so a reader must start the host's queue from the beginning.

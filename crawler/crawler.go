@@ -74,7 +74,7 @@ func (c *Crawler) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	fetchedBefore, err := c.db.FetchedCount()
+	attemptsBefore, err := c.db.FetchedCount()
 	if err != nil {
 		return err
 	}
@@ -86,15 +86,15 @@ func (c *Crawler) Run(ctx context.Context) error {
 		return err
 	}
 	cfg.Log.Info("crawl starting", "db", c.db.Path(), "seeds", len(cfg.Seeds), "seeds_queued", info.SeedsQueued,
-		"fetched_before", fetchedBefore, "workers", cfg.Workers, "parsers", cfg.Parsers,
+		"fetched_before", attemptsBefore, "workers", cfg.Workers, "parsers", cfg.Parsers,
 		"resumed", info.Resumed, "retried_failed", info.RetryFailed)
 
 	// The pipeline, each channel with its direction:
 	//   frontier --tasks--> fetch x Workers --results--> parse x Parsers --records--> writer
 	//   fetch  --feedback--> frontier  (host free again; backoff and crawl-delay)
 	//   writer --notes-->    frontier  (leases ended, hosts with new URLs; closed when the writer ends)
-	tasks := make(chan task)                   // unbuffered: a URL is leased when a worker takes it, so its rate slot is used at once
-	results := make(chan fetched, cfg.Workers) // fetch -> parse
+	tasks := make(chan task)                       // unbuffered: a URL is leased when a worker takes it, so its rate slot is used at once
+	results := make(chan fetchResult, cfg.Workers) // fetch -> parse
 	// parse -> writer: room for what arrives during one commit's fsync, no more. Whatever
 	// waits here when the process dies is fetched again by the next run.
 	records := make(chan crawl.Result, 4*cfg.Workers)
@@ -114,7 +114,7 @@ func (c *Crawler) Run(ctx context.Context) error {
 	defer stopSampling()
 
 	g, ctx := errgroup.WithContext(ctx)
-	front := newFrontier(c.db, cfg, c.stats, cfg.Log, fetchedBefore)
+	front := newFrontier(c.db, cfg, c.stats, cfg.Log, attemptsBefore)
 	g.Go(func() error { return front.run(ctx, c.stop, tasks, feedback, notes) })
 	g.Go(func() error {
 		return pool(ctx, cfg.Workers, func(ctx context.Context) error {
@@ -133,7 +133,7 @@ func (c *Crawler) Run(ctx context.Context) error {
 	stopSampling()
 	cfg.Fetch.CloseIdleConnections()
 	sum := c.stats.Snapshot()
-	cfg.Log.Info("crawl stopped", "fetched", sum.Fetched, "failed", sum.Failed, "links", sum.Links,
+	cfg.Log.Info("crawl stopped", "fetched", sum.Responses, "failed", sum.Failed, "links", sum.Links,
 		"elapsed", sum.Elapsed, "err", err)
 	return err
 }

@@ -293,8 +293,8 @@ func TestCrawlFetchesEveryReachablePageOnceAndStoresEveryEdge(t *testing.T) {
 		}
 		expectSameSet(t, "edges of "+u, links, g.edges[u])
 	}
-	if int(sum.Fetched) != len(expected) || sum.Failed != 0 {
-		t.Errorf("summary fetched %d failed %d, want %d and 0", sum.Fetched, sum.Failed, len(expected))
+	if int(sum.Responses) != len(expected) || sum.Failed != 0 {
+		t.Errorf("summary fetched %d failed %d, want %d and 0", sum.Responses, sum.Failed, len(expected))
 	}
 }
 

@@ -94,7 +94,7 @@ type hostFeedback struct {
 // commitNote tells the frontier that the writer made results durable.
 type commitNote struct {
 	released     []uint64        // leases ended
-	fetched      int             // how many of them count against --max-pages
+	attempts     int             // how many of them were fetch attempts: what --max-pages counts
 	hostsWithNew map[string]int  // hosts that got new frontier entries
 	requeued     map[string]bool // hosts whose new entries may sort before those already read
 	redirected   []crawl.Entry   // redirect targets among the new entries: handed out first
@@ -140,14 +140,14 @@ type frontier struct {
 
 	unloaded  bool   // the disk may hold hosts not in hosts
 	scanAfter string // where the next scan for unloaded hosts starts
-	fetched   int    // pages counted against MaxPages, including earlier runs
+	attempts  int    // fetch attempts counted against MaxPages, including earlier runs
 }
 
 const (
 	hostWindow = 32 // entries read from disk per host at a time
 )
 
-func newFrontier(db FrontierStore, cfg *Config, stats *Stats, log *slog.Logger, fetchedBefore int) *frontier {
+func newFrontier(db FrontierStore, cfg *Config, stats *Stats, log *slog.Logger, attemptsBefore int) *frontier {
 	return &frontier{
 		db:       db,
 		stats:    stats,
@@ -157,7 +157,7 @@ func newFrontier(db FrontierStore, cfg *Config, stats *Stats, log *slog.Logger, 
 		leased:   make(map[uint64]struct{}),
 		promoted: make(map[uint64]struct{}),
 		unloaded: true,
-		fetched:  fetchedBefore,
+		attempts: attemptsBefore,
 		rnd:      rand.Float64,
 	}
 }
@@ -457,7 +457,7 @@ func (f *frontier) complete() (bool, error) {
 
 // budgetSpent reports whether --max-pages allows no more leases now.
 func (f *frontier) budgetSpent() bool {
-	return f.cfg.MaxPages > 0 && f.fetched+len(f.leased) >= f.cfg.MaxPages
+	return f.cfg.MaxPages > 0 && f.attempts+len(f.leased) >= f.cfg.MaxPages
 }
 
 // loadHosts brings hosts with queued URLs into memory, continuing the previous scan and

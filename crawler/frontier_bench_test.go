@@ -105,7 +105,7 @@ func BenchmarkFrontier1M(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			note := commitNote{fetched: cs.Fetched, hostsWithNew: cs.HostsWithNew, requeued: cs.HostsRequeued}
+			note := commitNote{attempts: cs.Attempts, hostsWithNew: cs.HostsWithNew, requeued: cs.HostsRequeued}
 			for _, r := range batch {
 				note.released = append(note.released, r.ID)
 			}

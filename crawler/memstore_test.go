@@ -92,7 +92,7 @@ func (m *memStore) Commit(batch []crawl.Result) (crawl.CommitStats, error) {
 		q := m.queue[r.Host]
 		if i := slices.IndexFunc(q, func(e crawl.Entry) bool { return e.ID == r.ID }); i >= 0 {
 			m.queue[r.Host] = slices.Delete(q, i, i+1)
-			cs.Dequeued++
+			cs.Unqueued++
 		}
 		if m.state[r.ID] != crawl.StatePending {
 			continue // recorded already: the first record stays
@@ -100,7 +100,7 @@ func (m *memStore) Commit(batch []crawl.Result) (crawl.CommitStats, error) {
 		m.state[r.ID] = r.Page.State
 		cs.Pages++
 		if r.Page.State == crawl.StateDone || r.Page.State == crawl.StateFailed {
-			cs.Fetched++
+			cs.Attempts++
 		}
 		for _, l := range r.Links {
 			cs.Edges++

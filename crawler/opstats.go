@@ -62,7 +62,7 @@ func (o *opCounters) countResponse(resp *fetch.Response) {
 
 // countCommit keeps queued in step with the frontier bucket.
 func (o *opCounters) countCommit(cs crawl.CommitStats) {
-	o.queued.Add(int64(cs.Queued - cs.Dequeued))
+	o.queued.Add(int64(cs.Queued - cs.Unqueued))
 }
 
 // countRetry records that a fetch is attempted again after a transient failure.

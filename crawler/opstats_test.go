@@ -49,14 +49,14 @@ func TestOperatorCounters(t *testing.T) {
 				codes += n
 			}
 			lat := c.Stats().FetchLatency()
-			if codes != sum.Fetched || int64(lat.Count) != sum.Fetched || lat.Cumulative[len(lat.Cumulative)-1] > lat.Count {
-				t.Errorf("by code %d, latency count %d (cumulative %v); want %d responses", codes, lat.Count, lat.Cumulative, sum.Fetched)
+			if codes != sum.Responses || int64(lat.Count) != sum.Responses || lat.Cumulative[len(lat.Cumulative)-1] > lat.Count {
+				t.Errorf("by code %d, latency count %d (cumulative %v); want %d responses", codes, lat.Count, lat.Cumulative, sum.Responses)
 			}
 			g := h.graph()
 			// The response figures against what the site served and the database recorded.
 			log := h.site.Log()
-			if want := int64(log.Total() - log.Count("/robots.txt")); sum.Fetched != want {
-				t.Errorf("%d responses counted, the site answered %d page requests", sum.Fetched, want)
+			if want := int64(log.Total() - log.Count("/robots.txt")); sum.Responses != want {
+				t.Errorf("%d responses counted, the site answered %d page requests", sum.Responses, want)
 			}
 			var byClass [6]int64
 			for _, n := range g.nodes {

@@ -120,7 +120,7 @@ func (f *frontier) noteCommit(n commitNote) {
 	for _, id := range n.released {
 		delete(f.leased, id)
 	}
-	f.fetched += n.fetched
+	f.attempts += n.attempts
 	for host := range n.hostsWithNew {
 		if h, ok := f.hosts[host]; ok {
 			h.more = true

@@ -41,7 +41,7 @@ func TestRobotsCacheSmallerThanTheCrawl(t *testing.T) {
 		t.Errorf("second run: %d robots.txt fetched, %d read from the database; want 0, at least %d",
 			second.RobotsFetched, second.RobotsRestored, hosts)
 	}
-	if second.Fetched == 0 {
+	if second.Responses == 0 {
 		t.Fatal("second run fetched nothing: the test shows nothing")
 	}
 	for k := range h.site.Log().Counts() {
@@ -54,5 +54,5 @@ func TestRobotsCacheSmallerThanTheCrawl(t *testing.T) {
 		t.Error("no URL recorded as blocked: the site gave the rules nothing to refuse")
 	}
 	t.Logf("second run: %d pages, robots.txt read from the database %d times for %d hosts",
-		second.Fetched, second.RobotsRestored, hosts)
+		second.Responses, second.RobotsRestored, hosts)
 }

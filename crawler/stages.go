@@ -23,8 +23,9 @@ type RobotsChecker interface {
 	Check(ctx context.Context, u *url.URL) (fetch.RobotsVerdict, error)
 }
 
-// fetched is a task with the outcome of its fetch.
-type fetched struct {
+// fetchResult is a task with the outcome of its fetch (a response, an error, a robots.txt
+// verdict): what the fetch stage hands the parse stage.
+type fetchResult struct {
 	task
 	resp    *fetch.Response
 	err     error
@@ -40,12 +41,12 @@ type fetched struct {
 // fetchStage runs one fetch worker: it takes leased URLs from in, fetches them, tells the
 // frontier the host is free again (and whether the lease continues), and passes the
 // outcomes on. Skip tasks pass straight through.
-func fetchStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan task, out chan<- fetched, feedback chan<- hostFeedback) error {
+func fetchStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan task, out chan<- fetchResult, feedback chan<- hostFeedback) error {
 	clock := &stats.stages.fetch
 	for t := range in {
 		if t.skip != "" {
 			stats.polite.hostSkipped.Add(1)
-			if err := send(ctx, out, fetched{task: t}); err != nil {
+			if err := send(ctx, out, fetchResult{task: t}); err != nil {
 				return err
 			}
 			continue
@@ -76,7 +77,7 @@ func fetchStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan task, 
 	return nil
 }
 
-func send(ctx context.Context, out chan<- fetched, r fetched) error {
+func send(ctx context.Context, out chan<- fetchResult, r fetchResult) error {
 	select {
 	case out <- r:
 		return nil
@@ -88,8 +89,8 @@ func send(ctx context.Context, out chan<- fetched, r fetched) error {
 // attempt makes one try at a leased URL: robots.txt first, then the page. It returns the
 // outcome to record (nil when the lease continues: fb.again is then set) and what the
 // frontier learns about the host.
-func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL) (*fetched, hostFeedback) {
-	r := &fetched{task: t, at: time.Now()}
+func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL) (*fetchResult, hostFeedback) {
+	r := &fetchResult{task: t, at: time.Now()}
 	fb := hostFeedback{host: t.Host, retried: t.tries > 0}
 	// retry hands the task back to the frontier for a later try, while tries are left.
 	retry := func() bool {
@@ -190,7 +191,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 }
 
 // parseStage runs one parser: it turns each fetch outcome into the result the writer records.
-func parseStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan fetched, out chan<- crawl.Result) error {
+func parseStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan fetchResult, out chan<- crawl.Result) error {
 	x := parse.Extractor{MaxLinks: max(cfg.MaxLinksPerPage, 0), RobotsToken: cfg.RobotsToken}
 	clock := &stats.stages.parse
 	for f := range in {
@@ -208,7 +209,7 @@ func parseStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan fetche
 	return nil
 }
 
-func toResult(cfg *Config, x parse.Extractor, f fetched) crawl.Result {
+func toResult(cfg *Config, x parse.Extractor, f fetchResult) crawl.Result {
 	r := crawl.Result{ID: f.ID, Host: f.Host, Redirects: f.Redirects}
 	if f.robots != nil {
 		r.HostInfo = f.robots
@@ -332,7 +333,7 @@ func writeStage(ctx context.Context, cfg *Config, w Committer, stats *Stats, in 
 		if err != nil {
 			return err
 		}
-		note := commitNote{released: make([]uint64, len(batch)), fetched: cs.Fetched, hostsWithNew: cs.HostsWithNew,
+		note := commitNote{released: make([]uint64, len(batch)), attempts: cs.Attempts, hostsWithNew: cs.HostsWithNew,
 			requeued: cs.HostsRequeued, redirected: cs.Redirected}
 		for i, r := range batch {
 			note.released[i] = r.ID

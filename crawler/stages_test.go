@@ -76,7 +76,7 @@ func (r *frontierRun) commit(tk task, state crawl.State) {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	r.notes <- commitNote{released: []uint64{tk.ID}, fetched: cs.Fetched}
+	r.notes <- commitNote{released: []uint64{tk.ID}, attempts: cs.Attempts}
 }
 
 // end checks that the frontier closed tasks once the crawl was complete, then plays the
@@ -211,20 +211,20 @@ func TestToResult(t *testing.T) {
 	redirected := task{Entry: crawl.Entry{ID: 9, Host: "a.test", URL: page.String(), Redirects: 1}}
 	cases := []struct {
 		name  string
-		in    fetched
+		in    fetchResult
 		check func(t *testing.T, r crawl.Result)
 	}{
-		{"blocked", fetched{task: tk, blocked: true}, func(t *testing.T, r crawl.Result) {
+		{"blocked", fetchResult{task: tk, blocked: true}, func(t *testing.T, r crawl.Result) {
 			if r.Page.State != crawl.StateBlocked || len(r.Links) != 0 {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"failed", fetched{task: tk, err: errors.New("connection refused")}, func(t *testing.T, r crawl.Result) {
+		{"failed", fetchResult{task: tk, err: errors.New("connection refused")}, func(t *testing.T, r crawl.Result) {
 			if r.Page.State != crawl.StateFailed || r.Page.Error != "connection refused" {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"html", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 200, Header: html, ContentType: "text/html", Body: body}}, func(t *testing.T, r crawl.Result) {
+		{"html", fetchResult{task: tk, resp: &fetch.Response{URL: page, Status: 200, Header: html, ContentType: "text/html", Body: body}}, func(t *testing.T, r crawl.Result) {
 			if r.Page.State != crawl.StateDone || r.Page.Title != "T" || len(r.Links) != 4 {
 				t.Fatalf("%+v", r)
 			}
@@ -240,28 +240,28 @@ func TestToResult(t *testing.T) {
 				}
 			}
 		}},
-		{"not html", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 200, ContentType: "application/pdf", Body: body}}, func(t *testing.T, r crawl.Result) {
+		{"not html", fetchResult{task: tk, resp: &fetch.Response{URL: page, Status: 200, ContentType: "application/pdf", Body: body}}, func(t *testing.T, r crawl.Result) {
 			if r.Page.ContentType != "application/pdf" || len(r.Links) != 0 || r.Page.Size != int64(len(body)) {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"error page not parsed", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 404, Header: html, ContentType: "text/html", Body: body}}, func(t *testing.T, r crawl.Result) {
+		{"error page not parsed", fetchResult{task: tk, resp: &fetch.Response{URL: page, Status: 404, Header: html, ContentType: "text/html", Body: body}}, func(t *testing.T, r crawl.Result) {
 			if r.Page.Status != 404 || len(r.Links) != 0 {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"redirect not followed", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 301, Location: mustURL(t, "http://b.test/moved")}}, func(t *testing.T, r crawl.Result) {
+		{"redirect not followed", fetchResult{task: tk, resp: &fetch.Response{URL: page, Status: 301, Location: mustURL(t, "http://b.test/moved")}}, func(t *testing.T, r crawl.Result) {
 			if len(r.Links) != 1 || r.Links[0].Kind != crawl.KindRedirect || r.Links[0].InScope || r.Links[0].Follow {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"redirect in scope", fetched{task: redirected, resp: &fetch.Response{URL: page, Status: 302, Location: mustURL(t, "http://a.test/final")}}, func(t *testing.T, r crawl.Result) {
+		{"redirect in scope", fetchResult{task: redirected, resp: &fetch.Response{URL: page, Status: 302, Location: mustURL(t, "http://a.test/final")}}, func(t *testing.T, r crawl.Result) {
 			want := crawl.Link{URL: "http://a.test/final", Host: "a.test", Kind: crawl.KindRedirect, Count: 1, InScope: true, Follow: true}
 			if len(r.Links) != 1 || r.Links[0] != want || r.Redirects != 1 || r.Page.Status != 302 {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"redirect to another scheme", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 301,
+		{"redirect to another scheme", fetchResult{task: tk, resp: &fetch.Response{URL: page, Status: 301,
 			Header: http.Header{"Location": {"ftp://a.test/file"}}}}, func(t *testing.T, r crawl.Result) {
 			if len(r.Links) != 0 || r.Page.Error != `redirect to "ftp://a.test/file": not an http(s) URL` {
 				t.Errorf("%+v", r)
@@ -310,12 +310,12 @@ func testWriteStage(t *testing.T, db pipelineStore) {
 	}
 	// The batch of two commits when full, without waiting for the delay.
 	n := <-notes
-	if len(n.released) != 2 || n.fetched != 2 || n.hostsWithNew["a.test"] != 1 {
+	if len(n.released) != 2 || n.attempts != 2 || n.hostsWithNew["a.test"] != 1 {
 		t.Errorf("first note = %+v", n)
 	}
 	close(in) // the last, partial batch commits when the input ends
 	n = <-notes
-	if len(n.released) != 1 || n.fetched != 1 {
+	if len(n.released) != 1 || n.attempts != 1 {
 		t.Errorf("second note = %+v", n)
 	}
 	if err := <-done; err != nil {

@@ -94,7 +94,7 @@ func (s *Stats) finish() {
 
 // Summary is a point-in-time copy of Stats.
 type Summary struct {
-	Fetched       int64    // HTTP responses
+	Responses     int64    // HTTP responses received, whatever their status
 	Failed        int64    // fetches without a usable answer, robots.txt fetches included
 	ByClass       [6]int64 // responses by status class: [2] is 2xx, ...; [0] other
 	Bytes         int64
@@ -131,7 +131,7 @@ func (s Summary) PagesPerSecond() float64 {
 	if s.Elapsed <= 0 {
 		return 0
 	}
-	return float64(s.Fetched+s.Failed) / s.Elapsed.Seconds()
+	return float64(s.Responses+s.Failed) / s.Elapsed.Seconds()
 }
 
 // Snapshot returns the counters as they are now.
@@ -141,7 +141,7 @@ func (s *Stats) Snapshot() Summary {
 	for code := range s.ops.codes {
 		if n := s.ops.codes[code].Load(); n > 0 {
 			sum.ByClass[code/100] += n
-			sum.Fetched += n
+			sum.Responses += n
 		}
 	}
 	sum.Failed = s.failures.Load()

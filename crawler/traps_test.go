@@ -389,8 +389,8 @@ func TestCrawlTrapsEnd(t *testing.T) {
 			if len(log) != w.fetched || len(dups) > 0 {
 				t.Errorf("server saw %d distinct URIs (repeated: %v), want %d", len(log), firstFew(dups), w.fetched)
 			}
-			if sum.Fetched != int64(w.fetched) {
-				t.Errorf("summary: %d fetched, want %d", sum.Fetched, w.fetched)
+			if sum.Responses != int64(w.fetched) {
+				t.Errorf("summary: %d fetched, want %d", sum.Responses, w.fetched)
 			}
 			gotSum := map[string]int{}
 			for r, n := range sum.Rejected {
@@ -448,8 +448,8 @@ func TestHostBudgetHoldsAcrossRuns(t *testing.T) {
 		t.Errorf("host queued %d, rejections %v; want 12 and 2 %s", st.hostQueued, st.rejections, crawl.ReasonHostBudget)
 	}
 	// A third run has nothing left to do.
-	if sum := s.crawl(s.config(budget)); sum.Fetched != 0 {
-		t.Errorf("third run fetched %d", sum.Fetched)
+	if sum := s.crawl(s.config(budget)); sum.Responses != 0 {
+		t.Errorf("third run fetched %d", sum.Responses)
 	}
 }
 

@@ -87,7 +87,7 @@ func TestCommitRecordsHostInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stats.Pages != 1 || stats.Fetched != 1 {
+	if stats.Pages != 1 || stats.Attempts != 1 {
 		t.Errorf("stats = %+v; a host-only result is no page", stats)
 	}
 	if n := node(t, db, "http://a.test/"); n.State != crawl.StatePending {

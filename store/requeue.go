@@ -63,7 +63,7 @@ func (db *DB) Rescope(maxDepth, hostBudget int, inScope func(url string) bool) (
 			n := &nodes[i]
 			switch {
 			case !calledBack(t.guard, inScope, n.URL):
-				if err := t.dequeue(n); err != nil {
+				if err := t.unqueueNode(n); err != nil {
 					return err
 				}
 				n.State, n.Error = crawl.StateExternal, ""
@@ -78,7 +78,7 @@ func (db *DB) Rescope(maxDepth, hostBudget int, inScope func(url string) bool) (
 				}
 				continue
 			case n.State == crawl.StatePending && !t.depthAllowed(n.Depth):
-				if err := t.dequeue(n); err != nil {
+				if err := t.unqueueNode(n); err != nil {
 					return err
 				}
 				n.State, n.Error = crawl.StateSkipped, crawl.ReasonMaxDepth

@@ -112,7 +112,7 @@ func TestCommitRecordsPageEdgesAndFrontierTogether(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stats.Pages != 1 || stats.Edges != 4 || stats.NewURLs != 4 || stats.Fetched != 1 || stats.HostsWithNew["a.test"] != 2 {
+	if stats.Pages != 1 || stats.Edges != 4 || stats.NewURLs != 4 || stats.Attempts != 1 || stats.HostsWithNew["a.test"] != 2 {
 		t.Errorf("stats = %+v", stats)
 	}
 	want := map[string]int{"http://a.test/1": 1, "http://a.test/2": 1}
@@ -150,7 +150,7 @@ func TestCommitIsIdempotentForRecordedLeases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stats.Pages != 0 || stats.Fetched != 0 {
+	if stats.Pages != 0 || stats.Attempts != 0 {
 		t.Errorf("duplicate counted: %+v", stats)
 	}
 	if es := edges(t, db, "http://a.test/"); len(es) != 1 {

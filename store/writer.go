@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/crawl-project/crawl"
 )
 
@@ -118,10 +116,10 @@ func (w *Writer) commit(batch []crawl.Result, unstorable map[int]error) (crawl.C
 		if err := meta.Put(keyUpdated, []byte(time.Now().UTC().Format(time.RFC3339Nano))); err != nil {
 			return err
 		}
-		if stats.Fetched == 0 {
+		if stats.Attempts == 0 {
 			return nil
 		}
-		return meta.Put(keyFetched, u64(counter(meta.Get(keyFetched))+uint64(stats.Fetched)))
+		return meta.Put(keyFetched, u64(counter(meta.Get(keyFetched))+uint64(stats.Attempts)))
 	})
 	return stats, err
 }
@@ -152,7 +150,7 @@ func (t *txn) recordUnstorable(r *crawl.Result, cause error) error {
 	n.Error = cutText("not stored: "+cause.Error(), maxText)
 	t.stats.Pages++
 	if r.Page.State == crawl.StateDone || r.Page.State == crawl.StateFailed {
-		t.stats.Fetched++
+		t.stats.Attempts++
 	}
 	return t.putNode(&n)
 }
@@ -166,26 +164,4 @@ func (t *txn) frontierEntry(host string, id uint64) (depth int, u string, ok boo
 	}
 	depth, u, _, err := decodeFrontier(v)
 	return depth, u, err == nil && storableURL(u)
-}
-
-// update runs fn in one read-write transaction and writes back what the txn keeps in memory.
-// A failed transaction (fn's error, or the commit's own write) leaves the URL cache holding
-// changes that were never stored, so the cache is emptied.
-// It runs under a guard (see guard.go), whose fn may wrap its caller's callbacks.
-func (db *DB) update(fn func(t *txn) error) (err error) {
-	defer func() {
-		if err != nil {
-			db.urls.reset()
-		}
-	}()
-	g := newGuard(db.path)
-	defer g.catch(&err)
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		t := newTxn(tx, db.urls)
-		t.guard = g
-		if err := fn(t); err != nil {
-			return err
-		}
-		return t.flush()
-	})
 }

@@ -78,7 +78,7 @@ func TestCommitRecordsARedirectToAURLTooLongToStore(t *testing.T) {
 	if err != nil {
 		t.Fatalf("commit: %v", err)
 	}
-	if stats.Rejected[crawl.ReasonURLTooLong] != 1 || stats.Pages != 1 || stats.Fetched != 1 || stats.Dequeued != 1 {
+	if stats.Rejected[crawl.ReasonURLTooLong] != 1 || stats.Pages != 1 || stats.Attempts != 1 || stats.Unqueued != 1 {
 		t.Errorf("stats = %+v", stats)
 	}
 	n := node(t, db, "http://a.test/")
@@ -176,8 +176,8 @@ func TestCommitRecordsAnUnstorableResultAsFailedAndKeepsTheBatch(t *testing.T) {
 	if err != nil {
 		t.Fatalf("commit: %v", err)
 	}
-	if stats.Pages != 3 || stats.Fetched != 3 || stats.Rejected[crawl.ReasonUnstorable] != 1 || stats.NewURLs != 2 ||
-		stats.Edges != 2 || stats.Queued != 2 || stats.Dequeued != 3 || stats.HostsWithNew["a.test"] != 2 {
+	if stats.Pages != 3 || stats.Attempts != 3 || stats.Rejected[crawl.ReasonUnstorable] != 1 || stats.NewURLs != 2 ||
+		stats.Edges != 2 || stats.Queued != 2 || stats.Unqueued != 3 || stats.HostsWithNew["a.test"] != 2 {
 		t.Errorf("stats = %+v", stats)
 	}
 	for _, u := range []string{"http://a.test/1", "http://a.test/3"} {
@@ -210,7 +210,7 @@ func TestCommitRewritesAnUnreadableLeasedRecordAsFailed(t *testing.T) {
 	if err != nil {
 		t.Fatalf("commit: %v", err)
 	}
-	if stats.Pages != 2 || stats.Rejected[crawl.ReasonUnstorable] != 1 || stats.Dequeued != 2 {
+	if stats.Pages != 2 || stats.Rejected[crawl.ReasonUnstorable] != 1 || stats.Unqueued != 2 {
 		t.Errorf("stats = %+v", stats)
 	}
 	n := node(t, db, "http://a.test/lost")

@@ -157,7 +157,7 @@ func collectSeeds(e *env, f *crawlFlags, args []string) ([]string, int) {
 // empty, with no new seed and nothing to retry.
 func alreadyComplete(r crawler.ResumeInfo, s crawler.Summary) bool {
 	return r.Resumed && r.SeedsQueued == 0 && r.RetryFailed == 0 && len(r.Reconfigured) == 0 &&
-		s.Committed == 0 && s.Pending == 0 && s.InFlight == 0 && s.Fetched == 0 && s.Failed == 0
+		s.Committed == 0 && s.Pending == 0 && s.InFlight == 0 && s.Responses == 0 && s.Failed == 0
 }
 
 // printComplete says, in place of a summary of zeros, that the crawl was complete already.

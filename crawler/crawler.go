@@ -104,25 +104,27 @@ func (c *Crawler) Run(ctx context.Context) error {
 	feedbackIn, notesIn := chanQueue("feedback", feedback), chanQueue("notes", notes)
 	c.queues.Store(&[]queue{parseIn, writeIn, feedbackIn, notesIn})
 
-	// Per-stage figures (Stats.Stages): each stage's width and input, sampled while it runs.
-	stopSampling := c.stats.stages.sampleQueues([4]stageInput{
-		{width: 1, inputs: []queue{feedbackIn, notesIn}},
-		{width: cfg.Workers, inputs: []queue{chanQueue("tasks", tasks)}},
-		{width: cfg.Parsers, inputs: []queue{parseIn}},
-		{width: 1, inputs: []queue{writeIn}},
-	})
+	// The stages: how many goroutines run each and the channels it reads. The table sizes
+	// the pools below, and per-stage figures (Stats.Stages) are sampled from it.
+	stages := stageTable{
+		stageFrontier: {width: 1, inputs: []queue{feedbackIn, notesIn}},
+		stageFetch:    {width: cfg.Workers, inputs: []queue{chanQueue("tasks", tasks)}},
+		stageParse:    {width: cfg.Parsers, inputs: []queue{parseIn}},
+		stageWrite:    {width: 1, inputs: []queue{writeIn}},
+	}
+	stopSampling := c.stats.stages.sampleQueues(stages)
 	defer stopSampling()
 
 	g, ctx := errgroup.WithContext(ctx)
 	front := newFrontier(c.db, cfg, c.stats, cfg.Log, attemptsBefore)
 	g.Go(func() error { return front.run(ctx, c.stop, tasks, feedback, notes) })
 	g.Go(func() error {
-		return pool(ctx, cfg.Workers, func(ctx context.Context) error {
+		return pool(ctx, stages[stageFetch].width, func(ctx context.Context) error {
 			return fetchStage(ctx, cfg, c.stats, tasks, results, feedback)
 		}, func() { close(results) })
 	})
 	g.Go(func() error {
-		return pool(ctx, cfg.Parsers, func(ctx context.Context) error {
+		return pool(ctx, stages[stageParse].width, func(ctx context.Context) error {
 			return parseStage(ctx, cfg, c.stats, results, records)
 		}, func() { close(records) })
 	})

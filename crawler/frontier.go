@@ -176,7 +176,7 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 
-	clock := &f.stats.stages.frontier
+	clock := f.stats.stages.clock(stageFrontier)
 	woke := time.Now()
 	for {
 		var send chan<- task

@@ -42,7 +42,7 @@ type fetchResult struct {
 // frontier the host is free again (and whether the lease continues), and passes the
 // outcomes on. Skip tasks pass straight through.
 func fetchStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan task, out chan<- fetchResult, feedback chan<- hostFeedback) error {
-	clock := &stats.stages.fetch
+	clock := stats.stages.clock(stageFetch)
 	for t := range in {
 		if t.skip != "" {
 			stats.polite.hostSkipped.Add(1)
@@ -193,7 +193,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 // parseStage runs one parser: it turns each fetch outcome into the result the writer records.
 func parseStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan fetchResult, out chan<- crawl.Result) error {
 	x := parse.Extractor{MaxLinks: max(cfg.MaxLinksPerPage, 0), RobotsToken: cfg.RobotsToken}
-	clock := &stats.stages.parse
+	clock := stats.stages.clock(stageParse)
 	for f := range in {
 		start := time.Now()
 		r := toResult(cfg, x, f)
@@ -340,11 +340,11 @@ func writeStage(ctx context.Context, cfg *Config, w Committer, stats *Stats, in 
 		}
 		stats.countCommit(batch, cs)
 		stats.stages.commits.Add(1)
-		sent := stats.stages.write.worked(start, len(batch))
+		sent := stats.stages.clock(stageWrite).worked(start, len(batch))
 		batch = batch[:0]
 		select {
 		case notes <- note:
-			stats.stages.write.handedOn(sent)
+			stats.stages.clock(stageWrite).handedOn(sent)
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()

@@ -3,13 +3,14 @@ package crawler_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -20,61 +21,61 @@ import (
 	"github.com/crawl-project/crawl/fetch"
 	"github.com/crawl-project/crawl/parse"
 	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/store/storetest"
 )
 
-// harness is a generated site behind a real HTTP server, and a crawl database.
+// harness is a test server and a crawl database: a generated site (newHarness), or a
+// handler the test writes (serveHarness).
 type harness struct {
 	t      *testing.T
-	site   *crawltest.Site
+	site   *crawltest.Site     // nil for a handler the test writes
+	log    *crawltest.Recorder // every request the server got
 	srv    *httptest.Server
 	dbPath string
-	// resolve maps every site host to the server, for multi-host sites.
+	// resolve maps the site's host names to the server, for multi-host sites.
 	resolve map[string]string
-	// onRequest, if set, sees every request before the site answers it.
-	onRequest func(*http.Request)
-	mu        sync.Mutex
 }
 
-// atRequest makes the site call fn on the n-th request it gets from now on; n 0 removes
-// the hook.
-func (h *harness) atRequest(n int, fn func()) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if n == 0 {
-		h.onRequest = nil
-		return
+// serveHarness serves rec and makes a crawl database; the crawl's client resolves hosts
+// to the server.
+func serveHarness(t *testing.T, rec *crawltest.Recorder, hosts ...string) *harness {
+	t.Helper()
+	h := &harness{t: t, log: rec, dbPath: filepath.Join(t.TempDir(), "crawl.db"), resolve: map[string]string{}}
+	h.srv = httptest.NewServer(rec)
+	t.Cleanup(h.srv.Close)
+	for _, host := range hosts {
+		h.resolve[host+":"+h.port()] = h.srv.Listener.Addr().String()
 	}
-	seen := 0
-	h.onRequest = func(*http.Request) {
-		h.mu.Lock()
-		seen++
-		now := seen == n
-		h.mu.Unlock()
-		if now {
-			fn()
-		}
-	}
+	return h
 }
 
 func newHarness(t *testing.T, cfg crawltest.SiteConfig) *harness {
 	t.Helper()
-	h := &harness{t: t, site: crawltest.NewSite(cfg), dbPath: filepath.Join(t.TempDir(), "crawl.db")}
-	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.mu.Lock()
-		hook := h.onRequest
-		h.mu.Unlock()
-		if hook != nil {
-			hook(r)
-		}
-		h.site.ServeHTTP(w, r)
-	}))
-	t.Cleanup(h.srv.Close)
-	srvURL, _ := url.Parse(h.srv.URL)
-	h.resolve = map[string]string{}
-	for _, host := range h.site.Hosts() {
-		h.resolve[host+":"+srvURL.Port()] = srvURL.Host
-	}
+	site := crawltest.NewSite(cfg)
+	h := serveHarness(t, site.Log(), site.Hosts()...)
+	h.site = site
 	return h
+}
+
+// port is the server's port.
+func (h *harness) port() string {
+	_, port, _ := net.SplitHostPort(h.srv.Listener.Addr().String())
+	return port
+}
+
+// atRequest makes the server call fn on the n-th request it gets from now on; n 0 removes
+// the hook.
+func (h *harness) atRequest(n int, fn func()) {
+	if n == 0 {
+		h.log.OnRequest(nil)
+		return
+	}
+	var seen atomic.Int64
+	h.log.OnRequest(func(*http.Request, crawltest.Arrival) {
+		if seen.Add(1) == int64(n) {
+			fn()
+		}
+	})
 }
 
 // roots are the seeds: "/" of every host (multi-host) or of the server (single host).
@@ -122,9 +123,20 @@ func (h *harness) config(seeds []string, opts ...option) crawler.Config {
 // run crawls into the harness database until the crawl ends by itself.
 func (h *harness) run(cfg crawler.Config) crawler.Summary {
 	h.t.Helper()
+	return h.runCtx(context.Background(), cfg, nil)
+}
+
+// runCtx is run with ctx; started, if set, sees the crawler before it runs and after it
+// ends (nil then).
+func (h *harness) runCtx(ctx context.Context, cfg crawler.Config, started func(*crawler.Crawler)) crawler.Summary {
+	h.t.Helper()
 	c, db := h.newCrawler(cfg)
 	defer db.Close()
-	if err := c.Run(context.Background()); err != nil {
+	if started != nil {
+		started(c)
+		defer started(nil)
+	}
+	if err := c.Run(ctx); err != nil {
 		h.t.Fatalf("crawl: %v", err)
 	}
 	return c.Stats().Snapshot()
@@ -152,32 +164,13 @@ type graph struct {
 
 func (h *harness) graph() graph {
 	h.t.Helper()
-	db, err := store.Open(h.dbPath, store.Options{ReadOnly: true})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer db.Close()
-	g := graph{nodes: map[string]crawl.Node{}, edges: map[string]map[string]crawl.EdgeKind{}}
-	byID := map[uint64]string{}
-	err = db.View(func(s *store.Snapshot) error {
-		if err := s.EachNode(func(n crawl.Node) error {
-			g.nodes[n.URL] = n
-			byID[n.ID] = n.URL
-			return nil
-		}); err != nil {
-			return err
+	stored := storetest.ReadGraph(h.t, h.dbPath)
+	g := graph{nodes: stored.ByURL, edges: map[string]map[string]crawl.EdgeKind{}}
+	for _, e := range stored.Edges {
+		if g.edges[e.From] == nil {
+			g.edges[e.From] = map[string]crawl.EdgeKind{}
 		}
-		return s.EachEdge(func(e crawl.Edge) error {
-			src := byID[e.Src]
-			if g.edges[src] == nil {
-				g.edges[src] = map[string]crawl.EdgeKind{}
-			}
-			g.edges[src][byID[e.Dst]] = e.Kind
-			return nil
-		})
-	})
-	if err != nil {
-		h.t.Fatal(err)
+		g.edges[e.From][e.To] = e.Kind
 	}
 	return g
 }
@@ -241,7 +234,7 @@ func (h *harness) pageDuplicates() (dups []string, extra int) {
 // fetchCounts is what the server answered, by URL, robots.txt left out.
 func (h *harness) fetchCounts() map[string]int {
 	out := map[string]int{}
-	for k, n := range h.site.Log().Counts() {
+	for k, n := range h.log.Counts() {
 		if strings.HasSuffix(k, "/robots.txt") {
 			continue
 		}

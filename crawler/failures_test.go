@@ -10,6 +10,7 @@ import (
 
 	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
+	"github.com/crawl-project/crawl/crawler/crawltest"
 )
 
 // TestRetryAfterHoldsBackTheWholeHost: a 429 or 503 with Retry-After holds back every URL of
@@ -29,19 +30,10 @@ func TestRetryAfterHoldsBackTheWholeHost(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newHostile(t, []string{"site.test"}, func(w http.ResponseWriter, r *http.Request, n int) {
-				switch {
-				case r.URL.Path == "/robots.txt":
-					http.NotFound(w, r)
-				case r.URL.Path == "/":
-					linkPage(w, "home", "/a", "/b", "/c")
-				case r.URL.Path == "/a" && n == 1:
-					w.Header().Set("Retry-After", tt.retryAfter())
-					w.WriteHeader(tt.status)
-				default:
-					linkPage(w, r.URL.Path)
-				}
-			})
+			s := newHostile(t, []string{"site.test"}, aFailsFirst(func(w http.ResponseWriter) {
+				w.Header().Set("Retry-After", tt.retryAfter())
+				w.WriteHeader(tt.status)
+			}))
 			sum := s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(2, 5), func(c *crawler.Config) {
 				c.MaxBackoff = tt.maxBackoff
 				c.HostConcurrency = 1 // nothing in flight can slip past the hold
@@ -107,11 +99,11 @@ func TestFailuresAreRetried(t *testing.T) {
 				case r.URL.Path == "/robots.txt":
 					http.NotFound(w, r)
 				case r.URL.Path == "/":
-					linkPage(w, "home", "/a")
+					crawltest.WritePage(w, "home", "/a")
 				case r.URL.Path == "/a" && (tt.failFirst < 0 || n <= tt.failFirst):
 					tt.misbehave(w, r)
 				default:
-					linkPage(w, r.URL.Path)
+					crawltest.WritePage(w, r.URL.Path)
 				}
 			})
 			sum := s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(tt.retries, 0), func(c *crawler.Config) {
@@ -185,11 +177,11 @@ func TestFailingHostIsParked(t *testing.T) {
 				case r.URL.Path == "/robots.txt":
 					http.NotFound(w, r)
 				case r.URL.Path == "/":
-					linkPage(w, "home", hrefs...)
+					crawltest.WritePage(w, "home", hrefs...)
 				case host == "bad.test":
 					tt.misbehave(w, r)
 				default:
-					linkPage(w, r.URL.Path)
+					crawltest.WritePage(w, r.URL.Path)
 				}
 			})
 			seeds := []string{s.url("bad.test", "/"), s.url("good.test", "/")}
@@ -243,11 +235,11 @@ func TestWaitingRetryStaysPending(t *testing.T) {
 				case "/robots.txt":
 					http.NotFound(w, r)
 				case "/":
-					linkPage(w, "home", "/a")
+					crawltest.WritePage(w, "home", "/a")
 				case "/a":
 					select {
 					case <-healthy:
-						linkPage(w, "a")
+						crawltest.WritePage(w, "a")
 					default:
 						w.Header().Set("Retry-After", "3600")
 						w.WriteHeader(http.StatusServiceUnavailable)
@@ -297,11 +289,11 @@ func TestBadURLsDoNotParkAHealthyHost(t *testing.T) {
 		case r.URL.Path == "/robots.txt":
 			http.NotFound(w, r)
 		case r.URL.Path == "/":
-			linkPage(w, "home", hrefs...)
+			crawltest.WritePage(w, "home", hrefs...)
 		case strings.HasPrefix(r.URL.Path, "/bad"):
 			w.WriteHeader(http.StatusInternalServerError)
 		default:
-			linkPage(w, r.URL.Path)
+			crawltest.WritePage(w, r.URL.Path)
 		}
 	})
 	// Three failures in a row would park the host; each bad URL alone fails three times.
@@ -329,18 +321,9 @@ func TestBadURLsDoNotParkAHealthyHost(t *testing.T) {
 // TestRetryWithinThePageBudget: a URL waiting for its retry holds a place in --max-pages; when
 // the budget is otherwise spent, the retry still goes ahead and the crawl ends.
 func TestRetryWithinThePageBudget(t *testing.T) {
-	s := newHostile(t, []string{"site.test"}, func(w http.ResponseWriter, r *http.Request, n int) {
-		switch {
-		case r.URL.Path == "/robots.txt":
-			http.NotFound(w, r)
-		case r.URL.Path == "/":
-			linkPage(w, "home", "/a", "/b", "/c")
-		case r.URL.Path == "/a" && n == 1:
-			w.WriteHeader(http.StatusServiceUnavailable)
-		default:
-			linkPage(w, r.URL.Path)
-		}
-	})
+	s := newHostile(t, []string{"site.test"}, aFailsFirst(func(w http.ResponseWriter) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
 	sum := s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(2, 0), func(c *crawler.Config) {
 		c.MaxPages = 3
 	}))
@@ -350,5 +333,22 @@ func TestRetryWithinThePageBudget(t *testing.T) {
 	}
 	if done := len(g.inState(crawl.StateDone)); done != 3 || sum.Retries != 1 {
 		t.Errorf("%d pages done, %d retries; want 3 (the budget) and 1", done, sum.Retries)
+	}
+}
+
+// aFailsFirst is a site of four pages, "/" linking /a, /b and /c, without robots.txt, whose
+// /a answers its first request with fail.
+func aFailsFirst(fail func(w http.ResponseWriter)) answer {
+	return func(w http.ResponseWriter, r *http.Request, n int) {
+		switch {
+		case r.URL.Path == "/robots.txt":
+			http.NotFound(w, r)
+		case r.URL.Path == "/":
+			crawltest.WritePage(w, "home", "/a", "/b", "/c")
+		case r.URL.Path == "/a" && n == 1:
+			fail(w)
+		default:
+			crawltest.WritePage(w, r.URL.Path)
+		}
 	}
 }

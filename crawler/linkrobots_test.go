@@ -92,10 +92,10 @@ func TestLinkLevelRobotsDirectives(t *testing.T) {
 	for _, e := range edges {
 		found := false
 		for _, got := range st.edges {
-			if got.src == u(e.src) && got.dst == u(e.dst) {
+			if got.From == u(e.src) && got.To == u(e.dst) {
 				found = true
-				if got.kind != e.kind || got.rel != e.rel {
-					t.Errorf("edge %s -> %s: %v rel %q, want %v rel %q", e.src, e.dst, got.kind, got.rel, e.kind, e.rel)
+				if got.Kind != e.kind || got.Rel != e.rel {
+					t.Errorf("edge %s -> %s: %v rel %q, want %v rel %q", e.src, e.dst, got.Kind, got.Rel, e.kind, e.rel)
 				}
 			}
 		}

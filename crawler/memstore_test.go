@@ -10,6 +10,7 @@ import (
 
 	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/store/storetest"
 )
 
 // memStore is a FrontierStore and a Committer in memory: the frontier's queue by host, and
@@ -166,7 +167,7 @@ var testStores = []struct {
 	name string
 	open func(t *testing.T) pipelineStore
 }{
-	{"bbolt", func(t *testing.T) pipelineStore { return boltStore{openDB(t)} }},
+	{"bbolt", func(t *testing.T) pipelineStore { return boltStore{storetest.Open(t)} }},
 	{"memory", func(*testing.T) pipelineStore { return newMemStore() }},
 }
 
@@ -239,7 +240,7 @@ func TestMemStoreAnswersAsTheStoreDoes(t *testing.T) {
 		a.empty = append(a.empty, empty)
 		return a
 	}
-	want := run(t, boltStore{openDB(t)})
+	want := run(t, boltStore{storetest.Open(t)})
 	got := run(t, newMemStore())
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("memStore:\n%+v\nbbolt store:\n%+v", got, want)

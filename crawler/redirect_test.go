@@ -8,6 +8,7 @@ import (
 
 	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
+	"github.com/crawl-project/crawl/crawler/crawltest"
 )
 
 // TestRedirectIntoADisallowedPathIsNeverRequested: a redirect is checked as a link is, so a
@@ -20,13 +21,13 @@ func TestRedirectIntoADisallowedPathIsNeverRequested(t *testing.T) {
 			w.Header().Set("Content-Type", "text/plain")
 			w.Write([]byte("User-agent: *\nDisallow: /private/\n"))
 		case "/":
-			linkPage(w, "home", "/r/1", "/r/2")
+			crawltest.WritePage(w, "home", "/r/1", "/r/2")
 		case "/r/1":
 			http.Redirect(w, r, "/private/secret.html", http.StatusFound)
 		case "/r/2":
 			http.Redirect(w, r, "/r/1", http.StatusMovedPermanently)
 		default:
-			linkPage(w, r.URL.Path)
+			crawltest.WritePage(w, r.URL.Path)
 		}
 	})
 	s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}))
@@ -53,15 +54,15 @@ func TestRedirectChainIntoALinkedPageFetchesItOnce(t *testing.T) {
 		case "/robots.txt":
 			http.NotFound(w, r)
 		case "/":
-			linkPage(w, "home", "/old", "/page", "/other")
+			crawltest.WritePage(w, "home", "/old", "/page", "/other")
 		case "/old":
 			http.Redirect(w, r, "/older", http.StatusMovedPermanently)
 		case "/older":
 			http.Redirect(w, r, "/page", http.StatusFound)
 		case "/other":
-			linkPage(w, "other", "/older", "/page")
+			crawltest.WritePage(w, "other", "/older", "/page")
 		default:
-			linkPage(w, r.URL.Path)
+			crawltest.WritePage(w, r.URL.Path)
 		}
 	})
 	s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}))
@@ -92,15 +93,15 @@ func TestCrossHostRedirectWaitsForItsHost(t *testing.T) {
 		case r.URL.Path == "/robots.txt":
 			http.NotFound(w, r)
 		case host == "a.test" && r.URL.Path == "/":
-			linkPage(w, "a", "/go", "/go-no")
+			crawltest.WritePage(w, "a", "/go", "/go-no")
 		case host == "a.test" && r.URL.Path == "/go":
 			http.Redirect(w, r, s.url("b.test", "/target"), http.StatusFound)
 		case host == "a.test" && r.URL.Path == "/go-no":
 			http.Redirect(w, r, s.url("b.test", "/no/thing"), http.StatusFound)
 		case host == "b.test" && r.URL.Path == "/":
-			linkPage(w, "b", "/one", "/two")
+			crawltest.WritePage(w, "b", "/one", "/two")
 		default:
-			linkPage(w, r.URL.Path)
+			crawltest.WritePage(w, r.URL.Path)
 		}
 	})
 	const interval = 200 * time.Millisecond

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/crawl-project/crawl"
+	"github.com/crawl-project/crawl/crawler/crawltest"
 )
 
 // TestRedirectChainAndLoop: a page behind three redirects is stored under its final URL,
@@ -18,7 +19,7 @@ func TestRedirectChainAndLoop(t *testing.T) {
 		case "/robots.txt":
 			http.NotFound(w, r)
 		case "/":
-			linkPage(w, "home", "/r1", "/loop1")
+			crawltest.WritePage(w, "home", "/r1", "/loop1")
 		case "/r1":
 			http.Redirect(w, r, "/r2", http.StatusMovedPermanently)
 		case "/r2":
@@ -30,7 +31,7 @@ func TestRedirectChainAndLoop(t *testing.T) {
 		case "/loop2":
 			http.Redirect(w, r, "/loop1", http.StatusFound)
 		default:
-			linkPage(w, "page "+r.URL.Path)
+			crawltest.WritePage(w, "page "+r.URL.Path)
 		}
 	})
 	s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(2, 5)))
@@ -89,9 +90,9 @@ func TestXRobotsTagHeader(t *testing.T) {
 					if tt.header != "" {
 						w.Header().Set("X-Robots-Tag", tt.header)
 					}
-					linkPage(w, "home", "/a", "/b")
+					crawltest.WritePage(w, "home", "/a", "/b")
 				default:
-					linkPage(w, r.URL.Path)
+					crawltest.WritePage(w, r.URL.Path)
 				}
 			})
 			s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(0, 0)))

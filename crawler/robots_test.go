@@ -51,9 +51,9 @@ func TestUnreachableRobotsTxtHoldsTheURLBack(t *testing.T) {
 			}
 			w.Write([]byte("User-agent: *\nDisallow: /private\n"))
 		case "/":
-			linkPage(w, "home", "/a", "/private")
+			crawltest.WritePage(w, "home", "/a", "/private")
 		default:
-			linkPage(w, r.URL.Path)
+			crawltest.WritePage(w, r.URL.Path)
 		}
 	})
 	sum := s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(2, 5)))
@@ -79,7 +79,7 @@ func TestRobotsTxtThatNeverAnswers(t *testing.T) {
 			w.WriteHeader(http.StatusInternalServerError)
 			return
 		}
-		linkPage(w, "home")
+		crawltest.WritePage(w, "home")
 	})
 	sum := s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(2, 0)))
 	if reqs := s.requests("site.test"); strings.Join(reqs, " ") != "/robots.txt /robots.txt /robots.txt" {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
+	"github.com/crawl-project/crawl/crawler/crawltest"
 )
 
 // sitemapSite serves a home page without links, and pages only its sitemaps list: a sitemap
@@ -49,9 +50,9 @@ func sitemapSite(t *testing.T, robots bool) *hostile {
 		case "/sitemap.xml":
 			fmt.Fprint(w, urlset(u("/o4")))
 		case "/":
-			linkPage(w, "home")
+			crawltest.WritePage(w, "home")
 		default:
-			linkPage(w, r.URL.Path)
+			crawltest.WritePage(w, r.URL.Path)
 		}
 	})
 	return s

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -14,19 +12,20 @@ import (
 
 	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
+	"github.com/crawl-project/crawl/crawler/crawltest"
 	"github.com/crawl-project/crawl/parse"
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/store/storetest"
 )
 
-// trapSite is a server that misbehaves on purpose, with a log of what it was asked. It
-// reuses harness for the crawl's configuration and database.
+// trapSite is a server that misbehaves on purpose, answering through a handler the test
+// writes (robots.txt is a 404); it reuses harness for the crawl's configuration, its
+// database and the request log.
 type trapSite struct {
 	*harness
 
-	mu       sync.Mutex
-	requests map[string]int // request URI -> count, robots.txt left out
-	total    int
-	stop     func() // stops the crawl running against the site
+	mu    sync.Mutex
+	pages int    // page requests so far, robots.txt left out
+	stop  func() // stops the crawl running against the site
 	// stopAfter, when > 0, stops the crawl (gracefully) at that many page requests.
 	stopAfter int
 }
@@ -37,16 +36,15 @@ const maxTrapRequests = 2000
 
 func newTrapSite(t *testing.T, handler http.HandlerFunc) *trapSite {
 	t.Helper()
-	s := &trapSite{requests: map[string]int{}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s := &trapSite{}
+	s.harness = serveHarness(t, crawltest.RecordFunc(func(w http.ResponseWriter, r *http.Request, _ crawltest.Arrival) {
 		if r.URL.Path == "/robots.txt" {
 			http.NotFound(w, r)
 			return
 		}
 		s.mu.Lock()
-		s.requests[r.URL.RequestURI()]++
-		s.total++
-		n, stop := s.total, s.stop
+		s.pages++
+		n, stop := s.pages, s.stop
 		stopNow := n >= maxTrapRequests || (s.stopAfter > 0 && n == s.stopAfter)
 		s.mu.Unlock()
 		if n == maxTrapRequests {
@@ -58,8 +56,6 @@ func newTrapSite(t *testing.T, handler http.HandlerFunc) *trapSite {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		handler(w, r)
 	}))
-	t.Cleanup(srv.Close)
-	s.harness = &harness{t: t, srv: srv, dbPath: filepath.Join(t.TempDir(), "crawl.db")}
 	return s
 }
 
@@ -76,30 +72,23 @@ func (s *trapSite) config(opts ...func(*crawler.Config)) crawler.Config {
 // crawl runs a crawl of the site into its database until it ends.
 func (s *trapSite) crawl(cfg crawler.Config) crawler.Summary {
 	s.t.Helper()
-	c, db := s.newCrawler(cfg)
-	defer db.Close()
-	s.mu.Lock()
-	s.stop = c.Stop
-	s.mu.Unlock()
-	defer func() {
+	return s.runCtx(context.Background(), cfg, func(c *crawler.Crawler) {
 		s.mu.Lock()
+		defer s.mu.Unlock()
 		s.stop = nil
-		s.mu.Unlock()
-	}()
-	if err := c.Run(context.Background()); err != nil {
-		s.t.Fatalf("crawl: %v", err)
-	}
-	return c.Stats().Snapshot()
+		if c != nil {
+			s.stop = c.Stop
+		}
+	})
 }
 
-// fetched returns the request log, and the URIs requested more than once.
+// fetched returns the requests by path?query, robots.txt left out, and those requested
+// more than once.
 func (s *trapSite) fetched() (map[string]int, []string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make(map[string]int, len(s.requests))
+	out := s.log.TargetCounts()
+	delete(out, "/robots.txt")
 	var dups []string
-	for k, n := range s.requests {
-		out[k] = n
+	for k, n := range out {
 		if n > 1 {
 			dups = append(dups, k)
 		}
@@ -110,56 +99,15 @@ func (s *trapSite) fetched() (map[string]int, []string) {
 // stored is what a crawl left in its database.
 type stored struct {
 	nodes      map[string]crawl.Node // by URL
-	edges      []storedEdge
+	edges      []storetest.Edge
 	rejections map[string]int
 	hostQueued int
 }
 
-type storedEdge struct {
-	src, dst string
-	kind     crawl.EdgeKind
-	rel      string
-}
-
 func (s *trapSite) stored() stored {
 	s.t.Helper()
-	db, err := store.Open(s.dbPath, store.Options{ReadOnly: true})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer db.Close()
-	out := stored{nodes: map[string]crawl.Node{}}
-	host := strings.TrimPrefix(s.srv.URL, "http://")
-	err = db.View(func(snap *store.Snapshot) error {
-		byID := map[uint64]string{}
-		if err := snap.EachNode(func(n crawl.Node) error {
-			out.nodes[n.URL] = n
-			byID[n.ID] = n.URL
-			return nil
-		}); err != nil {
-			return err
-		}
-		if err := snap.EachEdge(func(e crawl.Edge) error {
-			out.edges = append(out.edges, storedEdge{byID[e.Src], byID[e.Dst], e.Kind, e.Rel})
-			return nil
-		}); err != nil {
-			return err
-		}
-		out.hostQueued = snap.HostQueued(host)
-		out.rejections, err = snap.Rejections()
-		return err
-	})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return out
-}
-
-func page(w http.ResponseWriter, title string, hrefs ...string) {
-	fmt.Fprintf(w, "<!doctype html><title>%s</title>\n", title)
-	for _, h := range hrefs {
-		fmt.Fprintf(w, "<a href=%q>%s</a>\n", h, h)
-	}
+	g := storetest.ReadGraph(s.t, s.dbPath)
+	return stored{nodes: g.ByURL, edges: g.Edges, rejections: g.Rejections, hostQueued: g.HostQueued[s.srv.Listener.Addr().String()]}
 }
 
 // manyLinks serves a home page with n links, to /p/0 up to /p/<n-1>, and a page without
@@ -167,21 +115,21 @@ func page(w http.ResponseWriter, title string, hrefs ...string) {
 func manyLinks(n int) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
-			page(w, r.URL.Path)
+			crawltest.WritePage(w, r.URL.Path)
 			return
 		}
 		hrefs := make([]string, n)
 		for i := range hrefs {
 			hrefs[i] = "/p/" + strconv.Itoa(i)
 		}
-		page(w, "many", hrefs...)
+		crawltest.WritePage(w, "many", hrefs...)
 	}
 }
 
 // calendar is an infinite calendar: every month links to the one before and the one after.
 func calendar(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/" {
-		page(w, "home", "/cal/2026/11/")
+		crawltest.WritePage(w, "home", "/cal/2026/11/")
 		return
 	}
 	var y, m int
@@ -193,7 +141,7 @@ func calendar(w http.ResponseWriter, r *http.Request) {
 		n := y*12 + (m - 1) + d
 		return fmt.Sprintf("/cal/%d/%02d/", n/12, n%12+1)
 	}
-	page(w, fmt.Sprintf("%d-%02d", y, m), month(-1), month(+1))
+	crawltest.WritePage(w, fmt.Sprintf("%d-%02d", y, m), month(-1), month(+1))
 }
 
 func TestCrawlTrapsEnd(t *testing.T) {
@@ -231,7 +179,7 @@ func TestCrawlTrapsEnd(t *testing.T) {
 					http.NotFound(w, r)
 					return
 				}
-				page(w, r.URL.Path, "a/")
+				crawltest.WritePage(w, r.URL.Path, "a/")
 			},
 			want: func(string) want {
 				return want{fetched: 3, rejected: map[string]int{crawl.ReasonRepeatedSegment: 1}}
@@ -251,7 +199,7 @@ func TestCrawlTrapsEnd(t *testing.T) {
 			name: "ever-deeper distinct path",
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				depth := strings.Count(r.URL.Path, "/")
-				page(w, r.URL.Path, strconv.Itoa(depth)+"/")
+				crawltest.WritePage(w, r.URL.Path, strconv.Itoa(depth)+"/")
 			},
 			// "/" and /1/ to /1/.../19/ have at most 20 slashes; /1/.../20/ has 21.
 			want: func(string) want {
@@ -263,10 +211,10 @@ func TestCrawlTrapsEnd(t *testing.T) {
 			name: "ever-longer URL",
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				if r.URL.Path == "/" {
-					page(w, "home", "/g/x")
+					crawltest.WritePage(w, "home", "/g/x")
 					return
 				}
-				page(w, "g", r.URL.Path+strings.Repeat("x", 100))
+				crawltest.WritePage(w, "g", r.URL.Path+strings.Repeat("x", 100))
 			},
 			want: func(srvURL string) want {
 				n := 1 // "/"
@@ -282,11 +230,11 @@ func TestCrawlTrapsEnd(t *testing.T) {
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				switch r.URL.Path {
 				case "/":
-					page(w, "home", "/r")
+					crawltest.WritePage(w, "home", "/r")
 				case "/r":
 					http.Redirect(w, r, "/r/r/r/", http.StatusFound)
 				default:
-					page(w, r.URL.Path)
+					crawltest.WritePage(w, r.URL.Path)
 				}
 			},
 			want: func(string) want {
@@ -320,7 +268,7 @@ func TestCrawlTrapsEnd(t *testing.T) {
 							fmt.Sprintf("/s/%d?view=full&sid=S%d&SessionID=X%d", j, id, id),
 							fmt.Sprintf("/s/%d?ASPSESSIONIDQQ=A%d", j, id))
 					}
-					page(w, r.URL.Path, hrefs...)
+					crawltest.WritePage(w, r.URL.Path, hrefs...)
 				}
 			}(),
 			// "/", /s/1 to /s/5, and /s/1?view=full to /s/5?view=full: nothing else exists.
@@ -455,7 +403,7 @@ func TestHostBudgetHoldsAcrossRuns(t *testing.T) {
 
 func hasEdge(st stored, src, dst string, kind crawl.EdgeKind) bool {
 	for _, e := range st.edges {
-		if e.src == src && e.dst == dst && e.kind == kind {
+		if e.From == src && e.To == dst && e.Kind == kind {
 			return true
 		}
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler/crawltest"
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/store/storetest"
 )
 
 // sample is one line of the Prometheus text format.
@@ -152,27 +152,16 @@ func TestMetricsEndpoint(t *testing.T) {
 	}
 
 	// The truth: the stored pages.
-	db, err := store.Open(dbPath, store.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	byState := map[crawl.State]float64{}
 	var notFound, bytes float64
-	err = db.View(func(s *store.Snapshot) error {
-		return s.EachNode(func(n crawl.Node) error {
-			byState[n.State]++
-			if n.State == crawl.StateDone {
-				bytes += float64(n.Size)
-				if n.Status == http.StatusNotFound {
-					notFound++
-				}
+	for _, n := range storetest.ReadGraph(t, dbPath).Nodes {
+		byState[n.State]++
+		if n.State == crawl.StateDone {
+			bytes += float64(n.Size)
+			if n.Status == http.StatusNotFound {
+				notFound++
 			}
-			return nil
-		})
-	})
-	if err != nil {
-		t.Fatal(err)
+		}
 	}
 	if byState[crawl.StateDone] < 60 || notFound == 0 || byState[crawl.StateBlocked] == 0 {
 		t.Fatalf("the crawl did not reach the whole site: %v", byState)

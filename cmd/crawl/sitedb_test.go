@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/crawl-project/crawl"
+	"github.com/crawl-project/crawl/crawler/crawltest"
 	"github.com/crawl-project/crawl/store"
 	"github.com/crawl-project/crawl/store/export/exporttest"
+	"github.com/crawl-project/crawl/store/storetest"
 )
 
 // reportSite is a small site with something for every report section and every escaping
@@ -60,6 +62,7 @@ var reportRedirects = map[string]struct {
 
 func serveReportSite(t testing.TB) *httptest.Server {
 	t.Helper()
+	pages := crawltest.NewPages(reportSite)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rd, ok := reportRedirects[r.URL.Path]; ok {
 			http.Redirect(w, r, rd.to, rd.status)
@@ -76,7 +79,7 @@ func serveReportSite(t testing.TB) *httptest.Server {
 			}
 			return
 		}
-		servePage(w, r, reportSite)
+		pages.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
 	return srv
@@ -112,7 +115,7 @@ func nastyDB(t *testing.T) string {
 	if _, err := db.AddSeeds([]store.Seed{{URL: root, Host: "example.test"}}); err != nil {
 		t.Fatal(err)
 	}
-	id := lookupID(t, db, root)
+	id := storetest.Node(t, db, root).ID
 	at := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 	link := func(u, anchor, rel string, kind crawl.EdgeKind, in bool) crawl.Link {
 		pu, err := url.Parse(u)
@@ -134,7 +137,7 @@ func nastyDB(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	failID := lookupID(t, db, "http://example.test/fail")
+	failID := storetest.Node(t, db, "http://example.test/fail").ID
 	_, err = w.Commit([]crawl.Result{{ID: failID, Host: "example.test", Page: crawl.Node{
 		State: crawl.StateFailed, FetchedAt: at, Error: "dial tcp: \"refused\", <&>\nretry later",
 	}}})
@@ -144,43 +147,15 @@ func nastyDB(t *testing.T) string {
 	return path
 }
 
-func lookupID(t *testing.T, db *store.DB, u string) uint64 {
-	t.Helper()
-	var id uint64
-	err := db.View(func(s *store.Snapshot) error {
-		n, ok, err := s.Lookup(u)
-		if err == nil && !ok {
-			err = fmt.Errorf("%s not in the database", u)
-		}
-		id = n.ID
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
 // dbGraph reads every node and edge of a database.
 func dbGraph(t *testing.T, path string) ([]crawl.Node, []crawl.Edge) {
 	t.Helper()
-	db, err := store.Open(path, store.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
+	g := storetest.ReadGraph(t, path)
+	edges := make([]crawl.Edge, len(g.Edges))
+	for i, e := range g.Edges {
+		edges[i] = e.Edge
 	}
-	defer db.Close()
-	var nodes []crawl.Node
-	var edges []crawl.Edge
-	err = db.View(func(s *store.Snapshot) error {
-		if err := s.EachNode(func(n crawl.Node) error { nodes = append(nodes, n); return nil }); err != nil {
-			return err
-		}
-		return s.EachEdge(func(e crawl.Edge) error { edges = append(edges, e); return nil })
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return nodes, edges
+	return g.Nodes, edges
 }
 
 // wantGraph is the page graph an export of all of nodes and edges must contain, in the

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -11,8 +10,10 @@ import (
 	"time"
 
 	"github.com/crawl-project/crawl"
+	"github.com/crawl-project/crawl/crawler/crawltest"
 	"github.com/crawl-project/crawl/store"
 	"github.com/crawl-project/crawl/store/report"
+	"github.com/crawl-project/crawl/store/storetest"
 )
 
 // partialNote is the note the crawler records on a page whose links past a nesting limit
@@ -38,7 +39,7 @@ func incompleteDB(t *testing.T) string {
 	w := db.Writer(-1)
 	commit := func(u string, page crawl.Node, links ...string) {
 		t.Helper()
-		r := crawl.Result{ID: lookupID(t, db, u), Host: "example.test", Page: page}
+		r := crawl.Result{ID: storetest.Node(t, db, u).ID, Host: "example.test", Page: page}
 		for _, l := range links {
 			r.Links = append(r.Links, crawl.Link{URL: l, Host: "example.test", Kind: crawl.KindLink, Count: 1, InScope: true, Follow: true})
 		}
@@ -93,7 +94,7 @@ func TestTruncatedBodyIsVisible(t *testing.T) {
 		"/long":  `<title>Long</title><a href="/early">early</a>` + filler + `<a href="/late">late</a>`,
 		"/short": `<title>Short</title>`, "/early": `<title>Early</title>`, "/late": `<title>Late</title>`,
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { servePage(w, r, pages) }))
+	srv := httptest.NewServer(crawltest.NewPages(pages))
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
 	seeds := writeFile(t, dir, "seeds.txt", srv.URL+"/\n")
@@ -147,7 +148,7 @@ func TestDeepPageKeepsItsLinks(t *testing.T) {
 	deep := `<title>Deep</title><a href="/before">before</a>` + strings.Repeat("<div>", 600) +
 		`<a href="/inside">inside</a>` + strings.Repeat("</div>", 600)
 	pages := map[string]string{"/": deep, "/before": `<title>B</title>`, "/inside": `<title>I</title>`}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { servePage(w, r, pages) }))
+	srv := httptest.NewServer(crawltest.NewPages(pages))
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
 	seeds := writeFile(t, dir, "seeds.txt", srv.URL+"/\n")

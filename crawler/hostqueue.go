@@ -74,22 +74,18 @@ func (h *hostQueue) next(retryOnly bool, now time.Time) (task, bool) {
 // changes that time (its rate, a backoff, its queue) is followed by a heap.Fix.
 type hostHeap []*hostQueue
 
-func (q hostHeap) Len() int { return len(q) }
-
+func (q hostHeap) Len() int           { return len(q) }
 func (q hostHeap) Less(i, j int) bool { return q[i].wakeAt().Before(q[j].wakeAt()) }
-
 func (q hostHeap) Swap(i, j int) {
 	q[i], q[j] = q[j], q[i]
 	q[i].index = i
 	q[j].index = j
 }
-
 func (q *hostHeap) Push(x any) {
 	h := x.(*hostQueue)
 	h.index = len(*q)
 	*q = append(*q, h)
 }
-
 func (q *hostHeap) Pop() any {
 	old := *q
 	h := old[len(old)-1]

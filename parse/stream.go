@@ -12,6 +12,39 @@ import (
 	"github.com/crawl-project/crawl"
 )
 
+// The token scanner reads a page's links from x/net/html's tokenizer without building a
+// tree. It is used for pages whose tree would be large (see maxTreeTags) and for pages the
+// tree builder refuses (nested deeper than 512 elements): its memory is the links kept, an
+// element stack of bounded depth and the text an anchor still needs, and its time is linear
+// in the page.
+//
+// It gives the tree path's Page for documents whose markup nests as written. It follows the
+// tree builder where that matters to a crawl and costs little: foreign content (<svg>,
+// <math>: where <a> nests, CDATA, self-closing tags, xlink:href, integration points,
+// breakout tags), void elements, an <a> closing an open <a> (but not across a table cell),
+// end tags closing the elements inside them, the implied ends of <p>, <li>, <dd>, <dt>,
+// table rows and cells, <option> and headings, and the newline dropped after <pre>,
+// <listing> and <textarea>. Where the tree builder repairs mis-nested markup otherwise, the
+// results may differ:
+//
+//   - a formatting element the tree builder re-creates after a block closed it: <a> left
+//     open across a </div> or a </p> is counted once, and its anchor runs on until its
+//     </a>, the next <a> or the end of an element it was opened in (the tree builder
+//     counts each copy it makes, and ends the anchor at the block);
+//   - content the tree builder moves: text and elements foster-parented out of a <table>
+//     keep their document order, an <a> closed inside a block it was not opened in
+//     (<a><div>x</a>) keeps its text;
+//   - tokens the tree builder drops: a <frameset> document's content, end tags the scope
+//     rules ignore (each end tag here closes the innermost open element of its name), an
+//     </a> inside a cell closing an <a> outside it is ignored here too;
+//   - text with bad UTF-8 on both sides of a tag, which the tree builder may join into one
+//     text node;
+//   - a <template> inside an SVG or MathML integration point (<foreignObject>, <mtext>...),
+//     which x/net/html's tree builder drops, and with it what follows up to the end of the
+//     <svg>, or of the document inside <math>: here its content and what follows are read;
+//   - elements nested deeper than maxOpenElements: they are counted, not tracked, and an
+//     <a> among them has no anchor text.
+
 // maxTreeTags is the most '<' bytes a page may hold for the tree path: each element costs
 // the tree about 350 bytes, so this keeps a tree near 25 MiB. Counting is cheap (bytes.Count)
 // and happens before anything is parsed.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler/crawltest"
-	"github.com/crawl-project/crawl/store"
 	"github.com/crawl-project/crawl/store/export/exporttest"
 	"github.com/crawl-project/crawl/store/storetest"
 )
@@ -105,16 +104,9 @@ func crawlReportSite(t *testing.T) (dbPath, base string) {
 // tabs, quotes, commas, <&>, non-ASCII, in titles, anchors, rels and errors.
 func nastyDB(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "nasty.db")
-	db, err := store.Open(path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	const root = "http://example.test/"
-	if _, err := db.AddSeeds([]store.Seed{{URL: root, Host: "example.test"}}); err != nil {
-		t.Fatal(err)
-	}
+	db, path := storetest.Create(t, "nasty.db", root)
+	defer db.Close()
 	id := storetest.Node(t, db, root).ID
 	at := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 	link := func(u, anchor, rel string, kind crawl.EdgeKind, in bool) crawl.Link {
@@ -125,7 +117,7 @@ func nastyDB(t *testing.T) string {
 		return crawl.Link{URL: u, Host: pu.Host, Kind: kind, Rel: rel, Anchor: anchor, Count: 1, InScope: in, Follow: in && rel == ""}
 	}
 	w := db.Writer(-1)
-	_, err = w.Commit([]crawl.Result{{ID: id, Host: "example.test", Page: crawl.Node{
+	_, err := w.Commit([]crawl.Result{{ID: id, Host: "example.test", Page: crawl.Node{
 		State: crawl.StateDone, Status: 200, ContentType: "text/html", Size: 1234, FetchedAt: at,
 		Title: "Line one\nline two, \"quoted\"\t<&> ünï 日本 🚀",
 	}, Links: []crawl.Link{

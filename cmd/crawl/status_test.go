@@ -11,7 +11,6 @@ import (
 
 	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler/crawltest"
-	"github.com/crawl-project/crawl/store"
 	"github.com/crawl-project/crawl/store/report"
 	"github.com/crawl-project/crawl/store/storetest"
 )
@@ -25,16 +24,9 @@ const partialNote = "nested deeper than 512 elements: links read by the token sc
 // (/, /ok) besides a failed one (/down), whose error is no partial parse.
 func incompleteDB(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "incomplete.db")
-	db, err := store.Open(path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	const root = "http://example.test/"
-	if _, err := db.AddSeeds([]store.Seed{{URL: root, Host: "example.test"}}); err != nil {
-		t.Fatal(err)
-	}
+	db, path := storetest.Create(t, "incomplete.db", root)
+	defer db.Close()
 	at := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 	w := db.Writer(-1)
 	commit := func(u string, page crawl.Node, links ...string) {

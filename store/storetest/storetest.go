@@ -25,6 +25,20 @@ func Open(t testing.TB) *store.DB {
 	return db
 }
 
+// Create makes a crawl database named name in t's temporary directory, with seeds queued,
+// and returns it and its path. The caller closes it: a command under test opens the file
+// after.
+func Create(t testing.TB, name string, seeds ...string) (*store.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	Seed(t, db, seeds...)
+	return db, path
+}
+
 // Seed queues URLs as seeds.
 func Seed(t testing.TB, db *store.DB, urls ...string) {
 	t.Helper()

@@ -40,7 +40,7 @@ type Config struct {
 	// (0 for store.DefaultMaxRedirects); a longer chain's targets count as link hops.
 	MaxRedirects int
 	// MaxPagesPerHost bounds the URLs of one host queued over the whole crawl, earlier runs
-	// included; further ones are recorded as skipped (store.ReasonHostBudget). 0 for no limit.
+	// included; further ones are recorded as skipped (crawl.ReasonHostBudget). 0 for no limit.
 	MaxPagesPerHost int
 	// Filter rejects in-scope links that look like crawler traps; nil applies parse.DefaultFilter.
 	Filter *parse.Filter
@@ -53,7 +53,7 @@ type Config struct {
 	Retries int
 	// MaxHostErrors is the number of different URLs failing in a row (no answer, 429, 5xx)
 	// after which a host is parked: its remaining URLs are recorded as skipped
-	// (store.ReasonHostUnreachable). 0 never parks.
+	// (crawl.ReasonHostUnreachable). 0 never parks.
 	MaxHostErrors int
 	// Backoff is how long a host is held back after a failure without Retry-After; it doubles
 	// with each consecutive failure, with jitter (default 1s).

@@ -8,7 +8,14 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store"
+)
+
+// The crawl's database is what the pipeline reads and commits to.
+var (
+	_ FrontierStore = (*store.DB)(nil)
+	_ Committer     = (*store.Writer)(nil)
 )
 
 // Crawler runs one crawl against one database.
@@ -67,7 +74,7 @@ func (c *Crawler) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	fetchedBefore, err := c.db.FetchedCount()
+	attemptsBefore, err := c.db.FetchedCount()
 	if err != nil {
 		return err
 	}
@@ -79,43 +86,45 @@ func (c *Crawler) Run(ctx context.Context) error {
 		return err
 	}
 	cfg.Log.Info("crawl starting", "db", c.db.Path(), "seeds", len(cfg.Seeds), "seeds_queued", info.SeedsQueued,
-		"fetched_before", fetchedBefore, "workers", cfg.Workers, "parsers", cfg.Parsers,
+		"fetched_before", attemptsBefore, "workers", cfg.Workers, "parsers", cfg.Parsers,
 		"resumed", info.Resumed, "retried_failed", info.RetryFailed)
 
 	// The pipeline, each channel with its direction:
 	//   frontier --tasks--> fetch x Workers --results--> parse x Parsers --records--> writer
 	//   fetch  --feedback--> frontier  (host free again; backoff and crawl-delay)
 	//   writer --notes-->    frontier  (leases ended, hosts with new URLs; closed when the writer ends)
-	tasks := make(chan task)                   // unbuffered: a URL is leased when a worker takes it, so its rate slot is used at once
-	results := make(chan fetched, cfg.Workers) // fetch -> parse
+	tasks := make(chan task)                       // unbuffered: a URL is leased when a worker takes it, so its rate slot is used at once
+	results := make(chan fetchResult, cfg.Workers) // fetch -> parse
 	// parse -> writer: room for what arrives during one commit's fsync, no more. Whatever
 	// waits here when the process dies is fetched again by the next run.
-	records := make(chan store.Result, 4*cfg.Workers)
+	records := make(chan crawl.Result, 4*cfg.Workers)
 	feedback := make(chan hostFeedback, cfg.Workers) // fetch -> frontier
 	notes := make(chan commitNote, 4)                // writer -> frontier
 	parseIn, writeIn := chanQueue("parse", results), chanQueue("write", records)
 	feedbackIn, notesIn := chanQueue("feedback", feedback), chanQueue("notes", notes)
 	c.queues.Store(&[]queue{parseIn, writeIn, feedbackIn, notesIn})
 
-	// Per-stage figures (Stats.Stages): each stage's width and input, sampled while it runs.
-	stopSampling := c.stats.stages.sampleQueues([4]stageInput{
-		{width: 1, inputs: []queue{feedbackIn, notesIn}},
-		{width: cfg.Workers, inputs: []queue{chanQueue("tasks", tasks)}},
-		{width: cfg.Parsers, inputs: []queue{parseIn}},
-		{width: 1, inputs: []queue{writeIn}},
-	})
+	// The stages: how many goroutines run each and the channels it reads. The table sizes
+	// the pools below, and per-stage figures (Stats.Stages) are sampled from it.
+	stages := stageTable{
+		stageFrontier: {width: 1, inputs: []queue{feedbackIn, notesIn}},
+		stageFetch:    {width: cfg.Workers, inputs: []queue{chanQueue("tasks", tasks)}},
+		stageParse:    {width: cfg.Parsers, inputs: []queue{parseIn}},
+		stageWrite:    {width: 1, inputs: []queue{writeIn}},
+	}
+	stopSampling := c.stats.stages.sampleQueues(stages)
 	defer stopSampling()
 
 	g, ctx := errgroup.WithContext(ctx)
-	front := newFrontier(c.db, cfg, c.stats, cfg.Log, fetchedBefore)
+	front := newFrontier(c.db, cfg, c.stats, cfg.Log, attemptsBefore)
 	g.Go(func() error { return front.run(ctx, c.stop, tasks, feedback, notes) })
 	g.Go(func() error {
-		return pool(ctx, cfg.Workers, func(ctx context.Context) error {
+		return pool(ctx, stages[stageFetch].width, func(ctx context.Context) error {
 			return fetchStage(ctx, cfg, c.stats, tasks, results, feedback)
 		}, func() { close(results) })
 	})
 	g.Go(func() error {
-		return pool(ctx, cfg.Parsers, func(ctx context.Context) error {
+		return pool(ctx, stages[stageParse].width, func(ctx context.Context) error {
 			return parseStage(ctx, cfg, c.stats, results, records)
 		}, func() { close(records) })
 	})
@@ -126,7 +135,7 @@ func (c *Crawler) Run(ctx context.Context) error {
 	stopSampling()
 	cfg.Fetch.CloseIdleConnections()
 	sum := c.stats.Snapshot()
-	cfg.Log.Info("crawl stopped", "fetched", sum.Fetched, "failed", sum.Failed, "links", sum.Links,
+	cfg.Log.Info("crawl stopped", "fetched", sum.Responses, "failed", sum.Failed, "links", sum.Links,
 		"elapsed", sum.Elapsed, "err", err)
 	return err
 }

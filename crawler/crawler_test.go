@@ -3,77 +3,79 @@ package crawler_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 
 	"go.uber.org/goleak"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
 	"github.com/crawl-project/crawl/crawler/crawltest"
 	"github.com/crawl-project/crawl/fetch"
 	"github.com/crawl-project/crawl/parse"
 	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/store/storetest"
 )
 
-// harness is a generated site behind a real HTTP server, and a crawl database.
+// harness is a test server and a crawl database: a generated site (newHarness), or a
+// handler the test writes (serveHarness).
 type harness struct {
 	t      *testing.T
-	site   *crawltest.Site
+	site   *crawltest.Site     // nil for a handler the test writes
+	log    *crawltest.Recorder // every request the server got
 	srv    *httptest.Server
 	dbPath string
-	// resolve maps every site host to the server, for multi-host sites.
+	// resolve maps the site's host names to the server, for multi-host sites.
 	resolve map[string]string
-	// onRequest, if set, sees every request before the site answers it.
-	onRequest func(*http.Request)
-	mu        sync.Mutex
 }
 
-// atRequest makes the site call fn on the n-th request it gets from now on; n 0 removes
-// the hook.
-func (h *harness) atRequest(n int, fn func()) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if n == 0 {
-		h.onRequest = nil
-		return
+// serveHarness serves rec and makes a crawl database; the crawl's client resolves hosts
+// to the server.
+func serveHarness(t *testing.T, rec *crawltest.Recorder, hosts ...string) *harness {
+	t.Helper()
+	h := &harness{t: t, log: rec, dbPath: filepath.Join(t.TempDir(), "crawl.db"), resolve: map[string]string{}}
+	h.srv = httptest.NewServer(rec)
+	t.Cleanup(h.srv.Close)
+	for _, host := range hosts {
+		h.resolve[host+":"+h.port()] = h.srv.Listener.Addr().String()
 	}
-	seen := 0
-	h.onRequest = func(*http.Request) {
-		h.mu.Lock()
-		seen++
-		now := seen == n
-		h.mu.Unlock()
-		if now {
-			fn()
-		}
-	}
+	return h
 }
 
 func newHarness(t *testing.T, cfg crawltest.SiteConfig) *harness {
 	t.Helper()
-	h := &harness{t: t, site: crawltest.NewSite(cfg), dbPath: filepath.Join(t.TempDir(), "crawl.db")}
-	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.mu.Lock()
-		hook := h.onRequest
-		h.mu.Unlock()
-		if hook != nil {
-			hook(r)
-		}
-		h.site.ServeHTTP(w, r)
-	}))
-	t.Cleanup(h.srv.Close)
-	srvURL, _ := url.Parse(h.srv.URL)
-	h.resolve = map[string]string{}
-	for _, host := range h.site.Hosts() {
-		h.resolve[host+":"+srvURL.Port()] = srvURL.Host
-	}
+	site := crawltest.NewSite(cfg)
+	h := serveHarness(t, site.Log(), site.Hosts()...)
+	h.site = site
 	return h
+}
+
+// port is the server's port.
+func (h *harness) port() string {
+	_, port, _ := net.SplitHostPort(h.srv.Listener.Addr().String())
+	return port
+}
+
+// atRequest makes the server call fn on the n-th request it gets from now on; n 0 removes
+// the hook.
+func (h *harness) atRequest(n int, fn func()) {
+	if n == 0 {
+		h.log.OnRequest(nil)
+		return
+	}
+	var seen atomic.Int64
+	h.log.OnRequest(func(*http.Request, crawltest.Arrival) {
+		if seen.Add(1) == int64(n) {
+			fn()
+		}
+	})
 }
 
 // roots are the seeds: "/" of every host (multi-host) or of the server (single host).
@@ -121,9 +123,20 @@ func (h *harness) config(seeds []string, opts ...option) crawler.Config {
 // run crawls into the harness database until the crawl ends by itself.
 func (h *harness) run(cfg crawler.Config) crawler.Summary {
 	h.t.Helper()
+	return h.runCtx(context.Background(), cfg, nil)
+}
+
+// runCtx is run with ctx; started, if set, sees the crawler before it runs and after it
+// ends (nil then).
+func (h *harness) runCtx(ctx context.Context, cfg crawler.Config, started func(*crawler.Crawler)) crawler.Summary {
+	h.t.Helper()
 	c, db := h.newCrawler(cfg)
 	defer db.Close()
-	if err := c.Run(context.Background()); err != nil {
+	if started != nil {
+		started(c)
+		defer started(nil)
+	}
+	if err := c.Run(ctx); err != nil {
 		h.t.Fatalf("crawl: %v", err)
 	}
 	return c.Stats().Snapshot()
@@ -145,43 +158,24 @@ func (h *harness) newCrawler(cfg crawler.Config) (*crawler.Crawler, *store.DB) {
 
 // graph is the stored crawl, by URL.
 type graph struct {
-	nodes map[string]store.Node
-	edges map[string]map[string]store.EdgeKind // src URL -> dst URL -> kind
+	nodes map[string]crawl.Node
+	edges map[string]map[string]crawl.EdgeKind // src URL -> dst URL -> kind
 }
 
 func (h *harness) graph() graph {
 	h.t.Helper()
-	db, err := store.Open(h.dbPath, store.Options{ReadOnly: true})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer db.Close()
-	g := graph{nodes: map[string]store.Node{}, edges: map[string]map[string]store.EdgeKind{}}
-	byID := map[uint64]string{}
-	err = db.View(func(s *store.Snapshot) error {
-		if err := s.EachNode(func(n store.Node) error {
-			g.nodes[n.URL] = n
-			byID[n.ID] = n.URL
-			return nil
-		}); err != nil {
-			return err
+	stored := storetest.ReadGraph(h.t, h.dbPath)
+	g := graph{nodes: stored.ByURL, edges: map[string]map[string]crawl.EdgeKind{}}
+	for _, e := range stored.Edges {
+		if g.edges[e.From] == nil {
+			g.edges[e.From] = map[string]crawl.EdgeKind{}
 		}
-		return s.EachEdge(func(e store.Edge) error {
-			src := byID[e.Src]
-			if g.edges[src] == nil {
-				g.edges[src] = map[string]store.EdgeKind{}
-			}
-			g.edges[src][byID[e.Dst]] = e.Kind
-			return nil
-		})
-	})
-	if err != nil {
-		h.t.Fatal(err)
+		g.edges[e.From][e.To] = e.Kind
 	}
 	return g
 }
 
-func (g graph) inState(s store.State) map[string]bool {
+func (g graph) inState(s crawl.State) map[string]bool {
 	out := map[string]bool{}
 	for u, n := range g.nodes {
 		if n.State == s {
@@ -240,7 +234,7 @@ func (h *harness) pageDuplicates() (dups []string, extra int) {
 // fetchCounts is what the server answered, by URL, robots.txt left out.
 func (h *harness) fetchCounts() map[string]int {
 	out := map[string]int{}
-	for k, n := range h.site.Log().Counts() {
+	for k, n := range h.log.Counts() {
 		if strings.HasSuffix(k, "/robots.txt") {
 			continue
 		}
@@ -260,7 +254,7 @@ func TestCrawlFetchesEveryReachablePageOnceAndStoresEveryEdge(t *testing.T) {
 	if d, _ := h.pageDuplicates(); len(d) > 0 {
 		t.Errorf("fetched more than once: %v", firstFew(d))
 	}
-	done := g.inState(store.StateDone)
+	done := g.inState(crawl.StateDone)
 	expected := map[string]int{}
 	for u, d := range want.Pages {
 		expected[u] = d
@@ -269,7 +263,7 @@ func TestCrawlFetchesEveryReachablePageOnceAndStoresEveryEdge(t *testing.T) {
 		expected[u] = d
 	}
 	expectSameSet(t, "done pages", expected, done)
-	expectSameSet(t, "external nodes", want.External, g.inState(store.StateExternal))
+	expectSameSet(t, "external nodes", want.External, g.inState(crawl.StateExternal))
 	for u, d := range want.Pages {
 		if n := g.nodes[u]; n.Depth != d || n.Status != 200 || n.Title == "" {
 			t.Errorf("%s: depth %d status %d title %q; want depth %d, 200, a title", u, n.Depth, n.Status, n.Title, d)
@@ -292,8 +286,8 @@ func TestCrawlFetchesEveryReachablePageOnceAndStoresEveryEdge(t *testing.T) {
 		}
 		expectSameSet(t, "edges of "+u, links, g.edges[u])
 	}
-	if int(sum.Fetched) != len(expected) || sum.Failed != 0 {
-		t.Errorf("summary fetched %d failed %d, want %d and 0", sum.Fetched, sum.Failed, len(expected))
+	if int(sum.Responses) != len(expected) || sum.Failed != 0 {
+		t.Errorf("summary fetched %d failed %d, want %d and 0", sum.Responses, sum.Failed, len(expected))
 	}
 }
 
@@ -309,7 +303,7 @@ func TestMaxDepthIsExact(t *testing.T) {
 		for u, d := range want.Broken {
 			expected[u] = d
 		}
-		got := h.graph().inState(store.StateDone)
+		got := h.graph().inState(crawl.StateDone)
 		expectSameSet(t, "done pages at max depth "+string(rune('0'+depth)), expected, got)
 		if len(h.fetchCounts()) != len(expected) {
 			t.Errorf("max depth %d: server saw %d URLs, want %d", depth, len(h.fetchCounts()), len(expected))
@@ -337,7 +331,7 @@ func TestRedirectsAreURLsOfTheirOwn(t *testing.T) {
 			}
 		}
 		g := h.graph()
-		expectSameSet(t, fmt.Sprintf("done URLs at max depth %d", depth), expected, g.inState(store.StateDone))
+		expectSameSet(t, fmt.Sprintf("done URLs at max depth %d", depth), expected, g.inState(crawl.StateDone))
 		if d, _ := h.pageDuplicates(); len(d) > 0 {
 			t.Errorf("max depth %d: fetched more than once: %v", depth, firstFew(d))
 		}
@@ -365,7 +359,7 @@ func TestMaxPagesIsExactAcrossRuns(t *testing.T) {
 	if d, _ := h.pageDuplicates(); len(h.fetchCounts()) != 50 || len(d) != 0 {
 		t.Fatalf("after second run: %d pages, duplicates %v; want 50 and none", len(h.fetchCounts()), d)
 	}
-	if got := len(h.graph().inState(store.StateDone)); got != 50 {
+	if got := len(h.graph().inState(crawl.StateDone)); got != 50 {
 		t.Errorf("done nodes = %d, want 50", got)
 	}
 }
@@ -379,8 +373,8 @@ func TestHostScopeStaysOnSeedHosts(t *testing.T) {
 	}
 	want := h.site.ReachableWith(seed, crawltest.ReachOptions{MaxDepth: -1, SameHostOnly: true, HonorNofollow: true})
 	g := h.graph()
-	expectSameSet(t, "done pages", want.Pages, g.inState(store.StateDone))
-	externals := g.inState(store.StateExternal)
+	expectSameSet(t, "done pages", want.Pages, g.inState(crawl.StateDone))
+	externals := g.inState(crawl.StateExternal)
 	for u := range want.OutOfScope {
 		if !externals[u] {
 			t.Errorf("out-of-scope link %s not recorded as external", u)
@@ -411,7 +405,7 @@ func TestStopDrainsAndRerunCompletesTheCrawl(t *testing.T) {
 		t.Errorf("refetched after a graceful stop: %v", firstFew(d))
 	}
 	want := h.site.ReachableWith(h.roots(), crawltest.ReachOptions{MaxDepth: -1, SameHostOnly: true, HonorNofollow: true})
-	expectSameSet(t, "done pages after resume", want.Pages, h.graph().inState(store.StateDone))
+	expectSameSet(t, "done pages after resume", want.Pages, h.graph().inState(crawl.StateDone))
 }
 
 func TestCancelLeavesInFlightPendingForTheNextRun(t *testing.T) {
@@ -428,7 +422,7 @@ func TestCancelLeavesInFlightPendingForTheNextRun(t *testing.T) {
 	h.atRequest(0, nil)
 	h.run(h.config(h.roots()))
 	want := h.site.ReachableWith(h.roots(), crawltest.ReachOptions{MaxDepth: -1, SameHostOnly: true, HonorNofollow: true})
-	expectSameSet(t, "done pages after resume", want.Pages, h.graph().inState(store.StateDone))
+	expectSameSet(t, "done pages after resume", want.Pages, h.graph().inState(crawl.StateDone))
 	// Only what was in flight at the cancel may be fetched twice.
 	if _, extra := h.pageDuplicates(); extra > int(abandoned) {
 		t.Errorf("%d duplicate fetches, but only %d URLs were in flight at the cancel", extra, abandoned)

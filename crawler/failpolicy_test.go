@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -14,88 +15,91 @@ import (
 	"time"
 
 	"github.com/crawl-project/crawl/crawler"
+	"github.com/crawl-project/crawl/crawler/crawltest"
 	"github.com/crawl-project/crawl/fetch"
 	"github.com/crawl-project/crawl/parse"
 	"github.com/crawl-project/crawl/store"
 )
 
-// fakeSite answers requests in memory, inside a synctest bubble, and logs when each came: the
-// scheduling decisions of the frontier then show as exact gaps of the bubble's clock, with no
-// network and no waiting in real time.
+// fakeSite answers requests in memory, inside a synctest bubble, and records when each came:
+// the scheduling decisions of the frontier then show as exact gaps of the bubble's clock,
+// with no network and no waiting in real time.
 type fakeSite struct {
-	mu     sync.Mutex
-	log    []request
+	log    *crawltest.Recorder
 	answer func(path string, n int) (status int, header http.Header, body string, err error)
-	counts map[string]int
+
+	mu     sync.Mutex
+	failed map[*http.Request]error // requests the answer gave no response to, and why
 }
 
-type request struct {
-	path string
-	at   time.Time
+func newFakeSite(answer func(path string, n int) (int, http.Header, string, error)) *fakeSite {
+	s := &fakeSite{answer: answer, failed: map[*http.Request]error{}}
+	s.log = crawltest.RecordFunc(func(w http.ResponseWriter, r *http.Request, a crawltest.Arrival) {
+		status, header, body, err := s.answer(r.URL.Path, a.N)
+		if err != nil {
+			s.mu.Lock()
+			s.failed[r] = err
+			s.mu.Unlock()
+			return
+		}
+		for k, vs := range header {
+			w.Header()[k] = vs
+		}
+		if w.Header().Get("Content-Type") == "" {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		}
+		w.WriteHeader(status)
+		fmt.Fprint(w, body)
+	})
+	return s
 }
 
 func (s *fakeSite) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	s.log.ServeHTTP(rec, r)
 	s.mu.Lock()
-	s.counts[r.URL.Path]++
-	n := s.counts[r.URL.Path]
-	s.log = append(s.log, request{r.URL.Path, time.Now()})
+	err, failed := s.failed[r]
+	delete(s.failed, r)
 	s.mu.Unlock()
-	status, header, body, err := s.answer(r.URL.Path, n)
-	if err != nil {
+	if failed {
 		return nil, err
 	}
-	rec := httptest.NewRecorder()
-	for k, vs := range header {
-		rec.Header()[k] = vs
-	}
-	if rec.Header().Get("Content-Type") == "" {
-		rec.Header().Set("Content-Type", "text/html; charset=utf-8")
-	}
-	rec.WriteHeader(status)
-	fmt.Fprint(rec, body)
 	resp := rec.Result()
 	resp.Request = r
 	return resp, nil
 }
 
-// first returns when path was first requested after the request of after, or fails.
+// first returns when path was first requested, or fails.
 func (s *fakeSite) first(t *testing.T, path string) time.Time {
 	t.Helper()
-	for _, r := range s.log {
-		if r.path == path {
-			return r.at
-		}
-	}
-	t.Fatalf("%s never requested; requests %v", path, s.log)
-	return time.Time{}
+	return s.nth(t, path, 1)
 }
 
 // nth returns when path was requested the n-th time (1-based).
 func (s *fakeSite) nth(t *testing.T, path string, n int) time.Time {
 	t.Helper()
-	for _, r := range s.log {
-		if r.path == path {
+	all := s.log.Arrivals("")
+	for _, a := range all {
+		if a.Path() == path {
 			if n--; n == 0 {
-				return r.at
+				return a.At
 			}
 		}
 	}
-	t.Fatalf("%s requested fewer times than asked; requests %v", path, s.log)
+	t.Fatalf("%s requested fewer times than asked; requests %v", path, all)
 	return time.Time{}
 }
 
 func links(hrefs ...string) string {
-	body := "<title>page</title>"
-	for _, h := range hrefs {
-		body += fmt.Sprintf(`<a href=%q>%s</a>`, h, h)
-	}
-	return body
+	var b strings.Builder
+	crawltest.WritePage(&b, "page", hrefs...)
+	return b.String()
 }
 
 // crawlFake crawls http://site.test/ served by answer, in a synctest bubble, one request of the
 // host at a time, and returns what the site saw.
 func crawlFake(t *testing.T, answer func(path string, n int) (int, http.Header, string, error)) *fakeSite {
-	site := &fakeSite{answer: answer, counts: map[string]int{}}
+	site := newFakeSite(answer)
 	synctest.Test(t, func(t *testing.T) {
 		db, err := store.Open(filepath.Join(t.TempDir(), "crawl.db"), store.Options{})
 		if err != nil {

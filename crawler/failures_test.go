@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/crawler/crawltest"
 )
 
 // TestRetryAfterHoldsBackTheWholeHost: a 429 or 503 with Retry-After holds back every URL of
@@ -29,25 +30,16 @@ func TestRetryAfterHoldsBackTheWholeHost(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newHostile(t, []string{"site.test"}, func(w http.ResponseWriter, r *http.Request, n int) {
-				switch {
-				case r.URL.Path == "/robots.txt":
-					http.NotFound(w, r)
-				case r.URL.Path == "/":
-					linkPage(w, "home", "/a", "/b", "/c")
-				case r.URL.Path == "/a" && n == 1:
-					w.Header().Set("Retry-After", tt.retryAfter())
-					w.WriteHeader(tt.status)
-				default:
-					linkPage(w, r.URL.Path)
-				}
-			})
+			s := newHostile(t, []string{"site.test"}, aFailsFirst(func(w http.ResponseWriter) {
+				w.Header().Set("Retry-After", tt.retryAfter())
+				w.WriteHeader(tt.status)
+			}))
 			sum := s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(2, 5), func(c *crawler.Config) {
 				c.MaxBackoff = tt.maxBackoff
 				c.HostConcurrency = 1 // nothing in flight can slip past the hold
 			}))
 			g := s.graph()
-			if n := g.node(t, s.url("site.test", "/a")); n.State != store.StateDone || n.Status != 200 {
+			if n := g.node(t, s.url("site.test", "/a")); n.State != crawl.StateDone || n.Status != 200 {
 				t.Errorf("/a: %v %d, want done 200 after the retry", n.State, n.Status)
 			}
 			if c := s.count("site.test", "/a"); c != 2 {
@@ -83,19 +75,19 @@ func TestFailuresAreRetried(t *testing.T) {
 		failFirst int // requests of /a that misbehave; -1 for all
 		misbehave func(w http.ResponseWriter, r *http.Request)
 		requests  int // of /a
-		state     store.State
+		state     crawl.State
 		status    int
 		errorHas  string
 		// closeConns: no keep-alive, so that the transport's own replay of a request on a
 		// reused connection that was closed does not add requests to the count.
 		closeConns bool
 	}{
-		{name: "500 then success", retries: 2, failFirst: 2, misbehave: status(500), requests: 3, state: store.StateDone, status: 200},
-		{name: "502 always", retries: 2, failFirst: -1, misbehave: status(502), requests: 3, state: store.StateDone, status: 502},
-		{name: "no retries", retries: 0, failFirst: -1, misbehave: status(503), requests: 1, state: store.StateDone, status: 503},
-		{name: "connection dropped", retries: 1, failFirst: -1, misbehave: hangUp, requests: 2, state: store.StateFailed, errorHas: "EOF", closeConns: true},
-		{name: "timeout then success", retries: 1, failFirst: 1, misbehave: stall, requests: 2, state: store.StateDone, status: 200},
-		{name: "404 is an answer", retries: 2, failFirst: -1, misbehave: status(404), requests: 1, state: store.StateDone, status: 404},
+		{name: "500 then success", retries: 2, failFirst: 2, misbehave: status(500), requests: 3, state: crawl.StateDone, status: 200},
+		{name: "502 always", retries: 2, failFirst: -1, misbehave: status(502), requests: 3, state: crawl.StateDone, status: 502},
+		{name: "no retries", retries: 0, failFirst: -1, misbehave: status(503), requests: 1, state: crawl.StateDone, status: 503},
+		{name: "connection dropped", retries: 1, failFirst: -1, misbehave: hangUp, requests: 2, state: crawl.StateFailed, errorHas: "EOF", closeConns: true},
+		{name: "timeout then success", retries: 1, failFirst: 1, misbehave: stall, requests: 2, state: crawl.StateDone, status: 200},
+		{name: "404 is an answer", retries: 2, failFirst: -1, misbehave: status(404), requests: 1, state: crawl.StateDone, status: 404},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,11 +99,11 @@ func TestFailuresAreRetried(t *testing.T) {
 				case r.URL.Path == "/robots.txt":
 					http.NotFound(w, r)
 				case r.URL.Path == "/":
-					linkPage(w, "home", "/a")
+					crawltest.WritePage(w, "home", "/a")
 				case r.URL.Path == "/a" && (tt.failFirst < 0 || n <= tt.failFirst):
 					tt.misbehave(w, r)
 				default:
-					linkPage(w, r.URL.Path)
+					crawltest.WritePage(w, r.URL.Path)
 				}
 			})
 			sum := s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(tt.retries, 0), func(c *crawler.Config) {
@@ -185,11 +177,11 @@ func TestFailingHostIsParked(t *testing.T) {
 				case r.URL.Path == "/robots.txt":
 					http.NotFound(w, r)
 				case r.URL.Path == "/":
-					linkPage(w, "home", hrefs...)
+					crawltest.WritePage(w, "home", hrefs...)
 				case host == "bad.test":
 					tt.misbehave(w, r)
 				default:
-					linkPage(w, r.URL.Path)
+					crawltest.WritePage(w, r.URL.Path)
 				}
 			})
 			seeds := []string{s.url("bad.test", "/"), s.url("good.test", "/")}
@@ -209,12 +201,12 @@ func TestFailingHostIsParked(t *testing.T) {
 			for i := range links {
 				n := g.node(t, s.url("bad.test", "/p"+strconv.Itoa(i)))
 				switch {
-				case n.State == store.StateSkipped && n.Error == store.ReasonHostUnreachable:
+				case n.State == crawl.StateSkipped && n.Error == crawl.ReasonHostUnreachable:
 					skipped++ // the tried ones too: their retries were pending at the park
 				default:
 					t.Errorf("/p%d: %v %d %q", i, n.State, n.Status, n.Error)
 				}
-				if gn := g.node(t, s.url("good.test", "/p"+strconv.Itoa(i))); gn.State != store.StateDone || gn.Status != 200 {
+				if gn := g.node(t, s.url("good.test", "/p"+strconv.Itoa(i))); gn.State != crawl.StateDone || gn.Status != 200 {
 					t.Errorf("good.test/p%d: %v %d", i, gn.State, gn.Status)
 				}
 			}
@@ -243,11 +235,11 @@ func TestWaitingRetryStaysPending(t *testing.T) {
 				case "/robots.txt":
 					http.NotFound(w, r)
 				case "/":
-					linkPage(w, "home", "/a")
+					crawltest.WritePage(w, "home", "/a")
 				case "/a":
 					select {
 					case <-healthy:
-						linkPage(w, "a")
+						crawltest.WritePage(w, "a")
 					default:
 						w.Header().Set("Retry-After", "3600")
 						w.WriteHeader(http.StatusServiceUnavailable)
@@ -272,12 +264,12 @@ func TestWaitingRetryStaysPending(t *testing.T) {
 			if graceful && err != nil {
 				t.Fatalf("stopped crawl: %v", err)
 			}
-			if n := s.graph().node(t, s.url("site.test", "/a")); n.State != store.StatePending {
+			if n := s.graph().node(t, s.url("site.test", "/a")); n.State != crawl.StatePending {
 				t.Fatalf("/a is %v after the stop, want pending", n.State)
 			}
 			close(healthy)
 			s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(2, 0)))
-			if n := s.graph().node(t, s.url("site.test", "/a")); n.State != store.StateDone || n.Status != 200 {
+			if n := s.graph().node(t, s.url("site.test", "/a")); n.State != crawl.StateDone || n.Status != 200 {
 				t.Errorf("/a after the next run: %v %d, want done 200", n.State, n.Status)
 			}
 		})
@@ -297,11 +289,11 @@ func TestBadURLsDoNotParkAHealthyHost(t *testing.T) {
 		case r.URL.Path == "/robots.txt":
 			http.NotFound(w, r)
 		case r.URL.Path == "/":
-			linkPage(w, "home", hrefs...)
+			crawltest.WritePage(w, "home", hrefs...)
 		case strings.HasPrefix(r.URL.Path, "/bad"):
 			w.WriteHeader(http.StatusInternalServerError)
 		default:
-			linkPage(w, r.URL.Path)
+			crawltest.WritePage(w, r.URL.Path)
 		}
 	})
 	// Three failures in a row would park the host; each bad URL alone fails three times.
@@ -314,10 +306,10 @@ func TestBadURLsDoNotParkAHealthyHost(t *testing.T) {
 	g := s.graph()
 	for i := range 6 {
 		bad := "/bad" + strconv.Itoa(i)
-		if n := g.node(t, s.url("site.test", bad)); n.State != store.StateDone || n.Status != 500 || s.count("site.test", bad) != 3 {
+		if n := g.node(t, s.url("site.test", bad)); n.State != crawl.StateDone || n.Status != 500 || s.count("site.test", bad) != 3 {
 			t.Errorf("%s: %v %d after %d requests; want the 500 recorded after 3", bad, n.State, n.Status, s.count("site.test", bad))
 		}
-		if n := g.node(t, s.url("site.test", "/good"+strconv.Itoa(i))); n.State != store.StateDone || n.Status != 200 {
+		if n := g.node(t, s.url("site.test", "/good"+strconv.Itoa(i))); n.State != crawl.StateDone || n.Status != 200 {
 			t.Errorf("/good%d: %v %d", i, n.State, n.Status)
 		}
 	}
@@ -329,26 +321,34 @@ func TestBadURLsDoNotParkAHealthyHost(t *testing.T) {
 // TestRetryWithinThePageBudget: a URL waiting for its retry holds a place in --max-pages; when
 // the budget is otherwise spent, the retry still goes ahead and the crawl ends.
 func TestRetryWithinThePageBudget(t *testing.T) {
-	s := newHostile(t, []string{"site.test"}, func(w http.ResponseWriter, r *http.Request, n int) {
-		switch {
-		case r.URL.Path == "/robots.txt":
-			http.NotFound(w, r)
-		case r.URL.Path == "/":
-			linkPage(w, "home", "/a", "/b", "/c")
-		case r.URL.Path == "/a" && n == 1:
-			w.WriteHeader(http.StatusServiceUnavailable)
-		default:
-			linkPage(w, r.URL.Path)
-		}
-	})
+	s := newHostile(t, []string{"site.test"}, aFailsFirst(func(w http.ResponseWriter) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
 	sum := s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(2, 0), func(c *crawler.Config) {
 		c.MaxPages = 3
 	}))
 	g := s.graph()
-	if n := g.node(t, s.url("site.test", "/a")); n.State != store.StateDone || n.Status != 200 {
+	if n := g.node(t, s.url("site.test", "/a")); n.State != crawl.StateDone || n.Status != 200 {
 		t.Errorf("/a: %v %d, want done 200 after its retry", n.State, n.Status)
 	}
-	if done := len(g.inState(store.StateDone)); done != 3 || sum.Retries != 1 {
+	if done := len(g.inState(crawl.StateDone)); done != 3 || sum.Retries != 1 {
 		t.Errorf("%d pages done, %d retries; want 3 (the budget) and 1", done, sum.Retries)
+	}
+}
+
+// aFailsFirst is a site of four pages, "/" linking /a, /b and /c, without robots.txt, whose
+// /a answers its first request with fail.
+func aFailsFirst(fail func(w http.ResponseWriter)) answer {
+	return func(w http.ResponseWriter, r *http.Request, n int) {
+		switch {
+		case r.URL.Path == "/robots.txt":
+			http.NotFound(w, r)
+		case r.URL.Path == "/":
+			crawltest.WritePage(w, "home", "/a", "/b", "/c")
+		case r.URL.Path == "/a" && n == 1:
+			fail(w)
+		default:
+			crawltest.WritePage(w, r.URL.Path)
+		}
 	}
 }

@@ -9,7 +9,7 @@ import (
 // logFetch writes one log line for a fetch attempt: a failure (no response) at info, any other
 // outcome at debug. attempt counts from 1. The level is checked first, so a crawl at the
 // default level pays nothing per fetch for the debug lines.
-func logFetch(ctx context.Context, log *slog.Logger, f *fetched, attempt int) {
+func logFetch(ctx context.Context, log *slog.Logger, f *fetchResult, attempt int) {
 	switch {
 	case f.err != nil:
 		if log.Enabled(ctx, slog.LevelInfo) {

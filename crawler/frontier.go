@@ -6,18 +6,40 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
 )
+
+// FrontierStore is the stored frontier as the frontier reads it: the URLs queued for
+// fetching, by host. The frontier only reads it; URLs enter and leave it through the
+// writer's commits (see Committer), which run at the same time on another goroutine, so an
+// implementation must be safe for that. A read sees every commit that returned before it
+// began, and each call sees one consistent state. *store.DB is the crawl's; a cluster's
+// frontier or a test's fake plugs in here.
+type FrontierStore interface {
+	// FrontierHosts returns up to limit distinct hosts that have queued URLs, in ascending
+	// byte order of the host key, starting after the host after ("" for the first). The
+	// frontier loads hosts a window at a time with it and wraps around at the end, so its
+	// cost should grow with the hosts returned, not with the URLs queued.
+	FrontierHosts(after string, limit int) ([]string, error)
+	// FrontierNext returns up to limit queued URLs of host with ids above afterID, in
+	// ascending id order (the order they were queued in, except URLs queued again, which keep
+	// their earlier id: see crawl.CommitStats.HostsRequeued). It leaves out the ids for which
+	// skip returns true (URLs already handed out), and returns fewer than limit only when no
+	// more are queued above the last one returned. skip is called on the caller's goroutine,
+	// during the call only.
+	FrontierNext(host string, afterID uint64, limit int, skip func(id uint64) bool) ([]crawl.Entry, error)
+	// FrontierEmpty reports whether no URL is queued at all.
+	FrontierEmpty() (bool, error)
+}
 
 // task is one leased URL on its way through the pipeline.
 type task struct {
-	store.Entry
+	crawl.Entry
 	tries int // earlier tries of this lease that failed
 	// retrying: the task was handed back after a failed try, so handing it out is a retry.
 	retrying bool
@@ -71,36 +93,16 @@ type hostFeedback struct {
 // commitNote tells the frontier that the writer made results durable.
 type commitNote struct {
 	released     []uint64        // leases ended
-	fetched      int             // how many of them count against --max-pages
+	attempts     int             // how many of them were fetch attempts: what --max-pages counts
 	hostsWithNew map[string]int  // hosts that got new frontier entries
 	requeued     map[string]bool // hosts whose new entries may sort before those already read
-	redirected   []store.Entry   // redirect targets among the new entries: handed out first
-}
-
-// hostQueue is a host's back queue: a small window of its frontier entries, read from disk
-// ahead of need, and the state that decides when it may be fetched next.
-type hostQueue struct {
-	key      string
-	buf      []store.Entry
-	lastID   uint64 // highest id read from disk; entries above it may still be there
-	more     bool   // the disk may hold entries above lastID
-	limiter  *rate.Limiter
-	nextAt   time.Time
-	inflight int
-	index    int // position in the ready heap, -1 when not in it
-
-	lastAt     time.Time // when a URL of the host was last handed out
-	retry      []task    // leases handed back, by notBefore, served before buf; on disk they are still pending
-	errStreak  int       // failed attempts since the last answer: the backoff grows with it
-	failedURLs int       // URLs that failed since the last answer, weighted (see failed): enough of them park the host
-	parked     bool      // failed too often: its URLs are recorded as skipped, never fetched
-	draining   bool      // parked, and listed in frontier.draining
+	redirected   []crawl.Entry   // redirect targets among the new entries: handed out first
 }
 
 // frontier hands out URLs host by host: whichever host may be fetched soonest, within its
 // rate and concurrency limits. It is the only goroutine that touches its state.
 type frontier struct {
-	db     *store.DB
+	db     FrontierStore
 	cfg    *Config
 	stats  *Stats
 	log    *slog.Logger
@@ -117,14 +119,14 @@ type frontier struct {
 
 	unloaded  bool   // the disk may hold hosts not in hosts
 	scanAfter string // where the next scan for unloaded hosts starts
-	fetched   int    // pages counted against MaxPages, including earlier runs
+	attempts  int    // fetch attempts counted against MaxPages, including earlier runs
 }
 
 const (
 	hostWindow = 32 // entries read from disk per host at a time
 )
 
-func newFrontier(db *store.DB, cfg *Config, stats *Stats, log *slog.Logger, fetchedBefore int) *frontier {
+func newFrontier(db FrontierStore, cfg *Config, stats *Stats, log *slog.Logger, attemptsBefore int) *frontier {
 	return &frontier{
 		db:       db,
 		stats:    stats,
@@ -134,7 +136,7 @@ func newFrontier(db *store.DB, cfg *Config, stats *Stats, log *slog.Logger, fetc
 		leased:   make(map[uint64]struct{}),
 		promoted: make(map[uint64]struct{}),
 		unloaded: true,
-		fetched:  fetchedBefore,
+		attempts: attemptsBefore,
 		rnd:      rand.Float64,
 	}
 }
@@ -153,7 +155,7 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 
-	clock := &f.stats.stages.frontier
+	clock := f.stats.stages.clock(stageFrontier)
 	woke := time.Now()
 	for {
 		var send chan<- task
@@ -288,47 +290,6 @@ func (f *frontier) peekRetry() *hostQueue {
 	return best
 }
 
-// wakeAt is when h has something to hand out: when its rate and backoff allow, or, if all it
-// holds are leases handed back, when the first of them may be tried again.
-func (h *hostQueue) wakeAt() time.Time {
-	if len(h.buf) > 0 || h.more || len(h.retry) == 0 {
-		return h.nextAt
-	}
-	return maxTime(h.nextAt, h.retry[0].notBefore)
-}
-
-// addRetry puts a lease handed back among the others, in the order they may be tried again.
-func (h *hostQueue) addRetry(t task) {
-	i := len(h.retry)
-	for i > 0 && h.retry[i-1].notBefore.After(t.notBefore) {
-		i--
-	}
-	h.retry = slices.Insert(h.retry, i, t)
-}
-
-// takeRetry says whether h hands out a lease handed back (a retry, or a page after its
-// robots.txt) rather than a queued entry. Handed-back leases go first once their time has
-// come, except after a failure: then a fresh URL goes first, so that a host failing
-// everywhere is parked after MaxHostErrors different URLs failed, while a few bad URLs
-// retried in a row on a healthy host do not add up to a streak.
-// With retryOnly (no new lease allowed), only handed-back leases go.
-func (h *hostQueue) takeRetry(retryOnly bool, now time.Time) bool {
-	if len(h.retry) == 0 || h.retry[0].notBefore.After(now) {
-		return false
-	}
-	return retryOnly || h.errStreak == 0 || len(h.buf) == 0
-}
-
-// next is the task h hands out next, and whether it is a lease handed back. Its URL is
-// parsed by the fetcher that takes it, not here: the frontier is one goroutine, and it
-// builds the next task again each time it wakes before the task is taken.
-func (h *hostQueue) next(retryOnly bool, now time.Time) (task, bool) {
-	if h.takeRetry(retryOnly, now) {
-		return h.retry[0], true
-	}
-	return task{Entry: h.buf[0]}, false
-}
-
 // handOut leases the first entry of h, a host in the ready heap, or hands out its first
 // lease handed back (fromRetry), as next chose.
 func (f *frontier) handOut(h *hostQueue, fromRetry bool, now time.Time) {
@@ -434,7 +395,7 @@ func (f *frontier) complete() (bool, error) {
 
 // budgetSpent reports whether --max-pages allows no more leases now.
 func (f *frontier) budgetSpent() bool {
-	return f.cfg.MaxPages > 0 && f.fetched+len(f.leased) >= f.cfg.MaxPages
+	return f.cfg.MaxPages > 0 && f.attempts+len(f.leased) >= f.cfg.MaxPages
 }
 
 // loadHosts brings hosts with queued URLs into memory, continuing the previous scan and
@@ -531,36 +492,4 @@ func (f *frontier) schedule(h *hostQueue) {
 	if (len(h.buf) > 0 || h.more || len(h.retry) > 0) && h.inflight < f.cfg.HostConcurrency {
 		heap.Push(&f.ready, h)
 	}
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-// hostHeap orders hosts by the time they have something to hand out (wakeAt). Whatever
-// changes that time (its rate, a backoff, its queue) is followed by a heap.Fix.
-type hostHeap []*hostQueue
-
-func (q hostHeap) Len() int           { return len(q) }
-func (q hostHeap) Less(i, j int) bool { return q[i].wakeAt().Before(q[j].wakeAt()) }
-func (q hostHeap) Swap(i, j int) {
-	q[i], q[j] = q[j], q[i]
-	q[i].index = i
-	q[j].index = j
-}
-func (q *hostHeap) Push(x any) {
-	h := x.(*hostQueue)
-	h.index = len(*q)
-	*q = append(*q, h)
-}
-func (q *hostHeap) Pop() any {
-	old := *q
-	h := old[len(old)-1]
-	old[len(old)-1] = nil
-	h.index = -1
-	*q = old[:len(old)-1]
-	return h
 }

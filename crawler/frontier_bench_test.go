@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store"
 )
 
@@ -98,13 +99,13 @@ func BenchmarkFrontier1M(b *testing.B) {
 		cfg.setDefaults()
 		f := newFrontier(db, cfg, newStats(), cfg.Log, 0)
 		w := db.Writer(-1)
-		batch := make([]store.Result, 0, cfg.BatchSize)
+		batch := make([]crawl.Result, 0, cfg.BatchSize)
 		commit := func() {
 			cs, err := w.Commit(batch)
 			if err != nil {
 				b.Fatal(err)
 			}
-			note := commitNote{fetched: cs.Fetched, hostsWithNew: cs.HostsWithNew, requeued: cs.HostsRequeued}
+			note := commitNote{attempts: cs.Attempts, hostsWithNew: cs.HostsWithNew, requeued: cs.HostsRequeued}
 			for _, r := range batch {
 				note.released = append(note.released, r.ID)
 			}
@@ -127,7 +128,7 @@ func BenchmarkFrontier1M(b *testing.B) {
 			e := next.Entry
 			f.handOut(h, fromRetry, now)
 			f.release(hostFeedback{host: e.Host})
-			batch = append(batch, store.Result{ID: e.ID, Host: e.Host, Page: store.Node{State: store.StateDone, Status: 200, FetchedAt: now}})
+			batch = append(batch, crawl.Result{ID: e.ID, Host: e.Host, Page: crawl.Node{State: crawl.StateDone, Status: 200, FetchedAt: now}})
 			if len(batch) == cap(batch) {
 				commit()
 			}
@@ -157,17 +158,17 @@ func BenchmarkFrontier1M(b *testing.B) {
 		if pages > benchPending {
 			b.Fatalf("%d URLs need more than %d leased pages", b.N, benchPending)
 		}
-		batch := make([]store.Result, 0, 512)
+		batch := make([]crawl.Result, 0, 512)
 		b.ResetTimer()
 		added := 0
 		for p := 0; p < pages; p++ {
 			b.StopTimer() // building results is the pipeline's work, not the frontier's
 			// Node ids follow the fixture's host-major order.
 			host := fmt.Sprintf("h%04d.test", p/perHost)
-			r := store.Result{ID: uint64(p + 1), Host: host, Page: store.Node{State: store.StateDone, Status: 200}}
+			r := crawl.Result{ID: uint64(p + 1), Host: host, Page: crawl.Node{State: crawl.StateDone, Status: 200}}
 			for k := range min(links, b.N-added) {
 				u := "http://" + host + "/new/" + strconv.Itoa(p) + "/" + strconv.Itoa(k) + ".html"
-				r.Links = append(r.Links, store.Link{URL: u, Host: host, Kind: store.KindLink, Count: 1, InScope: true, Follow: true})
+				r.Links = append(r.Links, crawl.Link{URL: u, Host: host, Kind: crawl.KindLink, Count: 1, InScope: true, Follow: true})
 				added++
 			}
 			batch = append(batch, r)

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/fetch"
 	"github.com/crawl-project/crawl/parse"
 	"github.com/crawl-project/crawl/store"
@@ -102,17 +103,17 @@ func FuzzHostilePage(f *testing.F) {
 		}
 		res := toResult(cfg, parse.Extractor{MaxLinks: 6000, RobotsToken: "crawl"}, *r)
 		r.resp.Release()
-		if _, err := w.Commit([]store.Result{res}); err != nil {
+		if _, err := w.Commit([]crawl.Result{res}); err != nil {
 			t.Fatalf("commit of status %d, %d links: %v", status, len(res.Links), err)
 		}
-		var n store.Node
+		var n crawl.Node
 		if err := db.View(func(s *store.Snapshot) (err error) { n, err = s.Node(tk.ID); return err }); err != nil {
 			t.Fatal(err)
 		}
-		if n.State == store.StatePending {
+		if n.State == crawl.StatePending {
 			t.Fatalf("the leased URL is still pending after its commit: %+v", n)
 		}
-		if n.State == store.StateDone && n.OutLinks+n.DroppedOut < len(res.Links) {
+		if n.State == crawl.StateDone && n.OutLinks+n.DroppedOut < len(res.Links) {
 			t.Fatalf("%d links found, %d stored and %d counted", len(res.Links), n.OutLinks, n.DroppedOut)
 		}
 		if site.requests > 1 {

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
 )
 
 // Link-level robots directives: rel=nofollow, <meta name=robots|crawl>, X-Robots-Tag; the
@@ -75,27 +75,27 @@ func TestLinkLevelRobotsDirectives(t *testing.T) {
 	u := func(path string) string { return s.srv.URL + path }
 	edges := []struct {
 		src, dst string
-		kind     store.EdgeKind
+		kind     crawl.EdgeKind
 		rel      string
 	}{
-		{"/", "/canon-only", store.KindCanonical, "canonical"},
-		{"/", "/canon-linked", store.KindCanonical, "canonical"},
-		{"/", "/de/", store.KindAlternate, "alternate"},
-		{"/", "/nf", store.KindLink, "nofollow"},
-		{"/", "/ad", store.KindLink, "sponsored nofollow"},
-		{"/ok", "/canon-linked", store.KindLink, ""},
-		{"/meta-robots", "/from-meta-robots", store.KindLink, ""},
-		{"/meta-crawl", "/from-meta-crawl", store.KindLink, ""},
-		{"/header", "/from-header", store.KindLink, ""},
-		{"/header-crawl", "/from-header-crawl", store.KindLink, ""},
+		{"/", "/canon-only", crawl.KindCanonical, "canonical"},
+		{"/", "/canon-linked", crawl.KindCanonical, "canonical"},
+		{"/", "/de/", crawl.KindAlternate, "alternate"},
+		{"/", "/nf", crawl.KindLink, "nofollow"},
+		{"/", "/ad", crawl.KindLink, "sponsored nofollow"},
+		{"/ok", "/canon-linked", crawl.KindLink, ""},
+		{"/meta-robots", "/from-meta-robots", crawl.KindLink, ""},
+		{"/meta-crawl", "/from-meta-crawl", crawl.KindLink, ""},
+		{"/header", "/from-header", crawl.KindLink, ""},
+		{"/header-crawl", "/from-header-crawl", crawl.KindLink, ""},
 	}
 	for _, e := range edges {
 		found := false
 		for _, got := range st.edges {
-			if got.src == u(e.src) && got.dst == u(e.dst) {
+			if got.From == u(e.src) && got.To == u(e.dst) {
 				found = true
-				if got.kind != e.kind || got.rel != e.rel {
-					t.Errorf("edge %s -> %s: %v rel %q, want %v rel %q", e.src, e.dst, got.kind, got.rel, e.kind, e.rel)
+				if got.Kind != e.kind || got.Rel != e.rel {
+					t.Errorf("edge %s -> %s: %v rel %q, want %v rel %q", e.src, e.dst, got.Kind, got.Rel, e.kind, e.rel)
 				}
 			}
 		}
@@ -109,11 +109,11 @@ func TestLinkLevelRobotsDirectives(t *testing.T) {
 	// Targets of links that are not followed are in the graph, skipped, never fetched; a
 	// canonical URL that a page also links to is fetched through that link.
 	for _, path := range []string{"/canon-only", "/de/", "/nf", "/ad", "/from-meta-robots", "/from-meta-crawl", "/from-header", "/from-header-crawl"} {
-		if n := st.nodes[u(path)]; n.State != store.StateSkipped || n.Error != store.ReasonNofollow {
-			t.Errorf("%s = %v %q, want skipped for %s", path, n.State, n.Error, store.ReasonNofollow)
+		if n := st.nodes[u(path)]; n.State != crawl.StateSkipped || n.Error != crawl.ReasonNofollow {
+			t.Errorf("%s = %v %q, want skipped for %s", path, n.State, n.Error, crawl.ReasonNofollow)
 		}
 	}
-	if n := st.nodes[u("/canon-linked")]; n.State != store.StateDone {
+	if n := st.nodes[u("/canon-linked")]; n.State != crawl.StateDone {
 		t.Errorf("/canon-linked = %v, want done", n.State)
 	}
 	// noindex, in a meta tag or a header (for us, or for every crawler), marks the page.
@@ -121,7 +121,7 @@ func TestLinkLevelRobotsDirectives(t *testing.T) {
 		"/": false, "/ok": false, "/meta-robots": true, "/meta-noindex": true, "/header-crawl": true,
 		"/header": false, "/header-other-noindex": false, "/doc.pdf": true,
 	} {
-		if n := st.nodes[u(path)]; n.State != store.StateDone || n.NoIndex != want {
+		if n := st.nodes[u(path)]; n.State != crawl.StateDone || n.NoIndex != want {
 			t.Errorf("%s: %v, noindex %v; want done, noindex %v", path, n.State, n.NoIndex, want)
 		}
 	}

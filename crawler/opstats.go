@@ -4,8 +4,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/fetch"
-	"github.com/crawl-project/crawl/store"
 )
 
 // opCounters are the counters an operator watches while a crawl runs (the live progress line
@@ -61,8 +61,8 @@ func (o *opCounters) countResponse(resp *fetch.Response) {
 }
 
 // countCommit keeps queued in step with the frontier bucket.
-func (o *opCounters) countCommit(cs store.CommitStats) {
-	o.queued.Add(int64(cs.Queued - cs.Dequeued))
+func (o *opCounters) countCommit(cs crawl.CommitStats) {
+	o.queued.Add(int64(cs.Queued - cs.Unqueued))
 }
 
 // countRetry records that a fetch is attempted again after a transient failure.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
 	"github.com/crawl-project/crawl/crawler/crawltest"
 	"github.com/crawl-project/crawl/store"
@@ -48,14 +49,14 @@ func TestOperatorCounters(t *testing.T) {
 				codes += n
 			}
 			lat := c.Stats().FetchLatency()
-			if codes != sum.Fetched || int64(lat.Count) != sum.Fetched || lat.Cumulative[len(lat.Cumulative)-1] > lat.Count {
-				t.Errorf("by code %d, latency count %d (cumulative %v); want %d responses", codes, lat.Count, lat.Cumulative, sum.Fetched)
+			if codes != sum.Responses || int64(lat.Count) != sum.Responses || lat.Cumulative[len(lat.Cumulative)-1] > lat.Count {
+				t.Errorf("by code %d, latency count %d (cumulative %v); want %d responses", codes, lat.Count, lat.Cumulative, sum.Responses)
 			}
 			g := h.graph()
 			// The response figures against what the site served and the database recorded.
 			log := h.site.Log()
-			if want := int64(log.Total() - log.Count("/robots.txt")); sum.Fetched != want {
-				t.Errorf("%d responses counted, the site answered %d page requests", sum.Fetched, want)
+			if want := int64(log.Total() - log.Count("/robots.txt")); sum.Responses != want {
+				t.Errorf("%d responses counted, the site answered %d page requests", sum.Responses, want)
 			}
 			var byClass [6]int64
 			for _, n := range g.nodes {
@@ -66,7 +67,7 @@ func TestOperatorCounters(t *testing.T) {
 			if sum.ByClass != byClass {
 				t.Errorf("responses by class %v, %v in the database", sum.ByClass, byClass)
 			}
-			if n := int64(len(g.inState(store.StateBlocked))); sum.RobotsBlocked != n || (tc.maxPages == 0 && n == 0) {
+			if n := int64(len(g.inState(crawl.StateBlocked))); sum.RobotsBlocked != n || (tc.maxPages == 0 && n == 0) {
 				t.Errorf("robots blocked %d, %d in the database", sum.RobotsBlocked, n)
 			}
 			depths := c.QueueDepths()

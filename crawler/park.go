@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
 )
 
 // A failing host is held back, then parked. These are the frontier's methods for it.
@@ -87,14 +87,14 @@ func (f *frontier) park(h *hostQueue) {
 }
 
 func skipTask(t task) task {
-	return task{Entry: t.Entry, skip: store.ReasonHostUnreachable}
+	return task{Entry: t.Entry, skip: crawl.ReasonHostUnreachable}
 }
 
 // skipBuffered leases h's buffered entries as skip tasks.
 func (f *frontier) skipBuffered(h *hostQueue) {
 	for _, e := range h.buf {
 		f.lease(e.ID)
-		f.skips = append(f.skips, task{Entry: e, skip: store.ReasonHostUnreachable})
+		f.skips = append(f.skips, task{Entry: e, skip: crawl.ReasonHostUnreachable})
 	}
 	h.buf = nil
 }
@@ -120,7 +120,7 @@ func (f *frontier) noteCommit(n commitNote) {
 	for _, id := range n.released {
 		delete(f.leased, id)
 	}
-	f.fetched += n.fetched
+	f.attempts += n.attempts
 	for host := range n.hostsWithNew {
 		if h, ok := f.hosts[host]; ok {
 			h.more = true
@@ -142,13 +142,13 @@ func (f *frontier) noteCommit(n commitNote) {
 // promote puts redirect targets just queued at the head of their host's queue: a redirect is
 // the page the crawl asked for, moved, and its chain is best followed while it is fresh. A
 // host not in memory, or parked, reads them from disk in their turn.
-func (f *frontier) promote(entries []store.Entry) {
+func (f *frontier) promote(entries []crawl.Entry) {
 	for _, e := range entries {
 		h, ok := f.hosts[e.Host]
 		if _, leased := f.leased[e.ID]; !ok || h.parked || leased {
 			continue // leased: read from disk and handed out before this note came
 		}
-		if i := slices.IndexFunc(h.buf, func(b store.Entry) bool { return b.ID == e.ID }); i >= 0 {
+		if i := slices.IndexFunc(h.buf, func(b crawl.Entry) bool { return b.ID == e.ID }); i >= 0 {
 			h.buf = slices.Delete(h.buf, i, i+1) // read from disk already: moved, not repeated
 		} else {
 			f.promoted[e.ID] = struct{}{}

@@ -6,8 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/crawler/crawltest"
 )
 
 // TestRedirectIntoADisallowedPathIsNeverRequested: a redirect is checked as a link is, so a
@@ -20,13 +21,13 @@ func TestRedirectIntoADisallowedPathIsNeverRequested(t *testing.T) {
 			w.Header().Set("Content-Type", "text/plain")
 			w.Write([]byte("User-agent: *\nDisallow: /private/\n"))
 		case "/":
-			linkPage(w, "home", "/r/1", "/r/2")
+			crawltest.WritePage(w, "home", "/r/1", "/r/2")
 		case "/r/1":
 			http.Redirect(w, r, "/private/secret.html", http.StatusFound)
 		case "/r/2":
 			http.Redirect(w, r, "/r/1", http.StatusMovedPermanently)
 		default:
-			linkPage(w, r.URL.Path)
+			crawltest.WritePage(w, r.URL.Path)
 		}
 	})
 	s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}))
@@ -34,11 +35,11 @@ func TestRedirectIntoADisallowedPathIsNeverRequested(t *testing.T) {
 		t.Errorf("the disallowed target was requested %d times", c)
 	}
 	g := s.graph()
-	if n := g.node(t, s.url("site.test", "/private/secret.html")); n.State != store.StateBlocked {
+	if n := g.node(t, s.url("site.test", "/private/secret.html")); n.State != crawl.StateBlocked {
 		t.Errorf("target: %v, want robots-blocked", n.State)
 	}
 	for _, p := range []string{"/r/1", "/r/2"} {
-		if n := g.node(t, s.url("site.test", p)); n.State != store.StateDone || s.count("site.test", p) != 1 {
+		if n := g.node(t, s.url("site.test", p)); n.State != crawl.StateDone || s.count("site.test", p) != 1 {
 			t.Errorf("%s: %v after %d requests, want done after 1", p, n.State, s.count("site.test", p))
 		}
 	}
@@ -53,15 +54,15 @@ func TestRedirectChainIntoALinkedPageFetchesItOnce(t *testing.T) {
 		case "/robots.txt":
 			http.NotFound(w, r)
 		case "/":
-			linkPage(w, "home", "/old", "/page", "/other")
+			crawltest.WritePage(w, "home", "/old", "/page", "/other")
 		case "/old":
 			http.Redirect(w, r, "/older", http.StatusMovedPermanently)
 		case "/older":
 			http.Redirect(w, r, "/page", http.StatusFound)
 		case "/other":
-			linkPage(w, "other", "/older", "/page")
+			crawltest.WritePage(w, "other", "/older", "/page")
 		default:
-			linkPage(w, r.URL.Path)
+			crawltest.WritePage(w, r.URL.Path)
 		}
 	})
 	s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}))
@@ -71,10 +72,10 @@ func TestRedirectChainIntoALinkedPageFetchesItOnce(t *testing.T) {
 		}
 	}
 	g := s.graph()
-	if n := g.node(t, s.url("site.test", "/page")); n.State != store.StateDone || n.Status != 200 || n.Depth != 1 {
+	if n := g.node(t, s.url("site.test", "/page")); n.State != crawl.StateDone || n.Status != 200 || n.Depth != 1 {
 		t.Errorf("/page: %v %d at depth %d, want done 200 at depth 1", n.State, n.Status, n.Depth)
 	}
-	if kind := g.edges[s.url("site.test", "/older")][s.url("site.test", "/page")]; kind != store.KindRedirect {
+	if kind := g.edges[s.url("site.test", "/older")][s.url("site.test", "/page")]; kind != crawl.KindRedirect {
 		t.Errorf("/older -> /page is %v, want a redirect edge", kind)
 	}
 }
@@ -92,15 +93,15 @@ func TestCrossHostRedirectWaitsForItsHost(t *testing.T) {
 		case r.URL.Path == "/robots.txt":
 			http.NotFound(w, r)
 		case host == "a.test" && r.URL.Path == "/":
-			linkPage(w, "a", "/go", "/go-no")
+			crawltest.WritePage(w, "a", "/go", "/go-no")
 		case host == "a.test" && r.URL.Path == "/go":
 			http.Redirect(w, r, s.url("b.test", "/target"), http.StatusFound)
 		case host == "a.test" && r.URL.Path == "/go-no":
 			http.Redirect(w, r, s.url("b.test", "/no/thing"), http.StatusFound)
 		case host == "b.test" && r.URL.Path == "/":
-			linkPage(w, "b", "/one", "/two")
+			crawltest.WritePage(w, "b", "/one", "/two")
 		default:
-			linkPage(w, r.URL.Path)
+			crawltest.WritePage(w, r.URL.Path)
 		}
 	})
 	const interval = 200 * time.Millisecond

@@ -6,7 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
+	"github.com/crawl-project/crawl/crawler/crawltest"
 )
 
 // TestRedirectChainAndLoop: a page behind three redirects is stored under its final URL,
@@ -18,7 +19,7 @@ func TestRedirectChainAndLoop(t *testing.T) {
 		case "/robots.txt":
 			http.NotFound(w, r)
 		case "/":
-			linkPage(w, "home", "/r1", "/loop1")
+			crawltest.WritePage(w, "home", "/r1", "/loop1")
 		case "/r1":
 			http.Redirect(w, r, "/r2", http.StatusMovedPermanently)
 		case "/r2":
@@ -30,7 +31,7 @@ func TestRedirectChainAndLoop(t *testing.T) {
 		case "/loop2":
 			http.Redirect(w, r, "/loop1", http.StatusFound)
 		default:
-			linkPage(w, "page "+r.URL.Path)
+			crawltest.WritePage(w, "page "+r.URL.Path)
 		}
 	})
 	s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(2, 5)))
@@ -44,17 +45,17 @@ func TestRedirectChainAndLoop(t *testing.T) {
 	}{{"/r1", 301, "/r2"}, {"/r2", 302, "/r3"}, {"/r3", 307, "/final"}}
 	for _, hop := range chain {
 		n := g.node(t, u(hop.path))
-		if n.State != store.StateDone || n.Status != hop.status {
+		if n.State != crawl.StateDone || n.Status != hop.status {
 			t.Errorf("%s: %v %d, want done %d", hop.path, n.State, n.Status, hop.status)
 		}
-		if kind, ok := g.edges[u(hop.path)][u(hop.next)]; !ok || kind != store.KindRedirect || len(g.edges[u(hop.path)]) != 1 {
+		if kind, ok := g.edges[u(hop.path)][u(hop.next)]; !ok || kind != crawl.KindRedirect || len(g.edges[u(hop.path)]) != 1 {
 			t.Errorf("%s: edges %v, want one redirect edge to %s", hop.path, g.edges[u(hop.path)], hop.next)
 		}
 	}
-	if n := g.node(t, u("/final")); n.State != store.StateDone || n.Status != 200 || n.Title != "page /final" {
+	if n := g.node(t, u("/final")); n.State != crawl.StateDone || n.Status != 200 || n.Title != "page /final" {
 		t.Errorf("/final: %v %d %q", n.State, n.Status, n.Title)
 	}
-	if n := g.node(t, u("/loop1")); n.State != store.StateFailed || !strings.Contains(n.Error, "redirect loop") {
+	if n := g.node(t, u("/loop1")); n.State != crawl.StateFailed || !strings.Contains(n.Error, "redirect loop") {
 		t.Errorf("/loop1: %v %q, want failed with a redirect loop", n.State, n.Error)
 	}
 	for _, p := range []string{"/r1", "/r2", "/r3", "/final", "/loop1", "/loop2"} {
@@ -89,9 +90,9 @@ func TestXRobotsTagHeader(t *testing.T) {
 					if tt.header != "" {
 						w.Header().Set("X-Robots-Tag", tt.header)
 					}
-					linkPage(w, "home", "/a", "/b")
+					crawltest.WritePage(w, "home", "/a", "/b")
 				default:
-					linkPage(w, r.URL.Path)
+					crawltest.WritePage(w, r.URL.Path)
 				}
 			})
 			s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(0, 0)))
@@ -105,7 +106,7 @@ func TestXRobotsTagHeader(t *testing.T) {
 				if fetched != tt.follow {
 					t.Errorf("%s fetched: %v, want %v", p, fetched, tt.follow)
 				}
-				if !tt.follow && (n.State != store.StateSkipped || n.Error != store.ReasonNofollow) {
+				if !tt.follow && (n.State != crawl.StateSkipped || n.Error != crawl.ReasonNofollow) {
 					t.Errorf("%s: %v %q, want skipped as nofollow", p, n.State, n.Error)
 				}
 			}

@@ -1,15 +1,15 @@
 package crawler
 
 import (
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/fetch"
-	"github.com/crawl-project/crawl/store"
 )
 
 // hostRecord turns the verdict that fetched a robots.txt into the host record the writer
 // keeps. The crawl delay is the verdict's, already capped by the robots cache.
-func hostRecord(v fetch.RobotsVerdict) *store.HostRecord {
+func hostRecord(v fetch.RobotsVerdict) *crawl.HostRecord {
 	f := v.Fetched
-	return &store.HostRecord{
+	return &crawl.HostRecord{
 		Origin:          f.Origin,
 		RobotsStatus:    f.Status,
 		Robots:          f.Body,
@@ -20,7 +20,7 @@ func hostRecord(v fetch.RobotsVerdict) *store.HostRecord {
 }
 
 // robotsFile is the inverse of hostRecord, for a record that holds a robots.txt.
-func robotsFile(h store.HostRecord) (fetch.RobotsFile, bool) {
+func robotsFile(h crawl.HostRecord) (fetch.RobotsFile, bool) {
 	if h.RobotsFetchedAt.IsZero() {
 		return fetch.RobotsFile{}, false
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
 	"github.com/crawl-project/crawl/crawler/crawltest"
 	"github.com/crawl-project/crawl/store"
@@ -15,7 +16,7 @@ func TestRobotsBlockedURLsAreRecordedAndNeverRequested(t *testing.T) {
 	h := newHarness(t, crawltest.SiteConfig{Seed: 21, Pages: 120, MinBytes: 500, MaxBytes: 1000,
 		Robots: "User-agent: *\nDisallow: /blog/\nDisallow: /catalog/\n\nUser-agent: otherbot\nDisallow: /\n"})
 	sum := h.run(h.config(h.roots()))
-	blocked := h.graph().inState(store.StateBlocked)
+	blocked := h.graph().inState(crawl.StateBlocked)
 	if len(blocked) == 0 {
 		t.Fatal("no URL recorded as robots-blocked")
 	}
@@ -50,9 +51,9 @@ func TestUnreachableRobotsTxtHoldsTheURLBack(t *testing.T) {
 			}
 			w.Write([]byte("User-agent: *\nDisallow: /private\n"))
 		case "/":
-			linkPage(w, "home", "/a", "/private")
+			crawltest.WritePage(w, "home", "/a", "/private")
 		default:
-			linkPage(w, r.URL.Path)
+			crawltest.WritePage(w, r.URL.Path)
 		}
 	})
 	sum := s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(2, 5)))
@@ -60,7 +61,7 @@ func TestUnreachableRobotsTxtHoldsTheURLBack(t *testing.T) {
 		t.Errorf("requests %v; want robots.txt three times, then / and /a", reqs)
 	}
 	g := s.graph()
-	for path, want := range map[string]store.State{"/": store.StateDone, "/a": store.StateDone, "/private": store.StateBlocked} {
+	for path, want := range map[string]crawl.State{"/": crawl.StateDone, "/a": crawl.StateDone, "/private": crawl.StateBlocked} {
 		if n := g.node(t, s.url("site.test", path)); n.State != want {
 			t.Errorf("%s: %v %q, want %v", path, n.State, n.Error, want)
 		}
@@ -78,14 +79,14 @@ func TestRobotsTxtThatNeverAnswers(t *testing.T) {
 			w.WriteHeader(http.StatusInternalServerError)
 			return
 		}
-		linkPage(w, "home")
+		crawltest.WritePage(w, "home")
 	})
 	sum := s.runWithin(30*time.Second, s.config([]string{s.url("site.test", "/")}, fastFailures(2, 0)))
 	if reqs := s.requests("site.test"); strings.Join(reqs, " ") != "/robots.txt /robots.txt /robots.txt" {
 		t.Errorf("requests %v; want robots.txt three times and nothing else", reqs)
 	}
 	n := s.graph().node(t, s.url("site.test", "/"))
-	if want := store.ReasonRobotsUnavailable + ": HTTP 500"; n.State != store.StateFailed || n.Error != want {
+	if want := crawl.ReasonRobotsUnavailable + ": HTTP 500"; n.State != crawl.StateFailed || n.Error != want {
 		t.Errorf("/: %v %q; want failed %q", n.State, n.Error, want)
 	}
 	if sum.RobotsUnavailable != 1 || sum.Retries != 2 {
@@ -150,7 +151,7 @@ func TestRobotsTxtIsKeptAcrossRuns(t *testing.T) {
 				}
 			}
 			blogBlocked := 0
-			for u := range h.graph().inState(store.StateBlocked) {
+			for u := range h.graph().inState(crawl.StateBlocked) {
 				if strings.Contains(u, "/blog/") {
 					blogBlocked++
 				}

@@ -5,10 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
 	"github.com/crawl-project/crawl/crawler/crawltest"
 	"github.com/crawl-project/crawl/fetch"
-	"github.com/crawl-project/crawl/store"
 )
 
 // TestRobotsCacheSmallerThanTheCrawl: with a robots cache that holds fewer origins than the
@@ -41,7 +41,7 @@ func TestRobotsCacheSmallerThanTheCrawl(t *testing.T) {
 		t.Errorf("second run: %d robots.txt fetched, %d read from the database; want 0, at least %d",
 			second.RobotsFetched, second.RobotsRestored, hosts)
 	}
-	if second.Fetched == 0 {
+	if second.Responses == 0 {
 		t.Fatal("second run fetched nothing: the test shows nothing")
 	}
 	for k := range h.site.Log().Counts() {
@@ -49,10 +49,10 @@ func TestRobotsCacheSmallerThanTheCrawl(t *testing.T) {
 			t.Errorf("disallowed %s was requested", k)
 		}
 	}
-	blocked := h.graph().inState(store.StateBlocked)
+	blocked := h.graph().inState(crawl.StateBlocked)
 	if len(blocked) == 0 {
 		t.Error("no URL recorded as blocked: the site gave the rules nothing to refuse")
 	}
 	t.Logf("second run: %d pages, robots.txt read from the database %d times for %d hosts",
-		second.Fetched, second.RobotsRestored, hosts)
+		second.Responses, second.RobotsRestored, hosts)
 }

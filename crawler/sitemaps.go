@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/fetch"
 	"github.com/crawl-project/crawl/parse"
 	"github.com/crawl-project/crawl/store"
@@ -63,7 +64,7 @@ func (c *Crawler) seedSitemaps(ctx context.Context) error {
 	// Marked read only once their URLs are queued: a crash in between reads them again.
 	now := time.Now()
 	for _, origin := range read {
-		if err := c.db.PutHost(store.HostRecord{Origin: origin, SitemapsReadAt: now}); err != nil {
+		if err := c.db.PutHost(crawl.HostRecord{Origin: origin, SitemapsReadAt: now}); err != nil {
 			return err
 		}
 	}

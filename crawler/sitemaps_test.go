@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/crawler/crawltest"
 )
 
 // sitemapSite serves a home page without links, and pages only its sitemaps list: a sitemap
@@ -49,9 +50,9 @@ func sitemapSite(t *testing.T, robots bool) *hostile {
 		case "/sitemap.xml":
 			fmt.Fprint(w, urlset(u("/o4")))
 		case "/":
-			linkPage(w, "home")
+			crawltest.WritePage(w, "home")
 		default:
-			linkPage(w, r.URL.Path)
+			crawltest.WritePage(w, r.URL.Path)
 		}
 	})
 	return s
@@ -124,7 +125,7 @@ func TestSitemapsAreReadOncePerCrawl(t *testing.T) {
 		t.Errorf("second run queued %d sitemap URLs", sum.SitemapURLs)
 	}
 	n := s.graph().node(t, s.url("site.test", "/o1"))
-	if n.State != store.StateDone {
+	if n.State != crawl.StateDone {
 		t.Errorf("/o1: %v", n.State)
 	}
 }

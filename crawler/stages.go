@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/fetch"
 	"github.com/crawl-project/crawl/parse"
-	"github.com/crawl-project/crawl/store"
 )
 
 // RobotsChecker decides whether a URL may be fetched under its host's robots.txt.
@@ -23,15 +23,16 @@ type RobotsChecker interface {
 	Check(ctx context.Context, u *url.URL) (fetch.RobotsVerdict, error)
 }
 
-// fetched is a task with the outcome of its fetch.
-type fetched struct {
+// fetchResult is a task with the outcome of its fetch (a response, an error, a robots.txt
+// verdict): what the fetch stage hands the parse stage.
+type fetchResult struct {
 	task
 	resp    *fetch.Response
 	err     error
 	blocked bool
 	at      time.Time
 	// robots is the host record of a robots.txt fetched in this task's turn, recorded with its result.
-	robots *store.HostRecord
+	robots *crawl.HostRecord
 	// hostOnly: the task's turn went to fetching robots.txt, and the task itself goes back
 	// to the frontier; only robots is to be recorded.
 	hostOnly bool
@@ -40,12 +41,12 @@ type fetched struct {
 // fetchStage runs one fetch worker: it takes leased URLs from in, fetches them, tells the
 // frontier the host is free again (and whether the lease continues), and passes the
 // outcomes on. Skip tasks pass straight through.
-func fetchStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan task, out chan<- fetched, feedback chan<- hostFeedback) error {
-	clock := &stats.stages.fetch
+func fetchStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan task, out chan<- fetchResult, feedback chan<- hostFeedback) error {
+	clock := stats.stages.clock(stageFetch)
 	for t := range in {
 		if t.skip != "" {
 			stats.polite.hostSkipped.Add(1)
-			if err := send(ctx, out, fetched{task: t}); err != nil {
+			if err := send(ctx, out, fetchResult{task: t}); err != nil {
 				return err
 			}
 			continue
@@ -76,7 +77,7 @@ func fetchStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan task, 
 	return nil
 }
 
-func send(ctx context.Context, out chan<- fetched, r fetched) error {
+func send(ctx context.Context, out chan<- fetchResult, r fetchResult) error {
 	select {
 	case out <- r:
 		return nil
@@ -88,8 +89,8 @@ func send(ctx context.Context, out chan<- fetched, r fetched) error {
 // attempt makes one try at a leased URL: robots.txt first, then the page. It returns the
 // outcome to record (nil when the lease continues: fb.again is then set) and what the
 // frontier learns about the host.
-func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL) (*fetched, hostFeedback) {
-	r := &fetched{task: t, at: time.Now()}
+func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL) (*fetchResult, hostFeedback) {
+	r := &fetchResult{task: t, at: time.Now()}
 	fb := hostFeedback{host: t.Host, retried: t.tries > 0}
 	// retry hands the task back to the frontier for a later try, while tries are left.
 	retry := func() bool {
@@ -190,9 +191,9 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 }
 
 // parseStage runs one parser: it turns each fetch outcome into the result the writer records.
-func parseStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan fetched, out chan<- store.Result) error {
+func parseStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan fetchResult, out chan<- crawl.Result) error {
 	x := parse.Extractor{MaxLinks: max(cfg.MaxLinksPerPage, 0), RobotsToken: cfg.RobotsToken}
-	clock := &stats.stages.parse
+	clock := stats.stages.clock(stageParse)
 	for f := range in {
 		start := time.Now()
 		r := toResult(cfg, x, f)
@@ -208,8 +209,8 @@ func parseStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan fetche
 	return nil
 }
 
-func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
-	r := store.Result{ID: f.ID, Host: f.Host, Redirects: f.Redirects}
+func toResult(cfg *Config, x parse.Extractor, f fetchResult) crawl.Result {
+	r := crawl.Result{ID: f.ID, Host: f.Host, Redirects: f.Redirects}
 	if f.robots != nil {
 		r.HostInfo = f.robots
 	}
@@ -218,18 +219,18 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 		r.ID = 0
 		return r
 	case f.skip != "":
-		r.Page.State = store.StateSkipped
+		r.Page.State = crawl.StateSkipped
 		r.Page.Error = f.skip
 		return r
 	case f.blocked:
-		r.Page.State = store.StateBlocked
-		r.Page.Error = "robots.txt"
+		r.Page.State = crawl.StateBlocked
+		r.Page.Error = crawl.ReasonRobotsDisallowed
 		return r
 	case errors.Is(f.err, fetch.ErrPrivateAddress):
-		r.Page.State, r.Page.Error = store.StateSkipped, store.ReasonPrivateAddress
+		r.Page.State, r.Page.Error = crawl.StateSkipped, crawl.ReasonPrivateAddress
 		return r
 	case f.err != nil:
-		r.Page.State = store.StateFailed
+		r.Page.State = crawl.StateFailed
 		r.Page.Error = f.err.Error()
 		r.Page.FetchedAt = f.at
 		if errors.Is(f.err, fetch.ErrRedirectLoop) {
@@ -238,13 +239,13 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 		if errors.Is(f.err, fetch.ErrRobotsUnavailable) {
 			// Nothing of the page was requested; the error says what the robots.txt fetch met.
 			r.Page.FetchedAt = time.Time{}
-			r.Page.Error = store.ReasonRobotsUnavailable + ": " + fetch.Cause(f.err)
+			r.Page.Error = crawl.ReasonRobotsUnavailable + ": " + fetch.Cause(f.err)
 		}
 		return r
 	}
 	resp := f.resp
-	r.Page = store.Node{
-		State:       store.StateDone,
+	r.Page = crawl.Node{
+		State:       crawl.StateDone,
 		Status:      resp.Status,
 		ContentType: resp.ContentType,
 		Size:        int64(len(resp.Body)),
@@ -254,8 +255,8 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 	}
 	if resp.Location != nil {
 		in, reject := cfg.classify(resp.Location)
-		r.Links = []store.Link{{
-			URL: resp.Location.String(), Host: resp.Location.Host, Kind: store.KindRedirect,
+		r.Links = []crawl.Link{{
+			URL: resp.Location.String(), Host: resp.Location.Host, Kind: crawl.KindRedirect,
 			Count: 1, InScope: in, Follow: in && reject == "", Reject: reject,
 		}}
 		return r
@@ -282,13 +283,13 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 	r.Page.DroppedOut = page.Dropped
 	r.Page.NoIndex = r.Page.NoIndex || page.NoIndex
 	page.NoFollow = page.NoFollow || headerNofollow
-	r.Links = make([]store.Link, 0, len(page.Links))
+	r.Links = make([]crawl.Link, 0, len(page.Links))
 	for _, l := range page.Links {
 		in, reject := cfg.classifyLink(l)
 		// Only <a> and <area> links are followed: a canonical or alternate URL is recorded as an
 		// edge of its kind, and is fetched only if some page links to it.
-		follow := in && reject == "" && !page.NoFollow && !l.Nofollow() && l.Kind == store.KindLink
-		r.Links = append(r.Links, store.Link{
+		follow := in && reject == "" && !page.NoFollow && !l.Nofollow() && l.Kind == crawl.KindLink
+		r.Links = append(r.Links, crawl.Link{
 			URL: l.URL, Host: l.Host, Kind: l.Kind, Rel: l.Rel, Anchor: l.Anchor,
 			Count: l.Count, InScope: in, Follow: follow, Reject: reject,
 		})
@@ -296,11 +297,31 @@ func toResult(cfg *Config, x parse.Extractor, f fetched) store.Result {
 	return r
 }
 
+// Committer records the crawl's results: the writer stage's only use of the database, and
+// the only write to it while the pipeline runs. One goroutine calls it. *store.Writer is the
+// crawl's; a cluster's store or a test's fake plugs in here.
+type Committer interface {
+	// Commit records a batch of results in one atomic step, all of the batch or none of it:
+	// for each result, its page (state and fetch outcome), its edges, the frontier entries
+	// of the in-scope link targets never seen before, and the end of its lease (its URL
+	// leaves the frontier). After any stop or crash, a URL is therefore either recorded with
+	// all its links and their new URLs, or still queued: nothing is lost, and only what was
+	// in flight is fetched again. A result for a URL recorded already changes nothing; one
+	// whose data cannot be stored may be recorded as failed instead, counted under
+	// crawl.ReasonUnstorable. An error means nothing of the batch was recorded: the crawl
+	// stops with it.
+	//
+	// The stats say what the frontier must know: the fetch attempts recorded (what
+	// --max-pages counts), the entries added by host, the hosts whose new entries sort
+	// before those it has read, and the redirect targets queued.
+	Commit(batch []crawl.Result) (crawl.CommitStats, error)
+}
+
 // writeStage is the only writer of the database: it commits results in batches and tells
 // the frontier, after each commit, which leases ended and which hosts have new URLs.
-func writeStage(ctx context.Context, cfg *Config, w *store.Writer, stats *Stats, in <-chan store.Result, notes chan<- commitNote) error {
+func writeStage(ctx context.Context, cfg *Config, w Committer, stats *Stats, in <-chan crawl.Result, notes chan<- commitNote) error {
 	defer close(notes)
-	batch := make([]store.Result, 0, cfg.BatchSize)
+	batch := make([]crawl.Result, 0, cfg.BatchSize)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	flush := func() error {
@@ -312,18 +333,18 @@ func writeStage(ctx context.Context, cfg *Config, w *store.Writer, stats *Stats,
 		if err != nil {
 			return err
 		}
-		note := commitNote{released: make([]uint64, len(batch)), fetched: cs.Fetched, hostsWithNew: cs.HostsWithNew,
+		note := commitNote{released: make([]uint64, len(batch)), attempts: cs.Attempts, hostsWithNew: cs.HostsWithNew,
 			requeued: cs.HostsRequeued, redirected: cs.Redirected}
 		for i, r := range batch {
 			note.released[i] = r.ID
 		}
 		stats.countCommit(batch, cs)
 		stats.stages.commits.Add(1)
-		sent := stats.stages.write.worked(start, len(batch))
+		sent := stats.stages.clock(stageWrite).worked(start, len(batch))
 		batch = batch[:0]
 		select {
 		case notes <- note:
-			stats.stages.write.handedOn(sent)
+			stats.stages.clock(stageWrite).handedOn(sent)
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()

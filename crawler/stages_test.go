@@ -6,42 +6,16 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 	"unsafe"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/fetch"
 	"github.com/crawl-project/crawl/parse"
-	"github.com/crawl-project/crawl/store"
 )
-
-func openDB(t *testing.T) *store.DB {
-	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "crawl.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-func seed(t *testing.T, db *store.DB, urls ...string) {
-	t.Helper()
-	var seeds []store.Seed
-	for _, s := range urls {
-		u, err := url.Parse(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		seeds = append(seeds, store.Seed{URL: s, Host: u.Host})
-	}
-	if _, err := db.AddSeeds(seeds); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func testConfig(cfg Config) *Config {
 	if cfg.Scope == nil {
@@ -51,10 +25,10 @@ func testConfig(cfg Config) *Config {
 	return &cfg
 }
 
-// runFrontier runs the frontier alone, with the test playing fetchers and writer.
+// frontierRun runs the frontier alone, with the test playing fetchers and writer.
 type frontierRun struct {
 	t        *testing.T
-	writer   *store.Writer
+	writer   Committer
 	tasks    chan task
 	feedback chan hostFeedback
 	notes    chan commitNote
@@ -62,11 +36,11 @@ type frontierRun struct {
 	done     chan error
 }
 
-func startFrontier(t *testing.T, db *store.DB, cfg *Config) *frontierRun {
+func startFrontier(t *testing.T, db pipelineStore, cfg *Config) *frontierRun {
 	ctx := t.Context()
 	r := &frontierRun{
 		t:        t,
-		writer:   db.Writer(-1),
+		writer:   db.writer(),
 		tasks:    make(chan task),
 		feedback: make(chan hostFeedback, 16),
 		notes:    make(chan commitNote, 16),
@@ -82,15 +56,15 @@ func startFrontier(t *testing.T, db *store.DB, cfg *Config) *frontierRun {
 // and the lease ends.
 func (r *frontierRun) finish(tk task) {
 	r.feedback <- hostFeedback{host: tk.Host}
-	r.commit(tk, store.StateDone)
+	r.commit(tk, crawl.StateDone)
 }
 
-func (r *frontierRun) commit(tk task, state store.State) {
-	cs, err := r.writer.Commit([]store.Result{{ID: tk.ID, Host: tk.Host, Page: store.Node{State: state}}})
+func (r *frontierRun) commit(tk task, state crawl.State) {
+	cs, err := r.writer.Commit([]crawl.Result{{ID: tk.ID, Host: tk.Host, Page: crawl.Node{State: state}}})
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	r.notes <- commitNote{released: []uint64{tk.ID}, fetched: cs.Fetched}
+	r.notes <- commitNote{released: []uint64{tk.ID}, attempts: cs.Attempts}
 }
 
 // end checks that the frontier closed tasks once the crawl was complete, then plays the
@@ -107,9 +81,8 @@ func (r *frontierRun) end(t *testing.T) {
 }
 
 func TestFrontierSpacesEachHostByItsRate(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		db := openDB(t)
-		seed(t, db, "http://a.test/1", "http://a.test/2", "http://a.test/3", "http://b.test/1", "http://b.test/2")
+	eachStoreInBubble(t, func(t *testing.T, db pipelineStore) {
+		db.seed(t, "http://a.test/1", "http://a.test/2", "http://a.test/3", "http://b.test/1", "http://b.test/2")
 		cfg := testConfig(Config{HostRate: 2, HostConcurrency: 1}) // one request per 500ms per host
 		r := startFrontier(t, db, cfg)
 		start := time.Now()
@@ -135,9 +108,8 @@ func TestFrontierSpacesEachHostByItsRate(t *testing.T) {
 }
 
 func TestFrontierKeepsHostConcurrency(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		db := openDB(t)
-		seed(t, db, "http://a.test/1", "http://a.test/2", "http://a.test/3")
+	eachStoreInBubble(t, func(t *testing.T, db pipelineStore) {
+		db.seed(t, "http://a.test/1", "http://a.test/2", "http://a.test/3")
 		cfg := testConfig(Config{HostConcurrency: 2})
 		r := startFrontier(t, db, cfg)
 		t1, t2 := <-r.tasks, <-r.tasks
@@ -161,9 +133,8 @@ func TestFrontierKeepsHostConcurrency(t *testing.T) {
 }
 
 func TestFrontierStopClosesTasksAndWaitsForTheWriter(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		db := openDB(t)
-		seed(t, db, "http://a.test/1", "http://a.test/2")
+	eachStoreInBubble(t, func(t *testing.T, db pipelineStore) {
+		db.seed(t, "http://a.test/1", "http://a.test/2")
 		// One fetch per host at a time, so that nothing can be leased while Stop is delivered.
 		r := startFrontier(t, db, testConfig(Config{HostConcurrency: 1}))
 		tk := <-r.tasks
@@ -186,14 +157,13 @@ func TestFrontierStopClosesTasksAndWaitsForTheWriter(t *testing.T) {
 }
 
 func TestFrontierHonoursFeedbackBackoff(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		db := openDB(t)
-		seed(t, db, "http://a.test/1", "http://a.test/2")
+	eachStoreInBubble(t, func(t *testing.T, db pipelineStore) {
+		db.seed(t, "http://a.test/1", "http://a.test/2")
 		r := startFrontier(t, db, testConfig(Config{HostConcurrency: 1}))
 		start := time.Now()
 		tk := <-r.tasks
 		r.feedback <- hostFeedback{host: tk.Host, notBefore: start.Add(7 * time.Second)}
-		r.commit(tk, store.StateDone)
+		r.commit(tk, crawl.StateDone)
 		tk = <-r.tasks
 		if wait := time.Since(start); wait != 7*time.Second {
 			t.Errorf("second lease after %v, want 7s", wait)
@@ -204,15 +174,14 @@ func TestFrontierHonoursFeedbackBackoff(t *testing.T) {
 }
 
 func TestFrontierStopsAtThePageBudget(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		db := openDB(t)
+	eachStoreInBubble(t, func(t *testing.T, db pipelineStore) {
 		// One URL more than the budget takes: the crawl must end with it still queued.
-		seed(t, db, "http://a.test/1", "http://a.test/2", "http://a.test/3", "http://a.test/4")
+		db.seed(t, "http://a.test/1", "http://a.test/2", "http://a.test/3", "http://a.test/4")
 		r := startFrontier(t, db, testConfig(Config{MaxPages: 2}))
 		t1, t2 := <-r.tasks, <-r.tasks
 		// A robots-blocked result does not count against the budget: another lease follows.
 		r.feedback <- hostFeedback{host: t1.Host}
-		r.commit(t1, store.StateBlocked)
+		r.commit(t1, crawl.StateBlocked)
 		t3 := <-r.tasks
 		r.finish(t2)
 		r.finish(t3)
@@ -226,32 +195,32 @@ func TestToResult(t *testing.T) {
 	page := mustURL(t, "http://a.test/p")
 	html := http.Header{"Content-Type": {"text/html; charset=utf-8"}}
 	body := []byte(`<title> T </title><a href="/x">X</a><a href="/x">again</a><a rel="nofollow" href="/nf">N</a><a href="http://b.test/">B</a><link rel="canonical" href="/p">`)
-	tk := task{Entry: store.Entry{ID: 9, Host: "a.test", URL: page.String()}}
-	redirected := task{Entry: store.Entry{ID: 9, Host: "a.test", URL: page.String(), Redirects: 1}}
+	tk := task{Entry: crawl.Entry{ID: 9, Host: "a.test", URL: page.String()}}
+	redirected := task{Entry: crawl.Entry{ID: 9, Host: "a.test", URL: page.String(), Redirects: 1}}
 	cases := []struct {
 		name  string
-		in    fetched
-		check func(t *testing.T, r store.Result)
+		in    fetchResult
+		check func(t *testing.T, r crawl.Result)
 	}{
-		{"blocked", fetched{task: tk, blocked: true}, func(t *testing.T, r store.Result) {
-			if r.Page.State != store.StateBlocked || len(r.Links) != 0 {
+		{"blocked", fetchResult{task: tk, blocked: true}, func(t *testing.T, r crawl.Result) {
+			if r.Page.State != crawl.StateBlocked || len(r.Links) != 0 {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"failed", fetched{task: tk, err: errors.New("connection refused")}, func(t *testing.T, r store.Result) {
-			if r.Page.State != store.StateFailed || r.Page.Error != "connection refused" {
+		{"failed", fetchResult{task: tk, err: errors.New("connection refused")}, func(t *testing.T, r crawl.Result) {
+			if r.Page.State != crawl.StateFailed || r.Page.Error != "connection refused" {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"html", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 200, Header: html, ContentType: "text/html", Body: body}}, func(t *testing.T, r store.Result) {
-			if r.Page.State != store.StateDone || r.Page.Title != "T" || len(r.Links) != 4 {
+		{"html", fetchResult{task: tk, resp: &fetch.Response{URL: page, Status: 200, Header: html, ContentType: "text/html", Body: body}}, func(t *testing.T, r crawl.Result) {
+			if r.Page.State != crawl.StateDone || r.Page.Title != "T" || len(r.Links) != 4 {
 				t.Fatalf("%+v", r)
 			}
-			want := []store.Link{
-				{URL: "http://a.test/x", Host: "a.test", Kind: store.KindLink, Anchor: "X", Count: 2, InScope: true, Follow: true},
-				{URL: "http://a.test/nf", Host: "a.test", Kind: store.KindLink, Rel: "nofollow", Anchor: "N", Count: 1, InScope: true},
-				{URL: "http://b.test/", Host: "b.test", Kind: store.KindLink, Anchor: "B", Count: 1},
-				{URL: "http://a.test/p", Host: "a.test", Kind: store.KindCanonical, Rel: "canonical", Count: 1, InScope: true},
+			want := []crawl.Link{
+				{URL: "http://a.test/x", Host: "a.test", Kind: crawl.KindLink, Anchor: "X", Count: 2, InScope: true, Follow: true},
+				{URL: "http://a.test/nf", Host: "a.test", Kind: crawl.KindLink, Rel: "nofollow", Anchor: "N", Count: 1, InScope: true},
+				{URL: "http://b.test/", Host: "b.test", Kind: crawl.KindLink, Anchor: "B", Count: 1},
+				{URL: "http://a.test/p", Host: "a.test", Kind: crawl.KindCanonical, Rel: "canonical", Count: 1, InScope: true},
 			}
 			for i, w := range want {
 				if r.Links[i] != w {
@@ -259,29 +228,29 @@ func TestToResult(t *testing.T) {
 				}
 			}
 		}},
-		{"not html", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 200, ContentType: "application/pdf", Body: body}}, func(t *testing.T, r store.Result) {
+		{"not html", fetchResult{task: tk, resp: &fetch.Response{URL: page, Status: 200, ContentType: "application/pdf", Body: body}}, func(t *testing.T, r crawl.Result) {
 			if r.Page.ContentType != "application/pdf" || len(r.Links) != 0 || r.Page.Size != int64(len(body)) {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"error page not parsed", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 404, Header: html, ContentType: "text/html", Body: body}}, func(t *testing.T, r store.Result) {
+		{"error page not parsed", fetchResult{task: tk, resp: &fetch.Response{URL: page, Status: 404, Header: html, ContentType: "text/html", Body: body}}, func(t *testing.T, r crawl.Result) {
 			if r.Page.Status != 404 || len(r.Links) != 0 {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"redirect not followed", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 301, Location: mustURL(t, "http://b.test/moved")}}, func(t *testing.T, r store.Result) {
-			if len(r.Links) != 1 || r.Links[0].Kind != store.KindRedirect || r.Links[0].InScope || r.Links[0].Follow {
+		{"redirect not followed", fetchResult{task: tk, resp: &fetch.Response{URL: page, Status: 301, Location: mustURL(t, "http://b.test/moved")}}, func(t *testing.T, r crawl.Result) {
+			if len(r.Links) != 1 || r.Links[0].Kind != crawl.KindRedirect || r.Links[0].InScope || r.Links[0].Follow {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"redirect in scope", fetched{task: redirected, resp: &fetch.Response{URL: page, Status: 302, Location: mustURL(t, "http://a.test/final")}}, func(t *testing.T, r store.Result) {
-			want := store.Link{URL: "http://a.test/final", Host: "a.test", Kind: store.KindRedirect, Count: 1, InScope: true, Follow: true}
+		{"redirect in scope", fetchResult{task: redirected, resp: &fetch.Response{URL: page, Status: 302, Location: mustURL(t, "http://a.test/final")}}, func(t *testing.T, r crawl.Result) {
+			want := crawl.Link{URL: "http://a.test/final", Host: "a.test", Kind: crawl.KindRedirect, Count: 1, InScope: true, Follow: true}
 			if len(r.Links) != 1 || r.Links[0] != want || r.Redirects != 1 || r.Page.Status != 302 {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"redirect to another scheme", fetched{task: tk, resp: &fetch.Response{URL: page, Status: 301,
-			Header: http.Header{"Location": {"ftp://a.test/file"}}}}, func(t *testing.T, r store.Result) {
+		{"redirect to another scheme", fetchResult{task: tk, resp: &fetch.Response{URL: page, Status: 301,
+			Header: http.Header{"Location": {"ftp://a.test/file"}}}}, func(t *testing.T, r crawl.Result) {
 			if len(r.Links) != 0 || r.Page.Error != `redirect to "ftp://a.test/file": not an http(s) URL` {
 				t.Errorf("%+v", r)
 			}
@@ -308,30 +277,33 @@ func mustURL(t *testing.T, s string) *url.URL {
 }
 
 func TestWriteStageCommitsInBatchesAndReportsToTheFrontier(t *testing.T) {
-	db := openDB(t)
-	seed(t, db, "http://a.test/1", "http://a.test/2", "http://a.test/3")
-	var entries []store.Entry
+	eachStore(t, testWriteStage)
+}
+
+func testWriteStage(t *testing.T, db pipelineStore) {
+	db.seed(t, "http://a.test/1", "http://a.test/2", "http://a.test/3")
+	var entries []crawl.Entry
 	entries, err := db.FrontierNext("a.test", 0, 10, nil)
 	if err != nil || len(entries) != 3 {
 		t.Fatalf("frontier: %v %v", entries, err)
 	}
 	cfg := testConfig(Config{BatchSize: 2, BatchDelay: time.Hour})
-	in := make(chan store.Result)
+	in := make(chan crawl.Result)
 	notes := make(chan commitNote, 4)
 	done := make(chan error, 1)
-	go func() { done <- writeStage(context.Background(), cfg, db.Writer(-1), newStats(), in, notes) }()
+	go func() { done <- writeStage(context.Background(), cfg, db.writer(), newStats(), in, notes) }()
 	for _, e := range entries {
-		in <- store.Result{ID: e.ID, Host: e.Host, Page: store.Node{State: store.StateDone, Status: 200},
-			Links: []store.Link{{URL: "http://a.test/new", Host: "a.test", Kind: store.KindLink, Count: 1, InScope: true, Follow: true}}}
+		in <- crawl.Result{ID: e.ID, Host: e.Host, Page: crawl.Node{State: crawl.StateDone, Status: 200},
+			Links: []crawl.Link{{URL: "http://a.test/new", Host: "a.test", Kind: crawl.KindLink, Count: 1, InScope: true, Follow: true}}}
 	}
 	// The batch of two commits when full, without waiting for the delay.
 	n := <-notes
-	if len(n.released) != 2 || n.fetched != 2 || n.hostsWithNew["a.test"] != 1 {
+	if len(n.released) != 2 || n.attempts != 2 || n.hostsWithNew["a.test"] != 1 {
 		t.Errorf("first note = %+v", n)
 	}
 	close(in) // the last, partial batch commits when the input ends
 	n = <-notes
-	if len(n.released) != 1 || n.fetched != 1 {
+	if len(n.released) != 1 || n.attempts != 1 {
 		t.Errorf("second note = %+v", n)
 	}
 	if err := <-done; err != nil {

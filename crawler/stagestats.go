@@ -47,25 +47,52 @@ func (g *queueGauge) add(n int) {
 	g.peak = max(g.peak, n)
 }
 
-// stageStats holds the figures of the pipeline's four stages.
+// stage is one of the pipeline's stages: the index of its row in every per-stage table.
+type stage int
+
+// The pipeline's stages, in pipeline order.
+const (
+	stageFrontier stage = iota
+	stageFetch
+	stageParse
+	stageWrite
+	numStages
+)
+
+// stageNames are the stages' names in Stats.Stages.
+var stageNames = [numStages]string{
+	stageFrontier: "frontier",
+	stageFetch:    "fetch",
+	stageParse:    "parse",
+	stageWrite:    "write",
+}
+
+// stageStats holds the figures of the pipeline's stages, by stage.
 type stageStats struct {
-	frontier, fetch, parse, write stageClock
-	commits                       atomic.Int64 // write transactions
+	clocks  [numStages]stageClock
+	commits atomic.Int64 // write transactions
 
 	mu     sync.Mutex // guards the fields below, written once the sampler stops
-	queues [4]queueGauge
-	widths [4]int
+	queues [numStages]queueGauge
+	widths [numStages]int
 }
+
+// clock is the clock of one stage.
+func (s *stageStats) clock(st stage) *stageClock { return &s.clocks[st] }
 
 // queueSampleEvery is how often queue lengths are sampled.
 const queueSampleEvery = 5 * time.Millisecond
 
-// stageInput describes a stage for the sampler: how many goroutines run it, and the
-// channels it reads, whose lengths and capacities add up to its input.
+// stageInput describes a stage: how many goroutines run it, and the channels it reads,
+// whose lengths and capacities add up to its input.
 type stageInput struct {
 	width  int
 	inputs []queue
 }
+
+// stageTable is the pipeline's stages as the wiring makes them: it sizes each stage's pool
+// of goroutines, and the sampler reports from it.
+type stageTable [numStages]stageInput
 
 func (in stageInput) depth() (length, capacity int) {
 	for _, q := range in.inputs {
@@ -75,15 +102,14 @@ func (in stageInput) depth() (length, capacity int) {
 	return length, capacity
 }
 
-// sampleQueues samples the input length of each stage (frontier, fetch, parse and writer,
-// in that order) until the returned stop function is called; stop waits for the sampler to
-// end and records what it saw.
-func (s *stageStats) sampleQueues(stages [4]stageInput) (stop func()) {
+// sampleQueues samples the input length of each stage until the returned stop function is
+// called; stop waits for the sampler to end and records what it saw, widths included.
+func (s *stageStats) sampleQueues(stages stageTable) (stop func()) {
 	done := make(chan struct{})
 	ended := make(chan struct{})
 	go func() {
 		defer close(ended)
-		var g [4]queueGauge
+		var g [numStages]queueGauge
 		tick := time.NewTicker(queueSampleEvery)
 		defer tick.Stop()
 		for {
@@ -142,17 +168,15 @@ func (s *Stats) Stages() []StageFigures {
 	st.mu.Lock()
 	queues, widths := st.queues, st.widths
 	st.mu.Unlock()
-	clocks := [4]*stageClock{&st.frontier, &st.fetch, &st.parse, &st.write}
-	names := [4]string{"frontier", "fetch", "parse", "write"}
-	out := make([]StageFigures, 4)
-	for i, c := range clocks {
-		q := queues[i]
+	out := make([]StageFigures, numStages)
+	for i := range numStages {
+		c, q := st.clock(i), queues[i]
 		items := c.items.Load()
-		if i == 0 {
+		if i == stageFrontier {
 			items = s.leased.Load() // the frontier's items are its hand-outs
 		}
 		out[i] = StageFigures{
-			Name: names[i], Width: widths[i],
+			Name: stageNames[i], Width: widths[i],
 			Items: items, Busy: time.Duration(c.busy.Load()), Blocked: time.Duration(c.blocked.Load()),
 			QueuePeak: q.peak, QueueCap: q.capacity,
 		}

@@ -5,8 +5,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/fetch"
-	"github.com/crawl-project/crawl/store"
 )
 
 // Stats counts what a crawl run did. Stages update it as they go; Snapshot reads it at any time.
@@ -59,7 +59,7 @@ func (s *Stats) countFailure(err error) {
 	s.mu.Unlock()
 }
 
-func (s *Stats) countCommit(batch []store.Result, cs store.CommitStats) {
+func (s *Stats) countCommit(batch []crawl.Result, cs crawl.CommitStats) {
 	s.ops.countCommit(cs) // before pages, so that pending (queued - in flight) never overshoots
 	s.links.Add(int64(cs.Edges))
 	s.newURLs.Add(int64(cs.NewURLs))
@@ -73,13 +73,13 @@ func (s *Stats) countCommit(batch []store.Result, cs store.CommitStats) {
 			continue // host state only, no lease
 		}
 		s.pages.Add(1)
-		if r.Page.State == store.StateBlocked {
+		if r.Page.State == crawl.StateBlocked {
 			s.blocked.Add(1)
 		}
 		if r.Page.Truncated {
 			s.truncated.Add(1)
 		}
-		if r.Page.State == store.StateDone && r.Page.Error != "" {
+		if r.Page.State == crawl.StateDone && r.Page.Error != "" {
 			s.partial.Add(1)
 		}
 		s.hosts[r.Host] = struct{}{}
@@ -94,7 +94,7 @@ func (s *Stats) finish() {
 
 // Summary is a point-in-time copy of Stats.
 type Summary struct {
-	Fetched       int64    // HTTP responses
+	Responses     int64    // HTTP responses received, whatever their status
 	Failed        int64    // fetches without a usable answer, robots.txt fetches included
 	ByClass       [6]int64 // responses by status class: [2] is 2xx, ...; [0] other
 	Bytes         int64
@@ -131,7 +131,7 @@ func (s Summary) PagesPerSecond() float64 {
 	if s.Elapsed <= 0 {
 		return 0
 	}
-	return float64(s.Fetched+s.Failed) / s.Elapsed.Seconds()
+	return float64(s.Responses+s.Failed) / s.Elapsed.Seconds()
 }
 
 // Snapshot returns the counters as they are now.
@@ -141,7 +141,7 @@ func (s *Stats) Snapshot() Summary {
 	for code := range s.ops.codes {
 		if n := s.ops.codes[code].Load(); n > 0 {
 			sum.ByClass[code/100] += n
-			sum.Fetched += n
+			sum.Responses += n
 		}
 	}
 	sum.Failed = s.failures.Load()

@@ -4,28 +4,28 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
+	"github.com/crawl-project/crawl/crawler/crawltest"
 	"github.com/crawl-project/crawl/parse"
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/store/storetest"
 )
 
-// trapSite is a server that misbehaves on purpose, with a log of what it was asked. It
-// reuses harness for the crawl's configuration and database.
+// trapSite is a server that misbehaves on purpose, answering through a handler the test
+// writes (robots.txt is a 404); it reuses harness for the crawl's configuration, its
+// database and the request log.
 type trapSite struct {
 	*harness
 
-	mu       sync.Mutex
-	requests map[string]int // request URI -> count, robots.txt left out
-	total    int
-	stop     func() // stops the crawl running against the site
+	mu    sync.Mutex
+	pages int    // page requests so far, robots.txt left out
+	stop  func() // stops the crawl running against the site
 	// stopAfter, when > 0, stops the crawl (gracefully) at that many page requests.
 	stopAfter int
 }
@@ -36,16 +36,15 @@ const maxTrapRequests = 2000
 
 func newTrapSite(t *testing.T, handler http.HandlerFunc) *trapSite {
 	t.Helper()
-	s := &trapSite{requests: map[string]int{}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s := &trapSite{}
+	s.harness = serveHarness(t, crawltest.RecordFunc(func(w http.ResponseWriter, r *http.Request, _ crawltest.Arrival) {
 		if r.URL.Path == "/robots.txt" {
 			http.NotFound(w, r)
 			return
 		}
 		s.mu.Lock()
-		s.requests[r.URL.RequestURI()]++
-		s.total++
-		n, stop := s.total, s.stop
+		s.pages++
+		n, stop := s.pages, s.stop
 		stopNow := n >= maxTrapRequests || (s.stopAfter > 0 && n == s.stopAfter)
 		s.mu.Unlock()
 		if n == maxTrapRequests {
@@ -57,8 +56,6 @@ func newTrapSite(t *testing.T, handler http.HandlerFunc) *trapSite {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		handler(w, r)
 	}))
-	t.Cleanup(srv.Close)
-	s.harness = &harness{t: t, srv: srv, dbPath: filepath.Join(t.TempDir(), "crawl.db")}
 	return s
 }
 
@@ -75,30 +72,23 @@ func (s *trapSite) config(opts ...func(*crawler.Config)) crawler.Config {
 // crawl runs a crawl of the site into its database until it ends.
 func (s *trapSite) crawl(cfg crawler.Config) crawler.Summary {
 	s.t.Helper()
-	c, db := s.newCrawler(cfg)
-	defer db.Close()
-	s.mu.Lock()
-	s.stop = c.Stop
-	s.mu.Unlock()
-	defer func() {
+	return s.runCtx(context.Background(), cfg, func(c *crawler.Crawler) {
 		s.mu.Lock()
+		defer s.mu.Unlock()
 		s.stop = nil
-		s.mu.Unlock()
-	}()
-	if err := c.Run(context.Background()); err != nil {
-		s.t.Fatalf("crawl: %v", err)
-	}
-	return c.Stats().Snapshot()
+		if c != nil {
+			s.stop = c.Stop
+		}
+	})
 }
 
-// fetched returns the request log, and the URIs requested more than once.
+// fetched returns the requests by path?query, robots.txt left out, and those requested
+// more than once.
 func (s *trapSite) fetched() (map[string]int, []string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make(map[string]int, len(s.requests))
+	out := s.log.TargetCounts()
+	delete(out, "/robots.txt")
 	var dups []string
-	for k, n := range s.requests {
-		out[k] = n
+	for k, n := range out {
 		if n > 1 {
 			dups = append(dups, k)
 		}
@@ -108,57 +98,16 @@ func (s *trapSite) fetched() (map[string]int, []string) {
 
 // stored is what a crawl left in its database.
 type stored struct {
-	nodes      map[string]store.Node // by URL
-	edges      []storedEdge
+	nodes      map[string]crawl.Node // by URL
+	edges      []storetest.Edge
 	rejections map[string]int
 	hostQueued int
 }
 
-type storedEdge struct {
-	src, dst string
-	kind     store.EdgeKind
-	rel      string
-}
-
 func (s *trapSite) stored() stored {
 	s.t.Helper()
-	db, err := store.Open(s.dbPath, store.Options{ReadOnly: true})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer db.Close()
-	out := stored{nodes: map[string]store.Node{}}
-	host := strings.TrimPrefix(s.srv.URL, "http://")
-	err = db.View(func(snap *store.Snapshot) error {
-		byID := map[uint64]string{}
-		if err := snap.EachNode(func(n store.Node) error {
-			out.nodes[n.URL] = n
-			byID[n.ID] = n.URL
-			return nil
-		}); err != nil {
-			return err
-		}
-		if err := snap.EachEdge(func(e store.Edge) error {
-			out.edges = append(out.edges, storedEdge{byID[e.Src], byID[e.Dst], e.Kind, e.Rel})
-			return nil
-		}); err != nil {
-			return err
-		}
-		out.hostQueued = snap.HostQueued(host)
-		out.rejections, err = snap.Rejections()
-		return err
-	})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return out
-}
-
-func page(w http.ResponseWriter, title string, hrefs ...string) {
-	fmt.Fprintf(w, "<!doctype html><title>%s</title>\n", title)
-	for _, h := range hrefs {
-		fmt.Fprintf(w, "<a href=%q>%s</a>\n", h, h)
-	}
+	g := storetest.ReadGraph(s.t, s.dbPath)
+	return stored{nodes: g.ByURL, edges: g.Edges, rejections: g.Rejections, hostQueued: g.HostQueued[s.srv.Listener.Addr().String()]}
 }
 
 // manyLinks serves a home page with n links, to /p/0 up to /p/<n-1>, and a page without
@@ -166,21 +115,21 @@ func page(w http.ResponseWriter, title string, hrefs ...string) {
 func manyLinks(n int) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
-			page(w, r.URL.Path)
+			crawltest.WritePage(w, r.URL.Path)
 			return
 		}
 		hrefs := make([]string, n)
 		for i := range hrefs {
 			hrefs[i] = "/p/" + strconv.Itoa(i)
 		}
-		page(w, "many", hrefs...)
+		crawltest.WritePage(w, "many", hrefs...)
 	}
 }
 
 // calendar is an infinite calendar: every month links to the one before and the one after.
 func calendar(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/" {
-		page(w, "home", "/cal/2026/11/")
+		crawltest.WritePage(w, "home", "/cal/2026/11/")
 		return
 	}
 	var y, m int
@@ -192,7 +141,7 @@ func calendar(w http.ResponseWriter, r *http.Request) {
 		n := y*12 + (m - 1) + d
 		return fmt.Sprintf("/cal/%d/%02d/", n/12, n%12+1)
 	}
-	page(w, fmt.Sprintf("%d-%02d", y, m), month(-1), month(+1))
+	crawltest.WritePage(w, fmt.Sprintf("%d-%02d", y, m), month(-1), month(+1))
 }
 
 func TestCrawlTrapsEnd(t *testing.T) {
@@ -214,7 +163,7 @@ func TestCrawlTrapsEnd(t *testing.T) {
 			handler: calendar,
 			opts:    []func(*crawler.Config){func(c *crawler.Config) { c.MaxPagesPerHost = 30 }},
 			want: func(string) want {
-				return want{fetched: 30, rejected: map[string]int{store.ReasonHostBudget: 2}}
+				return want{fetched: 30, rejected: map[string]int{crawl.ReasonHostBudget: 2}}
 			},
 			check: func(t *testing.T, s *trapSite, st stored) {
 				if st.hostQueued != 30 {
@@ -230,17 +179,17 @@ func TestCrawlTrapsEnd(t *testing.T) {
 					http.NotFound(w, r)
 					return
 				}
-				page(w, r.URL.Path, "a/")
+				crawltest.WritePage(w, r.URL.Path, "a/")
 			},
 			want: func(string) want {
-				return want{fetched: 3, rejected: map[string]int{parse.RejectRepeatedSegment: 1}}
+				return want{fetched: 3, rejected: map[string]int{crawl.ReasonRepeatedSegment: 1}}
 			},
 			check: func(t *testing.T, s *trapSite, st stored) {
 				u := s.srv.URL + "/a/a/a/"
-				if n := st.nodes[u]; n.State != store.StateSkipped || n.Error != parse.RejectRepeatedSegment {
-					t.Errorf("%s = %v %q, want skipped for %s", u, n.State, n.Error, parse.RejectRepeatedSegment)
+				if n := st.nodes[u]; n.State != crawl.StateSkipped || n.Error != crawl.ReasonRepeatedSegment {
+					t.Errorf("%s = %v %q, want skipped for %s", u, n.State, n.Error, crawl.ReasonRepeatedSegment)
 				}
-				if !hasEdge(st, s.srv.URL+"/a/a/", u, store.KindLink) {
+				if !hasEdge(st, s.srv.URL+"/a/a/", u, crawl.KindLink) {
 					t.Errorf("no edge to the rejected URL %s", u)
 				}
 			},
@@ -250,11 +199,11 @@ func TestCrawlTrapsEnd(t *testing.T) {
 			name: "ever-deeper distinct path",
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				depth := strings.Count(r.URL.Path, "/")
-				page(w, r.URL.Path, strconv.Itoa(depth)+"/")
+				crawltest.WritePage(w, r.URL.Path, strconv.Itoa(depth)+"/")
 			},
 			// "/" and /1/ to /1/.../19/ have at most 20 slashes; /1/.../20/ has 21.
 			want: func(string) want {
-				return want{fetched: 20, rejected: map[string]int{parse.RejectTooManySegments: 1}}
+				return want{fetched: 20, rejected: map[string]int{crawl.ReasonTooManySegments: 1}}
 			},
 		},
 		{
@@ -262,17 +211,17 @@ func TestCrawlTrapsEnd(t *testing.T) {
 			name: "ever-longer URL",
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				if r.URL.Path == "/" {
-					page(w, "home", "/g/x")
+					crawltest.WritePage(w, "home", "/g/x")
 					return
 				}
-				page(w, "g", r.URL.Path+strings.Repeat("x", 100))
+				crawltest.WritePage(w, "g", r.URL.Path+strings.Repeat("x", 100))
 			},
 			want: func(srvURL string) want {
 				n := 1 // "/"
 				for l := len(srvURL + "/g/x"); l <= parse.DefaultMaxURLLength; l += 100 {
 					n++
 				}
-				return want{fetched: n, rejected: map[string]int{parse.RejectTooLong: 1}}
+				return want{fetched: n, rejected: map[string]int{crawl.ReasonTooLong: 1}}
 			},
 		},
 		{
@@ -281,21 +230,21 @@ func TestCrawlTrapsEnd(t *testing.T) {
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				switch r.URL.Path {
 				case "/":
-					page(w, "home", "/r")
+					crawltest.WritePage(w, "home", "/r")
 				case "/r":
 					http.Redirect(w, r, "/r/r/r/", http.StatusFound)
 				default:
-					page(w, r.URL.Path)
+					crawltest.WritePage(w, r.URL.Path)
 				}
 			},
 			want: func(string) want {
-				return want{fetched: 2, rejected: map[string]int{parse.RejectRepeatedSegment: 1}}
+				return want{fetched: 2, rejected: map[string]int{crawl.ReasonRepeatedSegment: 1}}
 			},
 			check: func(t *testing.T, s *trapSite, st stored) {
-				if n := st.nodes[s.srv.URL+"/r"]; n.State != store.StateDone || n.Status != http.StatusFound {
+				if n := st.nodes[s.srv.URL+"/r"]; n.State != crawl.StateDone || n.Status != http.StatusFound {
 					t.Errorf("/r = %v %d, want done 302", n.State, n.Status)
 				}
-				if !hasEdge(st, s.srv.URL+"/r", s.srv.URL+"/r/r/r/", store.KindRedirect) {
+				if !hasEdge(st, s.srv.URL+"/r", s.srv.URL+"/r/r/r/", crawl.KindRedirect) {
 					t.Error("no redirect edge to the refused target")
 				}
 			},
@@ -319,7 +268,7 @@ func TestCrawlTrapsEnd(t *testing.T) {
 							fmt.Sprintf("/s/%d?view=full&sid=S%d&SessionID=X%d", j, id, id),
 							fmt.Sprintf("/s/%d?ASPSESSIONIDQQ=A%d", j, id))
 					}
-					page(w, r.URL.Path, hrefs...)
+					crawltest.WritePage(w, r.URL.Path, hrefs...)
 				}
 			}(),
 			// "/", /s/1 to /s/5, and /s/1?view=full to /s/5?view=full: nothing else exists.
@@ -333,7 +282,7 @@ func TestCrawlTrapsEnd(t *testing.T) {
 				}
 				for j := 1; j <= 5; j++ {
 					for _, u := range []string{fmt.Sprintf("%s/s/%d", s.srv.URL, j), fmt.Sprintf("%s/s/%d?view=full", s.srv.URL, j)} {
-						if n := st.nodes[u]; n.State != store.StateDone {
+						if n := st.nodes[u]; n.State != crawl.StateDone {
 							t.Errorf("%s = %v, want done", u, n.State)
 						}
 					}
@@ -349,7 +298,7 @@ func TestCrawlTrapsEnd(t *testing.T) {
 			handler: manyLinks(10000),
 			opts:    []func(*crawler.Config){func(c *crawler.Config) { c.MaxPagesPerHost = 20 }},
 			want: func(string) want {
-				return want{fetched: 20, rejected: map[string]int{store.ReasonLinkCap: 4000, store.ReasonHostBudget: 5981}}
+				return want{fetched: 20, rejected: map[string]int{crawl.ReasonLinkCap: 4000, crawl.ReasonHostBudget: 5981}}
 			},
 			check: func(t *testing.T, s *trapSite, st stored) {
 				root := st.nodes[s.srv.URL+"/"]
@@ -362,7 +311,7 @@ func TestCrawlTrapsEnd(t *testing.T) {
 						t.Errorf("%s requested %d times, want 1", uri, log[uri])
 					}
 				}
-				if n := st.nodes[s.srv.URL+"/p/19"]; n.State != store.StateSkipped || n.Error != store.ReasonHostBudget {
+				if n := st.nodes[s.srv.URL+"/p/19"]; n.State != crawl.StateSkipped || n.Error != crawl.ReasonHostBudget {
 					t.Errorf("/p/19 = %v %q, want skipped for the budget", n.State, n.Error)
 				}
 				if _, ok := st.nodes[s.srv.URL+"/p/6000"]; ok {
@@ -375,7 +324,7 @@ func TestCrawlTrapsEnd(t *testing.T) {
 			handler: manyLinks(10000),
 			opts:    []func(*crawler.Config){func(c *crawler.Config) { c.MaxLinksPerPage = 100 }},
 			want: func(string) want {
-				return want{fetched: 101, rejected: map[string]int{store.ReasonLinkCap: 9900}}
+				return want{fetched: 101, rejected: map[string]int{crawl.ReasonLinkCap: 9900}}
 			},
 		},
 	}
@@ -388,8 +337,8 @@ func TestCrawlTrapsEnd(t *testing.T) {
 			if len(log) != w.fetched || len(dups) > 0 {
 				t.Errorf("server saw %d distinct URIs (repeated: %v), want %d", len(log), firstFew(dups), w.fetched)
 			}
-			if sum.Fetched != int64(w.fetched) {
-				t.Errorf("summary: %d fetched, want %d", sum.Fetched, w.fetched)
+			if sum.Responses != int64(w.fetched) {
+				t.Errorf("summary: %d fetched, want %d", sum.Responses, w.fetched)
 			}
 			gotSum := map[string]int{}
 			for r, n := range sum.Rejected {
@@ -405,7 +354,7 @@ func TestCrawlTrapsEnd(t *testing.T) {
 			// Every rejected URL is in the graph, skipped with its reason, and was never requested.
 			skipped := map[string]int{}
 			for u, n := range st.nodes {
-				if n.State == store.StateSkipped {
+				if n.State == crawl.StateSkipped {
 					skipped[n.Error]++
 					if log[strings.TrimPrefix(u, s.srv.URL)] > 0 {
 						t.Errorf("skipped %s (%s) was requested", u, n.Error)
@@ -413,7 +362,7 @@ func TestCrawlTrapsEnd(t *testing.T) {
 				}
 			}
 			for r, n := range w.rejected {
-				if r != store.ReasonLinkCap && skipped[r] != n {
+				if r != crawl.ReasonLinkCap && skipped[r] != n {
 					t.Errorf("%d nodes skipped for %s, want %d", skipped[r], r, n)
 				}
 			}
@@ -443,18 +392,18 @@ func TestHostBudgetHoldsAcrossRuns(t *testing.T) {
 	if len(log) != 12 || len(dups) > 0 {
 		t.Errorf("after two runs: %d pages, repeated %v; want 12 and none", len(log), dups)
 	}
-	if st := s.stored(); st.hostQueued != 12 || st.rejections[store.ReasonHostBudget] != 2 {
-		t.Errorf("host queued %d, rejections %v; want 12 and 2 %s", st.hostQueued, st.rejections, store.ReasonHostBudget)
+	if st := s.stored(); st.hostQueued != 12 || st.rejections[crawl.ReasonHostBudget] != 2 {
+		t.Errorf("host queued %d, rejections %v; want 12 and 2 %s", st.hostQueued, st.rejections, crawl.ReasonHostBudget)
 	}
 	// A third run has nothing left to do.
-	if sum := s.crawl(s.config(budget)); sum.Fetched != 0 {
-		t.Errorf("third run fetched %d", sum.Fetched)
+	if sum := s.crawl(s.config(budget)); sum.Responses != 0 {
+		t.Errorf("third run fetched %d", sum.Responses)
 	}
 }
 
-func hasEdge(st stored, src, dst string, kind store.EdgeKind) bool {
+func hasEdge(st stored, src, dst string, kind crawl.EdgeKind) bool {
 	for _, e := range st.edges {
-		if e.src == src && e.dst == dst && e.kind == kind {
+		if e.From == src && e.To == dst && e.Kind == kind {
 			return true
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/crawl-project/crawl/crawler/crawltest"
 )
 
 func TestNonPublicAddresses(t *testing.T) {
@@ -80,15 +82,15 @@ func TestNonPublicAddresses(t *testing.T) {
 // whether asked for directly, by a redirect or by a robots.txt redirect; a host given an
 // address by Resolve is the user's choice and is fetched.
 func TestGuardRefusesOtherHostsOnPrivateAddresses(t *testing.T) {
-	seedSite := newSite(t, "127.0.0.1", map[string]string{"/": "seed"})
-	other := newSite(t, "127.0.0.2", map[string]string{"/": "other", "/robots.txt": "User-agent: *\nDisallow: /\n"})
-	seedSite.set("/go", "->"+other.URL+"/")
-	seedSite.set("/robots.txt", "->"+other.URL+"/robots.txt")
+	seedSite := crawltest.NewHost(t, "127.0.0.1", map[string]string{"/": "seed"})
+	other := crawltest.NewHost(t, "127.0.0.2", map[string]string{"/": "other", "/robots.txt": "User-agent: *\nDisallow: /\n"})
+	seedSite.Set("/go", "->"+other.URL+"/")
+	seedSite.Set("/robots.txt", "->"+other.URL+"/robots.txt")
 	otherPort := other.Listener.Addr().(*net.TCPAddr).Port
 	named := fmt.Sprintf("named.test:%d", otherPort)
 	c := NewClient(Config{
 		RefusePrivateAddresses: true,
-		SeedHost:               isHost(seedSite.host(t)),
+		SeedHost:               isHost(seedSite.HostPort()),
 		Resolve:                map[string]string{named: other.Listener.Addr().String()},
 	})
 	ctx := context.Background()
@@ -103,7 +105,7 @@ func TestGuardRefusesOtherHostsOnPrivateAddresses(t *testing.T) {
 		}
 	}
 	resp, err := c.Get(ctx, mustURL(t, seedSite.URL+"/go"), nil)
-	if err != nil || resp.Status != http.StatusMovedPermanently || resp.Location == nil || resp.Location.Host != other.host(t) {
+	if err != nil || resp.Status != http.StatusMovedPermanently || resp.Location == nil || resp.Location.Host != other.HostPort() {
 		t.Errorf("redirect to a refused address: %+v, %v; want the 301 as the answer, not followed", resp, err)
 	}
 	v, err := NewRobotsCache(c, "crawl").Check(ctx, mustURL(t, seedSite.URL+"/page"))
@@ -114,7 +116,7 @@ func TestGuardRefusesOtherHostsOnPrivateAddresses(t *testing.T) {
 	if !errors.Is(err, ErrPrivateAddress) || errors.Is(err, ErrRobotsUnavailable) {
 		t.Errorf("robots.txt of a refused host: %v; want ErrPrivateAddress, not ErrRobotsUnavailable", err)
 	}
-	if got := other.paths(); len(got) > 0 {
+	if got := other.Paths(); len(got) > 0 {
 		t.Fatalf("the refused host got requests: %v", got)
 	}
 
@@ -177,7 +179,7 @@ func dnsServer(t *testing.T, ip netip.Addr) (*net.Resolver, *atomic.Int32) {
 // that resolves to loopback (a DNS rebinding attack's second answer), is refused at dial
 // time: the check sees the address dialled, whatever an earlier lookup said.
 func TestGuardChecksTheResolvedAddress(t *testing.T) {
-	s := newSite(t, "127.0.0.1", map[string]string{"/": "internal"})
+	s := crawltest.NewHost(t, "127.0.0.1", map[string]string{"/": "internal"})
 	resolver, questions := dnsServer(t, netip.MustParseAddr("127.0.0.1"))
 	u := mustURL(t, fmt.Sprintf("http://rebind.test:%d/", s.Listener.Addr().(*net.TCPAddr).Port))
 	ctx := context.Background()
@@ -189,7 +191,7 @@ func TestGuardChecksTheResolvedAddress(t *testing.T) {
 	if questions.Load() == 0 {
 		t.Fatal("the test resolver was not asked: the name was not resolved through it")
 	}
-	if got := s.paths(); len(got) > 0 {
+	if got := s.Paths(); len(got) > 0 {
 		t.Fatalf("the loopback server got requests: %v", got)
 	}
 	// The same name is fetched when it is a seed host, or when nothing is refused: the
@@ -209,7 +211,7 @@ func TestGuardChecksTheResolvedAddress(t *testing.T) {
 // and refuses URLs whose host is a non-public address literal without sending them.
 func TestGuardBehindAProxy(t *testing.T) {
 	var asked atomic.Value
-	proxy := newServerOn(t, "127.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	proxy := crawltest.ServeOn(t, "127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		asked.Store(r.URL.String())
 		fmt.Fprint(w, "via proxy")
 	}))

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/crawl-project/crawl/crawler/crawltest"
 )
 
 func TestParseHeaderRule(t *testing.T) {
@@ -92,26 +94,26 @@ func TestHeaderRulesMatchTheRequestHost(t *testing.T) {
 // another host, whichever way the crawler is led there: a redirect, a robots.txt redirect, a
 // sitemap index or a sitemap redirect. Each host gets the headers named for it.
 func TestHeadersFollowTheRequestHost(t *testing.T) {
-	seedSite := newSite(t, "127.0.0.1", map[string]string{})
-	other := newSite(t, "127.0.0.2", map[string]string{
+	seedSite := crawltest.NewHost(t, "127.0.0.1", map[string]string{})
+	other := crawltest.NewHost(t, "127.0.0.2", map[string]string{
 		"/landing":     "landing",
 		"/robots.txt":  "User-agent: *\nDisallow: /private\n",
 		"/sitemap.xml": `<urlset><url><loc>/a</loc></url></urlset>`,
 	})
-	seedSite.set("/go", "->"+other.URL+"/landing")
-	seedSite.set("/robots.txt", "->"+other.URL+"/robots.txt")
-	seedSite.set("/index.xml", `<sitemapindex><sitemap><loc>`+other.URL+`/sitemap.xml</loc></sitemap></sitemapindex>`)
-	seedSite.set("/moved.xml", "->"+other.URL+"/sitemap.xml")
+	seedSite.Set("/go", "->"+other.URL+"/landing")
+	seedSite.Set("/robots.txt", "->"+other.URL+"/robots.txt")
+	seedSite.Set("/index.xml", `<sitemapindex><sitemap><loc>`+other.URL+`/sitemap.xml</loc></sitemap></sitemapindex>`)
+	seedSite.Set("/moved.xml", "->"+other.URL+"/sitemap.xml")
 
 	var rules []HeaderRule
-	for _, s := range []string{"Authorization: Bearer seed-secret", "Cookie: session=seed", other.host(t) + "=X-Other: o", "*=X-All: a"} {
+	for _, s := range []string{"Authorization: Bearer seed-secret", "Cookie: session=seed", other.HostPort() + "=X-Other: o", "*=X-All: a"} {
 		r, err := ParseHeaderRule(s)
 		if err != nil {
 			t.Fatal(err)
 		}
 		rules = append(rules, r)
 	}
-	c := NewClient(Config{Headers: rules, SeedHost: isHost(seedSite.host(t)), NoCookies: true})
+	c := NewClient(Config{Headers: rules, SeedHost: isHost(seedSite.HostPort()), NoCookies: true})
 	ctx := context.Background()
 
 	if resp, err := c.Get(ctx, mustURL(t, seedSite.URL+"/go"), nil); err != nil || string(resp.Body) != "landing" {
@@ -132,25 +134,25 @@ func TestHeadersFollowTheRequestHost(t *testing.T) {
 	}
 
 	wantOther := "[/landing /robots.txt /sitemap.xml /sitemap.xml]"
-	if got := other.paths(); strings.Join(got, " ") != strings.Trim(wantOther, "[]") {
+	if got := other.Paths(); strings.Join(got, " ") != strings.Trim(wantOther, "[]") {
 		t.Fatalf("other host's requests: %v, want %s", got, wantOther)
 	}
-	for _, r := range other.seen() {
+	for _, r := range other.Log.Arrivals("") {
 		for _, name := range []string{"Authorization", "Cookie"} {
 			if v := r.Header.Get(name); v != "" {
-				t.Errorf("other host got %s: %q with %s", name, v, r.Path)
+				t.Errorf("other host got %s: %q with %s", name, v, r.Path())
 			}
 		}
 		if r.Header.Get("X-Other") != "o" || r.Header.Get("X-All") != "a" {
-			t.Errorf("other host's %s lacks its own headers: %v", r.Path, r.Header)
+			t.Errorf("other host's %s lacks its own headers: %v", r.Path(), r.Header)
 		}
 	}
-	for _, r := range seedSite.seen() {
+	for _, r := range seedSite.Log.Arrivals("") {
 		if r.Header.Get("Authorization") != "Bearer seed-secret" || r.Header.Get("Cookie") != "session=seed" || r.Header.Get("X-All") != "a" {
-			t.Errorf("seed host's %s lacks its headers: %v", r.Path, r.Header)
+			t.Errorf("seed host's %s lacks its headers: %v", r.Path(), r.Header)
 		}
 		if v := r.Header.Get("X-Other"); v != "" {
-			t.Errorf("seed host got the other host's header with %s", r.Path)
+			t.Errorf("seed host got the other host's header with %s", r.Path())
 		}
 	}
 }
@@ -159,16 +161,16 @@ func TestHeadersFollowTheRequestHost(t *testing.T) {
 // redirect, a Sitemap line, a sitemap index entry or a sitemap redirect to another host sends
 // it nothing. The robots.txt redirect not followed counts as no robots.txt (RFC 9309 2.3.1.2).
 func TestRobotsAndSitemapsKeepToTheScope(t *testing.T) {
-	seedSite := newSite(t, "127.0.0.1", map[string]string{})
-	other := newSite(t, "127.0.0.2", map[string]string{
+	seedSite := crawltest.NewHost(t, "127.0.0.1", map[string]string{})
+	other := crawltest.NewHost(t, "127.0.0.2", map[string]string{
 		"/robots.txt":  "User-agent: *\nDisallow: /\n",
 		"/sitemap.xml": `<urlset><url><loc>/a</loc></url></urlset>`,
 	})
-	seedSite.set("/robots.txt", "->"+other.URL+"/robots.txt")
-	seedSite.set("/own.xml", `<urlset><url><loc>/b</loc></url></urlset>`)
-	seedSite.set("/index.xml", `<sitemapindex><sitemap><loc>`+other.URL+`/sitemap.xml</loc></sitemap><sitemap><loc>/own.xml</loc></sitemap></sitemapindex>`)
-	seedSite.set("/moved.xml", "->"+other.URL+"/sitemap.xml")
-	c := NewClient(Config{InScope: urlOnHost(seedSite.host(t))})
+	seedSite.Set("/robots.txt", "->"+other.URL+"/robots.txt")
+	seedSite.Set("/own.xml", `<urlset><url><loc>/b</loc></url></urlset>`)
+	seedSite.Set("/index.xml", `<sitemapindex><sitemap><loc>`+other.URL+`/sitemap.xml</loc></sitemap><sitemap><loc>/own.xml</loc></sitemap></sitemapindex>`)
+	seedSite.Set("/moved.xml", "->"+other.URL+"/sitemap.xml")
+	c := NewClient(Config{InScope: urlOnHost(seedSite.HostPort())})
 	ctx := context.Background()
 
 	rc := NewRobotsCache(c, "crawl")
@@ -186,7 +188,7 @@ func TestRobotsAndSitemapsKeepToTheScope(t *testing.T) {
 	if _, err := c.GetSitemap(ctx, mustURL(t, seedSite.URL+"/moved.xml"), 1<<20, 100); err == nil || !strings.Contains(err.Error(), "301") {
 		t.Errorf("sitemap redirected out of scope: %v; want its 301 as an error", err)
 	}
-	if got := other.paths(); len(got) > 0 {
+	if got := other.Paths(); len(got) > 0 {
 		t.Errorf("the host out of scope got requests: %v", got)
 	}
 }

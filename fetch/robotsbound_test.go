@@ -12,32 +12,29 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/crawl-project/crawl/crawler/crawltest"
 )
 
 // manyOrigins serves a distinct robots.txt on each of n host names, all on one server reached
-// through Config.Resolve: host i disallows /private-i. It counts robots.txt requests per host.
+// through Config.Resolve: host i disallows /private-i. Its log counts the requests.
 type manyOrigins struct {
 	client *Client
 	port   string
-
-	mu       sync.Mutex
-	requests map[string]int
+	log    *crawltest.Recorder
 }
 
 func newManyOrigins(t *testing.T, n int) *manyOrigins {
 	t.Helper()
-	m := &manyOrigins{requests: map[string]int{}}
-	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	m := &manyOrigins{log: crawltest.Record(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/robots.txt" {
 			http.NotFound(w, r)
 			return
 		}
 		host, _, _ := strings.Cut(r.Host, ":")
-		m.mu.Lock()
-		m.requests[host]++
-		m.mu.Unlock()
 		fmt.Fprintf(w, "User-agent: *\nDisallow: /private-%s\n", strings.TrimSuffix(host, ".test"))
-	}))
+	}))}
+	srv := newServer(t, m.log)
 	addr := strings.TrimPrefix(srv.URL, "http://")
 	_, m.port, _ = strings.Cut(addr, ":")
 	resolve := map[string]string{}
@@ -53,15 +50,8 @@ func (m *manyOrigins) url(t *testing.T, i int, path string) *url.URL {
 	return mustURL(t, fmt.Sprintf("http://h%d.test:%s%s", i, m.port, path))
 }
 
-func (m *manyOrigins) total() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	n := 0
-	for _, c := range m.requests {
-		n += c
-	}
-	return n
-}
+// total is the number of robots.txt requests, over all hosts.
+func (m *manyOrigins) total() int { return m.log.Count("/robots.txt") }
 
 // memoryStore is what the crawl's database is to the cache: the files fetched are recorded,
 // and looked up on a miss.

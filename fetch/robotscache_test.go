@@ -9,26 +9,25 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/crawl-project/crawl/crawler/crawltest"
 )
 
 // robotsServer serves /robots.txt with the status and body answer returns for the n-th
-// request (starting at 1), counting requests.
-type robotsServer struct {
-	requests atomic.Int32
-	answer   func(n int) (int, string)
-}
-
-func (s *robotsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/robots.txt" {
-		http.NotFound(w, r)
-		return
-	}
-	status, body := s.answer(int(s.requests.Add(1)))
-	if status/100 == 3 {
-		w.Header().Set("Location", body)
-	}
-	w.WriteHeader(status)
-	fmt.Fprint(w, body)
+// request of it (starting at 1); its log counts the requests.
+func robotsServer(answer func(n int) (int, string)) *crawltest.Recorder {
+	return crawltest.RecordFunc(func(w http.ResponseWriter, r *http.Request, a crawltest.Arrival) {
+		if r.URL.Path != "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		status, body := answer(a.N)
+		if status/100 == 3 {
+			w.Header().Set("Location", body)
+		}
+		w.WriteHeader(status)
+		fmt.Fprint(w, body)
+	})
 }
 
 func TestRobotsCacheAnswers(t *testing.T) {
@@ -54,7 +53,7 @@ func TestRobotsCacheAnswers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rs := &robotsServer{answer: func(int) (int, string) { return tt.status, tt.body }}
+			rs := robotsServer(func(int) (int, string) { return tt.status, tt.body })
 			srv := newServer(t, rs)
 			c := NewRobotsCache(NewClient(Config{}), "crawl")
 			v, err := c.Check(context.Background(), mustURL(t, srv.URL+tt.path))
@@ -75,7 +74,7 @@ func TestRobotsCacheAnswers(t *testing.T) {
 }
 
 func TestRobotsCacheFetchesOncePerOrigin(t *testing.T) {
-	rs := &robotsServer{answer: func(int) (int, string) { return 200, "User-agent: *\nDisallow: /no\n" }}
+	rs := robotsServer(func(int) (int, string) { return 200, "User-agent: *\nDisallow: /no\n" })
 	srv := newServer(t, rs)
 	c := NewRobotsCache(NewClient(Config{}), "crawl")
 	var wg sync.WaitGroup
@@ -95,7 +94,7 @@ func TestRobotsCacheFetchesOncePerOrigin(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := rs.requests.Load(); n != 1 {
+	if n := rs.Count("/robots.txt"); n != 1 {
 		t.Errorf("robots.txt requested %d times, want 1", n)
 	}
 	if n := fetched.Load(); n != 1 {
@@ -105,12 +104,12 @@ func TestRobotsCacheFetchesOncePerOrigin(t *testing.T) {
 
 func TestRobotsCacheRetriesAnUnavailableRobotsTxt(t *testing.T) {
 	// Down twice, then up: each Check after a failure asks again; the answer is then cached.
-	rs := &robotsServer{answer: func(n int) (int, string) {
+	rs := robotsServer(func(n int) (int, string) {
 		if n <= 2 {
 			return 503, ""
 		}
 		return 200, "User-agent: crawl\nDisallow: /private\n"
-	}}
+	})
 	srv := newServer(t, rs)
 	c := NewRobotsCache(NewClient(Config{}), "crawl")
 	u := mustURL(t, srv.URL+"/private/page")
@@ -128,7 +127,7 @@ func TestRobotsCacheRetriesAnUnavailableRobotsTxt(t *testing.T) {
 			t.Errorf("check %d: Fetched %v", i, v.Fetched)
 		}
 	}
-	if n := rs.requests.Load(); n != 3 {
+	if n := rs.Count("/robots.txt"); n != 3 {
 		t.Errorf("robots.txt requested %d times, want 3", n)
 	}
 }
@@ -144,13 +143,13 @@ func TestRobotsCacheUnreachableHost(t *testing.T) {
 }
 
 func TestRobotsCacheUsesStoredCopy(t *testing.T) {
-	rs := &robotsServer{answer: func(int) (int, string) { return 200, "User-agent: *\nDisallow: /\n" }}
+	rs := robotsServer(func(int) (int, string) { return 200, "User-agent: *\nDisallow: /\n" })
 	srv := newServer(t, rs)
 	tests := []struct {
 		name     string
 		stored   bool
 		age      time.Duration
-		requests int32
+		requests int
 		allowed  bool
 	}{
 		{name: "fresh copy is used", stored: true, age: time.Hour, requests: 0, allowed: true},
@@ -159,7 +158,7 @@ func TestRobotsCacheUsesStoredCopy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rs.requests.Store(0)
+			rs.Reset()
 			c := NewRobotsCache(NewClient(Config{}), "crawl")
 			var lookups atomic.Int32
 			c.UseStored(func(origin string) (RobotsFile, bool) {
@@ -180,7 +179,7 @@ func TestRobotsCacheUsesStoredCopy(t *testing.T) {
 					t.Errorf("check %d: Fetched %v, Stored %v; want fetched %v, stored %v", i, v.Fetched, v.Stored, fetched, stored)
 				}
 			}
-			if n := rs.requests.Load(); n != tt.requests {
+			if n := rs.Count("/robots.txt"); n != tt.requests {
 				t.Errorf("robots.txt requested %d times, want %d", n, tt.requests)
 			}
 			if n := lookups.Load(); n != 1 {

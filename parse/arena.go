@@ -6,7 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
 )
 
 // Strings a page's result needs and the document does not hold as they are (resolved URLs,
@@ -94,12 +94,12 @@ func (s *scratch) release() {
 
 type hrefKey struct {
 	href string
-	kind store.EdgeKind
+	kind crawl.EdgeKind
 }
 
 type urlKey struct {
 	url  string
-	kind store.EdgeKind
+	kind crawl.EdgeKind
 }
 
 // textPiece returns s collapsed and cut to max bytes, as collapse does: s itself (or a

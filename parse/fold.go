@@ -3,7 +3,7 @@ package parse
 import (
 	"net/url"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
 )
 
 // An href's outcome is decided at its first occurrence: resolved or invalid, then a new link,
@@ -17,7 +17,7 @@ type entry struct {
 	url     piece  // the resolved URL, normalised
 	urlStr  string // url, once the arena is a string
 	host    string // its host, as url.URL.Host holds it
-	kind    store.EdgeKind
+	kind    crawl.EdgeKind
 	invalid bool // the href is not a fetchable URL
 	link    int  // index in Page.Links, or dropped
 }

@@ -15,7 +15,7 @@ import (
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
 )
 
 // MaxAnchor is the longest anchor text kept for an edge, in bytes; longer text is cut at a rune boundary.
@@ -29,7 +29,7 @@ const maxTitle = 1024
 type Link struct {
 	URL    string // absolute and normalised, as url.URL.String writes it
 	Host   string // host[:port] of URL, as url.URL.Host holds it (unescaped)
-	Kind   store.EdgeKind
+	Kind   crawl.EdgeKind
 	Rel    string // rel attribute, lower-cased and whitespace-collapsed
 	Anchor string // text of the first occurrence
 	Count  int    // occurrences on the page
@@ -39,7 +39,7 @@ type Link struct {
 func (l Link) Parse() (*url.URL, error) { return url.Parse(l.URL) }
 
 // Nofollow reports whether the link asks crawlers not to follow it.
-func (l Link) Nofollow() bool { return store.Edge{Rel: l.Rel}.Nofollow() }
+func (l Link) Nofollow() bool { return crawl.Edge{Rel: l.Rel}.Nofollow() }
 
 // Page is what a crawler needs from an HTML document.
 type Page struct {

@@ -9,13 +9,13 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
 )
 
 // wantLink is the expected form of one extracted Link.
 type wantLink struct {
 	url    string
-	kind   store.EdgeKind
+	kind   crawl.EdgeKind
 	rel    string
 	anchor string
 	count  int
@@ -87,38 +87,38 @@ func TestExtract(t *testing.T) {
 			html:  `<title>T</title><a href="a.html">A</a><map><area href="/area" alt="Area alt"></map>`,
 			title: "T",
 			links: []wantLink{
-				{"http://example.com/dir/a.html", store.KindLink, "", "A", 1},
-				{"http://example.com/area", store.KindLink, "", "Area alt", 1},
+				{"http://example.com/dir/a.html", crawl.KindLink, "", "A", 1},
+				{"http://example.com/area", crawl.KindLink, "", "Area alt", 1},
 			},
 		},
 		{
 			name: "a without href ignored",
 			html: `<a name="x">no href</a><a href="">self</a>`,
 			links: []wantLink{
-				{page, store.KindLink, "", "self", 1},
+				{page, crawl.KindLink, "", "self", 1},
 			},
 		},
 		{
 			name: "relative base href",
 			html: `<head><base href="/other/"></head><a href="x">X</a><a href="../y">Y</a>`,
 			links: []wantLink{
-				{"http://example.com/other/x", store.KindLink, "", "X", 1},
-				{"http://example.com/y", store.KindLink, "", "Y", 1},
+				{"http://example.com/other/x", crawl.KindLink, "", "X", 1},
+				{"http://example.com/y", crawl.KindLink, "", "Y", 1},
 			},
 		},
 		{
 			name: "absolute base href, first one wins",
 			html: `<head><base href="https://cdn.example.org/root/"><base href="/ignored/"></head><a href="x">X</a><a href="//example.net/z">Z</a>`,
 			links: []wantLink{
-				{"https://cdn.example.org/root/x", store.KindLink, "", "X", 1},
-				{"https://example.net/z", store.KindLink, "", "Z", 1},
+				{"https://cdn.example.org/root/x", crawl.KindLink, "", "X", 1},
+				{"https://example.net/z", crawl.KindLink, "", "Z", 1},
 			},
 		},
 		{
 			name: "unusable base href ignored",
 			html: `<head><base href="javascript:void(0)"></head><a href="x">X</a>`,
 			links: []wantLink{
-				{"http://example.com/dir/x", store.KindLink, "", "X", 1},
+				{"http://example.com/dir/x", crawl.KindLink, "", "X", 1},
 			},
 		},
 		{
@@ -132,24 +132,24 @@ func TestExtract(t *testing.T) {
 				<link rel="preload stylesheet" href="/x.css">
 			</head>`,
 			links: []wantLink{
-				{"http://example.com/canonical", store.KindCanonical, "canonical", "", 1},
-				{"http://example.com/de/", store.KindAlternate, "alternate", "de", 1},
+				{"http://example.com/canonical", crawl.KindCanonical, "canonical", "", 1},
+				{"http://example.com/de/", crawl.KindAlternate, "alternate", "de", 1},
 			},
 		},
 		{
 			name: "same URL as link and canonical kept apart",
 			html: `<link rel=canonical href="/p"><a href="/p">P</a><a href="/p#x">P2</a>`,
 			links: []wantLink{
-				{"http://example.com/p", store.KindCanonical, "canonical", "", 1},
-				{"http://example.com/p", store.KindLink, "", "P", 2},
+				{"http://example.com/p", crawl.KindCanonical, "canonical", "", 1},
+				{"http://example.com/p", crawl.KindLink, "", "P", 2},
 			},
 		},
 		{
 			name: "rel nofollow",
 			html: `<a href="/ad" rel="Sponsored   NOFOLLOW">Ad</a><a href="/ok" rel="noopener">OK</a>`,
 			links: []wantLink{
-				{"http://example.com/ad", store.KindLink, "sponsored nofollow", "Ad", 1},
-				{"http://example.com/ok", store.KindLink, "noopener", "OK", 1},
+				{"http://example.com/ad", crawl.KindLink, "sponsored nofollow", "Ad", 1},
+				{"http://example.com/ok", crawl.KindLink, "noopener", "OK", 1},
 			},
 		},
 		{
@@ -158,9 +158,9 @@ func TestExtract(t *testing.T) {
 				`<a href="/b" rel="external">B1</a><a href="/b#x" rel="nofollow">B2</a>` +
 				`<a href="/c" rel="nofollow">C1</a><a href="/c" rel="ugc nofollow">C2</a>`,
 			links: []wantLink{
-				{"http://example.com/a", store.KindLink, "noopener", "A1", 3},
-				{"http://example.com/b", store.KindLink, "external", "B1", 2},
-				{"http://example.com/c", store.KindLink, "nofollow", "C1", 2},
+				{"http://example.com/a", crawl.KindLink, "noopener", "A1", 3},
+				{"http://example.com/b", crawl.KindLink, "external", "B1", 2},
+				{"http://example.com/c", crawl.KindLink, "nofollow", "C1", 2},
 			},
 		},
 		{
@@ -168,7 +168,7 @@ func TestExtract(t *testing.T) {
 			html:     `<head><meta name="robots" content="NoFollow, noindex"></head><a href="/x">X</a>`,
 			nofollow: true,
 			noindex:  true,
-			links:    []wantLink{{"http://example.com/x", store.KindLink, "", "X", 1}},
+			links:    []wantLink{{"http://example.com/x", crawl.KindLink, "", "X", 1}},
 		},
 		{
 			name:     "meta robots none",
@@ -195,38 +195,38 @@ func TestExtract(t *testing.T) {
 			name: "repeats folded, first anchor kept",
 			html: `<a href="/x">first</a><a href="/y">Y</a><a href="http://EXAMPLE.com:80/x#frag">second</a><a href="../x">third</a>`,
 			links: []wantLink{
-				{"http://example.com/x", store.KindLink, "", "first", 3},
-				{"http://example.com/y", store.KindLink, "", "Y", 1},
+				{"http://example.com/x", crawl.KindLink, "", "first", 3},
+				{"http://example.com/y", crawl.KindLink, "", "Y", 1},
 			},
 		},
 		{
 			name: "anchor whitespace collapsed",
 			html: "<a href=/x>\n\t  Hello <b>bold</b>\n\n   world\u00a0 </a>",
 			links: []wantLink{
-				{"http://example.com/x", store.KindLink, "", "Hello bold world", 1},
+				{"http://example.com/x", crawl.KindLink, "", "Hello bold world", 1},
 			},
 		},
 		{
 			name: "anchor cut on a rune boundary",
 			html: `<a href="/long">` + longWord + `</a>`,
 			links: []wantLink{
-				{"http://example.com/long", store.KindLink, "", strings.Repeat("é", MaxAnchor/2), 1},
+				{"http://example.com/long", crawl.KindLink, "", strings.Repeat("é", MaxAnchor/2), 1},
 			},
 		},
 		{
 			name: "anchor cut inside a rune",
 			html: `<a href="/long">x` + longWord + `</a>`,
 			links: []wantLink{
-				{"http://example.com/long", store.KindLink, "", "x" + strings.Repeat("é", (MaxAnchor-1)/2), 1},
+				{"http://example.com/long", crawl.KindLink, "", "x" + strings.Repeat("é", (MaxAnchor-1)/2), 1},
 			},
 		},
 		{
 			name: "image alt as anchor",
 			html: `<a href="/img"><img src="/i.png" alt="  Logo   text "></a><a href="/both">Text<img alt="ignored"></a><a href="/none"><img src="/i.png"></a>`,
 			links: []wantLink{
-				{"http://example.com/img", store.KindLink, "", "Logo text", 1},
-				{"http://example.com/both", store.KindLink, "", "Text", 1},
-				{"http://example.com/none", store.KindLink, "", "", 1},
+				{"http://example.com/img", crawl.KindLink, "", "Logo text", 1},
+				{"http://example.com/both", crawl.KindLink, "", "Text", 1},
+				{"http://example.com/none", crawl.KindLink, "", "", 1},
 			},
 		},
 		{
@@ -234,8 +234,8 @@ func TestExtract(t *testing.T) {
 			x:    Extractor{MaxLinks: 2},
 			html: `<a href=/1>1</a><a href=/2>2</a><a href=/1>again</a><a href=/3>3</a><a href=/4>4</a>`,
 			links: []wantLink{
-				{"http://example.com/1", store.KindLink, "", "1", 2},
-				{"http://example.com/2", store.KindLink, "", "2", 1},
+				{"http://example.com/1", crawl.KindLink, "", "1", 2},
+				{"http://example.com/2", crawl.KindLink, "", "2", 1},
 			},
 			dropped: 2,
 		},
@@ -246,7 +246,7 @@ func TestExtract(t *testing.T) {
 				<a href="http://[::1">bad</a><a href="/a%zz">esc</a><link rel=canonical href="mailto:x@y">
 				<a href="/ok">ok</a>`,
 			links: []wantLink{
-				{"http://example.com/ok", store.KindLink, "", "ok", 1},
+				{"http://example.com/ok", crawl.KindLink, "", "ok", 1},
 			},
 			invalid: 8,
 		},
@@ -254,8 +254,8 @@ func TestExtract(t *testing.T) {
 			name: "href whitespace and control characters",
 			html: "<a href=\"  /a\n/b\tc  \">x</a><a href=\"/sp ace?q=a b\">y</a>",
 			links: []wantLink{
-				{"http://example.com/a/bc", store.KindLink, "", "x", 1},
-				{"http://example.com/sp%20ace?q=a%20b", store.KindLink, "", "y", 1},
+				{"http://example.com/a/bc", crawl.KindLink, "", "x", 1},
+				{"http://example.com/sp%20ace?q=a%20b", crawl.KindLink, "", "y", 1},
 			},
 		},
 		{
@@ -267,10 +267,10 @@ func TestExtract(t *testing.T) {
 			name: "malformed html",
 			html: `<html><body><div><p>text <a href="/one">One <b>bold<a href="/two">Two</div><a href='/three'>Three<table><tr><td><a href=/four>Four`,
 			links: []wantLink{
-				{"http://example.com/one", store.KindLink, "", "One bold", 1},
-				{"http://example.com/two", store.KindLink, "", "Two", 1},
-				{"http://example.com/three", store.KindLink, "", "ThreeFour", 1},
-				{"http://example.com/four", store.KindLink, "", "Four", 1},
+				{"http://example.com/one", crawl.KindLink, "", "One bold", 1},
+				{"http://example.com/two", crawl.KindLink, "", "Two", 1},
+				{"http://example.com/three", crawl.KindLink, "", "ThreeFour", 1},
+				{"http://example.com/four", crawl.KindLink, "", "Four", 1},
 			},
 		},
 		{
@@ -279,7 +279,7 @@ func TestExtract(t *testing.T) {
 			html:  "<title>café</title><a href=\"/x\">\xe6\x97\xa5\xe6",
 			title: "café",
 			links: []wantLink{
-				{"http://example.com/x", store.KindLink, "", "\u65e5\uFFFD", 1},
+				{"http://example.com/x", crawl.KindLink, "", "\u65e5\uFFFD", 1},
 			},
 		},
 		{
@@ -288,7 +288,7 @@ func TestExtract(t *testing.T) {
 			html:  `<title>Grüße</title><a href="/straße?q=ü">Straße</a>`,
 			title: "Grüße",
 			links: []wantLink{
-				{"http://example.com/stra%C3%9Fe?q=%C3%BC", store.KindLink, "", "Straße", 1},
+				{"http://example.com/stra%C3%9Fe?q=%C3%BC", crawl.KindLink, "", "Straße", 1},
 			},
 		},
 	}
@@ -352,8 +352,8 @@ func TestExtractCharset(t *testing.T) {
 			ct:    "text/html",
 			title: "Café crème",
 			links: []wantLink{
-				{"http://example.com/caf%C3%A9/cr%C3%A8me", store.KindLink, "", "Café crème", 1},
-				{"http://example.com/l%E2%80%99%C3%A9t%C3%A9", store.KindLink, "", "l’été €5", 1},
+				{"http://example.com/caf%C3%A9/cr%C3%A8me", crawl.KindLink, "", "Café crème", 1},
+				{"http://example.com/l%E2%80%99%C3%A9t%C3%A9", crawl.KindLink, "", "l’été €5", 1},
 			},
 		},
 		{
@@ -362,8 +362,8 @@ func TestExtractCharset(t *testing.T) {
 			ct:    "text/html; charset=Shift_JIS",
 			title: "日本語",
 			links: []wantLink{
-				{"http://example.com/%E6%97%A5%E6%9C%AC%E8%AA%9E/%E3%83%9A%E3%83%BC%E3%82%B8", store.KindLink, "", "日本語のページ", 1},
-				{"http://example.com/ascii", store.KindLink, "", "ＡＢＣ", 1},
+				{"http://example.com/%E6%97%A5%E6%9C%AC%E8%AA%9E/%E3%83%9A%E3%83%BC%E3%82%B8", crawl.KindLink, "", "日本語のページ", 1},
+				{"http://example.com/ascii", crawl.KindLink, "", "ＡＢＣ", 1},
 			},
 		},
 	}

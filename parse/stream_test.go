@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
 )
 
 // scanPage reads a page with the token scanner, and checks that the page says so.
@@ -107,7 +107,7 @@ func TestScannerDiffers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []wantLink{{"http://example.com/p", store.KindLink, "", "one", 1}}
+		want := []wantLink{{"http://example.com/p", crawl.KindLink, "", "one", 1}}
 		checkLinks(t, scanned.Links, want)
 		want[0].count = 2 // the copy holding "two"
 		checkLinks(t, tree.Links, want)
@@ -559,14 +559,14 @@ func TestExtractFallsBack(t *testing.T) {
 		name, doc, partial string
 		links              []wantLink
 	}{
-		{"ordinary", `<a href=/x>x</a>`, "", []wantLink{{"http://example.com/x", store.KindLink, "", "x", 1}}},
+		{"ordinary", `<a href=/x>x</a>`, "", []wantLink{{"http://example.com/x", crawl.KindLink, "", "x", 1}}},
 		{"deep", deep, "nested deeper than 512 elements: links read by the token scanner", []wantLink{
-			{"http://example.com/before", store.KindLink, "", "before", 2},
-			{"http://example.com/inside", store.KindLink, "", "inside", 1},
-			{"http://example.com/after", store.KindLink, "", "after", 1},
+			{"http://example.com/before", crawl.KindLink, "", "before", 2},
+			{"http://example.com/inside", crawl.KindLink, "", "inside", 1},
+			{"http://example.com/after", crawl.KindLink, "", "after", 1},
 		}},
 		{"many tags", tags, fmt.Sprintf("%d tags, over %d for a tree: links read by the token scanner", maxTreeTags+2, maxTreeTags),
-			[]wantLink{{"http://example.com/many", store.KindLink, "", "many", 1}}},
+			[]wantLink{{"http://example.com/many", crawl.KindLink, "", "many", 1}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

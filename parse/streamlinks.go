@@ -3,7 +3,7 @@ package parse
 import (
 	"net/url"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
 )
 
 // streamLinks folds the links of a page as the token scanner finds them: each occurrence is
@@ -46,7 +46,7 @@ func newStreamLinks(maxLinks int, base *url.URL, general bool) streamLinks {
 
 // add counts one occurrence of href and returns the index of its link when this is the
 // link's first occurrence (whose anchor text the link takes), or -1.
-func (t *streamLinks) add(href []byte, rel string, kind store.EdgeKind) int {
+func (t *streamLinks) add(href []byte, rel string, kind crawl.EdgeKind) int {
 	t.key = append(append(t.key[:0], byte(kind)), href...)
 	if o, ok := t.hrefs[string(t.key)]; ok {
 		t.count(o, rel)
@@ -66,7 +66,7 @@ func (t *streamLinks) add(href []byte, rel string, kind store.EdgeKind) int {
 
 // outcome resolves a new href: the index of its link (first reports a link new with it),
 // hrefInvalid or hrefDropped.
-func (t *streamLinks) outcome(href, rel string, kind store.EdgeKind) (o int, first bool) {
+func (t *streamLinks) outcome(href, rel string, kind crawl.EdgeKind) (o int, first bool) {
 	t.key = append(t.key[:0], byte(kind))
 	key, host, ok := t.quick.resolve(t.key, href, &t.path)
 	switch {

@@ -3,14 +3,8 @@ package parse
 import (
 	"net/url"
 	"strings"
-)
 
-// Reasons a Filter gives for rejecting a URL. They are stored as the skip reason of the URL's
-// node and count rejections in the crawl summary, so they are part of the database format.
-const (
-	RejectTooLong         = "too-long"
-	RejectTooManySegments = "too-many-segments"
-	RejectRepeatedSegment = "repeated-segment"
+	"github.com/crawl-project/crawl"
 )
 
 // Defaults of the trap rules, learnt from Heritrix, Nutch and StormCrawler.
@@ -48,7 +42,7 @@ func DefaultFilter() Filter {
 // Check decides for a normalised URL: "" accepts it, anything else is the reason for rejecting it.
 func (f Filter) Check(u *url.URL) string {
 	if f.MaxURLLength > 0 && len(u.String()) > f.MaxURLLength {
-		return RejectTooLong
+		return crawl.ReasonTooLong
 	}
 	return f.checkPath(u.EscapedPath())
 }
@@ -56,7 +50,7 @@ func (f Filter) Check(u *url.URL) string {
 // CheckLink is Check for a link's URL, judged on its string.
 func (f Filter) CheckLink(l Link) string {
 	if f.MaxURLLength > 0 && len(l.URL) > f.MaxURLLength {
-		return RejectTooLong
+		return crawl.ReasonTooLong
 	}
 	return f.checkPath(escapedPath(l.URL))
 }
@@ -64,10 +58,10 @@ func (f Filter) CheckLink(l Link) string {
 // checkPath applies the rules on the escaped path of a URL.
 func (f Filter) checkPath(path string) string {
 	if f.MaxPathSegments > 0 && strings.Count(path, "/") > f.MaxPathSegments {
-		return RejectTooManySegments
+		return crawl.ReasonTooManySegments
 	}
 	if f.MaxSegmentRepeats > 0 && repeatsSegment(path, f.MaxSegmentRepeats) {
-		return RejectRepeatedSegment
+		return crawl.ReasonRepeatedSegment
 	}
 	return ""
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/crawl-project/crawl"
 )
 
 func TestFilterCheck(t *testing.T) {
@@ -32,42 +34,42 @@ func TestFilterCheck(t *testing.T) {
 
 		// Length: the normalised URL's bytes, query included.
 		{"2083 bytes accepted", DefaultFilter(), long(2083), ""},
-		{"2084 bytes rejected", DefaultFilter(), long(2084), RejectTooLong},
-		{"long query rejected", DefaultFilter(), base + "?q=" + strings.Repeat("q", 2100), RejectTooLong},
-		{"length counted after escaping", Filter{MaxURLLength: 24}, base + "é", RejectTooLong}, // "%C3%A9"
+		{"2084 bytes rejected", DefaultFilter(), long(2084), crawl.ReasonTooLong},
+		{"long query rejected", DefaultFilter(), base + "?q=" + strings.Repeat("q", 2100), crawl.ReasonTooLong},
+		{"length counted after escaping", Filter{MaxURLLength: 24}, base + "é", crawl.ReasonTooLong}, // "%C3%A9"
 		{"length rule off", Filter{}, long(10000), ""},
-		{"custom length", Filter{MaxURLLength: 30}, long(31), RejectTooLong},
+		{"custom length", Filter{MaxURLLength: 30}, long(31), crawl.ReasonTooLong},
 
 		// Segments: one per slash.
 		{"20 segments accepted", DefaultFilter(), deep(20), ""},
-		{"21 segments rejected", DefaultFilter(), deep(21), RejectTooManySegments},
-		{"trailing slash is a segment", Filter{MaxPathSegments: 2}, "http://example.com/a/b/", RejectTooManySegments},
+		{"21 segments rejected", DefaultFilter(), deep(21), crawl.ReasonTooManySegments},
+		{"trailing slash is a segment", Filter{MaxPathSegments: 2}, "http://example.com/a/b/", crawl.ReasonTooManySegments},
 		{"without trailing slash", Filter{MaxPathSegments: 2}, "http://example.com/a/b", ""},
-		{"empty segments count", Filter{MaxPathSegments: 3}, "http://example.com/a////b", RejectTooManySegments},
+		{"empty segments count", Filter{MaxPathSegments: 3}, "http://example.com/a////b", crawl.ReasonTooManySegments},
 		{"slashes in the query do not count", Filter{MaxPathSegments: 2}, "http://example.com/a?x=/b/c/d/e", ""},
 		{"escaped slash is not a separator", Filter{MaxPathSegments: 2}, "http://example.com/a%2Fb%2Fc%2Fd", ""},
 		{"segment rule off", Filter{}, deep(100), ""},
 
 		// Repeats: the same non-empty segment anywhere in the path.
 		{"same segment twice accepted", DefaultFilter(), "http://example.com/a/a/", ""},
-		{"same segment three times rejected", DefaultFilter(), "http://example.com/a/a/a/", RejectRepeatedSegment},
-		{"not consecutive", DefaultFilter(), "http://example.com/en/x/en/y/en", RejectRepeatedSegment},
-		{"relative-link loop", DefaultFilter(), "http://example.com/img/img/img/logo.png", RejectRepeatedSegment},
+		{"same segment three times rejected", DefaultFilter(), "http://example.com/a/a/a/", crawl.ReasonRepeatedSegment},
+		{"not consecutive", DefaultFilter(), "http://example.com/en/x/en/y/en", crawl.ReasonRepeatedSegment},
+		{"relative-link loop", DefaultFilter(), "http://example.com/img/img/img/logo.png", crawl.ReasonRepeatedSegment},
 		{"case matters", DefaultFilter(), "http://example.com/A/a/A/", ""},
 		{"empty segments do not repeat", DefaultFilter(), "http://example.com/a//b//c//", ""},
 		{"different segments", DefaultFilter(), "http://example.com/2026/11/11/", ""},
 		{"repeats in the query do not count", DefaultFilter(), "http://example.com/?a=/x/x/x", ""},
-		{"custom repeats", Filter{MaxSegmentRepeats: 2}, "http://example.com/a/b/a", RejectRepeatedSegment},
+		{"custom repeats", Filter{MaxSegmentRepeats: 2}, "http://example.com/a/b/a", crawl.ReasonRepeatedSegment},
 		{"repeat rule off", Filter{}, "http://example.com/a/a/a/a/a/", ""},
 		{"long path without repeats", Filter{MaxSegmentRepeats: 3}, deep(40), ""},
-		{"long path with repeats", Filter{MaxSegmentRepeats: 3}, deep(40) + "x/y/x/z/x", RejectRepeatedSegment},
+		{"long path with repeats", Filter{MaxSegmentRepeats: 3}, deep(40) + "x/y/x/z/x", crawl.ReasonRepeatedSegment},
 		{"long path with a pair", Filter{MaxSegmentRepeats: 3}, deep(40) + "x/y/x", ""},
-		{"repeats of one", Filter{MaxSegmentRepeats: 1}, "http://example.com/a", RejectRepeatedSegment},
+		{"repeats of one", Filter{MaxSegmentRepeats: 1}, "http://example.com/a", crawl.ReasonRepeatedSegment},
 		{"repeats of one, root", Filter{MaxSegmentRepeats: 1}, "http://example.com//", ""},
 
 		// Order of the checks: length first, then segments, then repeats.
-		{"too long and repeated", DefaultFilter(), base + strings.Repeat("a/", 1100), RejectTooLong},
-		{"too deep and repeated", DefaultFilter(), base + strings.Repeat("a/", 30), RejectTooManySegments},
+		{"too long and repeated", DefaultFilter(), base + strings.Repeat("a/", 1100), crawl.ReasonTooLong},
+		{"too deep and repeated", DefaultFilter(), base + strings.Repeat("a/", 30), crawl.ReasonTooManySegments},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

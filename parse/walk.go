@@ -7,7 +7,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
 )
 
 // One walk over the parsed tree collects everything Extract needs. Selector matching
@@ -19,7 +19,7 @@ import (
 type pendingLink struct {
 	href, rel string
 	anchor    piece
-	kind      store.EdgeKind
+	kind      crawl.EdgeKind
 	entry     int // in scratch.entries, once resolved
 }
 
@@ -126,19 +126,19 @@ func (w *walker) element(n *html.Node) (walked bool) {
 		switch n.DataAtom {
 		case atom.A:
 			i := len(w.s.links)
-			w.add(pendingLink{href: href, rel: rel, kind: store.KindLink})
+			w.add(pendingLink{href: href, rel: rel, kind: crawl.KindLink})
 			w.s.anchors.push(i)
 			w.walk(n)
 			w.s.links[i].anchor = w.closedPiece(w.s.anchors.pop(), MaxAnchor)
 			return true
 		case atom.Area:
 			alt, _ := attr(n, "alt")
-			w.add(pendingLink{href: href, rel: rel, anchor: w.stringPiece(alt, MaxAnchor), kind: store.KindLink})
+			w.add(pendingLink{href: href, rel: rel, anchor: w.stringPiece(alt, MaxAnchor), kind: crawl.KindLink})
 		case atom.Link:
 			hreflang, _ := attr(n, "hreflang")
 			switch kind, ok := linkKind(rel, hreflang); {
 			case !ok:
-			case kind == store.KindAlternate:
+			case kind == crawl.KindAlternate:
 				w.add(pendingLink{href: href, rel: rel, anchor: w.stringPiece(hreflang, MaxAnchor), kind: kind})
 			default:
 				w.add(pendingLink{href: href, rel: rel, kind: kind})
@@ -169,12 +169,12 @@ func metaRobots(name, content, token string) (nofollow, noindex, ok bool) {
 
 // linkKind tells which <link rel> elements are links of the graph: canonical, and
 // alternate with an hreflang (whose value is the edge's anchor).
-func linkKind(rel, hreflang string) (store.EdgeKind, bool) {
+func linkKind(rel, hreflang string) (crawl.EdgeKind, bool) {
 	switch {
 	case hasWord(rel, "canonical"):
-		return store.KindCanonical, true
+		return crawl.KindCanonical, true
 	case hasWord(rel, "alternate") && hreflang != "":
-		return store.KindAlternate, true
+		return crawl.KindAlternate, true
 	}
 	return 0, false
 }

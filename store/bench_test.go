@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/crawl-project/crawl"
 )
 
 // benchLinks is the out-degree of a benchmark page. Of its links, newLinks go to URLs seen for
@@ -35,20 +37,20 @@ func benchSeeds(b *testing.B, db *DB, n int) []string {
 }
 
 // benchResult is the fetch result of page i: done, benchLinks links of which newLinks are new.
-func benchResult(i int, urls []string, r *rand.Rand, newLinks int) Result {
-	res := Result{ID: uint64(i + 1), Host: hostKey(urls[i])}
-	res.Page = Node{State: StateDone, Status: 200, ContentType: "text/html", Size: 20_000,
+func benchResult(i int, urls []string, r *rand.Rand, newLinks int) crawl.Result {
+	res := crawl.Result{ID: uint64(i + 1), Host: hostKey(urls[i])}
+	res.Page = crawl.Node{State: crawl.StateDone, Status: 200, ContentType: "text/html", Size: 20_000,
 		Title: "A page title of a usual length", FetchedAt: time.Unix(1700000000, 0), Duration: time.Millisecond}
-	res.Links = make([]Link, 0, benchLinks)
+	res.Links = make([]crawl.Link, 0, benchLinks)
 	for range benchLinks - newLinks {
 		u := urls[r.IntN(len(urls))]
-		res.Links = append(res.Links, Link{URL: u, Host: hostKey(u), Kind: KindLink, Anchor: "anchor text",
+		res.Links = append(res.Links, crawl.Link{URL: u, Host: hostKey(u), Kind: crawl.KindLink, Anchor: "anchor text",
 			Count: 1, InScope: true, Follow: true})
 	}
 	for k := range newLinks {
 		host := fmt.Sprintf("h%02d.test", (i+k)%50)
 		u := fmt.Sprintf("http://%s/new/%d/%d.html", host, i, k)
-		res.Links = append(res.Links, Link{URL: u, Host: host, Kind: KindLink, Anchor: "anchor text",
+		res.Links = append(res.Links, crawl.Link{URL: u, Host: host, Kind: crawl.KindLink, Anchor: "anchor text",
 			Count: 1, InScope: true, Follow: true})
 	}
 	return res
@@ -77,7 +79,7 @@ func BenchmarkCommit(b *testing.B) {
 			defer db.Close()
 			urls := benchSeeds(b, db, b.N)
 			r := rand.New(rand.NewPCG(1, 2))
-			results := make([]Result, 0, batch)
+			results := make([]crawl.Result, 0, batch)
 			w := db.Writer(-1)
 			var edges int
 			var cpu time.Duration
@@ -129,7 +131,7 @@ func BenchmarkOpen(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
 	w := db.Writer(-1)
 	for start := 0; start < pages; start += 1000 {
-		results := make([]Result, 0, 1000)
+		results := make([]crawl.Result, 0, 1000)
 		for i := start; i < min(start+1000, pages); i++ {
 			results = append(results, benchResult(i, urls, r, 1))
 		}

@@ -4,28 +4,21 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
-)
 
-// Reasons the writer itself gives for not fetching a URL. The crawl's trap rules give others
-// through Link.Reject; all of them are counted in the rejects bucket.
-const (
-	// ReasonHostBudget marks a URL refused because its host had used its page budget.
-	ReasonHostBudget = "host-budget"
-	// ReasonLinkCap counts links beyond a page's link cap: they are counted, not recorded.
-	ReasonLinkCap = "too-many-links"
+	"github.com/crawl-project/crawl"
 )
 
 var (
 	// bucketHostPages counts, per frontier host, the URLs that entered the frontier over all
 	// runs: every one of them is fetched once, so this is the host's pages fetched and queued.
 	bucketHostPages = []byte("hostpages") // host -> count (8 bytes, big-endian)
-	// bucketRejects counts refused URLs by reason over all runs (links for ReasonLinkCap).
+	// bucketRejects counts refused URLs by reason over all runs (links for crawl.ReasonLinkCap).
 	bucketRejects = []byte("rejects") // reason -> count (8 bytes, big-endian)
 )
 
 // WithHostBudget makes the writer admit at most n URLs of each host to the frontier over the
 // whole crawl, earlier runs included (n <= 0: no limit). Further URLs of the host are recorded
-// as skipped with ReasonHostBudget and never fetched, whether they are new links or skipped
+// as skipped with crawl.ReasonHostBudget and never fetched, whether they are new links or skipped
 // URLs that a shorter path would queue again. Seeds and failed URLs queued again count against
 // the budget but are always queued; the hops of a redirect chain followed within one fetch are
 // not queued, so not counted: the budget bounds what the crawl queues.
@@ -95,25 +88,25 @@ func (t *txn) reject(reason string, n int) {
 // isRejection tells the skip reasons counted as rejections from max-depth and nofollow, which
 // a later link may still undo.
 func isRejection(reason string) bool {
-	return reason != "" && reason != ReasonMaxDepth && reason != ReasonNofollow
+	return reason != "" && reason != crawl.ReasonMaxDepth && reason != crawl.ReasonNofollow
 }
 
 // requeueWithinBudget queues a skipped URL again and reports true, unless its host has used
 // its budget: then the URL stays skipped, now for the budget, at the lower depth.
-func (t *txn) requeueWithinBudget(id uint64, n *Node, host string, at distance) (bool, error) {
+func (t *txn) requeueWithinBudget(id uint64, n *crawl.Node, host string, at distance) (bool, error) {
 	if !t.overBudget(host) {
 		return true, t.requeue(id, n, host, at)
 	}
-	n.Error, n.Depth = ReasonHostBudget, min(n.Depth, at.depth)
+	n.Error, n.Depth = crawl.ReasonHostBudget, min(n.Depth, at.depth)
 	if err := t.putNode(n); err != nil {
 		return false, err
 	}
-	t.reject(ReasonHostBudget, 1)
+	t.reject(crawl.ReasonHostBudget, 1)
 	return false, nil
 }
 
 // Rejections returns how many URLs the crawl refused, by reason, over all its runs: the trap
-// rules' reasons, ReasonHostBudget, and ReasonLinkCap (links beyond a page's cap).
+// rules' reasons, crawl.ReasonHostBudget, and crawl.ReasonLinkCap (links beyond a page's cap).
 func (s *Snapshot) Rejections() (_ map[string]int, err error) {
 	g := s.guard()
 	defer g.catch(&err)

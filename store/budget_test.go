@@ -3,6 +3,8 @@ package store
 import (
 	"reflect"
 	"testing"
+
+	"github.com/crawl-project/crawl"
 )
 
 func rejections(t *testing.T, db *DB) map[string]int {
@@ -23,10 +25,10 @@ func hostQueued(t *testing.T, db *DB, host string) int {
 	return n
 }
 
-func commitFrom(t *testing.T, db *DB, w *Writer, src string, links ...Link) CommitStats {
+func commitFrom(t *testing.T, db *DB, w *Writer, src string, links ...crawl.Link) crawl.CommitStats {
 	t.Helper()
 	n := node(t, db, src)
-	cs, err := w.Commit([]Result{done(n.ID, hostKey(src), links...)})
+	cs, err := w.Commit([]crawl.Result{done(n.ID, hostKey(src), links...)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +40,7 @@ func TestHostBudgetIsExact(t *testing.T) {
 		db := openTemp(t)
 		mustSeed(t, db, "http://a.test/")
 		w := db.Writer(-1).WithHostBudget(budget)
-		var links []Link
+		var links []crawl.Link
 		for _, p := range []string{"1", "2", "3", "4", "5"} {
 			links = append(links, link("http://a.test/"+p, true))
 		}
@@ -58,11 +60,11 @@ func TestHostBudgetIsExact(t *testing.T) {
 			n := node(t, db, u)
 			if _, ok := q[u]; ok {
 				got++
-				if n.State != StatePending {
+				if n.State != crawl.StatePending {
 					t.Errorf("budget %d: %s queued but %v", budget, u, n.State)
 				}
-			} else if n.State != StateSkipped || n.Error != ReasonHostBudget {
-				t.Errorf("budget %d: %s = %v %q, want skipped for %s", budget, u, n.State, n.Error, ReasonHostBudget)
+			} else if n.State != crawl.StateSkipped || n.Error != crawl.ReasonHostBudget {
+				t.Errorf("budget %d: %s = %v %q, want skipped for %s", budget, u, n.State, n.Error, crawl.ReasonHostBudget)
 			}
 		}
 		if got != wantQueued {
@@ -74,10 +76,10 @@ func TestHostBudgetIsExact(t *testing.T) {
 		if n := hostQueued(t, db, "a.test"); n != 1+wantQueued {
 			t.Errorf("budget %d: HostQueued(a.test) = %d, want %d", budget, n, 1+wantQueued)
 		}
-		if cs.Rejected[ReasonHostBudget] != wantRefused {
-			t.Errorf("budget %d: CommitStats.Rejected = %v, want %d %s", budget, cs.Rejected, wantRefused, ReasonHostBudget)
+		if cs.Rejected[crawl.ReasonHostBudget] != wantRefused {
+			t.Errorf("budget %d: CommitStats.Rejected = %v, want %d %s", budget, cs.Rejected, wantRefused, crawl.ReasonHostBudget)
 		}
-		if r := rejections(t, db); r[ReasonHostBudget] != wantRefused {
+		if r := rejections(t, db); r[crawl.ReasonHostBudget] != wantRefused {
 			t.Errorf("budget %d: stored rejections = %v", budget, r)
 		}
 		// The refused URLs are recorded once: linking them again counts nothing new.
@@ -94,13 +96,13 @@ func TestHostBudgetCountsEarlierRuns(t *testing.T) {
 	// A new writer (the next run) with the same budget has one URL of a.test left.
 	cs := commitFrom(t, db, db.Writer(-1).WithHostBudget(3), "http://a.test/1",
 		link("http://a.test/2", true), link("http://a.test/3", true))
-	if n := node(t, db, "http://a.test/2"); n.State != StatePending {
+	if n := node(t, db, "http://a.test/2"); n.State != crawl.StatePending {
 		t.Errorf("a.test/2 = %v, want pending", n.State)
 	}
-	if n := node(t, db, "http://a.test/3"); n.State != StateSkipped || n.Error != ReasonHostBudget {
+	if n := node(t, db, "http://a.test/3"); n.State != crawl.StateSkipped || n.Error != crawl.ReasonHostBudget {
 		t.Errorf("a.test/3 = %v %q", n.State, n.Error)
 	}
-	if cs.Rejected[ReasonHostBudget] != 1 || hostQueued(t, db, "a.test") != 3 {
+	if cs.Rejected[crawl.ReasonHostBudget] != 1 || hostQueued(t, db, "a.test") != 3 {
 		t.Errorf("rejected %v, queued %d; want 1 refused, 3 queued", cs.Rejected, hostQueued(t, db, "a.test"))
 	}
 }
@@ -112,10 +114,10 @@ func TestSeedsCountAgainstTheBudgetButAreQueued(t *testing.T) {
 		t.Fatalf("%d seeds queued, want 3", got)
 	}
 	cs := commitFrom(t, db, db.Writer(-1).WithHostBudget(2), "http://a.test/", link("http://a.test/1", true))
-	if n := node(t, db, "http://a.test/1"); n.State != StateSkipped || n.Error != ReasonHostBudget {
+	if n := node(t, db, "http://a.test/1"); n.State != crawl.StateSkipped || n.Error != crawl.ReasonHostBudget {
 		t.Errorf("a.test/1 = %v %q, want skipped for the budget", n.State, n.Error)
 	}
-	if cs.Rejected[ReasonHostBudget] != 1 || hostQueued(t, db, "a.test") != 3 {
+	if cs.Rejected[crawl.ReasonHostBudget] != 1 || hostQueued(t, db, "a.test") != 3 {
 		t.Errorf("rejected %v, queued %d", cs.Rejected, hostQueued(t, db, "a.test"))
 	}
 }
@@ -125,12 +127,12 @@ func TestSeedsCountAgainstTheBudgetButAreQueued(t *testing.T) {
 func TestRequeueRespectsHostBudget(t *testing.T) {
 	tests := []struct {
 		budget    int
-		wantState State
+		wantState crawl.State
 		wantError string
 	}{
-		{0, StatePending, ""},
-		{4, StatePending, ""},
-		{3, StateSkipped, ReasonHostBudget},
+		{0, crawl.StatePending, ""},
+		{4, crawl.StatePending, ""},
+		{3, crawl.StateSkipped, crawl.ReasonHostBudget},
 	}
 	for _, tt := range tests {
 		db := openTemp(t)
@@ -138,7 +140,7 @@ func TestRequeueRespectsHostBudget(t *testing.T) {
 		w := db.Writer(1).WithHostBudget(tt.budget)
 		commitFrom(t, db, w, "http://a.test/", link("http://a.test/1", true)) // 3
 		commitFrom(t, db, w, "http://a.test/1", link("http://a.test/deep", true))
-		if n := node(t, db, "http://a.test/deep"); n.State != StateSkipped || n.Error != ReasonMaxDepth {
+		if n := node(t, db, "http://a.test/deep"); n.State != crawl.StateSkipped || n.Error != crawl.ReasonMaxDepth {
 			t.Fatalf("budget %d: deep = %v %q, want skipped for max-depth", tt.budget, n.State, n.Error)
 		}
 		cs := commitFrom(t, db, w, "http://a.test/b", link("http://a.test/deep", true))
@@ -147,14 +149,14 @@ func TestRequeueRespectsHostBudget(t *testing.T) {
 			t.Errorf("budget %d: deep = %v %q depth %d, want %v %q depth 1", tt.budget, n.State, n.Error, n.Depth, tt.wantState, tt.wantError)
 		}
 		_, queued := frontier(t, db)["http://a.test/deep"]
-		if queued != (tt.wantState == StatePending) {
+		if queued != (tt.wantState == crawl.StatePending) {
 			t.Errorf("budget %d: deep in frontier = %v", tt.budget, queued)
 		}
 		wantRejected := 0
-		if tt.wantError == ReasonHostBudget {
+		if tt.wantError == crawl.ReasonHostBudget {
 			wantRejected = 1
 		}
-		if cs.Rejected[ReasonHostBudget] != wantRejected || rejections(t, db)[ReasonMaxDepth] != 0 {
+		if cs.Rejected[crawl.ReasonHostBudget] != wantRejected || rejections(t, db)[crawl.ReasonMaxDepth] != 0 {
 			t.Errorf("budget %d: rejected %v, stored %v", tt.budget, cs.Rejected, rejections(t, db))
 		}
 	}
@@ -170,8 +172,8 @@ func TestRejectedLinksAreSkippedAndCounted(t *testing.T) {
 	deep.Follow, deep.Reject = false, "repeated-segment"
 	nofollow := link("http://a.test/nf", false)
 	cs := commitFrom(t, db, w, "http://a.test/", long, deep, nofollow, link("http://a.test/ok", true))
-	for u, reason := range map[string]string{"http://a.test/long": "too-long", "http://a.test/a/a/a/": "repeated-segment", "http://a.test/nf": ReasonNofollow} {
-		if n := node(t, db, u); n.State != StateSkipped || n.Error != reason {
+	for u, reason := range map[string]string{"http://a.test/long": "too-long", "http://a.test/a/a/a/": "repeated-segment", "http://a.test/nf": crawl.ReasonNofollow} {
+		if n := node(t, db, u); n.State != crawl.StateSkipped || n.Error != reason {
 			t.Errorf("%s = %v %q, want skipped for %s", u, n.State, n.Error, reason)
 		}
 	}
@@ -214,7 +216,7 @@ func TestOutOfScopeLinksAreExternalNotRejected(t *testing.T) {
 	ext := link("http://b.test/long", false)
 	ext.InScope, ext.Reject = false, "too-long"
 	cs := commitFrom(t, db, db.Writer(-1).WithHostBudget(1), "http://a.test/", ext)
-	if n := node(t, db, "http://b.test/long"); n.State != StateExternal {
+	if n := node(t, db, "http://b.test/long"); n.State != crawl.StateExternal {
 		t.Errorf("external = %v %q", n.State, n.Error)
 	}
 	if cs.Rejected != nil {
@@ -229,21 +231,21 @@ func TestDroppedLinksReachTheNodeAndTheCounter(t *testing.T) {
 	r := done(id, "a.test", link("http://a.test/1", true))
 	r.Page.DroppedOut = 4000
 	w := db.Writer(-1)
-	cs, err := w.Commit([]Result{r})
+	cs, err := w.Commit([]crawl.Result{r})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n := node(t, db, "http://a.test/"); n.DroppedOut != 4000 || n.OutLinks != 1 {
 		t.Errorf("node DroppedOut %d OutLinks %d, want 4000 and 1", n.DroppedOut, n.OutLinks)
 	}
-	if cs.Rejected[ReasonLinkCap] != 4000 {
+	if cs.Rejected[crawl.ReasonLinkCap] != 4000 {
 		t.Errorf("CommitStats.Rejected = %v", cs.Rejected)
 	}
 	// A duplicate result for the same lease is not recorded, nor counted.
-	if _, err := w.Commit([]Result{r}); err != nil {
+	if _, err := w.Commit([]crawl.Result{r}); err != nil {
 		t.Fatal(err)
 	}
-	if got := rejections(t, db); !reflect.DeepEqual(got, map[string]int{ReasonLinkCap: 4000}) {
+	if got := rejections(t, db); !reflect.DeepEqual(got, map[string]int{crawl.ReasonLinkCap: 4000}) {
 		t.Errorf("stored rejections = %v", got)
 	}
 }
@@ -252,13 +254,13 @@ func TestDroppedLinksReachTheNodeAndTheCounter(t *testing.T) {
 func TestRescopeRespectsHostBudget(t *testing.T) {
 	tests := []struct {
 		budget    int
-		wantState State
+		wantState crawl.State
 		wantError string
 		want      RescopeStats
 	}{
-		{0, StatePending, "", RescopeStats{Requeued: 1}},
-		{4, StatePending, "", RescopeStats{Requeued: 1}},
-		{3, StateSkipped, ReasonHostBudget, RescopeStats{}},
+		{0, crawl.StatePending, "", RescopeStats{Requeued: 1}},
+		{4, crawl.StatePending, "", RescopeStats{Requeued: 1}},
+		{3, crawl.StateSkipped, crawl.ReasonHostBudget, RescopeStats{}},
 	}
 	for _, tt := range tests {
 		db := openTemp(t)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/crawl-project/crawl"
 )
 
 // Records are encoded by hand (varints and length-prefixed strings) rather than with
@@ -82,12 +84,14 @@ const (
 	nodeFlagNoIndex
 )
 
-func encodeNode(n *Node) []byte { return appendNode(make([]byte, 0, nodeSize(n)), n) }
+func encodeNode(n *crawl.Node) []byte { return appendNode(make([]byte, 0, nodeSize(n)), n) }
 
 // nodeSize is room enough for n's record in all but unusual cases.
-func nodeSize(n *Node) int { return 64 + len(n.URL) + len(n.ContentType) + len(n.Title) + len(n.Error) }
+func nodeSize(n *crawl.Node) int {
+	return 64 + len(n.URL) + len(n.ContentType) + len(n.Title) + len(n.Error)
+}
 
-func appendNode(dst []byte, n *Node) []byte {
+func appendNode(dst []byte, n *crawl.Node) []byte {
 	e := encoder{b: dst}
 	e.byte(nodeCodecVersion)
 	e.byte(byte(n.State))
@@ -113,13 +117,13 @@ func appendNode(dst []byte, n *Node) []byte {
 	return e.b
 }
 
-func decodeNode(id uint64, b []byte) (Node, error) {
+func decodeNode(id uint64, b []byte) (crawl.Node, error) {
 	d := decoder{b: b}
 	if v := d.byte(); d.err == nil && v != nodeCodecVersion {
-		return Node{}, fmt.Errorf("node %d: record version %d: %w", id, v, errCorrupt)
+		return crawl.Node{}, fmt.Errorf("node %d: record version %d: %w", id, v, errCorrupt)
 	}
-	n := Node{ID: id}
-	n.State = State(d.byte())
+	n := crawl.Node{ID: id}
+	n.State = crawl.State(d.byte())
 	flags := d.byte()
 	n.Truncated = flags&nodeFlagTruncated != 0
 	n.NoIndex = flags&nodeFlagNoIndex != 0
@@ -135,13 +139,13 @@ func decodeNode(id uint64, b []byte) (Node, error) {
 	n.Title = d.str()
 	n.Error = d.str()
 	if d.err != nil {
-		return Node{}, fmt.Errorf("node %d: %w", id, d.err)
+		return crawl.Node{}, fmt.Errorf("node %d: %w", id, d.err)
 	}
 	return n, nil
 }
 
 // peekStateDepth reads the state and depth of an encoded node without decoding the rest.
-func peekStateDepth(b []byte) (State, int, bool) {
+func peekStateDepth(b []byte) (crawl.State, int, bool) {
 	if len(b) < 4 || b[0] != nodeCodecVersion {
 		return 0, 0, false
 	}
@@ -149,14 +153,15 @@ func peekStateDepth(b []byte) (State, int, bool) {
 	if n <= 0 {
 		return 0, 0, false
 	}
-	return State(b[1]), int(depth), true
+	return crawl.State(b[1]), int(depth), true
 }
 
 const edgeFlagFollow = 1
 
 // storedEdge is an Edge plus whether the crawl followed it, which depth propagation needs.
 type storedEdge struct {
-	Edge
+	crawl.Edge
+
 	follow bool
 }
 
@@ -205,7 +210,7 @@ func eachEncodedEdge(src uint64, b []byte, fn func(storedEdge) error) error {
 		var e storedEdge
 		e.Src = src
 		e.Dst = d.uvarint()
-		e.Kind = EdgeKind(d.byte())
+		e.Kind = crawl.EdgeKind(d.byte())
 		e.follow = d.byte()&edgeFlagFollow != 0
 		e.Count = int(d.uvarint())
 		e.Rel = d.str()

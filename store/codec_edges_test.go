@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/crawl-project/crawl"
 )
 
 func TestEdgeListRoundTrip(t *testing.T) {
@@ -15,11 +17,11 @@ func TestEdgeListRoundTrip(t *testing.T) {
 		name  string
 		edges []storedEdge
 	}{
-		{"one redirect", []storedEdge{{Edge: Edge{Src: 7, Dst: 8, Kind: KindRedirect, Count: 1}, follow: true}}},
+		{"one redirect", []storedEdge{{Edge: crawl.Edge{Src: 7, Dst: 8, Kind: crawl.KindRedirect, Count: 1}, follow: true}}},
 		{"links", []storedEdge{
-			{Edge: Edge{Src: 7, Dst: 1 << 40, Kind: KindLink, Rel: "nofollow", Anchor: "über", Count: 3}},
-			{Edge: Edge{Src: 7, Dst: 2, Kind: KindCanonical, Count: 1}, follow: true},
-			{Edge: Edge{Src: 7, Dst: 2, Kind: KindLink, Anchor: strings.Repeat("a", 300), Count: 1}, follow: true},
+			{Edge: crawl.Edge{Src: 7, Dst: 1 << 40, Kind: crawl.KindLink, Rel: "nofollow", Anchor: "über", Count: 3}},
+			{Edge: crawl.Edge{Src: 7, Dst: 2, Kind: crawl.KindCanonical, Count: 1}, follow: true},
+			{Edge: crawl.Edge{Src: 7, Dst: 2, Kind: crawl.KindLink, Anchor: strings.Repeat("a", 300), Count: 1}, follow: true},
 		}},
 	}
 	for _, tc := range tests {

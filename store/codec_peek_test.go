@@ -3,14 +3,16 @@ package store
 import (
 	"testing"
 	"time"
+
+	"github.com/crawl-project/crawl"
 )
 
 func TestPeekStateDepthMatchesDecode(t *testing.T) {
-	for _, n := range []Node{
-		{ID: 1, URL: "http://a.test/", State: StatePending},
-		{ID: 2, URL: "http://a.test/x", State: StateDone, Depth: 3, Status: 200, Title: "t", FetchedAt: time.Unix(1, 0)},
-		{ID: 3, URL: "http://a.test/y", State: StateSkipped, Depth: 200, Error: ReasonMaxDepth, Truncated: true},
-		{ID: 4, URL: "http://b.test/", State: StateExternal, Depth: 1 << 20},
+	for _, n := range []crawl.Node{
+		{ID: 1, URL: "http://a.test/", State: crawl.StatePending},
+		{ID: 2, URL: "http://a.test/x", State: crawl.StateDone, Depth: 3, Status: 200, Title: "t", FetchedAt: time.Unix(1, 0)},
+		{ID: 3, URL: "http://a.test/y", State: crawl.StateSkipped, Depth: 200, Error: crawl.ReasonMaxDepth, Truncated: true},
+		{ID: 4, URL: "http://b.test/", State: crawl.StateExternal, Depth: 1 << 20},
 	} {
 		b := encodeNode(&n)
 		state, depth, ok := peekStateDepth(b)

@@ -14,6 +14,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	bolterr "go.etcd.io/bbolt/errors"
+
+	"github.com/crawl-project/crawl"
 )
 
 // SchemaVersion is the layout version this code reads and writes. Version 2 keeps a page's
@@ -26,7 +28,7 @@ var (
 	bucketNodes    = []byte("nodes")    // node id -> encoded Node
 	bucketEdges    = []byte("edges")    // src id -> the page's encoded edge list
 	bucketFrontier = []byte("frontier") // host 0x00 id -> depth + URL
-	bucketHosts    = []byte("hosts")    // origin (scheme://host:port) -> HostRecord (robots.txt, ...)
+	bucketHosts    = []byte("hosts")    // origin (scheme://host:port) -> crawl.HostRecord (robots.txt, ...)
 
 	allBuckets = [][]byte{bucketMeta, bucketURLs, bucketNodes, bucketEdges, bucketFrontier, bucketHosts, bucketHostPages, bucketRejects}
 
@@ -316,7 +318,7 @@ type Seed struct {
 
 // AddSeeds puts seeds that were never seen into the frontier at depth 0. A seed that is
 // already known but was not fetched because of a limit or scope is queued again. A seed
-// longer than MaxURLLength is not recorded but counted under ReasonURLTooLong (a seeds file
+// longer than MaxURLLength is not recorded but counted under crawl.ReasonURLTooLong (a seeds file
 // holding one is refused before this; sitemaps are not).
 // It returns how many seeds were queued. Call it before the pipeline's writer starts.
 func (db *DB) AddSeeds(seeds []Seed) (int, error) {
@@ -325,7 +327,7 @@ func (db *DB) AddSeeds(seeds []Seed) (int, error) {
 		queued = 0
 		for _, s := range seeds {
 			if len(s.URL) > MaxURLLength || len(s.Host) > MaxURLLength {
-				t.reject(ReasonURLTooLong, 1)
+				t.reject(crawl.ReasonURLTooLong, 1)
 				continue
 			}
 			id, n, found, err := t.lookup(s.URL)
@@ -334,11 +336,11 @@ func (db *DB) AddSeeds(seeds []Seed) (int, error) {
 			}
 			switch {
 			case !found:
-				if _, err := t.insert(s.URL, s.Host, StatePending, distance{}, ""); err != nil {
+				if _, err := t.insert(s.URL, s.Host, crawl.StatePending, distance{}, ""); err != nil {
 					return err
 				}
 				queued++
-			case n.State == StateSkipped || n.State == StateExternal:
+			case n.State == crawl.StateSkipped || n.State == crawl.StateExternal:
 				if err := t.requeue(id, &n, s.Host, distance{}); err != nil {
 					return err
 				}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/crawl-project/crawl"
 )
 
 // fileState is what Open must leave as it was in a file it refuses.
@@ -183,7 +185,7 @@ func crawledDB(t *testing.T) (string, int) {
 	if _, err := db.AddSeeds(seeds); err != nil {
 		t.Fatal(err)
 	}
-	var batch []Result
+	var batch []crawl.Result
 	for i := range 400 {
 		r := done(uint64(i+1), "a.test")
 		r.Page.Title = strings.Repeat("title ", 20)
@@ -282,7 +284,10 @@ func TestDamagedPageIsAnError(t *testing.T) {
 					if _, err := s.Status(); err != nil {
 						return err
 					}
-					if _, err := s.Report(t.Context(), ReportOptions{}); err != nil {
+					if err := s.EachNode(func(crawl.Node) error { return nil }); err != nil {
+						return err
+					}
+					if err := s.EachEdge(func(crawl.Edge) error { return nil }); err != nil {
 						return err
 					}
 					for i := range 400 {
@@ -321,7 +326,7 @@ func TestOpenCreatesOnlyWhereNothingIs(t *testing.T) {
 		t.Fatalf("reopen: %v", err)
 	}
 	defer db.Close()
-	if got := node(t, db, "http://a.test/"); got.State != StatePending {
+	if got := node(t, db, "http://a.test/"); got.State != crawl.StatePending {
 		t.Errorf("seed after reopening: %+v", got)
 	}
 }
@@ -337,7 +342,7 @@ func TestGuardPassesOnCallbackPanics(t *testing.T) {
 		}
 	}()
 	_ = db.View(func(s *Snapshot) error {
-		return s.EachNode(func(Node) error { panic(boom{}) })
+		return s.EachNode(func(crawl.Node) error { panic(boom{}) })
 	})
 	t.Error("EachNode returned")
 }
@@ -377,7 +382,7 @@ func TestOpenAddsMissingBuckets(t *testing.T) {
 	}
 	defer db.Close()
 	id := node(t, db, "http://a.test/").ID
-	stats, err := db.Writer(-1).WithHostBudget(5).Commit([]Result{done(id, "a.test", link("http://a.test/x", true))})
+	stats, err := db.Writer(-1).WithHostBudget(5).Commit([]crawl.Result{done(id, "a.test", link("http://a.test/x", true))})
 	if err != nil || stats.Queued != 1 || hostQueued(t, db, "a.test") != 1 {
 		t.Errorf("commit after reopening: %+v, %v", stats, err)
 	}

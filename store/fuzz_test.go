@@ -8,6 +8,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/crawl-project/crawl"
 )
 
 // hostile reads the fuzzer's bytes as the parts of a batch of results: small numbers, and
@@ -49,8 +51,8 @@ func (h *hostile) host() string {
 	return fmt.Sprintf("h%d.test", h.byte()%4)
 }
 
-func (h *hostile) link() Link {
-	l := Link{URL: h.str(), Host: h.host(), Kind: EdgeKind(h.byte() % 6), Rel: h.str(), Anchor: h.str(),
+func (h *hostile) link() crawl.Link {
+	l := crawl.Link{URL: h.str(), Host: h.host(), Kind: crawl.EdgeKind(h.byte() % 6), Rel: h.str(), Anchor: h.str(),
 		Count: int(int8(h.byte()))}
 	flags := h.byte()
 	l.InScope, l.Follow = flags&1 != 0, flags&2 != 0
@@ -60,7 +62,7 @@ func (h *hostile) link() Link {
 	return l
 }
 
-var fuzzStates = []State{StateDone, StateFailed, StateBlocked, StateSkipped}
+var fuzzStates = []crawl.State{crawl.StateDone, crawl.StateFailed, crawl.StateBlocked, crawl.StateSkipped}
 
 // FuzzCommit feeds the writer hostile results (URLs, hosts, origins, anchors, titles and
 // errors from empty to 60 KB, redirect chains through them) and checks that the commit never
@@ -87,18 +89,18 @@ func FuzzCommit(f *testing.F) {
 		if _, err := db.AddSeeds(seeds); err != nil {
 			t.Fatal(err)
 		}
-		var batch []Result
+		var batch []crawl.Result
 		for i := range pages {
-			r := Result{ID: uint64(i + 1), Host: seeds[i].Host}
-			r.Page = Node{State: fuzzStates[h.byte()%4], Status: int(h.byte()), Title: h.str(), Error: h.str(),
+			r := crawl.Result{ID: uint64(i + 1), Host: seeds[i].Host}
+			r.Page = crawl.Node{State: fuzzStates[h.byte()%4], Status: int(h.byte()), Title: h.str(), Error: h.str(),
 				ContentType: h.str(), FetchedAt: time.Unix(1700000000, 0), DroppedOut: int(h.byte() % 3)}
 			if c := h.byte(); c%5 == 0 {
-				r.HostInfo = &HostRecord{Origin: h.str(), RobotsStatus: 200, RobotsFetchedAt: time.Unix(1, 0), Robots: []byte(h.str())}
+				r.HostInfo = &crawl.HostRecord{Origin: h.str(), RobotsStatus: 200, RobotsFetchedAt: time.Unix(1, 0), Robots: []byte(h.str())}
 			} else if c%5 == 1 {
 				// A redirect: its status and one link of kind redirect, to a fuzzed URL.
 				r.Page.Status, r.Redirects = 301, int(h.byte()%12)
 				l := h.link()
-				l.Kind = KindRedirect
+				l.Kind = crawl.KindRedirect
 				r.Links = append(r.Links, l)
 			}
 			for range h.byte() % 5 {
@@ -107,7 +109,7 @@ func FuzzCommit(f *testing.F) {
 			batch = append(batch, r)
 		}
 		if h.byte()%2 == 1 {
-			batch = append(batch, Result{HostInfo: &HostRecord{Origin: h.str(), SitemapsReadAt: time.Unix(2, 0)}})
+			batch = append(batch, crawl.Result{HostInfo: &crawl.HostRecord{Origin: h.str(), SitemapsReadAt: time.Unix(2, 0)}})
 		}
 		w := db.Writer(int(h.byte()%4) - 1).WithHostBudget(int(h.byte() % 3))
 
@@ -119,7 +121,7 @@ func FuzzCommit(f *testing.F) {
 	})
 }
 
-func checkFuzzedCommit(t *testing.T, db *DB, batch []Result, stats CommitStats) {
+func checkFuzzedCommit(t *testing.T, db *DB, batch []crawl.Result, stats crawl.CommitStats) {
 	t.Helper()
 	wantTooLong, exact := 0, true
 	for _, r := range batch {
@@ -129,11 +131,11 @@ func checkFuzzedCommit(t *testing.T, db *DB, batch []Result, stats CommitStats) 
 		if r.ID == 0 {
 			continue
 		}
-		var n Node
+		var n crawl.Node
 		if err := db.View(func(s *Snapshot) (err error) { n, err = s.Node(r.ID); return err }); err != nil {
 			t.Fatalf("leased node %d: %v", r.ID, err)
 		}
-		if n.State == StatePending {
+		if n.State == crawl.StatePending {
 			t.Fatalf("result %d neither recorded nor counted: %+v", r.ID, n)
 		}
 		if strings.HasPrefix(n.Error, "not stored: ") {
@@ -155,7 +157,7 @@ func checkFuzzedCommit(t *testing.T, db *DB, batch []Result, stats CommitStats) 
 			t.Fatalf("page %d keeps %d, %d, %d bytes of title, error, content type", r.ID, len(n.Title), len(n.Error), len(n.ContentType))
 		}
 	}
-	if got := stats.Rejected[ReasonURLTooLong]; got < wantTooLong || (exact && got != wantTooLong) {
+	if got := stats.Rejected[crawl.ReasonURLTooLong]; got < wantTooLong || (exact && got != wantTooLong) {
 		t.Fatalf("%d counted as too long to store, want %d (exact: %v)", got, wantTooLong, exact)
 	}
 	// Every key is within its bound, and every record reads back.
@@ -176,11 +178,10 @@ func checkFuzzedCommit(t *testing.T, db *DB, batch []Result, stats CommitStats) 
 		if _, err := s.Status(); err != nil {
 			return err
 		}
-		if err := s.EachEdge(func(Edge) error { return nil }); err != nil {
+		if err := s.EachEdge(func(crawl.Edge) error { return nil }); err != nil {
 			return err
 		}
-		_, err := s.Report(t.Context(), ReportOptions{})
-		return err
+		return s.EachNode(func(crawl.Node) error { return nil })
 	})
 	if err != nil {
 		t.Fatalf("reading back: %v", err)

@@ -3,38 +3,13 @@ package store
 import (
 	"fmt"
 	"time"
-)
 
-// Reasons recorded in Node.Error by the politeness rules.
-const (
-	// ReasonHostUnreachable: the URL was skipped because its host failed too many times in a
-	// row and was parked for the rest of the run.
-	ReasonHostUnreachable = "host-unreachable"
-	// ReasonRobotsUnavailable: the URL failed because its host's robots.txt could not be
-	// fetched (no answer, 429 or 5xx) in any of its tries, so it could not be known to be allowed.
-	ReasonRobotsUnavailable = "robots.txt unavailable"
-	// ReasonPrivateAddress: the URL was skipped because its host is not a seed host and
-	// resolved to a loopback, private, link-local or other non-public address.
-	ReasonPrivateAddress = "private-address"
+	"github.com/crawl-project/crawl"
 )
-
-// HostRecord is what the crawl keeps about one origin (scheme://host[:port]), the scope of a
-// robots.txt, in the hosts bucket.
-type HostRecord struct {
-	Origin string
-	// RobotsStatus is the HTTP status robots.txt answered; 0 when it gave no usable answer
-	// (a redirect loop), which allows everything like a 404.
-	RobotsStatus    int
-	Robots          []byte    // the robots.txt body of a 2xx answer, at most 500 KiB
-	RobotsFetchedAt time.Time // zero when robots.txt was never fetched
-	CrawlDelay      time.Duration
-	Sitemaps        []string  // the Sitemap lines of robots.txt
-	SitemapsReadAt  time.Time // when the crawl last seeded its frontier from the sitemaps
-}
 
 const hostCodecVersion = 1
 
-func encodeHost(h *HostRecord) []byte {
+func encodeHost(h *crawl.HostRecord) []byte {
 	e := encoder{b: make([]byte, 0, 64+len(h.Robots))}
 	e.byte(hostCodecVersion)
 	e.uvarint(uint64(h.RobotsStatus))
@@ -49,12 +24,12 @@ func encodeHost(h *HostRecord) []byte {
 	return e.b
 }
 
-func decodeHost(origin string, b []byte) (HostRecord, error) {
+func decodeHost(origin string, b []byte) (crawl.HostRecord, error) {
 	d := decoder{b: b}
 	if v := d.byte(); d.err == nil && v != hostCodecVersion {
-		return HostRecord{}, fmt.Errorf("host %s: record version %d: %w", origin, v, errCorrupt)
+		return crawl.HostRecord{}, fmt.Errorf("host %s: record version %d: %w", origin, v, errCorrupt)
 	}
-	h := HostRecord{Origin: origin}
+	h := crawl.HostRecord{Origin: origin}
 	h.RobotsStatus = int(d.uvarint())
 	h.RobotsFetchedAt = fromUnixNano(d.varint())
 	if body := d.str(); body != "" {
@@ -70,7 +45,7 @@ func decodeHost(origin string, b []byte) (HostRecord, error) {
 	}
 	h.SitemapsReadAt = fromUnixNano(d.varint())
 	if d.err != nil {
-		return HostRecord{}, fmt.Errorf("host %s: %w", origin, d.err)
+		return crawl.HostRecord{}, fmt.Errorf("host %s: %w", origin, d.err)
 	}
 	return h, nil
 }
@@ -92,17 +67,17 @@ func fromUnixNano(ns int64) time.Time {
 // putHost merges rec into origin's record: the robots.txt fields when rec has a robots.txt
 // fetch time, the sitemap time when rec has one. A record that cannot be read is replaced:
 // it only saves fetching robots.txt again. An origin too long to be a key is not recorded
-// but counted under ReasonURLTooLong (its host has no URL the crawl stores anyway).
-func (t *txn) putHost(rec *HostRecord) error {
+// but counted under crawl.ReasonURLTooLong (its host has no URL the crawl stores anyway).
+func (t *txn) putHost(rec *crawl.HostRecord) error {
 	if rec == nil {
 		return nil
 	}
 	if len(rec.Origin) > MaxURLLength {
-		t.reject(ReasonURLTooLong, 1)
+		t.reject(crawl.ReasonURLTooLong, 1)
 		return nil
 	}
 	b := t.tx.Bucket(bucketHosts)
-	cur := HostRecord{Origin: rec.Origin}
+	cur := crawl.HostRecord{Origin: rec.Origin}
 	if v := b.Get([]byte(rec.Origin)); v != nil {
 		if stored, err := decodeHost(rec.Origin, v); err == nil {
 			cur = stored
@@ -121,7 +96,7 @@ func (t *txn) putHost(rec *HostRecord) error {
 // PutHost records what the crawl learnt about an origin, merged into its record as putHost
 // says. While a crawl runs the writer is the only writer: there, host records travel in
 // Result.HostInfo. PutHost is for work done before the crawl's writer starts.
-func (db *DB) PutHost(rec HostRecord) error {
+func (db *DB) PutHost(rec crawl.HostRecord) error {
 	if rec.Origin == "" {
 		return fmt.Errorf("put host: no origin")
 	}
@@ -136,8 +111,8 @@ func (db *DB) PutHost(rec HostRecord) error {
 }
 
 // Host returns the record of an origin.
-func (db *DB) Host(origin string) (HostRecord, bool, error) {
-	var h HostRecord
+func (db *DB) Host(origin string) (crawl.HostRecord, bool, error) {
+	var h crawl.HostRecord
 	var found bool
 	err := db.View(func(s *Snapshot) error {
 		var err error
@@ -148,24 +123,24 @@ func (db *DB) Host(origin string) (HostRecord, bool, error) {
 }
 
 // Hosts calls fn for every host record, in origin order.
-func (db *DB) Hosts(fn func(HostRecord) error) error {
+func (db *DB) Hosts(fn func(crawl.HostRecord) error) error {
 	return db.View(func(s *Snapshot) error { return s.EachHost(fn) })
 }
 
 // Host returns the record of an origin.
-func (s *Snapshot) Host(origin string) (h HostRecord, found bool, err error) {
+func (s *Snapshot) Host(origin string) (h crawl.HostRecord, found bool, err error) {
 	g := s.guard()
 	defer g.catch(&err)
 	v := s.tx.Bucket(bucketHosts).Get([]byte(origin))
 	if v == nil {
-		return HostRecord{}, false, nil
+		return crawl.HostRecord{}, false, nil
 	}
 	h, err = decodeHost(origin, v)
 	return h, err == nil, err
 }
 
 // EachHost calls fn for every host record, in origin order.
-func (s *Snapshot) EachHost(fn func(HostRecord) error) (err error) {
+func (s *Snapshot) EachHost(fn func(crawl.HostRecord) error) (err error) {
 	g := s.guard()
 	defer g.catch(&err)
 	fn = callback(g, fn)

@@ -5,10 +5,12 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/crawl-project/crawl"
 )
 
 func TestHostRecordCodecRoundTrip(t *testing.T) {
-	tests := []HostRecord{
+	tests := []crawl.HostRecord{
 		{Origin: "http://a.test"},
 		{
 			Origin: "https://b.test:8443", RobotsStatus: 200, Robots: []byte("User-agent: *\nDisallow: /x\n"),
@@ -37,12 +39,12 @@ func TestHostRecordCodecRoundTrip(t *testing.T) {
 func TestPutHostMerges(t *testing.T) {
 	db := openTemp(t)
 	fetched := time.Unix(1700000000, 0).UTC()
-	robots := HostRecord{Origin: "http://a.test", RobotsStatus: 200, Robots: []byte("User-agent: *\n"), RobotsFetchedAt: fetched, Sitemaps: []string{"http://a.test/s.xml"}}
+	robots := crawl.HostRecord{Origin: "http://a.test", RobotsStatus: 200, Robots: []byte("User-agent: *\n"), RobotsFetchedAt: fetched, Sitemaps: []string{"http://a.test/s.xml"}}
 	if err := db.PutHost(robots); err != nil {
 		t.Fatal(err)
 	}
 	read := fetched.Add(time.Minute)
-	if err := db.PutHost(HostRecord{Origin: "http://a.test", SitemapsReadAt: read}); err != nil {
+	if err := db.PutHost(crawl.HostRecord{Origin: "http://a.test", SitemapsReadAt: read}); err != nil {
 		t.Fatal(err)
 	}
 	want := robots
@@ -52,7 +54,7 @@ func TestPutHostMerges(t *testing.T) {
 		t.Fatalf("Host = %+v, %v, %v; want %+v", got, ok, err, want)
 	}
 	// A robots.txt fetched again replaces the robots fields and keeps the sitemap time.
-	again := HostRecord{Origin: "http://a.test", RobotsStatus: 404, RobotsFetchedAt: fetched.Add(25 * time.Hour)}
+	again := crawl.HostRecord{Origin: "http://a.test", RobotsStatus: 404, RobotsFetchedAt: fetched.Add(25 * time.Hour)}
 	if err := db.PutHost(again); err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +66,7 @@ func TestPutHostMerges(t *testing.T) {
 	if _, ok, err := db.Host("http://unknown.test"); ok || err != nil {
 		t.Errorf("unknown origin: %v, %v", ok, err)
 	}
-	if err := db.PutHost(HostRecord{}); err == nil {
+	if err := db.PutHost(crawl.HostRecord{}); err == nil {
 		t.Error("PutHost without an origin succeeded")
 	}
 }
@@ -77,18 +79,18 @@ func TestCommitRecordsHostInfo(t *testing.T) {
 	}
 	mustSeed(t, db, "http://a.test/", "http://b.test/")
 	at := time.Unix(1700000000, 0).UTC()
-	a := HostRecord{Origin: "http://a.test", RobotsStatus: 200, Robots: []byte("User-agent: *\nAllow: /\n"), RobotsFetchedAt: at}
-	b := HostRecord{Origin: "http://b.test", RobotsStatus: 404, RobotsFetchedAt: at}
+	a := crawl.HostRecord{Origin: "http://a.test", RobotsStatus: 200, Robots: []byte("User-agent: *\nAllow: /\n"), RobotsFetchedAt: at}
+	b := crawl.HostRecord{Origin: "http://b.test", RobotsStatus: 404, RobotsFetchedAt: at}
 	page := done(node(t, db, "http://b.test/").ID, "b.test")
 	page.HostInfo = &b
-	stats, err := db.Writer(-1).Commit([]Result{{Host: "a.test", HostInfo: &a}, page})
+	stats, err := db.Writer(-1).Commit([]crawl.Result{{Host: "a.test", HostInfo: &a}, page})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stats.Pages != 1 || stats.Fetched != 1 {
+	if stats.Pages != 1 || stats.Attempts != 1 {
 		t.Errorf("stats = %+v; a host-only result is no page", stats)
 	}
-	if n := node(t, db, "http://a.test/"); n.State != StatePending {
+	if n := node(t, db, "http://a.test/"); n.State != crawl.StatePending {
 		t.Errorf("a host-only result changed a.test/ to %v", n.State)
 	}
 	db.Close()
@@ -99,11 +101,11 @@ func TestCommitRecordsHostInfo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var got []HostRecord
-	if err := db.Hosts(func(h HostRecord) error { got = append(got, h); return nil }); err != nil {
+	var got []crawl.HostRecord
+	if err := db.Hosts(func(h crawl.HostRecord) error { got = append(got, h); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if want := []HostRecord{a, b}; !reflect.DeepEqual(got, want) {
+	if want := []crawl.HostRecord{a, b}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Hosts = %+v, want %+v", got, want)
 	}
 }

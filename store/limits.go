@@ -4,6 +4,8 @@ import (
 	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/crawl-project/crawl"
 )
 
 // MaxURLLength is the longest URL, in bytes, the store records. Every key the store writes
@@ -11,20 +13,11 @@ import (
 // bounds them all well under bbolt's key limit: a longer key would fail the whole commit,
 // and with it every resume that fetches the page again. The writer refuses longer URLs
 // itself, whatever its caller passes: a link to one is counted, not recorded (see
-// ReasonURLTooLong), and a seeds file holding one is refused when it is read.
+// crawl.ReasonURLTooLong), and a seeds file holding one is refused when it is read.
 const MaxURLLength = 16 << 10
 
 // The frontier key, the longest, is a host, a 0 byte and an 8-byte id.
 var _ [bolt.MaxKeySize - (MaxURLLength + 1 + 8)]struct{} // compiles only while it fits
-
-// ReasonURLTooLong counts the links, redirect targets and seeds the writer refused because
-// their URL (or its host) is longer than MaxURLLength. A page's DroppedOut includes them.
-const ReasonURLTooLong = "url-too-long-to-store"
-
-// ReasonUnstorable counts the results the writer could not store because of their data (a
-// corrupt record met while applying one, a value bbolt refuses): the leased URL is recorded
-// as failed with the error instead, so that a resume does not fetch it again.
-const ReasonUnstorable = "result-not-storable"
 
 // Caps on the text a record keeps, in bytes. The parser keeps titles, anchors and rels far
 // shorter (parse.MaxAnchor ...) and fetch errors are short; these caps make the writer safe
@@ -39,7 +32,7 @@ func storableURL(u string) bool { return u != "" && len(u) <= MaxURLLength }
 
 // storableLink reports whether the writer may record l: its URL and its host key (a key of
 // the frontier and hostpages buckets) fit.
-func storableLink(l *Link) bool { return storableURL(l.URL) && len(l.Host) <= MaxURLLength }
+func storableLink(l *crawl.Link) bool { return storableURL(l.URL) && len(l.Host) <= MaxURLLength }
 
 // cutText returns s cut to at most n bytes, at a rune boundary when s is valid UTF-8 there.
 func cutText(s string, n int) string {

@@ -6,17 +6,9 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
-)
 
-// Entry is one queued URL of the frontier.
-type Entry struct {
-	ID    uint64
-	Host  string
-	URL   string
-	Depth int
-	// Redirects is how many redirects in a row led to URL (0 for a link, a seed, ...).
-	Redirects int
-}
+	"github.com/crawl-project/crawl"
+)
 
 // FrontierHosts returns up to limit distinct hosts that have queued URLs, in key order,
 // starting after the host after ("" for the first). It skips from host to host with cursor
@@ -61,7 +53,7 @@ func eachFrontierHost(tx *bolt.Tx, after string, fn func(host string) bool) erro
 
 // FrontierNext returns up to limit queued URLs of host with ids above afterID, oldest first,
 // leaving out the ids for which skip returns true (URLs already handed out).
-func (db *DB) FrontierNext(host string, afterID uint64, limit int, skip func(uint64) bool) (out []Entry, err error) {
+func (db *DB) FrontierNext(host string, afterID uint64, limit int, skip func(uint64) bool) (out []crawl.Entry, err error) {
 	g := newGuard(db.path)
 	defer g.catch(&err)
 	err = db.bolt.View(func(tx *bolt.Tx) error {
@@ -79,7 +71,7 @@ func (db *DB) FrontierNext(host string, afterID uint64, limit int, skip func(uin
 			if err != nil {
 				return fmt.Errorf("frontier entry %d: %w", id, err)
 			}
-			out = append(out, Entry{ID: id, Host: host, URL: u, Depth: depth, Redirects: redirects})
+			out = append(out, crawl.Entry{ID: id, Host: host, URL: u, Depth: depth, Redirects: redirects})
 		}
 		return nil
 	})
@@ -120,7 +112,7 @@ func (s *Snapshot) Close() error { return s.tx.Rollback() }
 func (s *Snapshot) guard() *guard { return newGuard(s.path) }
 
 // EachNode calls fn for every node in ascending id order.
-func (s *Snapshot) EachNode(fn func(Node) error) (err error) {
+func (s *Snapshot) EachNode(fn func(crawl.Node) error) (err error) {
 	g := s.guard()
 	defer g.catch(&err)
 	fn = callback(g, fn)
@@ -138,7 +130,7 @@ func (s *Snapshot) EachNode(fn func(Node) error) (err error) {
 }
 
 // EachEdge calls fn for every edge in ascending source id order.
-func (s *Snapshot) EachEdge(fn func(Edge) error) (err error) {
+func (s *Snapshot) EachEdge(fn func(crawl.Edge) error) (err error) {
 	g := s.guard()
 	defer g.catch(&err)
 	fn = callback(g, fn)
@@ -156,23 +148,23 @@ func (s *Snapshot) EachEdge(fn func(Edge) error) (err error) {
 }
 
 // Node returns the node with the given id.
-func (s *Snapshot) Node(id uint64) (n Node, err error) {
+func (s *Snapshot) Node(id uint64) (n crawl.Node, err error) {
 	g := s.guard()
 	defer g.catch(&err)
 	v := s.tx.Bucket(bucketNodes).Get(u64(id))
 	if v == nil {
-		return Node{}, fmt.Errorf("node %d: not found", id)
+		return crawl.Node{}, fmt.Errorf("node %d: not found", id)
 	}
 	return decodeNode(id, v)
 }
 
 // Lookup returns the node of a normalised URL.
-func (s *Snapshot) Lookup(u string) (n Node, found bool, err error) {
+func (s *Snapshot) Lookup(u string) (n crawl.Node, found bool, err error) {
 	g := s.guard()
 	defer g.catch(&err)
 	v := s.tx.Bucket(bucketURLs).Get([]byte(u))
 	if v == nil {
-		return Node{}, false, nil
+		return crawl.Node{}, false, nil
 	}
 	n, err = s.Node(binary.BigEndian.Uint64(v))
 	return n, err == nil, err

@@ -4,12 +4,14 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/crawl-project/crawl"
 )
 
 // frontierEntries returns every queued entry by URL.
-func frontierEntries(t *testing.T, db *DB) map[string]Entry {
+func frontierEntries(t *testing.T, db *DB) map[string]crawl.Entry {
 	t.Helper()
-	out := map[string]Entry{}
+	out := map[string]crawl.Entry{}
 	hosts, err := db.FrontierHosts("", 1000)
 	if err != nil {
 		t.Fatal(err)
@@ -33,28 +35,28 @@ func TestRedirectQueuesItsTargetAtTheSameDepth(t *testing.T) {
 	db := openTemp(t)
 	mustSeed(t, db, "http://a.test/old")
 	w := db.Writer(-1)
-	stats, err := w.Commit([]Result{redirect(node(t, db, "http://a.test/old").ID, "a.test", 301, "http://b.test/new")})
+	stats, err := w.Commit([]crawl.Result{redirect(node(t, db, "http://a.test/old").ID, "a.test", 301, "http://b.test/new")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	target := node(t, db, "http://b.test/new")
-	want := Entry{ID: target.ID, Host: "b.test", URL: "http://b.test/new", Depth: 0, Redirects: 1}
-	if !reflect.DeepEqual(stats.Redirected, []Entry{want}) {
+	want := crawl.Entry{ID: target.ID, Host: "b.test", URL: "http://b.test/new", Depth: 0, Redirects: 1}
+	if !reflect.DeepEqual(stats.Redirected, []crawl.Entry{want}) {
 		t.Errorf("Redirected = %+v, want %+v", stats.Redirected, want)
 	}
-	if got := frontierEntries(t, db); !reflect.DeepEqual(got, map[string]Entry{want.URL: want}) {
+	if got := frontierEntries(t, db); !reflect.DeepEqual(got, map[string]crawl.Entry{want.URL: want}) {
 		t.Errorf("frontier = %+v", got)
 	}
-	if n := node(t, db, "http://a.test/old"); n.State != StateDone || n.Status != 301 || n.OutLinks != 1 {
+	if n := node(t, db, "http://a.test/old"); n.State != crawl.StateDone || n.Status != 301 || n.OutLinks != 1 {
 		t.Errorf("old = %+v", n)
 	}
-	if es := edges(t, db, "http://a.test/old"); len(es) != 1 || es[0].Kind != KindRedirect || es[0].Dst != target.ID {
+	if es := edges(t, db, "http://a.test/old"); len(es) != 1 || es[0].Kind != crawl.KindRedirect || es[0].Dst != target.ID {
 		t.Errorf("edges = %+v", es)
 	}
 	// The target's own links are one hop deeper than the redirect.
 	r := done(target.ID, "b.test", link("http://b.test/next", true))
 	r.Redirects = 1
-	if _, err := w.Commit([]Result{r}); err != nil {
+	if _, err := w.Commit([]crawl.Result{r}); err != nil {
 		t.Fatal(err)
 	}
 	if e := frontierEntries(t, db)["http://b.test/next"]; e.Depth != 1 || e.Redirects != 0 {
@@ -67,17 +69,17 @@ func TestRedirectToAKnownURLQueuesNothing(t *testing.T) {
 	db := openTemp(t)
 	mustSeed(t, db, "http://a.test/", "http://a.test/old")
 	w := db.Writer(-1)
-	if _, err := w.Commit([]Result{done(node(t, db, "http://a.test/").ID, "a.test")}); err != nil {
+	if _, err := w.Commit([]crawl.Result{done(node(t, db, "http://a.test/").ID, "a.test")}); err != nil {
 		t.Fatal(err)
 	}
-	stats, err := w.Commit([]Result{redirect(node(t, db, "http://a.test/old").ID, "a.test", 308, "http://a.test/")})
+	stats, err := w.Commit([]crawl.Result{redirect(node(t, db, "http://a.test/old").ID, "a.test", 308, "http://a.test/")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if stats.Queued != 0 || len(stats.Redirected) != 0 || len(frontierEntries(t, db)) != 0 {
 		t.Errorf("stats %+v, frontier %v", stats, frontierEntries(t, db))
 	}
-	if n := node(t, db, "http://a.test/"); n.State != StateDone || n.Error != "" {
+	if n := node(t, db, "http://a.test/"); n.State != crawl.StateDone || n.Error != "" {
 		t.Errorf("target = %+v", n)
 	}
 }
@@ -90,14 +92,14 @@ func TestRedirectChainBeyondTheLimitCountsAsALinkHop(t *testing.T) {
 	w := db.Writer(1).WithMaxRedirects(2)
 	want := []struct {
 		depth, redirects int
-		state            State
+		state            crawl.State
 	}{
-		{0, 1, StatePending}, // r1
-		{0, 2, StatePending}, // r2
-		{1, 0, StatePending}, // r3: the third redirect in a row is a link hop
-		{1, 1, StatePending}, // r4
-		{1, 2, StatePending}, // r5
-		{2, 0, StateSkipped}, // r6: beyond --max-depth 1
+		{0, 1, crawl.StatePending}, // r1
+		{0, 2, crawl.StatePending}, // r2
+		{1, 0, crawl.StatePending}, // r3: the third redirect in a row is a link hop
+		{1, 1, crawl.StatePending}, // r4
+		{1, 2, crawl.StatePending}, // r5
+		{2, 0, crawl.StateSkipped}, // r6: beyond --max-depth 1
 	}
 	for i, step := range want {
 		from, to := "http://a.test/r"+string(rune('0'+i)), "http://a.test/r"+string(rune('1'+i))
@@ -111,7 +113,7 @@ func TestRedirectChainBeyondTheLimitCountsAsALinkHop(t *testing.T) {
 		}
 		r := redirect(node(t, db, from).ID, "a.test", 302, to)
 		r.Redirects = redirects
-		if _, err := w.Commit([]Result{r}); err != nil {
+		if _, err := w.Commit([]crawl.Result{r}); err != nil {
 			t.Fatal(err)
 		}
 		n := node(t, db, to)
@@ -132,17 +134,17 @@ func TestRedirectLoopFailsEveryURLOfIt(t *testing.T) {
 	w := db.Writer(-1)
 	for _, hop := range []struct{ from, to string }{{"1", "2"}, {"2", "3"}, {"3", "1"}} {
 		from := "http://a.test/" + hop.from
-		if _, err := w.Commit([]Result{redirect(node(t, db, from).ID, "a.test", 301, "http://a.test/"+hop.to)}); err != nil {
+		if _, err := w.Commit([]crawl.Result{redirect(node(t, db, from).ID, "a.test", 301, "http://a.test/"+hop.to)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	msg := "redirect loop: http://a.test/3 -> http://a.test/1 -> http://a.test/2 -> http://a.test/3"
 	for _, p := range []string{"1", "2", "3"} {
 		n := node(t, db, "http://a.test/"+p)
-		if n.State != StateFailed || n.Status != 301 || n.Error != msg {
+		if n.State != crawl.StateFailed || n.Status != 301 || n.Error != msg {
 			t.Errorf("/%s = %v %d %q, want failed 301 %q", p, n.State, n.Status, n.Error, msg)
 		}
-		if es := edges(t, db, "http://a.test/"+p); len(es) != 1 || es[0].Kind != KindRedirect {
+		if es := edges(t, db, "http://a.test/"+p); len(es) != 1 || es[0].Kind != crawl.KindRedirect {
 			t.Errorf("/%s edges = %+v", p, es)
 		}
 	}
@@ -159,9 +161,9 @@ func TestRedirectIntoAnotherChainIsNoLoop(t *testing.T) {
 	db := openTemp(t)
 	mustSeed(t, db, "http://a.test/a", "http://a.test/b")
 	w := db.Writer(-1)
-	commit := func(r Result) {
+	commit := func(r crawl.Result) {
 		t.Helper()
-		if _, err := w.Commit([]Result{r}); err != nil {
+		if _, err := w.Commit([]crawl.Result{r}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -169,7 +171,7 @@ func TestRedirectIntoAnotherChainIsNoLoop(t *testing.T) {
 	commit(redirect(node(t, db, "http://a.test/c").ID, "a.test", 301, "http://a.test/d"))
 	commit(redirect(node(t, db, "http://a.test/b").ID, "a.test", 301, "http://a.test/c"))
 	for _, p := range []string{"a", "b", "c"} {
-		if n := node(t, db, "http://a.test/"+p); n.State != StateDone || strings.Contains(n.Error, "loop") {
+		if n := node(t, db, "http://a.test/"+p); n.State != crawl.StateDone || strings.Contains(n.Error, "loop") {
 			t.Errorf("/%s = %+v", p, n)
 		}
 	}
@@ -180,9 +182,9 @@ func TestShorterPathPassesThroughRedirectsAtTheSameDepth(t *testing.T) {
 	db := openTemp(t)
 	mustSeed(t, db, "http://a.test/")
 	w := db.Writer(-1)
-	commit := func(r Result) {
+	commit := func(r crawl.Result) {
 		t.Helper()
-		if _, err := w.Commit([]Result{r}); err != nil {
+		if _, err := w.Commit([]crawl.Result{r}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -3,6 +3,8 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/crawl-project/crawl"
 )
 
 // The methods here change many URLs at once between runs. Each is one transaction, so a crash
@@ -15,7 +17,7 @@ import (
 func (db *DB) RequeueFailed() (int, error) {
 	n := 0
 	err := db.update(func(t *txn) error {
-		failed, err := t.collect(func(n *Node) bool { return n.State == StateFailed })
+		failed, err := t.collect(func(n *crawl.Node) bool { return n.State == crawl.StateFailed })
 		if err != nil {
 			return err
 		}
@@ -51,8 +53,8 @@ func (db *DB) Rescope(maxDepth, hostBudget int, inScope func(url string) bool) (
 		st = RescopeStats{}
 		t.maxDepth = maxDepth
 		t.budget = max(hostBudget, 0)
-		nodes, err := t.collect(func(n *Node) bool {
-			return n.State == StatePending || (n.State == StateSkipped && n.Error == ReasonMaxDepth)
+		nodes, err := t.collect(func(n *crawl.Node) bool {
+			return n.State == crawl.StatePending || (n.State == crawl.StateSkipped && n.Error == crawl.ReasonMaxDepth)
 		})
 		if err != nil {
 			return err
@@ -61,12 +63,12 @@ func (db *DB) Rescope(maxDepth, hostBudget int, inScope func(url string) bool) (
 			n := &nodes[i]
 			switch {
 			case !calledBack(t.guard, inScope, n.URL):
-				if err := t.dequeue(n); err != nil {
+				if err := t.unqueueNode(n); err != nil {
 					return err
 				}
-				n.State, n.Error = StateExternal, ""
+				n.State, n.Error = crawl.StateExternal, ""
 				st.OutOfScope++
-			case n.State == StateSkipped && t.depthAllowed(n.Depth):
+			case n.State == crawl.StateSkipped && t.depthAllowed(n.Depth):
 				queued, err := t.requeueWithinBudget(n.ID, n, hostKey(n.URL), distance{depth: n.Depth})
 				if err != nil {
 					return err
@@ -75,11 +77,11 @@ func (db *DB) Rescope(maxDepth, hostBudget int, inScope func(url string) bool) (
 					st.Requeued++
 				}
 				continue
-			case n.State == StatePending && !t.depthAllowed(n.Depth):
-				if err := t.dequeue(n); err != nil {
+			case n.State == crawl.StatePending && !t.depthAllowed(n.Depth):
+				if err := t.unqueueNode(n); err != nil {
 					return err
 				}
-				n.State, n.Error = StateSkipped, ReasonMaxDepth
+				n.State, n.Error = crawl.StateSkipped, crawl.ReasonMaxDepth
 				st.TooDeep++
 			default:
 				continue
@@ -98,8 +100,8 @@ func (db *DB) Rescope(maxDepth, hostBudget int, inScope func(url string) bool) (
 
 // collect returns the nodes for which match is true. Changes are made after the scan, since
 // writing a bucket invalidates the cursors reading it.
-func (t *txn) collect(match func(*Node) bool) ([]Node, error) {
-	var out []Node
+func (t *txn) collect(match func(*crawl.Node) bool) ([]crawl.Node, error) {
+	var out []crawl.Node
 	c := t.nodes.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		n, err := decodeNode(binary.BigEndian.Uint64(k), v)
@@ -114,6 +116,6 @@ func (t *txn) collect(match func(*Node) bool) ([]Node, error) {
 }
 
 // requeueAt puts a known node back in the frontier at its recorded depth.
-func (t *txn) requeueAt(n *Node) error {
+func (t *txn) requeueAt(n *crawl.Node) error {
 	return t.requeue(n.ID, n, hostKey(n.URL), distance{depth: n.Depth})
 }

@@ -9,10 +9,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crawl-project/crawl"
 )
 
-func failed(id uint64, host string) Result {
-	return Result{ID: id, Host: host, Page: Node{State: StateFailed, Error: "connection reset", FetchedAt: time.Unix(1700000000, 0).UTC()}}
+func failed(id uint64, host string) crawl.Result {
+	return crawl.Result{ID: id, Host: host, Page: crawl.Node{State: crawl.StateFailed, Error: "connection reset", FetchedAt: time.Unix(1700000000, 0).UTC()}}
 }
 
 func TestRequeueFailedQueuesFailedURLsAndCountsEachAttempt(t *testing.T) {
@@ -20,11 +22,11 @@ func TestRequeueFailedQueuesFailedURLsAndCountsEachAttempt(t *testing.T) {
 	mustSeed(t, db, "http://a.test/")
 	w := db.Writer(-1)
 	root := node(t, db, "http://a.test/")
-	if _, err := w.Commit([]Result{done(root.ID, "a.test", link("http://a.test/1", true), link("http://a.test/2", true))}); err != nil {
+	if _, err := w.Commit([]crawl.Result{done(root.ID, "a.test", link("http://a.test/1", true), link("http://a.test/2", true))}); err != nil {
 		t.Fatal(err)
 	}
 	one := node(t, db, "http://a.test/1")
-	if _, err := w.Commit([]Result{failed(one.ID, "a.test")}); err != nil {
+	if _, err := w.Commit([]crawl.Result{failed(one.ID, "a.test")}); err != nil {
 		t.Fatal(err)
 	}
 	if got := frontier(t, db); !reflect.DeepEqual(got, map[string]int{"http://a.test/2": 1}) {
@@ -37,14 +39,14 @@ func TestRequeueFailedQueuesFailedURLsAndCountsEachAttempt(t *testing.T) {
 	if got := frontier(t, db); !reflect.DeepEqual(got, map[string]int{"http://a.test/1": 1, "http://a.test/2": 1}) {
 		t.Errorf("frontier after retry = %v", got)
 	}
-	if n := node(t, db, "http://a.test/1"); n.State != StatePending || n.Error != "" || n.Depth != 1 {
+	if n := node(t, db, "http://a.test/1"); n.State != crawl.StatePending || n.Error != "" || n.Depth != 1 {
 		t.Errorf("retried node = %+v", n)
 	}
 	// The failed attempt stays counted; the retry counts when it is fetched.
 	if c, _ := db.FetchedCount(); c != 2 {
 		t.Errorf("FetchedCount after retry = %d, want 2", c)
 	}
-	if _, err := w.Commit([]Result{done(one.ID, "a.test")}); err != nil {
+	if _, err := w.Commit([]crawl.Result{done(one.ID, "a.test")}); err != nil {
 		t.Fatal(err)
 	}
 	if c, _ := db.FetchedCount(); c != 3 {
@@ -63,29 +65,29 @@ func TestRescopeAppliesNewDepthAndScopeToUnfetchedURLs(t *testing.T) {
 		inScope  func(string) bool
 		want     RescopeStats
 		frontier map[string]int
-		states   map[string]State
+		states   map[string]crawl.State
 	}{
 		{
 			name: "raise", maxDepth: 3, inScope: everything,
 			want:     RescopeStats{Requeued: 1},
 			frontier: map[string]int{"http://a.test/2": 1, "http://a.test/deep": 2},
-			states:   map[string]State{"http://a.test/deep": StatePending},
+			states:   map[string]crawl.State{"http://a.test/deep": crawl.StatePending},
 		},
 		{
 			name: "same", maxDepth: 1, inScope: everything,
 			frontier: map[string]int{"http://a.test/2": 1},
-			states:   map[string]State{"http://a.test/deep": StateSkipped},
+			states:   map[string]crawl.State{"http://a.test/deep": crawl.StateSkipped},
 		},
 		{
 			name: "lower", maxDepth: 0, inScope: everything,
 			want:   RescopeStats{TooDeep: 1},
-			states: map[string]State{"http://a.test/2": StateSkipped, "http://a.test/deep": StateSkipped},
+			states: map[string]crawl.State{"http://a.test/2": crawl.StateSkipped, "http://a.test/deep": crawl.StateSkipped},
 		},
 		{
 			name: "narrow scope", maxDepth: 3, inScope: func(u string) bool { return !strings.HasSuffix(u, "/2") },
 			want:     RescopeStats{Requeued: 1, OutOfScope: 1},
 			frontier: map[string]int{"http://a.test/deep": 2},
-			states:   map[string]State{"http://a.test/2": StateExternal, "http://a.test/deep": StatePending},
+			states:   map[string]crawl.State{"http://a.test/2": crawl.StateExternal, "http://a.test/deep": crawl.StatePending},
 		},
 	}
 	for _, c := range cases {
@@ -94,11 +96,11 @@ func TestRescopeAppliesNewDepthAndScopeToUnfetchedURLs(t *testing.T) {
 			mustSeed(t, db, "http://a.test/")
 			w := db.Writer(1)
 			root := node(t, db, "http://a.test/")
-			if _, err := w.Commit([]Result{done(root.ID, "a.test", link("http://a.test/1", true), link("http://a.test/2", true))}); err != nil {
+			if _, err := w.Commit([]crawl.Result{done(root.ID, "a.test", link("http://a.test/1", true), link("http://a.test/2", true))}); err != nil {
 				t.Fatal(err)
 			}
 			one := node(t, db, "http://a.test/1")
-			if _, err := w.Commit([]Result{done(one.ID, "a.test", link("http://a.test/deep", true))}); err != nil {
+			if _, err := w.Commit([]crawl.Result{done(one.ID, "a.test", link("http://a.test/deep", true))}); err != nil {
 				t.Fatal(err)
 			}
 			st, err := db.Rescope(c.maxDepth, 0, c.inScope)
@@ -120,7 +122,7 @@ func TestRescopeAppliesNewDepthAndScopeToUnfetchedURLs(t *testing.T) {
 				}
 			}
 			// Done pages are never touched.
-			if n := node(t, db, "http://a.test/1"); n.State != StateDone {
+			if n := node(t, db, "http://a.test/1"); n.State != crawl.StateDone {
 				t.Errorf("fetched page changed: %+v", n)
 			}
 		})
@@ -134,19 +136,19 @@ func TestExternalURLReachedAfterTheScopeGrewJoinsTheCrawl(t *testing.T) {
 	root := node(t, db, "http://a.test/")
 	out := link("http://b.test/x", false)
 	out.InScope = false
-	if _, err := w.Commit([]Result{done(root.ID, "a.test", out)}); err != nil {
+	if _, err := w.Commit([]crawl.Result{done(root.ID, "a.test", out)}); err != nil {
 		t.Fatal(err)
 	}
-	if n := node(t, db, "http://b.test/x"); n.State != StateExternal {
+	if n := node(t, db, "http://b.test/x"); n.State != crawl.StateExternal {
 		t.Fatalf("b.test/x = %v", n.State)
 	}
 	// A later run adds a seed on b.test: its links to b.test are now in scope.
 	mustSeed(t, db, "http://b.test/")
 	b := node(t, db, "http://b.test/")
-	if _, err := w.Commit([]Result{done(b.ID, "b.test", link("http://b.test/x", true))}); err != nil {
+	if _, err := w.Commit([]crawl.Result{done(b.ID, "b.test", link("http://b.test/x", true))}); err != nil {
 		t.Fatal(err)
 	}
-	if n := node(t, db, "http://b.test/x"); n.State != StatePending || n.Depth != 1 {
+	if n := node(t, db, "http://b.test/x"); n.State != crawl.StatePending || n.Depth != 1 {
 		t.Errorf("b.test/x = %v depth %d, want pending at 1", n.State, n.Depth)
 	}
 	if got := frontier(t, db); got["http://b.test/x"] != 1 {
@@ -169,11 +171,11 @@ func TestFailedCommitStoresNothingAndLeavesTheLeasePending(t *testing.T) {
 	mustSeed(t, db, "http://a.test/")
 	w := db.Writer(-1)
 	root := node(t, db, "http://a.test/")
-	if _, err := w.Commit([]Result{done(root.ID, "a.test", link("http://a.test/1", true))}); err != nil {
+	if _, err := w.Commit([]crawl.Result{done(root.ID, "a.test", link("http://a.test/1", true))}); err != nil {
 		t.Fatal(err)
 	}
 	one := node(t, db, "http://a.test/1")
-	if _, err := w.Commit([]Result{done(one.ID, "a.test", link("http://a.test/2", true))}); !errors.Is(err, errDisk) {
+	if _, err := w.Commit([]crawl.Result{done(one.ID, "a.test", link("http://a.test/2", true))}); !errors.Is(err, errDisk) {
 		t.Fatalf("second commit: err = %v, want %v", err, errDisk)
 	}
 	db.Close()
@@ -183,7 +185,7 @@ func TestFailedCommitStoresNothingAndLeavesTheLeasePending(t *testing.T) {
 		t.Fatalf("reopen after a failed commit: %v", err)
 	}
 	defer db.Close()
-	if n := node(t, db, "http://a.test/1"); n.State != StatePending {
+	if n := node(t, db, "http://a.test/1"); n.State != crawl.StatePending {
 		t.Errorf("page of the failed commit = %v, want pending", n.State)
 	}
 	if got := frontier(t, db); !reflect.DeepEqual(got, map[string]int{"http://a.test/1": 1}) {
@@ -217,7 +219,7 @@ func TestCommitOrderDoesNotChangeTheGraph(t *testing.T) {
 		}
 	}
 	// cacheSize 0 runs without the writer's URL cache; a tiny one evicts on most commits.
-	crawl := func(seed uint64, cacheSize int) map[string]Node {
+	crawl := func(seed uint64, cacheSize int) map[string]crawl.Node {
 		db := openTemp(t)
 		db.urls = newURLCache(cacheSize)
 		mustSeed(t, db, pageURL(0), pageURL(1))
@@ -228,7 +230,7 @@ func TestCommitOrderDoesNotChangeTheGraph(t *testing.T) {
 			if len(queued) == 0 {
 				break
 			}
-			var batch []Result
+			var batch []crawl.Result
 			for u := range queued { // map order: random
 				if order.IntN(3) == 0 && len(batch) > 0 {
 					continue
@@ -257,10 +259,10 @@ func TestCommitOrderDoesNotChangeTheGraph(t *testing.T) {
 				batch = batch[n:]
 			}
 		}
-		nodes := map[string]Node{}
+		nodes := map[string]crawl.Node{}
 		db.View(func(s *Snapshot) error {
-			return s.EachNode(func(n Node) error {
-				nodes[n.URL] = Node{State: n.State, Depth: n.Depth, Error: n.Error, OutLinks: n.OutLinks}
+			return s.EachNode(func(n crawl.Node) error {
+				nodes[n.URL] = crawl.Node{State: n.State, Depth: n.Depth, Error: n.Error, OutLinks: n.OutLinks}
 				return nil
 			})
 		})

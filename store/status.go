@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/crawl-project/crawl"
 )
 
 // Status summarises a crawl database: what `crawl status` shows.
 type Status struct {
 	Schema  int
-	URLs    int           // every URL recorded, fetched or not
-	ByState map[State]int // URLs by state
+	URLs    int                 // every URL recorded, fetched or not
+	ByState map[crawl.State]int // URLs by state
 	// Skipped counts the skipped URLs by reason (Node.Error: max-depth, nofollow, ...).
 	Skipped map[string]int
 	// Rejected counts the URLs refused by trap rules or the host budget, and the links beyond
@@ -32,12 +34,6 @@ type Status struct {
 	Config             []byte    // as recorded by SetConfig; nil before the first run
 }
 
-// PartialParse reports a page whose response was recorded but whose HTML could be read only
-// in part: a done page with an error note. The note says what was lost, e.g. the parser's
-// error, or that links were read by a fallback scanner past a nesting limit. Every other
-// done page has no error; failed and skipped pages use Error for why they were not fetched.
-func (n Node) PartialParse() bool { return n.State == StateDone && n.Error != "" }
-
 // Finished reports whether the crawl has nothing left to fetch.
 func (s Status) Finished() bool { return s.Frontier == 0 }
 
@@ -47,7 +43,7 @@ func (s Status) Finished() bool { return s.Frontier == 0 }
 func (s *Snapshot) Status() (_ Status, err error) {
 	g := s.guard()
 	defer g.catch(&err)
-	st := Status{ByState: map[State]int{}, Skipped: map[string]int{}}
+	st := Status{ByState: map[crawl.State]int{}, Skipped: map[string]int{}}
 	meta := s.tx.Bucket(bucketMeta)
 	st.Schema, _ = strconv.Atoi(string(meta.Get(keySchema)))
 	st.Fetched = int(counter(meta.Get(keyFetched)))
@@ -63,13 +59,13 @@ func (s *Snapshot) Status() (_ Status, err error) {
 	}
 
 	hosts := map[string]struct{}{}
-	err = s.EachNode(func(n Node) error {
+	err = s.EachNode(func(n crawl.Node) error {
 		st.URLs++
 		st.ByState[n.State]++
 		switch n.State {
-		case StateSkipped:
+		case crawl.StateSkipped:
 			st.Skipped[n.Error]++
-		case StateDone, StateFailed, StateBlocked:
+		case crawl.StateDone, crawl.StateFailed, crawl.StateBlocked:
 			hosts[hostKey(n.URL)] = struct{}{}
 		}
 		if n.Truncated {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/crawl-project/crawl"
 )
 
 func openTemp(t *testing.T) *DB {
@@ -31,9 +33,9 @@ func mustSeed(t *testing.T, db *DB, urls ...string) {
 	}
 }
 
-func node(t *testing.T, db *DB, u string) Node {
+func node(t *testing.T, db *DB, u string) crawl.Node {
 	t.Helper()
-	var n Node
+	var n crawl.Node
 	err := db.View(func(s *Snapshot) error {
 		var ok bool
 		var err error
@@ -58,12 +60,12 @@ func frontier(t *testing.T, db *DB) map[string]int {
 	return out
 }
 
-func edges(t *testing.T, db *DB, src string) []Edge {
+func edges(t *testing.T, db *DB, src string) []crawl.Edge {
 	t.Helper()
 	id := node(t, db, src).ID
-	var out []Edge
+	var out []crawl.Edge
 	err := db.View(func(s *Snapshot) error {
-		return s.EachEdge(func(e Edge) error {
+		return s.EachEdge(func(e crawl.Edge) error {
 			if e.Src == id {
 				out = append(out, e)
 			}
@@ -76,21 +78,21 @@ func edges(t *testing.T, db *DB, src string) []Edge {
 	return out
 }
 
-func link(u string, follow bool) Link {
-	return Link{URL: u, Host: hostKey(u), Kind: KindLink, Count: 1, InScope: true, Follow: follow}
+func link(u string, follow bool) crawl.Link {
+	return crawl.Link{URL: u, Host: hostKey(u), Kind: crawl.KindLink, Count: 1, InScope: true, Follow: follow}
 }
 
 // redirect is the result of a lease that answered a redirect to target.
-func redirect(id uint64, host string, status int, target string) Result {
+func redirect(id uint64, host string, status int, target string) crawl.Result {
 	l := link(target, true)
-	l.Kind = KindRedirect
+	l.Kind = crawl.KindRedirect
 	r := done(id, host, l)
 	r.Page.Status, r.Page.ContentType = status, ""
 	return r
 }
 
-func done(id uint64, host string, links ...Link) Result {
-	return Result{ID: id, Host: host, Page: Node{State: StateDone, Status: 200, ContentType: "text/html", FetchedAt: time.Unix(1700000000, 0).UTC()}, Links: links}
+func done(id uint64, host string, links ...crawl.Link) crawl.Result {
+	return crawl.Result{ID: id, Host: host, Page: crawl.Node{State: crawl.StateDone, Status: 200, ContentType: "text/html", FetchedAt: time.Unix(1700000000, 0).UTC()}, Links: links}
 }
 
 func TestCommitRecordsPageEdgesAndFrontierTogether(t *testing.T) {
@@ -105,25 +107,25 @@ func TestCommitRecordsPageEdgesAndFrontierTogether(t *testing.T) {
 	nofollow := link("http://a.test/nf", false)
 	nofollow.Rel = "nofollow"
 	w := db.Writer(-1)
-	stats, err := w.Commit([]Result{done(root.ID, "a.test",
+	stats, err := w.Commit([]crawl.Result{done(root.ID, "a.test",
 		link("http://a.test/1", true), link("http://a.test/2", true), ext, nofollow)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stats.Pages != 1 || stats.Edges != 4 || stats.NewURLs != 4 || stats.Fetched != 1 || stats.HostsWithNew["a.test"] != 2 {
+	if stats.Pages != 1 || stats.Edges != 4 || stats.NewURLs != 4 || stats.Attempts != 1 || stats.HostsWithNew["a.test"] != 2 {
 		t.Errorf("stats = %+v", stats)
 	}
 	want := map[string]int{"http://a.test/1": 1, "http://a.test/2": 1}
 	if got := frontier(t, db); !reflect.DeepEqual(got, want) {
 		t.Errorf("frontier = %v, want %v", got, want)
 	}
-	if n := node(t, db, "http://a.test/"); n.State != StateDone || n.Status != 200 || n.OutLinks != 4 {
+	if n := node(t, db, "http://a.test/"); n.State != crawl.StateDone || n.Status != 200 || n.OutLinks != 4 {
 		t.Errorf("root = %+v", n)
 	}
-	if n := node(t, db, "http://b.test/x"); n.State != StateExternal {
+	if n := node(t, db, "http://b.test/x"); n.State != crawl.StateExternal {
 		t.Errorf("external = %v", n.State)
 	}
-	if n := node(t, db, "http://a.test/nf"); n.State != StateSkipped || n.Error != ReasonNofollow {
+	if n := node(t, db, "http://a.test/nf"); n.State != crawl.StateSkipped || n.Error != crawl.ReasonNofollow {
 		t.Errorf("nofollow target = %v %q", n.State, n.Error)
 	}
 	es := edges(t, db, "http://a.test/")
@@ -140,15 +142,15 @@ func TestCommitIsIdempotentForRecordedLeases(t *testing.T) {
 	mustSeed(t, db, "http://a.test/")
 	id := node(t, db, "http://a.test/").ID
 	w := db.Writer(-1)
-	if _, err := w.Commit([]Result{done(id, "a.test", link("http://a.test/1", true))}); err != nil {
+	if _, err := w.Commit([]crawl.Result{done(id, "a.test", link("http://a.test/1", true))}); err != nil {
 		t.Fatal(err)
 	}
 	// A second result for the same lease (a duplicate fetch) must not change the record.
-	stats, err := w.Commit([]Result{done(id, "a.test", link("http://a.test/other", true))})
+	stats, err := w.Commit([]crawl.Result{done(id, "a.test", link("http://a.test/other", true))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stats.Pages != 0 || stats.Fetched != 0 {
+	if stats.Pages != 0 || stats.Attempts != 0 {
 		t.Errorf("duplicate counted: %+v", stats)
 	}
 	if es := edges(t, db, "http://a.test/"); len(es) != 1 {
@@ -161,22 +163,22 @@ func TestMaxDepthSkipsThenShorterPathRequeues(t *testing.T) {
 	mustSeed(t, db, "http://a.test/", "http://a.test/b")
 	w := db.Writer(1)
 	root := node(t, db, "http://a.test/")
-	if _, err := w.Commit([]Result{done(root.ID, "a.test", link("http://a.test/1", true))}); err != nil {
+	if _, err := w.Commit([]crawl.Result{done(root.ID, "a.test", link("http://a.test/1", true))}); err != nil {
 		t.Fatal(err)
 	}
 	one := node(t, db, "http://a.test/1")
-	if _, err := w.Commit([]Result{done(one.ID, "a.test", link("http://a.test/deep", true))}); err != nil {
+	if _, err := w.Commit([]crawl.Result{done(one.ID, "a.test", link("http://a.test/deep", true))}); err != nil {
 		t.Fatal(err)
 	}
-	if n := node(t, db, "http://a.test/deep"); n.State != StateSkipped || n.Error != ReasonMaxDepth || n.Depth != 2 {
+	if n := node(t, db, "http://a.test/deep"); n.State != crawl.StateSkipped || n.Error != crawl.ReasonMaxDepth || n.Depth != 2 {
 		t.Fatalf("deep = %+v", n)
 	}
 	// The second seed links to it at depth 1: within the limit, so it is queued.
 	b := node(t, db, "http://a.test/b")
-	if _, err := w.Commit([]Result{done(b.ID, "a.test", link("http://a.test/deep", true))}); err != nil {
+	if _, err := w.Commit([]crawl.Result{done(b.ID, "a.test", link("http://a.test/deep", true))}); err != nil {
 		t.Fatal(err)
 	}
-	if n := node(t, db, "http://a.test/deep"); n.State != StatePending || n.Depth != 1 {
+	if n := node(t, db, "http://a.test/deep"); n.State != crawl.StatePending || n.Depth != 1 {
 		t.Fatalf("deep after shorter path = %+v", n)
 	}
 	if got := frontier(t, db); got["http://a.test/deep"] != 1 {
@@ -188,10 +190,10 @@ func TestShorterPathPropagatesThroughFetchedPages(t *testing.T) {
 	db := openTemp(t)
 	mustSeed(t, db, "http://a.test/")
 	w := db.Writer(3)
-	commit := func(u string, links ...Link) {
+	commit := func(u string, links ...crawl.Link) {
 		t.Helper()
 		n := node(t, db, u)
-		if _, err := w.Commit([]Result{done(n.ID, "a.test", links...)}); err != nil {
+		if _, err := w.Commit([]crawl.Result{done(n.ID, "a.test", links...)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -200,7 +202,7 @@ func TestShorterPathPropagatesThroughFetchedPages(t *testing.T) {
 	commit("http://a.test/1", link("http://a.test/2", true))
 	commit("http://a.test/2", link("http://a.test/3", true))
 	commit("http://a.test/3", link("http://a.test/4", true))
-	if n := node(t, db, "http://a.test/4"); n.State != StateSkipped {
+	if n := node(t, db, "http://a.test/4"); n.State != crawl.StateSkipped {
 		t.Fatalf("4 = %+v", n)
 	}
 	// Then a shortcut: /short (depth 1) -> 2, so 2 is at depth 2, 3 at 3... no change for 3
@@ -209,7 +211,7 @@ func TestShorterPathPropagatesThroughFetchedPages(t *testing.T) {
 	if n := node(t, db, "http://a.test/3"); n.Depth != 2 {
 		t.Errorf("3 depth = %d, want 2", n.Depth)
 	}
-	if n := node(t, db, "http://a.test/4"); n.State != StatePending || n.Depth != 3 {
+	if n := node(t, db, "http://a.test/4"); n.State != crawl.StatePending || n.Depth != 3 {
 		t.Errorf("4 = %v depth %d, want pending at 3", n.State, n.Depth)
 	}
 }
@@ -242,7 +244,7 @@ func TestFrontierHostsAndNext(t *testing.T) {
 }
 
 func TestNodeCodecRoundTrip(t *testing.T) {
-	n := Node{ID: 7, URL: "http://a.test/ü?x=1", State: StateDone, Depth: 3, Status: 404,
+	n := crawl.Node{ID: 7, URL: "http://a.test/ü?x=1", State: crawl.StateDone, Depth: 3, Status: 404,
 		ContentType: "text/html", Size: 12345, Title: "T\x00<&>\"", FetchedAt: time.Unix(1, 2).UTC(),
 		Duration: time.Second, Error: "boom", Truncated: true, NoIndex: true, OutLinks: 9, DroppedOut: 2}
 	for _, flags := range []struct{ truncated, noindex bool }{{true, true}, {true, false}, {false, true}, {false, false}} {

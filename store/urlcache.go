@@ -1,6 +1,10 @@
 package store
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/crawl-project/crawl"
+)
 
 // urlCache remembers the id, state and depth of URLs that links have reached more than once,
 // so that a link to a known page that changes nothing (most links: navigation, repeats)
@@ -22,7 +26,7 @@ type urlCache struct {
 
 type cachedURL struct {
 	id    uint64
-	state State
+	state crawl.State
 	depth int
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crawl-project/crawl"
 )
 
 // dumpGraph is every node, edge and frontier entry of db, as text to compare.
@@ -15,10 +17,10 @@ func dumpGraph(t *testing.T, db *DB) string {
 	t.Helper()
 	var b strings.Builder
 	err := db.View(func(s *Snapshot) error {
-		if err := s.EachNode(func(n Node) error { fmt.Fprintf(&b, "N %+v\n", n); return nil }); err != nil {
+		if err := s.EachNode(func(n crawl.Node) error { fmt.Fprintf(&b, "N %+v\n", n); return nil }); err != nil {
 			return err
 		}
-		return s.EachEdge(func(e Edge) error { fmt.Fprintf(&b, "E %+v\n", e); return nil })
+		return s.EachEdge(func(e crawl.Edge) error { fmt.Fprintf(&b, "E %+v\n", e); return nil })
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +76,7 @@ func TestURLCacheChangesNothingStored(t *testing.T) {
 				}
 				continue
 			}
-			var batch []Result
+			var batch []crawl.Result
 			for u := range queued {
 				if r.IntN(2) == 0 {
 					continue
@@ -82,7 +84,7 @@ func TestURLCacheChangesNothingStored(t *testing.T) {
 				res := done(node(t, plain, u).ID, hostKey(u))
 				switch r.IntN(6) {
 				case 0:
-					res.Page.State = StateFailed
+					res.Page.State = crawl.StateFailed
 				case 1:
 					res = redirect(res.ID, res.Host, 301, randomURL())
 				}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/crawl-project/crawl"
 )
 
 // A commit that fails after applying its batch must not leave the URL cache describing what
@@ -25,17 +27,17 @@ func TestFailedCommitLeavesNothingInTheURLCache(t *testing.T) {
 	defer db.Close()
 	mustSeed(t, db, "http://a.test/r", "http://a.test/s")
 	w := db.Writer(-1)
-	commit := func(src string, links ...Link) error {
-		_, err := w.Commit([]Result{done(node(t, db, src).ID, "a.test", links...)})
+	commit := func(src string, links ...crawl.Link) error {
+		_, err := w.Commit([]crawl.Result{done(node(t, db, src).ID, "a.test", links...)})
 		return err
 	}
 	for _, c := range []struct {
 		src   string
-		links []Link
+		links []crawl.Link
 	}{
-		{"http://a.test/r", []Link{link("http://a.test/p1", true)}},
-		{"http://a.test/p1", []Link{link("http://a.test/p2", true), link("http://a.test/x", true)}},
-		{"http://a.test/p2", []Link{link("http://a.test/x", true)}}, // x seen again: cached, pending at 2
+		{"http://a.test/r", []crawl.Link{link("http://a.test/p1", true)}},
+		{"http://a.test/p1", []crawl.Link{link("http://a.test/p2", true), link("http://a.test/x", true)}},
+		{"http://a.test/p2", []crawl.Link{link("http://a.test/x", true)}}, // x seen again: cached, pending at 2
 	} {
 		if err := commit(c.src, c.links...); err != nil {
 			t.Fatal(err)
@@ -62,9 +64,9 @@ func TestURLCacheFollowsChangesOutsideTheWriter(t *testing.T) {
 	db := openTemp(t)
 	mustSeed(t, db, "http://a.test/0", "http://a.test/1", "http://a.test/2")
 	w := db.Writer(-1)
-	commit := func(src string, links ...Link) {
+	commit := func(src string, links ...crawl.Link) {
 		t.Helper()
-		if _, err := w.Commit([]Result{done(node(t, db, src).ID, "a.test", links...)}); err != nil {
+		if _, err := w.Commit([]crawl.Result{done(node(t, db, src).ID, "a.test", links...)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -73,11 +75,11 @@ func TestURLCacheFollowsChangesOutsideTheWriter(t *testing.T) {
 	if _, err := db.Rescope(-1, 0, func(u string) bool { return !strings.Contains(u, "b.test") }); err != nil {
 		t.Fatal(err)
 	}
-	if n := node(t, db, "http://b.test/x"); n.State != StateExternal {
+	if n := node(t, db, "http://b.test/x"); n.State != crawl.StateExternal {
 		t.Fatalf("after Rescope: b.test/x = %v, want external", n.State)
 	}
 	commit("http://a.test/2", link("http://b.test/x", true)) // the scope has grown back
-	if n := node(t, db, "http://b.test/x"); n.State != StatePending {
+	if n := node(t, db, "http://b.test/x"); n.State != crawl.StatePending {
 		t.Errorf("b.test/x = %v, want pending", n.State)
 	}
 }
@@ -94,8 +96,8 @@ func TestURLCacheStaysWithinItsLimit(t *testing.T) {
 	if _, ok := c.get("x"); ok {
 		t.Error("update added an entry")
 	}
-	c.put("x", cachedURL{id: 7, state: StateDone, depth: 3})
-	if e, ok := c.get("x"); !ok || e != (cachedURL{id: 7, state: StateDone, depth: 3}) {
+	c.put("x", cachedURL{id: 7, state: crawl.StateDone, depth: 3})
+	if e, ok := c.get("x"); !ok || e != (cachedURL{id: 7, state: crawl.StateDone, depth: 3}) {
 		t.Errorf("get(x) = %+v, %v", e, ok)
 	}
 	c.reset()
@@ -111,9 +113,9 @@ func TestURLCacheKeysAreCopies(t *testing.T) {
 	u := page[1<<16:]
 	c := newURLCache(4)
 	c.put(u, cachedURL{id: 1})
-	c.put(u, cachedURL{id: 1, state: StateDone})
-	c.update(u, cachedURL{id: 1, state: StateFailed})
-	if e, _ := c.get(u); e.state != StateFailed {
+	c.put(u, cachedURL{id: 1, state: crawl.StateDone})
+	c.update(u, cachedURL{id: 1, state: crawl.StateFailed})
+	if e, _ := c.get(u); e.state != crawl.StateFailed {
 		t.Errorf("entry %+v, want the update's", e)
 	}
 	for k := range c.entries {

@@ -25,7 +25,7 @@ func HostName(rawURL string) string {
 // hostKey returns the host[:port] of an absolute URL as url.URL.Host holds it, or "" when the
 // URL has no authority: the frontier's host key and what the per-host counts are kept under.
 // It reads only the authority, because the writer derives it for URLs it queues and
-// dequeues; an authority with percent-escapes (a non-ASCII host, as url.URL.String writes
+// unqueues; an authority with percent-escapes (a non-ASCII host, as url.URL.String writes
 // it) goes through url.Parse, which unescapes it as the crawl's host keys are.
 func hostKey(rawURL string) string {
 	i := strings.Index(rawURL, "://")

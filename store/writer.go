@@ -5,29 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/crawl-project/crawl"
 )
-
-// CommitStats says what a batch changed.
-type CommitStats struct {
-	Pages        int            // results recorded (duplicates excluded), unstorable ones included
-	Fetched      int            // of those, fetch attempts (done or failed): what --max-pages counts
-	Edges        int            // edges stored
-	NewURLs      int            // URLs seen for the first time
-	Queued       int            // frontier entries added
-	Dequeued     int            // frontier entries removed (leases ended, redirect targets recorded)
-	HostsWithNew map[string]int // frontier entries added, by host
-	// HostsRequeued are hosts that got back URLs seen before; their frontier entries sort
-	// before entries already read, so a reader must start the host's queue from the beginning.
-	HostsRequeued map[string]bool
-	// Rejected counts URLs refused by reason (trap rules, host budget, ReasonURLTooLong),
-	// links beyond a page's cap, and results recorded as failed because their data could not
-	// be stored (ReasonUnstorable); nil when there were none.
-	Rejected map[string]int
-	// Redirected are the frontier entries added for redirect targets: a reader hands them out
-	// before the other URLs of their host, so that a redirect chain is followed promptly.
-	Redirected []Entry
-}
 
 // Writer applies crawl results to the database. Only one goroutine may use it; it is the
 // only thing that writes the database while a crawl runs.
@@ -63,10 +42,10 @@ func (w *Writer) WithMaxRedirects(n int) *Writer {
 // A result whose data cannot be stored (a corrupt record met while applying it, a key or
 // value bbolt refuses) does not cost the batch: the transaction is run again with that
 // result's leased URL recorded as failed with the error instead, counted under
-// ReasonUnstorable, so that a resume does not fetch it again and fail the same way. A failure
+// crawl.ReasonUnstorable, so that a resume does not fetch it again and fail the same way. A failure
 // of the file itself (a write or sync error, a full disk) stores nothing of the batch and is
 // returned, as is damage to the file (ErrDamaged).
-func (w *Writer) Commit(batch []Result) (stats CommitStats, err error) {
+func (w *Writer) Commit(batch []crawl.Result) (stats crawl.CommitStats, err error) {
 	w.commits++
 	var unstorable map[int]error // results to record as failed, by index in batch
 	for {
@@ -84,7 +63,7 @@ func (w *Writer) Commit(batch []Result) (stats CommitStats, err error) {
 		unstorable[bad.i] = bad.err
 	}
 	if err != nil {
-		return CommitStats{}, fmt.Errorf("commit %d results: %w", len(batch), err)
+		return crawl.CommitStats{}, fmt.Errorf("commit %d results: %w", len(batch), err)
 	}
 	return stats, nil
 }
@@ -101,10 +80,10 @@ func (e *resultError) Unwrap() error { return e.err }
 
 // commit is one attempt at Commit's transaction; the results in unstorable are recorded as
 // failed with their error instead of applied.
-func (w *Writer) commit(batch []Result, unstorable map[int]error) (CommitStats, error) {
-	var stats CommitStats
+func (w *Writer) commit(batch []crawl.Result, unstorable map[int]error) (crawl.CommitStats, error) {
+	var stats crawl.CommitStats
 	err := w.db.update(func(t *txn) error {
-		stats = CommitStats{HostsWithNew: make(map[string]int), HostsRequeued: make(map[string]bool)}
+		stats = crawl.CommitStats{HostsWithNew: make(map[string]int), HostsRequeued: make(map[string]bool)}
 		tx := t.tx
 		t.maxDepth = w.maxDepth
 		t.budget = w.budget
@@ -137,20 +116,20 @@ func (w *Writer) commit(batch []Result, unstorable map[int]error) (CommitStats, 
 		if err := meta.Put(keyUpdated, []byte(time.Now().UTC().Format(time.RFC3339Nano))); err != nil {
 			return err
 		}
-		if stats.Fetched == 0 {
+		if stats.Attempts == 0 {
 			return nil
 		}
-		return meta.Put(keyFetched, u64(counter(meta.Get(keyFetched))+uint64(stats.Fetched)))
+		return meta.Put(keyFetched, u64(counter(meta.Get(keyFetched))+uint64(stats.Attempts)))
 	})
 	return stats, err
 }
 
 // recordUnstorable ends the lease of a result that could not be stored: the leased URL is
-// recorded as failed with the cause and counted under ReasonUnstorable; nothing else of the
+// recorded as failed with the cause and counted under crawl.ReasonUnstorable; nothing else of the
 // result is kept. A leased node whose own record is unreadable is written anew from its
 // frontier entry.
-func (t *txn) recordUnstorable(r *Result, cause error) error {
-	t.reject(ReasonUnstorable, 1)
+func (t *txn) recordUnstorable(r *crawl.Result, cause error) error {
+	t.reject(crawl.ReasonUnstorable, 1)
 	if r.ID == 0 {
 		return nil // host information only: dropped, fetched again by a later run
 	}
@@ -160,18 +139,18 @@ func (t *txn) recordUnstorable(r *Result, cause error) error {
 	}
 	n, err := t.node(r.ID)
 	switch {
-	case err == nil && n.State != StatePending:
+	case err == nil && n.State != crawl.StatePending:
 		return nil // recorded already, through another result
 	case err != nil && !queued:
 		return nil // no record says which URL it is; out of the frontier, it is not fetched again
 	case err != nil:
-		n = Node{ID: r.ID, URL: u, Depth: depth}
+		n = crawl.Node{ID: r.ID, URL: u, Depth: depth}
 	}
-	n.State, n.Status, n.FetchedAt = StateFailed, 0, r.Page.FetchedAt
+	n.State, n.Status, n.FetchedAt = crawl.StateFailed, 0, r.Page.FetchedAt
 	n.Error = cutText("not stored: "+cause.Error(), maxText)
 	t.stats.Pages++
-	if r.Page.State == StateDone || r.Page.State == StateFailed {
-		t.stats.Fetched++
+	if r.Page.State == crawl.StateDone || r.Page.State == crawl.StateFailed {
+		t.stats.Attempts++
 	}
 	return t.putNode(&n)
 }
@@ -185,26 +164,4 @@ func (t *txn) frontierEntry(host string, id uint64) (depth int, u string, ok boo
 	}
 	depth, u, _, err := decodeFrontier(v)
 	return depth, u, err == nil && storableURL(u)
-}
-
-// update runs fn in one read-write transaction and writes back what the txn keeps in memory.
-// A failed transaction (fn's error, or the commit's own write) leaves the URL cache holding
-// changes that were never stored, so the cache is emptied.
-// It runs under a guard (see guard.go), whose fn may wrap its caller's callbacks.
-func (db *DB) update(fn func(t *txn) error) (err error) {
-	defer func() {
-		if err != nil {
-			db.urls.reset()
-		}
-	}()
-	g := newGuard(db.path)
-	defer g.catch(&err)
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		t := newTxn(tx, db.urls)
-		t.guard = g
-		if err := fn(t); err != nil {
-			return err
-		}
-		return t.flush()
-	})
 }

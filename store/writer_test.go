@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/crawl-project/crawl"
 )
 
 // longURL is an in-scope URL of n bytes on a.test, over MaxURLLength for n > 16 KiB.
@@ -21,14 +23,14 @@ func longURL(n int) string {
 func urlCount(t *testing.T, db *DB) int {
 	t.Helper()
 	n := 0
-	if err := db.View(func(s *Snapshot) error { return s.EachNode(func(Node) error { n++; return nil }) }); err != nil {
+	if err := db.View(func(s *Snapshot) error { return s.EachNode(func(crawl.Node) error { n++; return nil }) }); err != nil {
 		t.Fatal(err)
 	}
 	return n
 }
 
 // A link to a URL longer than the store records, followable, trap-rejected or external,
-// is counted (in the page's DroppedOut and under ReasonURLTooLong) and never given to bbolt,
+// is counted (in the page's DroppedOut and under crawl.ReasonURLTooLong) and never given to bbolt,
 // so the commit succeeds and the rest of the page is recorded. A URL at the limit is kept.
 func TestCommitCountsLinksTooLongToStore(t *testing.T) {
 	db := openTemp(t)
@@ -44,24 +46,24 @@ func TestCommitCountsLinksTooLongToStore(t *testing.T) {
 	atLimit.Reject = "too-long"
 	r := done(root.ID, "a.test", follow, link("http://a.test/ok", true), trapped, external, longHost, atLimit)
 	r.Page.DroppedOut = 2 // beyond the page's link cap, counted by the parser
-	stats, err := db.Writer(-1).Commit([]Result{r})
+	stats, err := db.Writer(-1).Commit([]crawl.Result{r})
 	if err != nil {
 		t.Fatalf("commit: %v", err)
 	}
-	if stats.Rejected[ReasonURLTooLong] != 4 || stats.Rejected[ReasonLinkCap] != 2 || stats.Rejected["too-long"] != 1 || stats.Edges != 2 {
-		t.Errorf("stats = %+v; want 4 %s, 2 %s, 1 too-long, 2 edges", stats, ReasonURLTooLong, ReasonLinkCap)
+	if stats.Rejected[crawl.ReasonURLTooLong] != 4 || stats.Rejected[crawl.ReasonLinkCap] != 2 || stats.Rejected["too-long"] != 1 || stats.Edges != 2 {
+		t.Errorf("stats = %+v; want 4 %s, 2 %s, 1 too-long, 2 edges", stats, crawl.ReasonURLTooLong, crawl.ReasonLinkCap)
 	}
 	page := node(t, db, "http://a.test/")
-	if page.State != StateDone || page.OutLinks != 2 || page.DroppedOut != 6 {
+	if page.State != crawl.StateDone || page.OutLinks != 2 || page.DroppedOut != 6 {
 		t.Errorf("page = %+v; want done, 2 out-links, 6 dropped", page)
 	}
-	if n := node(t, db, longURL(MaxURLLength)); n.State != StateSkipped || n.Error != "too-long" {
+	if n := node(t, db, longURL(MaxURLLength)); n.State != crawl.StateSkipped || n.Error != "too-long" {
 		t.Errorf("URL at the limit: %+v", n)
 	}
 	if got := urlCount(t, db); got != 3 {
 		t.Errorf("%d URLs recorded, want 3", got)
 	}
-	if got := rejections(t, db); got[ReasonURLTooLong] != 4 {
+	if got := rejections(t, db); got[crawl.ReasonURLTooLong] != 4 {
 		t.Errorf("rejects bucket = %v", got)
 	}
 }
@@ -72,15 +74,15 @@ func TestCommitRecordsARedirectToAURLTooLongToStore(t *testing.T) {
 	db := openTemp(t)
 	mustSeed(t, db, "http://a.test/")
 	root := node(t, db, "http://a.test/")
-	stats, err := db.Writer(-1).Commit([]Result{redirect(root.ID, "a.test", 301, longURL(40_000))})
+	stats, err := db.Writer(-1).Commit([]crawl.Result{redirect(root.ID, "a.test", 301, longURL(40_000))})
 	if err != nil {
 		t.Fatalf("commit: %v", err)
 	}
-	if stats.Rejected[ReasonURLTooLong] != 1 || stats.Pages != 1 || stats.Fetched != 1 || stats.Dequeued != 1 {
+	if stats.Rejected[crawl.ReasonURLTooLong] != 1 || stats.Pages != 1 || stats.Attempts != 1 || stats.Unqueued != 1 {
 		t.Errorf("stats = %+v", stats)
 	}
 	n := node(t, db, "http://a.test/")
-	if n.State != StateDone || n.Status != 301 || n.DroppedOut != 1 || !strings.Contains(n.Error, "longer than the 16384 the crawl stores") {
+	if n.State != crawl.StateDone || n.Status != 301 || n.DroppedOut != 1 || !strings.Contains(n.Error, "longer than the 16384 the crawl stores") {
 		t.Errorf("redirect = %+v", n)
 	}
 	if got := urlCount(t, db); got != 1 {
@@ -100,18 +102,18 @@ func TestSeedsAndOriginsTooLongToStoreAreCounted(t *testing.T) {
 	}
 	root := node(t, db, "http://a.test/")
 	r := done(root.ID, "a.test")
-	r.HostInfo = &HostRecord{Origin: "http://" + strings.Repeat("h", MaxURLLength), RobotsFetchedAt: time.Unix(1, 0)}
-	stats, err := db.Writer(-1).Commit([]Result{r, {HostInfo: &HostRecord{Origin: "http://" + strings.Repeat("i", MaxURLLength)}}})
+	r.HostInfo = &crawl.HostRecord{Origin: "http://" + strings.Repeat("h", MaxURLLength), RobotsFetchedAt: time.Unix(1, 0)}
+	stats, err := db.Writer(-1).Commit([]crawl.Result{r, {HostInfo: &crawl.HostRecord{Origin: "http://" + strings.Repeat("i", MaxURLLength)}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stats.Rejected[ReasonURLTooLong] != 2 || stats.Pages != 1 {
+	if stats.Rejected[crawl.ReasonURLTooLong] != 2 || stats.Pages != 1 {
 		t.Errorf("stats = %+v", stats)
 	}
-	if got := rejections(t, db)[ReasonURLTooLong]; got != 3 {
+	if got := rejections(t, db)[crawl.ReasonURLTooLong]; got != 3 {
 		t.Errorf("%d rejected as too long, want 3 (a seed, two origins)", got)
 	}
-	if err := db.PutHost(HostRecord{Origin: r.HostInfo.Origin}); err == nil {
+	if err := db.PutHost(crawl.HostRecord{Origin: r.HostInfo.Origin}); err == nil {
 		t.Error("PutHost took an origin too long to store")
 	}
 }
@@ -126,7 +128,7 @@ func TestCommitCapsRecordText(t *testing.T) {
 	l.Rel, l.Anchor, l.Reject = huge, huge, huge
 	r := done(root.ID, "a.test", l)
 	r.Page.Title, r.Page.Error, r.Page.ContentType = huge, huge, huge
-	if _, err := db.Writer(-1).Commit([]Result{r}); err != nil {
+	if _, err := db.Writer(-1).Commit([]crawl.Result{r}); err != nil {
 		t.Fatal(err)
 	}
 	page := node(t, db, "http://a.test/")
@@ -165,7 +167,7 @@ func TestCommitRecordsAnUnstorableResultAsFailedAndKeepsTheBatch(t *testing.T) {
 	mustSeed(t, db, "http://a.test/1", "http://a.test/2", "http://a.test/3", "http://a.test/broken")
 	corruptNode(t, db, "http://a.test/broken")
 	ids := []uint64{node(t, db, "http://a.test/1").ID, node(t, db, "http://a.test/2").ID, node(t, db, "http://a.test/3").ID}
-	batch := []Result{
+	batch := []crawl.Result{
 		done(ids[0], "a.test", link("http://a.test/new1", true)),
 		done(ids[1], "a.test", link("http://a.test/new2", true), link("http://a.test/broken", true)),
 		done(ids[2], "a.test", link("http://a.test/new3", true)),
@@ -174,17 +176,17 @@ func TestCommitRecordsAnUnstorableResultAsFailedAndKeepsTheBatch(t *testing.T) {
 	if err != nil {
 		t.Fatalf("commit: %v", err)
 	}
-	if stats.Pages != 3 || stats.Fetched != 3 || stats.Rejected[ReasonUnstorable] != 1 || stats.NewURLs != 2 ||
-		stats.Edges != 2 || stats.Queued != 2 || stats.Dequeued != 3 || stats.HostsWithNew["a.test"] != 2 {
+	if stats.Pages != 3 || stats.Attempts != 3 || stats.Rejected[crawl.ReasonUnstorable] != 1 || stats.NewURLs != 2 ||
+		stats.Edges != 2 || stats.Queued != 2 || stats.Unqueued != 3 || stats.HostsWithNew["a.test"] != 2 {
 		t.Errorf("stats = %+v", stats)
 	}
 	for _, u := range []string{"http://a.test/1", "http://a.test/3"} {
-		if n := node(t, db, u); n.State != StateDone || n.OutLinks != 1 {
+		if n := node(t, db, u); n.State != crawl.StateDone || n.OutLinks != 1 {
 			t.Errorf("%s = %+v; want done with its link", u, n)
 		}
 	}
 	bad := node(t, db, "http://a.test/2")
-	if bad.State != StateFailed || !strings.HasPrefix(bad.Error, "not stored: ") || !strings.Contains(bad.Error, "corrupt record") || bad.OutLinks != 0 {
+	if bad.State != crawl.StateFailed || !strings.HasPrefix(bad.Error, "not stored: ") || !strings.Contains(bad.Error, "corrupt record") || bad.OutLinks != 0 {
 		t.Errorf("unstorable result's URL = %+v; want failed with the error", bad)
 	}
 	// The seed whose record is corrupt stays queued: its own result is the next to fail.
@@ -192,7 +194,7 @@ func TestCommitRecordsAnUnstorableResultAsFailedAndKeepsTheBatch(t *testing.T) {
 	if f := frontier(t, db); !reflect.DeepEqual(f, want) {
 		t.Errorf("frontier = %v, want %v", f, want)
 	}
-	if got := rejections(t, db)[ReasonUnstorable]; got != 1 {
+	if got := rejections(t, db)[crawl.ReasonUnstorable]; got != 1 {
 		t.Errorf("rejects bucket: %d unstorable", got)
 	}
 }
@@ -204,15 +206,15 @@ func TestCommitRewritesAnUnreadableLeasedRecordAsFailed(t *testing.T) {
 	mustSeed(t, db, "http://a.test/lost", "http://a.test/ok")
 	id := corruptNode(t, db, "http://a.test/lost")
 	ok := node(t, db, "http://a.test/ok").ID
-	stats, err := db.Writer(-1).Commit([]Result{done(id, "a.test", link("http://a.test/x", true)), done(ok, "a.test")})
+	stats, err := db.Writer(-1).Commit([]crawl.Result{done(id, "a.test", link("http://a.test/x", true)), done(ok, "a.test")})
 	if err != nil {
 		t.Fatalf("commit: %v", err)
 	}
-	if stats.Pages != 2 || stats.Rejected[ReasonUnstorable] != 1 || stats.Dequeued != 2 {
+	if stats.Pages != 2 || stats.Rejected[crawl.ReasonUnstorable] != 1 || stats.Unqueued != 2 {
 		t.Errorf("stats = %+v", stats)
 	}
 	n := node(t, db, "http://a.test/lost")
-	if n.ID != id || n.State != StateFailed || !strings.Contains(n.Error, "corrupt record") {
+	if n.ID != id || n.State != crawl.StateFailed || !strings.Contains(n.Error, "corrupt record") {
 		t.Errorf("leased node = %+v", n)
 	}
 	if f := frontier(t, db); len(f) != 0 {
@@ -228,11 +230,11 @@ func TestCommitFileFailureStoresNothingOfTheBatch(t *testing.T) {
 	corruptNode(t, db, "http://a.test/broken")
 	db.failCommit = func(int) error { return errors.New("disk full") }
 	id := node(t, db, "http://a.test/1").ID
-	_, err := db.Writer(-1).Commit([]Result{done(id, "a.test", link("http://a.test/broken", true)), done(id+5, "a.test")})
+	_, err := db.Writer(-1).Commit([]crawl.Result{done(id, "a.test", link("http://a.test/broken", true)), done(id+5, "a.test")})
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("commit: %v; want the write error", err)
 	}
-	if n := node(t, db, "http://a.test/1"); n.State != StatePending {
+	if n := node(t, db, "http://a.test/1"); n.State != crawl.StatePending {
 		t.Errorf("after a failed commit: %+v", n)
 	}
 	if got := rejections(t, db); len(got) != 0 {

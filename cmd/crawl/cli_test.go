@@ -21,6 +21,7 @@ import (
 	"github.com/creack/pty"
 	"github.com/spf13/pflag"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store"
 )
 
@@ -46,16 +47,16 @@ func runIO(t *testing.T, env []string, stdin string, args ...string) (code int, 
 }
 
 // nodeStates reads the state and error of every URL of a database.
-func nodeStates(t *testing.T, db string) map[string]store.Node {
+func nodeStates(t *testing.T, db string) map[string]crawl.Node {
 	t.Helper()
 	d, err := store.Open(db, store.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	out := map[string]store.Node{}
+	out := map[string]crawl.Node{}
 	err = d.View(func(s *store.Snapshot) error {
-		return s.EachNode(func(n store.Node) error { out[n.URL] = n; return nil })
+		return s.EachNode(func(n crawl.Node) error { out[n.URL] = n; return nil })
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +76,7 @@ func TestSeedsFromEverywhere(t *testing.T) {
 	}
 	nodes := nodeStates(t, db)
 	for _, p := range []string{"/", "/a", "/b", "/missing"} {
-		if n := nodes[srv.URL+p]; n.State != store.StateDone {
+		if n := nodes[srv.URL+p]; n.State != crawl.StateDone {
 			t.Errorf("%s: %v, want done (a seed, at depth 0)", p, n.State)
 		}
 	}
@@ -99,7 +100,7 @@ func TestBareHost(t *testing.T) {
 	if code != exitOK || !strings.Contains(stderr, "crawl: "+host+" has no scheme: crawling https://"+host+"/\n") {
 		t.Fatalf("exit %d, stderr %q\n%s", code, stderr, stdout)
 	}
-	if n := nodeStates(t, db)["https://"+host+"/"]; n.State != store.StateDone || n.Title != "tls" {
+	if n := nodeStates(t, db)["https://"+host+"/"]; n.State != crawl.StateDone || n.Title != "tls" {
 		t.Errorf("the bare host was not crawled over https: %+v", n)
 	}
 	for _, c := range []struct{ arg, want string }{
@@ -133,7 +134,7 @@ func TestNoSeedFetchedAndRerun(t *testing.T) {
 	if want := "crawl: no seed could be fetched: " + seed + ": robots.txt unavailable: connection refused\n"; !strings.Contains(stderr, want) {
 		t.Errorf("stderr %q lacks %q", stderr, want)
 	}
-	if n := nodeStates(t, db)[seed]; n.State != store.StateFailed || n.Error != "robots.txt unavailable: connection refused" {
+	if n := nodeStates(t, db)[seed]; n.State != crawl.StateFailed || n.Error != "robots.txt unavailable: connection refused" {
 		t.Errorf("stored %v %q", n.State, n.Error)
 	}
 	code, stdout, stderr = runIO(t, nil, "", args...)

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler/crawltest"
-	"github.com/crawl-project/crawl/store"
 )
 
 // crashSite is the generated site of the subprocess tests: small pages, some broken links,
@@ -198,7 +198,7 @@ func TestKillAndResumeLosesNothing(t *testing.T) {
 		perKill[i] = strconv.Itoa(len(m))
 	}
 	t.Logf("survived %d kills; compared %d nodes (%d fetched pages) and %d edges; %d duplicate fetches, %d URLs in flight at kills (per kill: %s)",
-		len(inFlight), len(want.nodes), want.count(store.StateDone), len(want.edges), dups, sumInFlight, strings.Join(perKill, " "))
+		len(inFlight), len(want.nodes), want.count(crawl.StateDone), len(want.edges), dups, sumInFlight, strings.Join(perKill, " "))
 }
 
 // SIGINT stops a crawl gracefully: exit 130 with the summary, every URL fetched is recorded,

@@ -119,7 +119,7 @@ func (d *diagnostics) writeStats(stats *crawler.Stats) error {
 	sum := stats.Snapshot()
 	end := heapInUse()
 	r := statsfile.Report{
-		ElapsedSeconds: sum.Elapsed.Seconds(), Fetched: sum.Fetched, Failed: sum.Failed, Bytes: sum.Bytes,
+		ElapsedSeconds: sum.Elapsed.Seconds(), Fetched: sum.Responses, Failed: sum.Failed, Bytes: sum.Bytes,
 		Links: sum.Links, NewURLs: sum.NewURLs, Committed: sum.Committed, Commits: stats.Commits(),
 		HeapInusePeak: max(d.heapMax, end), HeapInuseEnd: end,
 	}

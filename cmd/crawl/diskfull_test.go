@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
 )
 
 // fileSizeLimitEnv makes the test binary a launcher: it lowers its RLIMIT_FSIZE to the value
@@ -95,7 +95,7 @@ func TestDiskFullStopsTheCrawlAndARerunCompletesIt(t *testing.T) {
 	if dups > inFlight {
 		t.Errorf("%d duplicate fetches, but only %d URLs were fetched and not recorded at the failure", dups, inFlight)
 	}
-	t.Logf("%d of %d pages recorded before the failure; %d refetched", st.States["done"], want.count(store.StateDone), dups)
+	t.Logf("%d of %d pages recorded before the failure; %d refetched", st.States["done"], want.count(crawl.StateDone), dups)
 }
 
 func lastLine(s string) string {

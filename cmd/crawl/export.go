@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store"
 	"github.com/crawl-project/crawl/store/export"
 	"github.com/crawl-project/crawl/store/export/fileset"
@@ -93,7 +94,7 @@ func (f *exportFlags) options() (export.Options, error) {
 		if name == "" {
 			continue
 		}
-		s, err := store.ParseState(name)
+		s, err := crawl.ParseState(name)
 		if err != nil {
 			return opt, fmt.Errorf("--states: %w", err)
 		}

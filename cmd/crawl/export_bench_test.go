@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store"
 )
 
@@ -61,22 +62,22 @@ func buildBenchDB(tb testing.TB, path string, pages int) int {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		results := make([]store.Result, 0, len(ids))
+		results := make([]crawl.Result, 0, len(ids))
 		for i, id := range ids {
 			p := committed + i
-			links := make([]store.Link, 0, benchInternal+benchExternal)
+			links := make([]crawl.Link, 0, benchInternal+benchExternal)
 			for j := range benchInternal {
-				links = append(links, store.Link{URL: benchPageURL((p*benchInternal + j + 1) % pages), Host: "site.test",
-					Kind: store.KindLink, Anchor: fmt.Sprintf("link %d, \"next\" <&>", j), Count: 1 + j%3, InScope: true, Follow: true})
+				links = append(links, crawl.Link{URL: benchPageURL((p*benchInternal + j + 1) % pages), Host: "site.test",
+					Kind: crawl.KindLink, Anchor: fmt.Sprintf("link %d, \"next\" <&>", j), Count: 1 + j%3, InScope: true, Follow: true})
 			}
 			for j := range benchExternal {
 				k := p*benchExternal + j
 				host := fmt.Sprintf("ext%d.example", k%50)
-				links = append(links, store.Link{URL: fmt.Sprintf("https://%s/page-%d", host, k%5000), Host: host,
-					Kind: store.KindLink, Rel: "nofollow", Anchor: "elsewhere", Count: 1})
+				links = append(links, crawl.Link{URL: fmt.Sprintf("https://%s/page-%d", host, k%5000), Host: host,
+					Kind: crawl.KindLink, Rel: "nofollow", Anchor: "elsewhere", Count: 1})
 			}
-			results = append(results, store.Result{ID: id, Host: "site.test", Links: links, Page: store.Node{
-				State: store.StateDone, Status: 200, ContentType: "text/html", Size: int64(10000 + p%5000), FetchedAt: at,
+			results = append(results, crawl.Result{ID: id, Host: "site.test", Links: links, Page: crawl.Node{
+				State: crawl.StateDone, Status: 200, ContentType: "text/html", Size: int64(10000 + p%5000), FetchedAt: at,
 				Title: fmt.Sprintf("Page %d — \"quoted\", <&> ünïcödé", p),
 			}})
 		}

@@ -11,6 +11,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store"
 	"github.com/crawl-project/crawl/store/export"
 	"github.com/crawl-project/crawl/store/export/exporttest"
@@ -128,7 +129,7 @@ func TestExportNeo4jHeaders(t *testing.T) {
 func TestExportFilters(t *testing.T) {
 	db, base := crawlReportSite(t)
 	nodes, _ := dbGraph(t, db)
-	count := func(keep func(store.Node) bool) int {
+	count := func(keep func(crawl.Node) bool) int {
 		n := 0
 		for _, x := range nodes {
 			if keep(x) {
@@ -140,7 +141,7 @@ func TestExportFilters(t *testing.T) {
 	dir := t.TempDir()
 
 	g := exportAndParse(t, dir, "jsonl", "--db", db, "--internal-only")
-	if want := count(func(n store.Node) bool { return n.State != store.StateExternal }); len(g.Nodes) != want || want == len(nodes) {
+	if want := count(func(n crawl.Node) bool { return n.State != crawl.StateExternal }); len(g.Nodes) != want || want == len(nodes) {
 		t.Errorf("--internal-only: %d nodes, want %d of %d", len(g.Nodes), want, len(nodes))
 	}
 	for _, n := range g.Nodes {
@@ -150,7 +151,7 @@ func TestExportFilters(t *testing.T) {
 	}
 
 	g = exportAndParse(t, dir, "jsonl", "--db", db, "--states", "failed, done")
-	want := count(func(n store.Node) bool { return n.State == store.StateDone || n.State == store.StateFailed })
+	want := count(func(n crawl.Node) bool { return n.State == crawl.StateDone || n.State == crawl.StateFailed })
 	if len(g.Nodes) != want {
 		t.Errorf("--states failed,done: %d nodes, want %d", len(g.Nodes), want)
 	}

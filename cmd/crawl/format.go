@@ -17,7 +17,7 @@ import (
 func printSummary(w io.Writer, s crawler.Summary, dbPath string) {
 	fmt.Fprintf(w, "\nCrawl summary\n")
 	fmt.Fprintf(w, "  pages fetched   %d (2xx %d, 3xx %d, 4xx %d, 5xx %d, other %d)\n",
-		s.Fetched, s.ByClass[2], s.ByClass[3], s.ByClass[4], s.ByClass[5], s.ByClass[0]+s.ByClass[1])
+		s.Responses, s.ByClass[2], s.ByClass[3], s.ByClass[4], s.ByClass[5], s.ByClass[0]+s.ByClass[1])
 	fmt.Fprintf(w, "  fetch errors    %s\n", formatFailures(s.Failed, s.FailedBy))
 	fmt.Fprintf(w, "  robots blocked  %d\n", s.RobotsBlocked)
 	printPoliteness(w, s)

@@ -37,26 +37,27 @@ func (h *hold) Release() { h.releaseOnce.Do(func() { close(h.release) }) }
 func newGatedSite(t *testing.T, cfg crawltest.SiteConfig) *gatedSite {
 	t.Helper()
 	g := &gatedSite{site: crawltest.NewSite(cfg)}
-	g.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/robots.txt" {
-			g.mu.Lock()
-			g.pages++
-			n, holds := g.pages, g.holds
-			g.mu.Unlock()
-			for _, h := range holds {
-				if n <= h.after {
-					continue
-				}
-				h.reachOnce.Do(func() { close(h.reached) })
-				select {
-				case <-h.release:
-				case <-r.Context().Done():
-					return
-				}
+	g.site.Log().OnRequest(func(r *http.Request, _ crawltest.Arrival) {
+		if r.URL.Path == "/robots.txt" {
+			return
+		}
+		g.mu.Lock()
+		g.pages++
+		n, holds := g.pages, g.holds
+		g.mu.Unlock()
+		for _, h := range holds {
+			if n <= h.after {
+				continue
+			}
+			h.reachOnce.Do(func() { close(h.reached) })
+			select {
+			case <-h.release:
+			case <-r.Context().Done():
+				return
 			}
 		}
-		g.site.ServeHTTP(w, r)
-	}))
+	})
+	g.srv = httptest.NewServer(g.site)
 	t.Cleanup(func() {
 		g.mu.Lock()
 		for _, h := range g.holds {

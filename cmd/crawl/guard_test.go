@@ -1,91 +1,20 @@
 package main
 
 import (
-	"fmt"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
+	"github.com/crawl-project/crawl/crawler/crawltest"
+	"github.com/crawl-project/crawl/store/storetest"
 )
 
-// host is a test site on one loopback address (127.0.0.1 for a seed, 127.0.0.2 or 127.0.0.3
-// for another host): it serves pages (a body, or a redirect when it starts with "->") and
-// records each request's path and headers.
-type host struct {
-	*httptest.Server
-	mu       sync.Mutex
-	pages    map[string]string
-	requests []*http.Request
-}
-
-func newHost(t *testing.T, ip string) *host {
-	t.Helper()
-	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-	if err != nil {
-		t.Fatalf("listen on %s: %v", ip, err)
-	}
-	h := &host{pages: map[string]string{}}
-	h.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.mu.Lock()
-		h.requests = append(h.requests, &http.Request{URL: r.URL, Header: r.Header.Clone()})
-		body, ok := h.pages[r.URL.Path]
-		h.mu.Unlock()
-		switch {
-		case !ok:
-			http.NotFound(w, r)
-		case strings.HasPrefix(body, "->"):
-			http.Redirect(w, r, strings.TrimPrefix(body, "->"), http.StatusMovedPermanently)
-		default:
-			if strings.HasPrefix(body, "<") && !strings.HasPrefix(body, "<?xml") {
-				w.Header().Set("Content-Type", "text/html")
-			}
-			fmt.Fprint(w, body)
-		}
-	}))
-	h.Listener.Close()
-	h.Listener = ln
-	h.Start()
-	t.Cleanup(h.Close)
-	return h
-}
-
-func (h *host) set(path, body string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.pages[path] = body
-}
-
-func (h *host) seen() []*http.Request {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]*http.Request(nil), h.requests...)
-}
-
-func (h *host) paths() []string {
-	var out []string
-	for _, r := range h.seen() {
-		out = append(out, r.URL.Path)
-	}
-	return out
-}
-
-func (h *host) hostPort() string { return strings.TrimPrefix(h.URL, "http://") }
-
 // nodes reads a crawl database's nodes by URL.
-func nodes(t *testing.T, db string) map[string]store.Node {
+func nodes(t *testing.T, db string) map[string]crawl.Node {
 	t.Helper()
-	ns, _ := dbGraph(t, db)
-	out := map[string]store.Node{}
-	for _, n := range ns {
-		out[n.URL] = n
-	}
-	return out
+	return storetest.ReadGraph(t, db).ByURL
 }
 
 // TestPrivateAddressesAreRefused: a seed page on loopback links pages of another loopback
@@ -94,15 +23,15 @@ func nodes(t *testing.T, db string) map[string]store.Node {
 // would park it and skip the rest as host-unreachable), and the host gets no request at all,
 // robots.txt included; --allow-private-addresses fetches them.
 func TestPrivateAddressesAreRefused(t *testing.T) {
-	other := newHost(t, "127.0.0.2")
-	other.set("/", "<title>internal</title>")
-	seed := newHost(t, "127.0.0.1")
+	other := crawltest.NewHost(t, "127.0.0.2", nil)
+	other.Set("/", "<title>internal</title>")
+	seed := crawltest.NewHost(t, "127.0.0.1", nil)
 	links := `<a href="/a">a</a>`
 	for _, p := range []string{"/", "/b", "/c", "/d"} {
 		links += ` <a href="` + other.URL + p + `">internal</a>`
 	}
-	seed.set("/", "<title>seed</title>"+links)
-	seed.set("/a", "<title>a</title>")
+	seed.Set("/", "<title>seed</title>"+links)
+	seed.Set("/a", "<title>a</title>")
 	internal := other.URL + "/"
 
 	dir := t.TempDir()
@@ -118,8 +47,8 @@ func TestPrivateAddressesAreRefused(t *testing.T) {
 			}
 			got := nodes(t, db)
 			for _, p := range []string{"/", "/b", "/c", "/d"} {
-				if n := got[other.URL+p]; n.State != store.StateSkipped || n.Error != store.ReasonPrivateAddress {
-					t.Errorf("%s: state %v, error %q; want skipped, %q", other.URL+p, n.State, n.Error, store.ReasonPrivateAddress)
+				if n := got[other.URL+p]; n.State != crawl.StateSkipped || n.Error != crawl.ReasonPrivateAddress {
+					t.Errorf("%s: state %v, error %q; want skipped, %q", other.URL+p, n.State, n.Error, crawl.ReasonPrivateAddress)
 				}
 			}
 			for _, want := range []string{"retries         0 (0 backoffs", "hosts parked    0"} {
@@ -127,10 +56,10 @@ func TestPrivateAddressesAreRefused(t *testing.T) {
 					t.Errorf("summary lacks %q:\n%s", want, stdout)
 				}
 			}
-			if n := got[seed.URL+"/a"]; n.State != store.StateDone {
+			if n := got[seed.URL+"/a"]; n.State != crawl.StateDone {
 				t.Errorf("the seed host's /a: state %v; want done", n.State)
 			}
-			if p := other.paths(); len(p) > 0 {
+			if p := other.Paths(); len(p) > 0 {
 				t.Fatalf("the refused host got requests: %v", p)
 			}
 		})
@@ -141,7 +70,7 @@ func TestPrivateAddressesAreRefused(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d:\n%s\n%s", code, stdout, stderr)
 	}
-	if n := nodes(t, db)[internal]; n.State != store.StateDone || n.Title != "internal" {
+	if n := nodes(t, db)[internal]; n.State != crawl.StateDone || n.Title != "internal" {
 		t.Errorf("with --allow-private-addresses, %s: state %v, title %q; want done, internal", internal, n.State, n.Title)
 	}
 }
@@ -151,16 +80,16 @@ func TestPrivateAddressesAreRefused(t *testing.T) {
 // and the Sitemap line of the robots.txt it leads to. A header named for the other host
 // reaches that host only. Under --scope host the other host gets no request at all.
 func TestHeaderReachesOnlyItsHosts(t *testing.T) {
-	other := newHost(t, "127.0.0.2")
-	seed := newHost(t, "127.0.0.1")
-	other.set("/robots.txt", "User-agent: *\nAllow: /\nSitemap: "+other.URL+"/sitemap.xml\n")
-	other.set("/sitemap.xml", "<urlset><url><loc>"+other.URL+"/listed</loc></url><url><loc>"+seed.URL+"/from-sitemap</loc></url></urlset>")
-	other.set("/landing", "<title>landing</title>")
-	other.set("/listed", "<title>listed</title>")
-	seed.set("/robots.txt", "->"+other.URL+"/robots.txt")
-	seed.set("/", `<title>seed</title><a href="/go">go</a>`)
-	seed.set("/go", "->"+other.URL+"/landing")
-	seed.set("/from-sitemap", "<title>from the sitemap</title>")
+	other := crawltest.NewHost(t, "127.0.0.2", nil)
+	seed := crawltest.NewHost(t, "127.0.0.1", nil)
+	other.Set("/robots.txt", "User-agent: *\nAllow: /\nSitemap: "+other.URL+"/sitemap.xml\n")
+	other.Set("/sitemap.xml", "<urlset><url><loc>"+other.URL+"/listed</loc></url><url><loc>"+seed.URL+"/from-sitemap</loc></url></urlset>")
+	other.Set("/landing", "<title>landing</title>")
+	other.Set("/listed", "<title>listed</title>")
+	seed.Set("/robots.txt", "->"+other.URL+"/robots.txt")
+	seed.Set("/", `<title>seed</title><a href="/go">go</a>`)
+	seed.Set("/go", "->"+other.URL+"/landing")
+	seed.Set("/from-sitemap", "<title>from the sitemap</title>")
 
 	tests := []struct {
 		name       string
@@ -172,38 +101,34 @@ func TestHeaderReachesOnlyItsHosts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			other.mu.Lock()
-			other.requests = nil
-			other.mu.Unlock()
-			seed.mu.Lock()
-			seed.requests = nil
-			seed.mu.Unlock()
+			other.Log.Reset()
+			seed.Log.Reset()
 			dir := t.TempDir()
 			seeds := writeFile(t, dir, "seeds.txt", seed.URL+"/\n")
 			args := append([]string{"--seeds", seeds, "--db", filepath.Join(dir, "c.db"), "--host-rate", "0", "--host-concurrency", "1",
-				"--workers", "1", "--sitemaps", "--header", "Authorization: Bearer s3cret", "--header", other.hostPort() + "=X-Other: o"}, tt.flags...)
+				"--workers", "1", "--sitemaps", "--header", "Authorization: Bearer s3cret", "--header", other.HostPort() + "=X-Other: o"}, tt.flags...)
 			code, stdout, stderr := runCmd(t, args...)
 			if code != exitOK {
 				t.Fatalf("exit %d:\n%s\n%s", code, stdout, stderr)
 			}
-			if got := slices.Compact(slices.Sorted(slices.Values(other.paths()))); !slices.Equal(got, tt.otherPaths) {
+			if got := slices.Compact(slices.Sorted(slices.Values(other.Paths()))); !slices.Equal(got, tt.otherPaths) {
 				t.Errorf("other host asked for %q, want %q", got, tt.otherPaths)
 			}
-			for _, r := range other.seen() {
+			for _, r := range other.Log.Arrivals("") {
 				if v := r.Header.Get("Authorization"); v != "" {
-					t.Errorf("other host got Authorization %q with %s", v, r.URL.Path)
+					t.Errorf("other host got Authorization %q with %s", v, r.Path())
 				}
 				if r.Header.Get("X-Other") != "o" {
-					t.Errorf("other host's %s lacks its own header", r.URL.Path)
+					t.Errorf("other host's %s lacks its own header", r.Path())
 				}
 			}
-			paths := seed.paths()
+			paths := seed.Paths()
 			if !strings.Contains(strings.Join(paths, " "), "/go") {
 				t.Errorf("seed host asked for %v; want /go among them", paths)
 			}
-			for _, r := range seed.seen() {
+			for _, r := range seed.Log.Arrivals("") {
 				if r.Header.Get("Authorization") != "Bearer s3cret" || r.Header.Get("X-Other") != "" {
-					t.Errorf("seed host's %s: Authorization %q, X-Other %q; want only the seed's header", r.URL.Path, r.Header.Get("Authorization"), r.Header.Get("X-Other"))
+					t.Errorf("seed host's %s: Authorization %q, X-Other %q; want only the seed's header", r.Path(), r.Header.Get("Authorization"), r.Header.Get("X-Other"))
 				}
 			}
 		})
@@ -214,11 +139,11 @@ func TestHeaderReachesOnlyItsHosts(t *testing.T) {
 // longer names a host of an earlier run still treats it as a seed host: its pending pages
 // get the seed headers and its loopback address is not refused.
 func TestResumedSeedHostsKeepTheirHeadersAndAddresses(t *testing.T) {
-	first := newHost(t, "127.0.0.1")
-	first.set("/", `<title>first</title><a href="/a">a</a>`)
-	first.set("/a", "<title>a</title>")
-	second := newHost(t, "127.0.0.3")
-	second.set("/", "<title>second</title>")
+	first := crawltest.NewHost(t, "127.0.0.1", nil)
+	first.Set("/", `<title>first</title><a href="/a">a</a>`)
+	first.Set("/a", "<title>a</title>")
+	second := crawltest.NewHost(t, "127.0.0.3", nil)
+	second.Set("/", "<title>second</title>")
 	dir := t.TempDir()
 	db := filepath.Join(dir, "c.db")
 	flags := []string{"--db", db, "--host-rate", "0", "--ignore-robots", "--header", "Authorization: Bearer s3cret"}
@@ -227,7 +152,7 @@ func TestResumedSeedHostsKeepTheirHeadersAndAddresses(t *testing.T) {
 	if code, _, stderr := runCmd(t, append([]string{"--seeds", seeds, "--max-pages", "1"}, flags...)...); code != exitOK {
 		t.Fatalf("first run: exit %d:\n%s", code, stderr)
 	}
-	if n := nodes(t, db)[first.URL+"/a"]; n.State != store.StatePending {
+	if n := nodes(t, db)[first.URL+"/a"]; n.State != crawl.StatePending {
 		t.Fatalf("after the first run /a is %v; want it left pending", n.State)
 	}
 	seeds = writeFile(t, dir, "second.txt", second.URL+"/\n")
@@ -236,14 +161,14 @@ func TestResumedSeedHostsKeepTheirHeadersAndAddresses(t *testing.T) {
 	}
 	got := nodes(t, db)
 	for _, u := range []string{first.URL + "/a", second.URL + "/"} {
-		if n := got[u]; n.State != store.StateDone {
+		if n := got[u]; n.State != crawl.StateDone {
 			t.Errorf("%s: state %v, error %q; want done", u, n.State, n.Error)
 		}
 	}
-	for _, h := range []*host{first, second} {
-		for _, r := range h.seen() {
+	for _, h := range []*crawltest.Host{first, second} {
+		for _, r := range h.Log.Arrivals("") {
 			if r.Header.Get("Authorization") != "Bearer s3cret" {
-				t.Errorf("%s%s was asked without the seed header", h.URL, r.URL.Path)
+				t.Errorf("%s%s was asked without the seed header", h.URL, r.Path())
 			}
 		}
 	}

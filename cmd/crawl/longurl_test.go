@@ -6,8 +6,9 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/crawl-project/crawl/crawler/crawltest"
 )
 
 // A page linking to a URL of 40,000 bytes, in scope and outside it, and a redirect to one,
@@ -18,12 +19,7 @@ import (
 // the writer refuses them all the same.
 func TestURLsTooLongToStoreDoNotStopTheCrawl(t *testing.T) {
 	long := strings.Repeat("a", 40_000)
-	var mu sync.Mutex
-	requests := map[string]int{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		requests[r.URL.Path]++
-		mu.Unlock()
+	log := crawltest.Record(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/":
 			w.Header().Set("Content-Type", "text/html")
@@ -38,13 +34,12 @@ func TestURLsTooLongToStoreDoNotStopTheCrawl(t *testing.T) {
 			http.NotFound(w, r)
 		}
 	}))
+	srv := httptest.NewServer(log)
 	t.Cleanup(srv.Close)
 	seeds := writeFile(t, t.TempDir(), "seeds.txt", srv.URL+"/\n")
 	for _, flags := range [][]string{nil, {"--max-url-length", "0"}} {
 		t.Run(fmt.Sprintf("%q", flags), func(t *testing.T) {
-			mu.Lock()
-			clear(requests)
-			mu.Unlock()
+			log.Reset()
 			db := filepath.Join(t.TempDir(), "c.db")
 			args := append([]string{"--seeds", seeds, "--db", db, "--host-rate", "0"}, flags...)
 			code, stdout, stderr := runCmd(t, args...)
@@ -70,25 +65,15 @@ func TestURLsTooLongToStoreDoNotStopTheCrawl(t *testing.T) {
 				!strings.Contains(n.Error, fmt.Sprintf("redirect to a URL of %d bytes, longer than the 16384 the crawl stores", len(srv.URL)+40_001)) {
 				t.Errorf("redirect: %+v; want its status, its target counted as dropped, and why", n)
 			}
-			mu.Lock()
-			target := requests["/"+strings.Repeat("b", 40_000)]
-			mu.Unlock()
-			if target != 0 {
+			if target := log.Count("/" + strings.Repeat("b", 40_000)); target != 0 {
 				t.Errorf("the redirect's target was requested %d times", target)
 			}
 
-			before := map[string]int{}
-			mu.Lock()
-			for k, v := range requests {
-				before[k] = v
-			}
-			mu.Unlock()
+			before := log.TargetCounts()
 			if code, _, stderr := runCmd(t, args...); code != exitOK {
 				t.Fatalf("rerun: exit %d\n%s", code, stderr)
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			for path, n := range requests {
+			for path, n := range log.TargetCounts() {
 				if path != "/robots.txt" && n != before[path] {
 					t.Errorf("the rerun fetched %s again", path)
 				}

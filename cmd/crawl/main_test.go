@@ -2,13 +2,13 @@ package main
 
 import (
 	"bytes"
-	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/crawl-project/crawl/crawler/crawltest"
 )
 
 // runCmd runs the command in-process and returns its exit code and output.
@@ -28,17 +28,6 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	return p
 }
 
-// servePage answers with the HTML page at the request's path in pages, or a 404.
-func servePage(w http.ResponseWriter, r *http.Request, pages map[string]string) {
-	body, ok := pages[r.URL.Path]
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	fmt.Fprint(w, body)
-}
-
 func smallSite(t *testing.T) *httptest.Server {
 	t.Helper()
 	pages := map[string]string{
@@ -46,9 +35,7 @@ func smallSite(t *testing.T) *httptest.Server {
 		"/a": `<title>A</title><a href="/">home</a> <a href="/b#top">B</a>`,
 		"/b": `<title>B</title><a href="/missing">gone</a> <a href="http://elsewhere.invalid/">out</a>`,
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		servePage(w, r, pages)
-	}))
+	srv := httptest.NewServer(crawltest.NewPages(pages))
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -10,8 +10,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler/crawltest"
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/store/storetest"
 )
 
 // sample is one line of the Prometheus text format.
@@ -151,29 +152,18 @@ func TestMetricsEndpoint(t *testing.T) {
 	}
 
 	// The truth: the stored pages.
-	db, err := store.Open(dbPath, store.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	byState := map[store.State]float64{}
+	byState := map[crawl.State]float64{}
 	var notFound, bytes float64
-	err = db.View(func(s *store.Snapshot) error {
-		return s.EachNode(func(n store.Node) error {
-			byState[n.State]++
-			if n.State == store.StateDone {
-				bytes += float64(n.Size)
-				if n.Status == http.StatusNotFound {
-					notFound++
-				}
+	for _, n := range storetest.ReadGraph(t, dbPath).Nodes {
+		byState[n.State]++
+		if n.State == crawl.StateDone {
+			bytes += float64(n.Size)
+			if n.Status == http.StatusNotFound {
+				notFound++
 			}
-			return nil
-		})
-	})
-	if err != nil {
-		t.Fatal(err)
+		}
 	}
-	if byState[store.StateDone] < 60 || notFound == 0 || byState[store.StateBlocked] == 0 {
+	if byState[crawl.StateDone] < 60 || notFound == 0 || byState[crawl.StateBlocked] == 0 {
 		t.Fatalf("the crawl did not reach the whole site: %v", byState)
 	}
 	for _, c := range []struct {
@@ -181,15 +171,15 @@ func TestMetricsEndpoint(t *testing.T) {
 		labels []string
 		want   float64
 	}{
-		{"crawl_responses_total", nil, byState[store.StateDone]},
+		{"crawl_responses_total", nil, byState[crawl.StateDone]},
 		{"crawl_responses_total", []string{"code", "404", "class", "4xx"}, notFound},
-		{"crawl_responses_total", []string{"class", "2xx"}, byState[store.StateDone] - notFound},
-		{"crawl_fetch_errors_total", nil, byState[store.StateFailed]},
-		{"crawl_robots_blocked_total", nil, byState[store.StateBlocked]},
-		{"crawl_pages_recorded_total", nil, byState[store.StateDone] + byState[store.StateFailed] + byState[store.StateBlocked]},
+		{"crawl_responses_total", []string{"class", "2xx"}, byState[crawl.StateDone] - notFound},
+		{"crawl_fetch_errors_total", nil, byState[crawl.StateFailed]},
+		{"crawl_robots_blocked_total", nil, byState[crawl.StateBlocked]},
+		{"crawl_pages_recorded_total", nil, byState[crawl.StateDone] + byState[crawl.StateFailed] + byState[crawl.StateBlocked]},
 		{"crawl_response_bytes_total", nil, bytes},
-		{"crawl_fetch_duration_seconds_count", nil, byState[store.StateDone]},
-		{"crawl_fetch_duration_seconds_bucket", []string{"le", "+Inf"}, byState[store.StateDone]},
+		{"crawl_fetch_duration_seconds_count", nil, byState[crawl.StateDone]},
+		{"crawl_fetch_duration_seconds_bucket", []string{"le", "+Inf"}, byState[crawl.StateDone]},
 		{"crawl_retries_total", nil, 0},
 		{"crawl_in_flight", nil, 0},
 		{"crawl_frontier_pending", nil, 0},

@@ -8,8 +8,9 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/crawl-project/crawl/crawler/crawltest"
 )
 
 func TestPolitenessFlagErrors(t *testing.T) {
@@ -85,13 +86,8 @@ func TestSummaryCountsRetriesAndParkedHosts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var mu sync.Mutex
-			counts := map[string]int{}
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				mu.Lock()
-				counts[r.URL.Path]++
-				n := counts[r.URL.Path]
-				mu.Unlock()
+			srv := httptest.NewServer(crawltest.RecordFunc(func(w http.ResponseWriter, r *http.Request, a crawltest.Arrival) {
+				n := a.N
 				switch {
 				case r.URL.Path == "/robots.txt":
 					http.NotFound(w, r)

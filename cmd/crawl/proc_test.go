@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,12 +14,14 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler/crawltest"
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/store/storetest"
 )
 
 // Helpers for the tests that run the real binary as a subprocess against a generated site.
@@ -80,10 +81,8 @@ type siteServer struct {
 	site *crawltest.Site
 	addr string
 
-	mu        sync.Mutex
-	srv       *httptest.Server
-	requests  int                      // requests to the running instance
-	onRequest func(n int, path string) // sees request n (from 1) of the running instance
+	mu  sync.Mutex
+	srv *httptest.Server
 }
 
 func newSiteServer(t *testing.T, cfg crawltest.SiteConfig) *siteServer {
@@ -93,30 +92,21 @@ func newSiteServer(t *testing.T, cfg crawltest.SiteConfig) *siteServer {
 	return s
 }
 
-// start serves the site again on the same address, with a new request hook.
+// start serves the site again on the same address; hook, if set, sees request n (from 1)
+// of this instance and its path before the site answers it.
 func (s *siteServer) start(hook func(n int, path string)) {
 	s.t.Helper()
-	ln, err := net.Listen("tcp", s.addr)
-	if err != nil {
-		s.t.Fatalf("listen on %s again: %v", s.addr, err)
-	}
-	s.addr = ln.Addr().String()
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.requests++
-		n, hook := s.requests, s.onRequest
-		s.mu.Unlock()
+	var requests atomic.Int64
+	s.site.Log().OnRequest(func(r *http.Request, _ crawltest.Arrival) {
+		n := requests.Add(1)
 		if hook != nil {
-			hook(n, r.URL.Path)
+			hook(int(n), r.URL.Path)
 		}
-		s.site.ServeHTTP(w, r)
-	}))
-	srv.Listener.Close()
-	srv.Listener = ln
+	})
+	srv := crawltest.ServeOn(s.t, s.addr, s.site)
 	s.mu.Lock()
-	s.srv, s.requests, s.onRequest = srv, 0, hook
+	s.srv, s.addr = srv, srv.Listener.Addr().String()
 	s.mu.Unlock()
-	srv.Start()
 }
 
 // stop closes the listener and every connection and waits for the handlers to return: no
@@ -226,7 +216,7 @@ type crawlGraph struct {
 }
 
 type nodeSummary struct {
-	State             store.State
+	State             crawl.State
 	Depth, Status     int
 	Title, Error      string
 	Size              int64
@@ -240,15 +230,13 @@ type edgeSummary struct {
 
 func readGraph(t *testing.T, dbPath string) crawlGraph {
 	t.Helper()
-	nodes, edges := dbGraph(t, dbPath)
+	stored := storetest.ReadGraph(t, dbPath)
 	g := crawlGraph{nodes: map[string]nodeSummary{}, edges: map[string]edgeSummary{}}
-	byID := map[uint64]string{}
-	for _, n := range nodes {
-		byID[n.ID] = n.URL
+	for _, n := range stored.Nodes {
 		g.nodes[n.URL] = nodeSummary{n.State, n.Depth, n.Status, n.Title, n.Error, n.Size, n.OutLinks, n.DroppedOut}
 	}
-	for _, e := range edges {
-		g.edges[byID[e.Src]+" -> "+byID[e.Dst]+" "+e.Kind.String()] = edgeSummary{e.Rel, e.Anchor, e.Count}
+	for _, e := range stored.Edges {
+		g.edges[e.From+" -> "+e.To+" "+e.Kind.String()] = edgeSummary{e.Rel, e.Anchor, e.Count}
 	}
 	return g
 }
@@ -257,14 +245,14 @@ func readGraph(t *testing.T, dbPath string) crawlGraph {
 func (g crawlGraph) pending() map[string]bool {
 	out := map[string]bool{}
 	for u, n := range g.nodes {
-		if n.State == store.StatePending {
+		if n.State == crawl.StatePending {
 			out[u] = true
 		}
 	}
 	return out
 }
 
-func (g crawlGraph) count(s store.State) int {
+func (g crawlGraph) count(s crawl.State) int {
 	n := 0
 	for _, nd := range g.nodes {
 		if nd.State == s {

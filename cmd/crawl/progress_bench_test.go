@@ -63,7 +63,7 @@ func BenchmarkCrawlProgress(b *testing.B) {
 					b.Fatal(err)
 				}
 				stop()
-				fetched += c.Stats().Snapshot().Fetched
+				fetched += c.Stats().Snapshot().Responses
 				db.Close()
 			}
 			b.ReportMetric(float64(fetched)/b.Elapsed().Seconds(), "pages/s")

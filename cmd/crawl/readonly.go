@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store"
 )
 
@@ -71,16 +72,16 @@ const checkEvery = 4096
 type cancellableSource struct {
 	ctx context.Context
 	src interface {
-		EachNode(fn func(store.Node) error) error
-		EachEdge(fn func(store.Edge) error) error
+		EachNode(fn func(crawl.Node) error) error
+		EachEdge(fn func(crawl.Edge) error) error
 	}
 }
 
-func (c cancellableSource) EachNode(fn func(store.Node) error) error {
+func (c cancellableSource) EachNode(fn func(crawl.Node) error) error {
 	return c.src.EachNode(checkingContext(c.ctx, fn))
 }
 
-func (c cancellableSource) EachEdge(fn func(store.Edge) error) error {
+func (c cancellableSource) EachEdge(fn func(crawl.Edge) error) error {
 	return c.src.EachEdge(checkingContext(c.ctx, fn))
 }
 

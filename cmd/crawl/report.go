@@ -11,7 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/store/report"
 )
 
 type reportFlags struct {
@@ -41,7 +43,7 @@ func newReportCommand(e *env) *cobra.Command {
 	fs := cmd.Flags()
 	fs.SortFlags = false // the help lists flags by topic, in the order defined
 	fs.StringVarP(&f.db, "db", "d", "crawl.db", "the crawl database to read")
-	fs.BoolVar(&f.asJSON, "json", false, "print the report as one JSON document (the fields of store.Report)")
+	fs.BoolVar(&f.asJSON, "json", false, "print the report as one JSON document (the fields of report.Report)")
 	fs.IntVarP(&f.limit, "limit", "n", 20, "items listed per section (0: all); totals always count everything")
 	fs.IntVar(&f.depth, "depth", 3, "list fetched pages more than this many link hops from every seed")
 	fs.IntVar(&f.referrers, "referrers", 5, "linking pages listed per broken link (0: all)")
@@ -68,10 +70,10 @@ func runReport(ctx context.Context, e *env, f *reportFlags) int {
 
 	ctx, cancel := interruptible(ctx, e)
 	defer cancel()
-	var rep *store.Report
+	var rep *report.Report
 	err := db.View(func(s *store.Snapshot) error {
 		var err error
-		rep, err = s.Report(ctx, store.ReportOptions{Depth: f.depth, Limit: f.limit, Referrers: f.referrers})
+		rep, err = report.Build(ctx, s, report.Options{Depth: f.depth, Limit: f.limit, Referrers: f.referrers})
 		return err
 	})
 	if err != nil {
@@ -101,8 +103,8 @@ func runReport(ctx context.Context, e *env, f *reportFlags) int {
 }
 
 // printReport writes the text form of a report: one section per finding, each with its
-// total, then its items, sorted as store.Report describes.
-func printReport(w io.Writer, r *store.Report, dbPath string) {
+// total, then its items, sorted as report.Report describes.
+func printReport(w io.Writer, r *report.Report, dbPath string) {
 	t := r.Totals
 	fmt.Fprintf(w, "Crawl report for %s\n", dbPath)
 	fmt.Fprintf(w, "  %d URLs, %d links; %d fetched on %s\n", t.URLs, t.Edges, t.Fetched, plural(t.Hosts, "host"))
@@ -114,7 +116,7 @@ func printReport(w io.Writer, r *store.Report, dbPath string) {
 	}
 	for _, s := range r.States {
 		fmt.Fprintf(w, "  %-15s %7d", s.State, s.Count)
-		if s.State == store.StateSkipped.String() && len(reasons) > 0 {
+		if s.State == crawl.StateSkipped.String() && len(reasons) > 0 {
 			fmt.Fprintf(w, "  (%s)", strings.Join(reasons, ", "))
 		}
 		fmt.Fprintln(w)
@@ -137,7 +139,7 @@ func printReport(w io.Writer, r *store.Report, dbPath string) {
 		}
 		for _, ref := range b.Referrers {
 			fmt.Fprintf(w, "      <- %s", ref.URL)
-			if ref.Kind != store.KindLink.String() {
+			if ref.Kind != crawl.KindLink.String() {
 				fmt.Fprintf(w, " [%s]", ref.Kind)
 			}
 			if ref.Anchor != "" {
@@ -198,10 +200,10 @@ func printReport(w io.Writer, r *store.Report, dbPath string) {
 
 // linkedPages prints pages with the number of pages linking to them, and the outcome of any
 // fetch that did not answer 2xx.
-func linkedPages(w io.Writer, pages []store.LinkedPage) {
+func linkedPages(w io.Writer, pages []report.LinkedPage) {
 	for _, p := range pages {
 		fmt.Fprintf(w, "  %7d  %s", p.LinkedFrom, p.URL)
-		if p.State != store.StateDone.String() || p.Status < 200 || p.Status > 299 {
+		if p.State != crawl.StateDone.String() || p.Status < 200 || p.Status > 299 {
 			fmt.Fprintf(w, "  (%s)", outcome(p.State, p.Status))
 		}
 		fmt.Fprintln(w)

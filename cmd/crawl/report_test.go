@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/store/report"
 )
 
 // TestReportSections checks every section of the report on reportSite against what the
@@ -17,29 +18,29 @@ func TestReportSections(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var r store.Report
+	var r report.Report
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatalf("%v\n%s", err, stdout)
 	}
 	u := func(path string) string { return base + path }
 
-	if r.Options != (store.ReportOptions{Depth: 3, Limit: 20, Referrers: 5}) {
+	if r.Options != (report.Options{Depth: 3, Limit: 20, Referrers: 5}) {
 		t.Errorf("options %+v", r.Options)
 	}
 	// 15 pages answered (10 with 200, 3 redirects, a 404, a 500), 3 failed (a dropped
 	// connection, and the two redirects of a loop), /b was skipped (nofollow), one external link.
-	if want := (store.ReportTotals{URLs: 20, Edges: 32, Fetched: 18, Hosts: 1}); r.Totals != want {
+	if want := (report.Totals{URLs: 20, Edges: 32, Fetched: 18, Hosts: 1}); r.Totals != want {
 		t.Errorf("totals %+v, want %+v", r.Totals, want)
 	}
-	wantStates := []store.StateCount{{State: "done", Count: 15}, {State: "failed", Count: 3}, {State: "pending", Count: 0}, {State: "robots-blocked", Count: 0}, {State: "external", Count: 1}, {State: "skipped", Count: 1}}
+	wantStates := []report.StateCount{{State: "done", Count: 15}, {State: "failed", Count: 3}, {State: "pending", Count: 0}, {State: "robots-blocked", Count: 0}, {State: "external", Count: 1}, {State: "skipped", Count: 1}}
 	if !reflect.DeepEqual(r.States, wantStates) {
 		t.Errorf("states %+v", r.States)
 	}
-	wantStatuses := []store.StatusCount{{Status: 200, Count: 10}, {Status: 301, Count: 2}, {Status: 302, Count: 1}, {Status: 404, Count: 1}, {Status: 500, Count: 1}}
+	wantStatuses := []report.StatusCount{{Status: 200, Count: 10}, {Status: 301, Count: 2}, {Status: 302, Count: 1}, {Status: 404, Count: 1}, {Status: 500, Count: 1}}
 	if !reflect.DeepEqual(r.Statuses, wantStatuses) {
 		t.Errorf("statuses %+v", r.Statuses)
 	}
-	if want := []store.ReasonCount{{Reason: "nofollow", Count: 1}}; !reflect.DeepEqual(r.SkippedReasons, want) {
+	if want := []report.ReasonCount{{Reason: "nofollow", Count: 1}}; !reflect.DeepEqual(r.SkippedReasons, want) {
 		t.Errorf("skipped reasons %+v", r.SkippedReasons)
 	}
 
@@ -54,7 +55,7 @@ func TestReportSections(t *testing.T) {
 	}
 	if len(r.BrokenLinks.Items) == 5 {
 		missing := r.BrokenLinks.Items[1]
-		wantRefs := []store.Referrer{{URL: u("/"), Kind: "link", Anchor: "gone"}, {URL: u("/a"), Kind: "link", Anchor: "missing again"}}
+		wantRefs := []report.Referrer{{URL: u("/"), Kind: "link", Anchor: "gone"}, {URL: u("/a"), Kind: "link", Anchor: "missing again"}}
 		if missing.Status != 404 || missing.LinkedFrom != 2 || missing.MoreReferrers != 0 || !reflect.DeepEqual(missing.Referrers, wantRefs) {
 			t.Errorf("/missing: %+v", missing)
 		}
@@ -65,7 +66,7 @@ func TestReportSections(t *testing.T) {
 
 	// Redirect chains: the loop /loop1 -> /loop2 -> /loop1, and /old -> /older -> /final;
 	// /moved -> /a has one hop only.
-	wantChain := store.RedirectChain{Hops: 2, LinkedFrom: 1, Steps: []store.ChainStep{
+	wantChain := report.RedirectChain{Hops: 2, LinkedFrom: 1, Steps: []report.ChainStep{
 		{URL: u("/old"), State: "done", Status: 301}, {URL: u("/older"), State: "done", Status: 302}, {URL: u("/final"), State: "done", Status: 200},
 	}}
 	if r.RedirectChains.Total != 2 || len(r.RedirectChains.Items) != 2 || !r.RedirectChains.Items[0].Loop ||
@@ -74,22 +75,22 @@ func TestReportSections(t *testing.T) {
 	}
 
 	// Deep pages: /d4 and /d5 are four and five hops from the seed.
-	wantDeep := []store.DeepPage{{URL: u("/d5"), Depth: 5}, {URL: u("/d4"), Depth: 4}}
+	wantDeep := []report.DeepPage{{URL: u("/d5"), Depth: 5}, {URL: u("/d4"), Depth: 4}}
 	if r.DeepPages.Total != 2 || !reflect.DeepEqual(r.DeepPages.Items, wantDeep) {
 		t.Errorf("deep pages %+v", r.DeepPages)
 	}
 
 	// Most linked: the home page (nine pages link to it; its canonical self-reference does
 	// not count), then /missing (two).
-	if got := r.MostLinked.Items; len(got) < 2 || got[0] != (store.LinkedPage{URL: u("/"), State: "done", Status: 200, LinkedFrom: 9}) ||
-		got[1] != (store.LinkedPage{URL: u("/missing"), State: "done", Status: 404, LinkedFrom: 2}) {
+	if got := r.MostLinked.Items; len(got) < 2 || got[0] != (report.LinkedPage{URL: u("/"), State: "done", Status: 200, LinkedFrom: 9}) ||
+		got[1] != (report.LinkedPage{URL: u("/missing"), State: "done", Status: 404, LinkedFrom: 2}) {
 		t.Errorf("most linked %+v", got)
 	}
 	if r.MostLinked.Total != 17 {
 		t.Errorf("most linked total %d, want 17", r.MostLinked.Total)
 	}
 
-	wantHosts := []store.HostErrors{{Host: "127.0.0.1", Fetched: 18, Errors: 5, ClientError: 1, ServerError: 1, Failed: 3}}
+	wantHosts := []report.HostErrors{{Host: "127.0.0.1", Fetched: 18, Errors: 5, ClientError: 1, ServerError: 1, Failed: 3}}
 	if r.ErrorHosts.Total != 1 || !reflect.DeepEqual(r.ErrorHosts.Items, wantHosts) {
 		t.Errorf("error hosts %+v", r.ErrorHosts)
 	}
@@ -122,7 +123,7 @@ func TestReportLimits(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var r store.Report
+	var r report.Report
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatal(err)
 	}
@@ -209,11 +210,11 @@ func TestReportListsPagesReadInPart(t *testing.T) {
 	db := incompleteDB(t)
 	const root = "http://example.test/"
 	code, stdout, stderr := runCmd(t, "report", "--db", db, "--json")
-	var r store.Report
+	var r report.Report
 	if code != exitOK || json.Unmarshal([]byte(stdout), &r) != nil {
 		t.Fatalf("exit %d:\n%s%s", code, stdout, stderr)
 	}
-	want := store.IncompleteSection{Total: 3, Truncated: 2, PartialParses: 2, Items: []store.IncompletePage{
+	want := report.IncompleteSection{Total: 3, Truncated: 2, PartialParses: 2, Items: []report.IncompletePage{
 		{URL: root + "deep", Status: 200, Bytes: 2048, Error: partialNote, LinkedFrom: 2},
 		{URL: root + "big", Status: 200, Bytes: 2048, Truncated: true, LinkedFrom: 1},
 		{URL: root + "both", Status: 200, Bytes: 2048, Truncated: true, Error: "parse " + root + "both: unexpected EOF", LinkedFrom: 1},

@@ -18,6 +18,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler/crawltest"
 	"github.com/crawl-project/crawl/store"
 )
@@ -123,7 +124,7 @@ func TestReconfigureToADeeperLimitMatchesAFreshCrawl(t *testing.T) {
 		t.Fatalf("shallow crawl: exit %d\n%s", code, stderr)
 	}
 	shallow := statusJSON(t, db)
-	if shallow.Skipped[store.ReasonMaxDepth] == 0 {
+	if shallow.Skipped[crawl.ReasonMaxDepth] == 0 {
 		t.Fatal("the shallow crawl skipped nothing for its depth: the test proves nothing")
 	}
 	code, _, stderr := runCmd(t, "--seeds", seeds, "--db", db, "--host-rate", "0", "--max-depth", "3", "--reconfigure")
@@ -261,9 +262,9 @@ func TestStatusReportsProgressAndConfiguration(t *testing.T) {
 	}
 	r := statusJSON(t, db)
 	g := readGraph(t, db)
-	if r.State != "budget-spent" || r.Finished || r.Fetched != 20 || r.States["done"] != g.count(store.StateDone) ||
+	if r.State != "budget-spent" || r.Finished || r.Fetched != 20 || r.States["done"] != g.count(crawl.StateDone) ||
 		r.URLs != len(g.nodes) || r.Links != len(g.edges) || r.Frontier != len(g.pending()) || r.Updated == nil || r.Hosts != 1 {
-		t.Errorf("status --json = %+v; graph has %d nodes, %d done, %d edges, %d pending", r, len(g.nodes), g.count(store.StateDone), len(g.edges), len(g.pending()))
+		t.Errorf("status --json = %+v; graph has %d nodes, %d done, %d edges, %d pending", r, len(g.nodes), g.count(crawl.StateDone), len(g.edges), len(g.pending()))
 	}
 
 	if code, _, stderr := runCmd(t, quietArgs(seeds, db, "--max-depth", "4")...); code != exitOK {
@@ -305,7 +306,7 @@ func TestNewSeedOnAnotherHostWidensTheCrawl(t *testing.T) {
 	g := readGraph(t, db)
 	want := site.ReachableWith(roots[1:], crawltest.ReachOptions{MaxDepth: -1, SameHostOnly: true, HonorNofollow: true})
 	for u := range want.Pages {
-		if g.nodes[u].State != store.StateDone {
+		if g.nodes[u].State != crawl.StateDone {
 			t.Errorf("%s (reachable from the new seed) is %v", u, g.nodes[u].State)
 		}
 	}

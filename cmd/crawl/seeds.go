@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/net/publicsuffix"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
 	"github.com/crawl-project/crawl/parse"
 	"github.com/crawl-project/crawl/store"
@@ -156,7 +157,7 @@ func collectSeeds(e *env, f *crawlFlags, args []string) ([]string, int) {
 // empty, with no new seed and nothing to retry.
 func alreadyComplete(r crawler.ResumeInfo, s crawler.Summary) bool {
 	return r.Resumed && r.SeedsQueued == 0 && r.RetryFailed == 0 && len(r.Reconfigured) == 0 &&
-		s.Committed == 0 && s.Pending == 0 && s.InFlight == 0 && s.Fetched == 0 && s.Failed == 0
+		s.Committed == 0 && s.Pending == 0 && s.InFlight == 0 && s.Responses == 0 && s.Failed == 0
 }
 
 // printComplete says, in place of a summary of zeros, that the crawl was complete already.
@@ -166,7 +167,7 @@ func printComplete(w io.Writer, db *store.DB) {
 		st, err = s.Status()
 		return err
 	})
-	fmt.Fprintf(w, "Crawl complete: %s has nothing left to fetch (%d URLs recorded, %d fetched).\n", db.Path(), st.URLs, st.ByState[store.StateDone])
+	fmt.Fprintf(w, "Crawl complete: %s has nothing left to fetch (%d URLs recorded, %d fetched).\n", db.Path(), st.URLs, st.ByState[crawl.StateDone])
 	fmt.Fprintf(w, "See 'crawl status --db %s' and 'crawl report --db %s'; --retry-failed fetches the failed URLs again.\n", db.Path(), db.Path())
 }
 
@@ -186,7 +187,7 @@ func checkSeedsFetched(stderr io.Writer, db *store.DB, seeds []string) int {
 				return err
 			}
 			switch {
-			case !found, n.State == store.StateDone, n.State == store.StatePending:
+			case !found, n.State == crawl.StateDone, n.State == crawl.StatePending:
 				fetched = true // pending: the budget ended the run first, nothing failed
 				return nil
 			}

@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
+	"github.com/crawl-project/crawl/crawler/crawltest"
 	"github.com/crawl-project/crawl/store/export/exporttest"
+	"github.com/crawl-project/crawl/store/storetest"
 )
 
 // reportSite is a small site with something for every report section and every escaping
@@ -59,6 +61,7 @@ var reportRedirects = map[string]struct {
 
 func serveReportSite(t testing.TB) *httptest.Server {
 	t.Helper()
+	pages := crawltest.NewPages(reportSite)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rd, ok := reportRedirects[r.URL.Path]; ok {
 			http.Redirect(w, r, rd.to, rd.status)
@@ -75,7 +78,7 @@ func serveReportSite(t testing.TB) *httptest.Server {
 			}
 			return
 		}
-		servePage(w, r, reportSite)
+		pages.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
 	return srv
@@ -101,41 +104,34 @@ func crawlReportSite(t *testing.T) (dbPath, base string) {
 // tabs, quotes, commas, <&>, non-ASCII, in titles, anchors, rels and errors.
 func nastyDB(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "nasty.db")
-	db, err := store.Open(path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	const root = "http://example.test/"
-	if _, err := db.AddSeeds([]store.Seed{{URL: root, Host: "example.test"}}); err != nil {
-		t.Fatal(err)
-	}
-	id := lookupID(t, db, root)
+	db, path := storetest.Create(t, "nasty.db", root)
+	defer db.Close()
+	id := storetest.Node(t, db, root).ID
 	at := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
-	link := func(u, anchor, rel string, kind store.EdgeKind, in bool) store.Link {
+	link := func(u, anchor, rel string, kind crawl.EdgeKind, in bool) crawl.Link {
 		pu, err := url.Parse(u)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return store.Link{URL: u, Host: pu.Host, Kind: kind, Rel: rel, Anchor: anchor, Count: 1, InScope: in, Follow: in && rel == ""}
+		return crawl.Link{URL: u, Host: pu.Host, Kind: kind, Rel: rel, Anchor: anchor, Count: 1, InScope: in, Follow: in && rel == ""}
 	}
 	w := db.Writer(-1)
-	_, err = w.Commit([]store.Result{{ID: id, Host: "example.test", Page: store.Node{
-		State: store.StateDone, Status: 200, ContentType: "text/html", Size: 1234, FetchedAt: at,
+	_, err := w.Commit([]crawl.Result{{ID: id, Host: "example.test", Page: crawl.Node{
+		State: crawl.StateDone, Status: 200, ContentType: "text/html", Size: 1234, FetchedAt: at,
 		Title: "Line one\nline two, \"quoted\"\t<&> ünï 日本 🚀",
-	}, Links: []store.Link{
-		link("http://example.test/p%C3%BC?a=1&b=%22x%22", "anchor, with \"quotes\"\nand a break <&>", "", store.KindLink, true),
-		link("http://example.test/fail", "tab\there", "", store.KindLink, true),
-		link("http://other.test/%E6%97%A5", "外部 link", "nofollow noopener", store.KindLink, false),
-		link("http://example.test/", "", "canonical", store.KindCanonical, true),
+	}, Links: []crawl.Link{
+		link("http://example.test/p%C3%BC?a=1&b=%22x%22", "anchor, with \"quotes\"\nand a break <&>", "", crawl.KindLink, true),
+		link("http://example.test/fail", "tab\there", "", crawl.KindLink, true),
+		link("http://other.test/%E6%97%A5", "外部 link", "nofollow noopener", crawl.KindLink, false),
+		link("http://example.test/", "", "canonical", crawl.KindCanonical, true),
 	}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	failID := lookupID(t, db, "http://example.test/fail")
-	_, err = w.Commit([]store.Result{{ID: failID, Host: "example.test", Page: store.Node{
-		State: store.StateFailed, FetchedAt: at, Error: "dial tcp: \"refused\", <&>\nretry later",
+	failID := storetest.Node(t, db, "http://example.test/fail").ID
+	_, err = w.Commit([]crawl.Result{{ID: failID, Host: "example.test", Page: crawl.Node{
+		State: crawl.StateFailed, FetchedAt: at, Error: "dial tcp: \"refused\", <&>\nretry later",
 	}}})
 	if err != nil {
 		t.Fatal(err)
@@ -143,49 +139,21 @@ func nastyDB(t *testing.T) string {
 	return path
 }
 
-func lookupID(t *testing.T, db *store.DB, u string) uint64 {
-	t.Helper()
-	var id uint64
-	err := db.View(func(s *store.Snapshot) error {
-		n, ok, err := s.Lookup(u)
-		if err == nil && !ok {
-			err = fmt.Errorf("%s not in the database", u)
-		}
-		id = n.ID
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
 // dbGraph reads every node and edge of a database.
-func dbGraph(t *testing.T, path string) ([]store.Node, []store.Edge) {
+func dbGraph(t *testing.T, path string) ([]crawl.Node, []crawl.Edge) {
 	t.Helper()
-	db, err := store.Open(path, store.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
+	g := storetest.ReadGraph(t, path)
+	edges := make([]crawl.Edge, len(g.Edges))
+	for i, e := range g.Edges {
+		edges[i] = e.Edge
 	}
-	defer db.Close()
-	var nodes []store.Node
-	var edges []store.Edge
-	err = db.View(func(s *store.Snapshot) error {
-		if err := s.EachNode(func(n store.Node) error { nodes = append(nodes, n); return nil }); err != nil {
-			return err
-		}
-		return s.EachEdge(func(e store.Edge) error { edges = append(edges, e); return nil })
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return nodes, edges
+	return g.Nodes, edges
 }
 
 // wantGraph is the page graph an export of all of nodes and edges must contain, in the
 // text form every format shares. Empty attributes are left out, as graphml, gexf and dot
 // leave them out.
-func wantGraph(t *testing.T, nodes []store.Node, edges []store.Edge) *exporttest.Graph {
+func wantGraph(t *testing.T, nodes []crawl.Node, edges []crawl.Edge) *exporttest.Graph {
 	t.Helper()
 	in, out := map[uint64]int{}, map[uint64]int{}
 	for _, e := range edges {
@@ -199,7 +167,7 @@ func wantGraph(t *testing.T, nodes []store.Node, edges []store.Edge) *exporttest
 			"content_type": n.ContentType, "depth": fmt.Sprint(n.Depth),
 			"title": n.Title, "error": n.Error, "in_degree": fmt.Sprint(in[n.ID]), "out_degree": fmt.Sprint(out[n.ID]),
 		}
-		if n.State == store.StateDone { // the rest exists only for a URL that got a response
+		if n.State == crawl.StateDone { // the rest exists only for a URL that got a response
 			a["status"], a["bytes"] = fmt.Sprint(n.Status), fmt.Sprint(n.Size)
 			a["noindex"], a["truncated"] = fmt.Sprint(n.NoIndex), fmt.Sprint(n.Truncated)
 		}

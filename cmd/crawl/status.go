@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
 	"github.com/crawl-project/crawl/store"
 )
@@ -39,8 +40,8 @@ type statusReport struct {
 	PartialParses int `json:"partial_parses"`
 }
 
-var stateOrder = []store.State{store.StatePending, store.StateDone, store.StateFailed,
-	store.StateBlocked, store.StateExternal, store.StateSkipped}
+var stateOrder = []crawl.State{crawl.StatePending, crawl.StateDone, crawl.StateFailed,
+	crawl.StateBlocked, crawl.StateExternal, crawl.StateSkipped}
 
 func newStatusCommand(e *env) *cobra.Command {
 	var dbPath string
@@ -159,9 +160,9 @@ func printStatus(w io.Writer, r statusReport, now time.Time) {
 		n := r.States[s.String()]
 		note := ""
 		switch s {
-		case store.StatePending:
+		case crawl.StatePending:
 			note = fmt.Sprintf("in the frontier: %d, on %d host(s)", r.Frontier, r.QueuedHosts)
-		case store.StateSkipped:
+		case crawl.StateSkipped:
 			note = skippedReasons(r.Skipped)
 		}
 		fmt.Fprintln(w, strings.TrimRight(fmt.Sprintf("  %-15s %9d  %s", s, n, note), " "))

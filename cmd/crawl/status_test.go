@@ -3,14 +3,16 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
+	"github.com/crawl-project/crawl/crawler/crawltest"
+	"github.com/crawl-project/crawl/store/report"
+	"github.com/crawl-project/crawl/store/storetest"
 )
 
 // partialNote is the note the crawler records on a page whose links past a nesting limit
@@ -22,30 +24,23 @@ const partialNote = "nested deeper than 512 elements: links read by the token sc
 // (/, /ok) besides a failed one (/down), whose error is no partial parse.
 func incompleteDB(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "incomplete.db")
-	db, err := store.Open(path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	const root = "http://example.test/"
-	if _, err := db.AddSeeds([]store.Seed{{URL: root, Host: "example.test"}}); err != nil {
-		t.Fatal(err)
-	}
+	db, path := storetest.Create(t, "incomplete.db", root)
+	defer db.Close()
 	at := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 	w := db.Writer(-1)
-	commit := func(u string, page store.Node, links ...string) {
+	commit := func(u string, page crawl.Node, links ...string) {
 		t.Helper()
-		r := store.Result{ID: lookupID(t, db, u), Host: "example.test", Page: page}
+		r := crawl.Result{ID: storetest.Node(t, db, u).ID, Host: "example.test", Page: page}
 		for _, l := range links {
-			r.Links = append(r.Links, store.Link{URL: l, Host: "example.test", Kind: store.KindLink, Count: 1, InScope: true, Follow: true})
+			r.Links = append(r.Links, crawl.Link{URL: l, Host: "example.test", Kind: crawl.KindLink, Count: 1, InScope: true, Follow: true})
 		}
-		if _, err := w.Commit([]store.Result{r}); err != nil {
+		if _, err := w.Commit([]crawl.Result{r}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	page := func(truncated bool, note string) store.Node {
-		return store.Node{State: store.StateDone, Status: 200, ContentType: "text/html", Size: 2048, FetchedAt: at,
+	page := func(truncated bool, note string) crawl.Node {
+		return crawl.Node{State: crawl.StateDone, Status: 200, ContentType: "text/html", Size: 2048, FetchedAt: at,
 			Truncated: truncated, Error: note}
 	}
 	commit(root, page(false, ""), root+"big", root+"deep", root+"both", root+"ok", root+"down")
@@ -53,7 +48,7 @@ func incompleteDB(t *testing.T) string {
 	commit(root+"big", page(true, ""))
 	commit(root+"deep", page(false, partialNote))
 	commit(root+"both", page(true, "parse "+root+"both: unexpected EOF"))
-	commit(root+"down", store.Node{State: store.StateFailed, FetchedAt: at, Error: "connection refused"})
+	commit(root+"down", crawl.Node{State: crawl.StateFailed, FetchedAt: at, Error: "connection refused"})
 	return path
 }
 
@@ -91,7 +86,7 @@ func TestTruncatedBodyIsVisible(t *testing.T) {
 		"/long":  `<title>Long</title><a href="/early">early</a>` + filler + `<a href="/late">late</a>`,
 		"/short": `<title>Short</title>`, "/early": `<title>Early</title>`, "/late": `<title>Late</title>`,
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { servePage(w, r, pages) }))
+	srv := httptest.NewServer(crawltest.NewPages(pages))
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
 	seeds := writeFile(t, dir, "seeds.txt", srv.URL+"/\n")
@@ -109,11 +104,11 @@ func TestTruncatedBodyIsVisible(t *testing.T) {
 	}
 
 	code, out, stderr := runCmd(t, "report", "--db", db, "--json")
-	var rep store.Report
+	var rep report.Report
 	if code != exitOK || json.Unmarshal([]byte(out), &rep) != nil {
 		t.Fatalf("report: exit %d\n%s%s", code, out, stderr)
 	}
-	want := store.IncompleteSection{Total: 1, Truncated: 1, Items: []store.IncompletePage{
+	want := report.IncompleteSection{Total: 1, Truncated: 1, Items: []report.IncompletePage{
 		{URL: srv.URL + "/long", Status: 200, Bytes: 1000, Truncated: true, LinkedFrom: 1}}}
 	if got, _ := json.Marshal(rep.Incomplete); string(got) != string(mustJSON(t, want)) {
 		t.Errorf("report incomplete: %s, want %s", got, mustJSON(t, want))
@@ -145,7 +140,7 @@ func TestDeepPageKeepsItsLinks(t *testing.T) {
 	deep := `<title>Deep</title><a href="/before">before</a>` + strings.Repeat("<div>", 600) +
 		`<a href="/inside">inside</a>` + strings.Repeat("</div>", 600)
 	pages := map[string]string{"/": deep, "/before": `<title>B</title>`, "/inside": `<title>I</title>`}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { servePage(w, r, pages) }))
+	srv := httptest.NewServer(crawltest.NewPages(pages))
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
 	seeds := writeFile(t, dir, "seeds.txt", srv.URL+"/\n")
@@ -159,11 +154,11 @@ func TestDeepPageKeepsItsLinks(t *testing.T) {
 	}
 	g := readGraph(t, db)
 	home := g.nodes[srv.URL+"/"]
-	if home.State != store.StateDone || home.OutLinks != 2 || !strings.Contains(home.Error, "nested deeper than 512 elements") {
+	if home.State != crawl.StateDone || home.OutLinks != 2 || !strings.Contains(home.Error, "nested deeper than 512 elements") {
 		t.Errorf("home page: %+v; want done with its 2 links and a note", home)
 	}
 	for _, p := range []string{"/before", "/inside"} {
-		if n := g.nodes[srv.URL+p]; n.State != store.StateDone {
+		if n := g.nodes[srv.URL+p]; n.State != crawl.StateDone {
 			t.Errorf("%s: %v, want fetched", p, n.State)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -17,7 +16,7 @@ import (
 )
 
 // faultSite is a generated site with every fault a crawler meets on the open web, served on
-// 127.0.0.1 with a count of what it answered: pages behind redirect chains (some into a
+// 127.0.0.1 behind a recorder of what it answered: pages behind redirect chains (some into a
 // path robots.txt disallows, some onto pages also linked directly), pages that always answer
 // 500, pages that answer 429 with Retry-After once, slow pages, gzip-encoded pages and one
 // page of 20 MB. Of the pages, 5% link a one-hop redirect, 5% a three-hop chain, 5% a
@@ -36,13 +35,11 @@ type faultSite struct {
 	pages int
 
 	mu          sync.Mutex
-	requests    map[string]int // by path
-	ok          map[string]int // 200 answers by path
 	answered429 map[string]bool
 }
 
 func newFaultSite(pages int) *faultSite {
-	return &faultSite{pages: pages, requests: map[string]int{}, ok: map[string]int{}, answered429: map[string]bool{}}
+	return &faultSite{pages: pages, answered429: map[string]bool{}}
 }
 
 const faultBigPage = 20 << 20
@@ -74,20 +71,10 @@ func (s *faultSite) links(n int) []string {
 	return out
 }
 
-func (s *faultSite) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	path := r.URL.Path
-	s.mu.Lock()
-	s.requests[path]++
-	s.mu.Unlock()
-	status := s.serve(w, r, path)
-	if status == http.StatusOK {
-		s.mu.Lock()
-		s.ok[path]++
-		s.mu.Unlock()
-	}
-}
+func (s *faultSite) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r, r.URL.Path) }
 
-func (s *faultSite) serve(w http.ResponseWriter, r *http.Request, path string) int {
+// serve answers a request for path.
+func (s *faultSite) serve(w http.ResponseWriter, r *http.Request, path string) {
 	parts := strings.Split(strings.Trim(path, "/"), "/")
 	num := func(i int) (int, bool) {
 		if i >= len(parts) {
@@ -100,9 +87,10 @@ func (s *faultSite) serve(w http.ResponseWriter, r *http.Request, path string) i
 	case path == "/robots.txt":
 		w.Header().Set("Content-Type", "text/plain")
 		io.WriteString(w, "User-agent: *\nDisallow: /private/\n")
-		return http.StatusOK
+		return
 	case path == "/":
-		return s.page(w, r, 0)
+		s.page(w, r, 0)
+		return
 	case path == "/big.html":
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Content-Length", strconv.Itoa(faultBigPage))
@@ -112,12 +100,13 @@ func (s *faultSite) serve(w http.ResponseWriter, r *http.Request, path string) i
 				break
 			}
 		}
-		return http.StatusOK
+		return
 	}
 	switch parts[0] {
 	case "p":
 		if n, ok := num(1); ok && len(parts) == 2 {
-			return s.page(w, r, n)
+			s.page(w, r, n)
+			return
 		}
 	case "r":
 		hops, err := strconv.Atoi(parts[min(1, len(parts)-1)])
@@ -127,20 +116,21 @@ func (s *faultSite) serve(w http.ResponseWriter, r *http.Request, path string) i
 				next = fmt.Sprintf("/r/%d/%d", hops-1, n)
 			}
 			http.Redirect(w, r, next, http.StatusMovedPermanently)
-			return http.StatusMovedPermanently
+			return
 		}
 	case "rp":
 		if n, ok := num(1); ok && len(parts) == 2 {
 			http.Redirect(w, r, fmt.Sprintf("/private/%d.html", n), http.StatusFound)
-			return http.StatusFound
+			return
 		}
 	case "private":
 		if n, ok := num(1); ok && len(parts) == 2 {
-			return s.page(w, r, n)
+			s.page(w, r, n)
+			return
 		}
 	case "e":
 		http.Error(w, "internal error", http.StatusInternalServerError)
-		return http.StatusInternalServerError
+		return
 	case "t":
 		s.mu.Lock()
 		first := !s.answered429[path]
@@ -149,10 +139,11 @@ func (s *faultSite) serve(w http.ResponseWriter, r *http.Request, path string) i
 		if first {
 			w.Header().Set("Retry-After", "1")
 			http.Error(w, "slow down", http.StatusTooManyRequests)
-			return http.StatusTooManyRequests
+			return
 		}
 		if n, ok := num(1); ok {
-			return s.page(w, r, n)
+			s.page(w, r, n)
+			return
 		}
 	case "s":
 		t := time.NewTimer(300 * time.Millisecond)
@@ -160,17 +151,17 @@ func (s *faultSite) serve(w http.ResponseWriter, r *http.Request, path string) i
 		case <-t.C:
 		case <-r.Context().Done():
 			t.Stop()
-			return 0
+			return
 		}
 		if n, ok := num(1); ok {
-			return s.page(w, r, n)
+			s.page(w, r, n)
+			return
 		}
 	}
 	http.NotFound(w, r)
-	return http.StatusNotFound
 }
 
-func (s *faultSite) page(w http.ResponseWriter, r *http.Request, n int) int {
+func (s *faultSite) page(w http.ResponseWriter, r *http.Request, n int) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "<!doctype html><html><head><title>page %d</title></head><body><h1>page %d</h1>\n", n, n)
 	for _, l := range s.links(n) {
@@ -189,7 +180,7 @@ func (s *faultSite) page(w http.ResponseWriter, r *http.Request, n int) int {
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.Write(body)
-	return http.StatusOK
+	return
 }
 
 // faultCounts is what the site saw of a crawl.
@@ -200,17 +191,20 @@ type faultCounts struct {
 	extra200    int // 200 answers beyond the first, over all paths
 }
 
-func (s *faultSite) counts() faultCounts {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// countFaults reads what the fault site answered from its recorder.
+func countFaults(log *crawltest.Recorder) faultCounts {
 	var c faultCounts
-	for p, n := range s.requests {
-		c.requests += n
-		if strings.HasPrefix(p, "/private/") {
-			c.disallowed += n
+	ok := map[string]int{} // 200 answers by path
+	for _, a := range log.Arrivals("") {
+		c.requests++
+		if strings.HasPrefix(a.Path(), "/private/") {
+			c.disallowed++
+		}
+		if a.Status == http.StatusOK {
+			ok[a.Path()]++
 		}
 	}
-	for _, n := range s.ok {
+	for _, n := range ok {
 		if n > 1 {
 			c.servedTwice++
 			c.extra200 += n - 1
@@ -224,23 +218,21 @@ func (s *faultSite) counts() faultCounts {
 // the server saw: requests to disallowed URLs, pages served 200 more than once, the wall time
 // and the crawl's peak RSS.
 func faults(o *options, w io.Writer) error {
-	site := newFaultSite(o.faultPages)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	log := crawltest.Record(newFaultSite(o.faultPages))
+	srv, err := listen(log)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: site, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	defer srv.Close()
+	defer srv.close()
 	fmt.Fprintf(w, "\n== faults: %d pages with redirect chains, 500s, 429s, slow, gzip and a 20 MB page; robots.txt disallows /private/\n",
 		o.faultPages)
 	flags := []string{"--workers", strconv.Itoa(o.workers), "--host-rate", "0", "--host-concurrency", "16"}
 	flags = append(flags, o.extraFlags()...)
-	cr, err := runCrawl(o.crawlBin, filepath.Join(o.dir, "faults"), []string{"http://" + ln.Addr().String() + "/"}, flags)
+	cr, err := runCrawl(o.crawlBin, filepath.Join(o.dir, "faults"), []string{srv.base + "/"}, flags)
 	if err != nil {
 		return err
 	}
-	c := site.counts()
+	c := countFaults(log)
 	fmt.Fprintf(w, "  requests %d in %.2fs; to disallowed URLs: %d; pages served 200 more than once: %d (%d extra answers)\n",
 		c.requests, cr.wall.Seconds(), c.disallowed, c.servedTwice, c.extra200)
 	fmt.Fprintf(w, "  crawl peak RSS %.1f MiB, Go heap peak %.1f MiB, CPU %.2fs\n",
@@ -266,7 +258,7 @@ func redirectCost(o *options, w io.Writer) error {
 	var perRequest [2]float64
 	for i, fraction := range []float64{0, 1} {
 		site := crawltest.NewSite(crawltest.SiteConfig{Seed: o.seed, Pages: o.redirectPages, RedirectFraction: fraction})
-		srv, err := startServer(site)
+		srv, err := listen(site)
 		if err != nil {
 			return err
 		}

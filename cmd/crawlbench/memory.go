@@ -5,12 +5,10 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // The memory scenario: every worker meets a page of the largest size the crawl keeps at once.
@@ -90,19 +88,16 @@ func (s *memorySite) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // memory crawls a site where every worker meets a 10 MiB page or a gzip bomb at once and
 // reports the crawl's peak resident set (VmHWM), with the default memory settings.
 func memory(o *options, w io.Writer) (int64, error) {
-	site := newMemorySite(o.workers)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := listen(newMemorySite(o.workers))
 	if err != nil {
 		return 0, err
 	}
-	srv := &http.Server{Handler: site, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	defer srv.Close()
+	defer srv.close()
 	fmt.Fprintf(w, "\n== memory: %d pages of %d MiB (half of them anchors only) and %d gzip bombs of %d MiB, --workers %d\n",
 		o.workers, bigPage>>20, o.workers, bombSize>>20, o.workers)
 	w16 := strconv.Itoa(o.workers)
 	flags := append([]string{"--workers", w16, "--host-concurrency", w16, "--host-rate", "0", "--ignore-robots"}, o.extraFlags()...)
-	cr, err := runCrawl(o.crawlBin, filepath.Join(o.dir, "memory"), []string{"http://" + ln.Addr().String() + "/"}, flags)
+	cr, err := runCrawl(o.crawlBin, filepath.Join(o.dir, "memory"), []string{srv.base + "/"}, flags)
 	if err != nil {
 		return 0, err
 	}

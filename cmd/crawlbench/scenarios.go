@@ -16,14 +16,13 @@ import (
 func throughput(o *options, w io.Writer, latency time.Duration) error {
 	site := crawltest.NewSite(crawltest.SiteConfig{
 		Seed: o.seed, Pages: o.pages, Hosts: []string{"site.test", "other.test"},
-		CrossHostFraction: 0.05, BrokenFraction: 0.01, ExternalFraction: 0.02,
+		CrossHostFraction: 0.05, BrokenFraction: 0.01, ExternalFraction: 0.02, Latency: latency,
 	})
-	srv, err := startServer(site)
+	srv, err := listen(site)
 	if err != nil {
 		return err
 	}
 	defer srv.close()
-	srv.latency = latency
 	base := "http://site.test:" + srv.port
 	root := base + "/"
 	reach := site.ReachableWith([]string{root}, crawltest.ReachOptions{MaxDepth: -1, SameHostOnly: true, HonorNofollow: true})
@@ -35,7 +34,9 @@ func throughput(o *options, w io.Writer, latency time.Duration) error {
 		urls = append(urls, u)
 	}
 	if o.prerender {
-		srv.prerender(urls)
+		// The server's share of the two CPUs is then small, and the same for the ceiling
+		// and the crawl.
+		site.Prerender(urls)
 	}
 	fmt.Fprintf(w, "\n== throughput: %d pages reachable + %d broken (404) URLs, seed %d, --workers %d, --host-rate 0, server latency %s\n\n",
 		len(reach.Pages), len(reach.Broken), o.seed, o.workers, latency)
@@ -54,11 +55,11 @@ func throughput(o *options, w io.Writer, latency time.Duration) error {
 		var c ceilingResult
 		var cr *crawlRun
 		measureCeiling := func() {
-			srv.resetCounts()
+			site.Log().Reset()
 			c = getLoop(urls, o.workers, addr, o.ceilingTime)
 		}
 		measureCrawl := func() error {
-			srv.resetCounts()
+			site.Log().Reset()
 			f := flags
 			if rep == 0 && latency == 0 && o.cpuProfile != "" {
 				f = append(append([]string(nil), flags...), "--cpuprofile", o.cpuProfile)
@@ -68,7 +69,7 @@ func throughput(o *options, w io.Writer, latency time.Duration) error {
 			if err != nil {
 				return err
 			}
-			if dups, distinct := srv.duplicates(); dups != 0 || distinct != len(urls) {
+			if dups, distinct := site.Log().Duplicates(), site.Log().Distinct(); dups != 0 || distinct != len(urls) {
 				return fmt.Errorf("the crawl requested %d distinct URLs with %d repeats; want %d and 0", distinct, dups, len(urls))
 			}
 			return nil
@@ -152,7 +153,7 @@ func politeness(o *options, w io.Writer) error {
 	// The throughput scenario's rendered pages are garbage by now: collect them before the
 	// measurement rather than during it, where the collector would delay the server.
 	runtime.GC()
-	srv, err := startServer(site)
+	srv, err := listen(site)
 	if err != nil {
 		return err
 	}
@@ -169,7 +170,7 @@ func politeness(o *options, w io.Writer) error {
 		flags = append(flags, "--resolve", h+":"+srv.port+":127.0.0.1")
 	}
 	flags = append(flags, o.extraFlags()...)
-	srv.resetCounts()
+	site.Log().Reset()
 	cr, err := runCrawl(o.crawlBin, filepath.Join(o.dir, "politeness"), roots, flags)
 	if err != nil {
 		return err

@@ -3,123 +3,34 @@ package main
 import (
 	"net"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"sort"
-	"strconv"
-	"sync"
 	"time"
 
 	"github.com/crawl-project/crawl/crawler/crawltest"
 )
 
-// server serves a generated site on 127.0.0.1 and counts the requests to each target.
+// server serves a handler on a free port of 127.0.0.1.
 type server struct {
-	srv   *http.Server
-	ln    net.Listener
-	base  string // "http://127.0.0.1:PORT"
-	port  string
-	site  *crawltest.Site
-	cache map[string]*cachedResponse // "host/path?query" -> response; nil renders every request
-	// latency delays every response, to emulate a network; set before the server is used.
-	latency time.Duration
-
-	mu   sync.Mutex
-	seen map[string]int // requests by "host/path?query", for duplicates
+	srv  *http.Server
+	base string // "http://127.0.0.1:PORT"
+	port string
 }
 
-// cachedResponse is a page rendered ahead of the run.
-type cachedResponse struct {
-	status int
-	ctype  string
-	body   []byte
-}
-
-// startServer listens on a free loopback port.
-func startServer(site *crawltest.Site) (*server, error) {
+// listen starts a server for h. What the scenarios serve records its requests itself: a
+// crawltest.Site, or a handler behind a crawltest.Recorder.
+func listen(h http.Handler) (*server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	s := &server{ln: ln, site: site, seen: map[string]int{}}
-	s.base = "http://" + ln.Addr().String()
+	s := &server{base: "http://" + ln.Addr().String()}
 	_, s.port, _ = net.SplitHostPort(ln.Addr().String())
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(ln)
 	return s, nil
 }
 
 func (s *server) close() { s.srv.Close() }
-
-// prerender renders every URL ahead of the run and serves those from memory from then on,
-// so that the server's share of the two CPUs is small and the same for the ceiling and the
-// crawl.
-func (s *server) prerender(urls []string) {
-	cache := make(map[string]*cachedResponse, len(urls))
-	for _, raw := range urls {
-		u, err := url.Parse(raw)
-		if err != nil {
-			continue
-		}
-		req := httptest.NewRequest(http.MethodGet, raw, nil)
-		rec := httptest.NewRecorder()
-		s.site.ServeHTTP(rec, req)
-		cache[key(u.Hostname(), u.RequestURI())] = &cachedResponse{
-			status: rec.Code, ctype: rec.Header().Get("Content-Type"), body: rec.Body.Bytes(),
-		}
-	}
-	s.site.Log().Reset()
-	s.cache = cache
-}
-
-func key(host, target string) string { return host + target }
-
-func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	host := r.Host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	k := key(host, r.URL.RequestURI())
-	s.mu.Lock()
-	s.seen[k]++
-	s.mu.Unlock()
-	if s.latency > 0 {
-		t := time.NewTimer(s.latency)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
-	}
-	if c, ok := s.cache[k]; ok {
-		w.Header().Set("Content-Type", c.ctype)
-		w.Header().Set("Content-Length", strconv.Itoa(len(c.body))) // as the site itself does
-		w.WriteHeader(c.status)
-		_, _ = w.Write(c.body)
-		return
-	}
-	s.site.ServeHTTP(w, r)
-}
-
-// resetCounts forgets the requests served so far.
-func (s *server) resetCounts() {
-	s.mu.Lock()
-	s.seen = map[string]int{}
-	s.mu.Unlock()
-	s.site.Log().Reset()
-}
-
-// duplicates returns how many requests repeated an earlier one, and how many distinct
-// targets were requested.
-func (s *server) duplicates() (dups, distinct int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, n := range s.seen {
-		dups += n - 1
-	}
-	return dups, len(s.seen)
-}
 
 // hostRates is what the server saw of the spacing of each host's requests.
 type hostRates struct {
@@ -140,7 +51,7 @@ type hostRates struct {
 // the interval the crawl was asked to keep. The log's times are taken when the handler
 // runs, so they carry the server's own scheduling delay: a gap shrinks when the request
 // that opens it was handled late.
-func measureRates(log *crawltest.RequestLog, hosts []string, interval time.Duration) hostRates {
+func measureRates(log *crawltest.Recorder, hosts []string, interval time.Duration) hostRates {
 	r := hostRates{minGap: -1}
 	for _, h := range hosts {
 		ts := log.Times(h)

@@ -254,25 +254,6 @@ func writeFileAtomic(path, content string) (err error) {
 	return os.Rename(tmp.Name(), path)
 }
 
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
 // logRequests logs every request at debug level.
 func logRequests(h http.Handler, log *slog.Logger) http.Handler {
 	if !log.Enabled(context.Background(), slog.LevelDebug) {
@@ -280,9 +261,8 @@ func logRequests(h http.Handler, log *slog.Logger) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		h.ServeHTTP(sw, r)
+		status := crawltest.ServeStatus(w, r, h)
 		log.Debug("request", "method", r.Method, "host", r.Host, "uri", r.RequestURI,
-			"status", sw.status, "duration", time.Since(start))
+			"status", status, "duration", time.Since(start))
 	})
 }

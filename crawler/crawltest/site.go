@@ -8,7 +8,7 @@
 //
 // Besides serving, a Site knows its own link graph: Links returns the links
 // of one page and Reachable computes the pages a crawl would reach from given
-// roots, so a test can compare a crawl against the truth. The RequestLog
+// roots, so a test can compare a crawl against the truth. Its Recorder
 // records what was requested, how often, when and how concurrently.
 //
 // URLs are formed from a base such as the URL of an httptest.Server
@@ -78,7 +78,9 @@ type Site struct {
 	cfg       SiteConfig
 	hostIndex map[string]int
 	hostSeed  []uint64
-	log       *RequestLog
+	log       *Recorder
+	// rendered are answers made ahead by Prerender, by "host/path?query" key.
+	rendered map[string]*rendered
 }
 
 const (
@@ -131,7 +133,7 @@ func NewSite(cfg SiteConfig) *Site {
 		f.Write([]byte(h))
 		s.hostSeed[i] = f.Sum64()
 	}
-	s.log = newRequestLog(s)
+	s.log = newRecorder(s.serve, s.logHost)
 	return s
 }
 
@@ -145,8 +147,17 @@ func (s *Site) Config() SiteConfig {
 // Hosts returns the host names of the site.
 func (s *Site) Hosts() []string { return append([]string(nil), s.cfg.Hosts...) }
 
-// Log returns the request log of the site.
-func (s *Site) Log() *RequestLog { return s.log }
+// Log returns the site's recorder: every request it served.
+func (s *Site) Log() *Recorder { return s.log }
+
+// logHost maps a host name (port allowed) to the name the log keys its requests with.
+func (s *Site) logHost(host string) string {
+	host = strings.ToLower(hostOnly(host))
+	if h := s.route(host); h >= 0 {
+		return s.cfg.Hosts[h]
+	}
+	return host
+}
 
 // Path returns the path (with query, if the page has one) of page i,
 // e.g. "/", "/p3.html" or "/catalog/item?id=13&view=full". Paths are the
@@ -250,38 +261,38 @@ func (s *Site) origins(base string) func(h int) string {
 
 // ServeHTTP serves the pages, 404 for anything else, and /robots.txt when
 // configured. Every request is recorded in the log.
-func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	hostname := hostOnly(r.Host)
-	h := s.route(hostname)
-	logHost := strings.ToLower(hostname)
-	if h >= 0 {
-		logHost = s.cfg.Hosts[h]
-	}
-	target := r.URL.Path
-	if r.URL.RawQuery != "" {
-		target += "?" + r.URL.RawQuery
-	}
-	status := http.StatusOK
-	done := s.log.begin(logHost, target)
-	defer func() { done(status) }()
+func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.log.ServeHTTP(w, r) }
 
+// serve answers a request after the configured latency.
+func (s *Site) serve(w http.ResponseWriter, r *http.Request, a Arrival) {
 	if d := s.cfg.Latency; d > 0 {
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
 			t.Stop()
-			status = 0
 			return
 		}
 	}
+	if s.rendered != nil {
+		if c, ok := s.rendered[a.Key()]; ok {
+			c.write(w, r)
+			return
+		}
+	}
+	s.answer(w, r)
+}
+
+// answer serves a request at once.
+func (s *Site) answer(w http.ResponseWriter, r *http.Request) {
+	h := s.route(hostOnly(r.Host))
 	if h < 0 {
-		status = notFound(w, r)
+		notFound(w, r)
 		return
 	}
 	if r.URL.Path == "/robots.txt" {
 		if s.cfg.Robots == "" {
-			status = notFound(w, r)
+			notFound(w, r)
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -296,14 +307,13 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if r.URL.RawQuery != "" {
 				rest += "?" + r.URL.RawQuery
 			}
-			status = http.StatusMovedPermanently
-			http.Redirect(w, r, rest, status)
+			http.Redirect(w, r, rest, http.StatusMovedPermanently)
 			return
 		}
 	}
 	page, ok := s.parsePage(r.URL.Path, r.URL.RawQuery)
 	if !ok {
-		status = notFound(w, r)
+		notFound(w, r)
 		return
 	}
 	scheme := "http"
@@ -321,14 +331,13 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 const notFoundBody = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>404 Not Found</title></head>\n" +
 	"<body><h1>Not Found</h1><p>The requested page does not exist.</p></body></html>\n"
 
-func notFound(w http.ResponseWriter, r *http.Request) int {
+func notFound(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(notFoundBody)))
 	w.WriteHeader(http.StatusNotFound)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write([]byte(notFoundBody))
 	}
-	return http.StatusNotFound
 }
 
 // hostOnly strips the port from a host[:port] string.

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
 )
 
 // synthSource generates a crawl graph on the fly: every tenth node is an external link
@@ -28,13 +28,13 @@ func newSynth(nodes, edges int) *synthSource {
 	return s
 }
 
-func (s *synthSource) EachNode(fn func(store.Node) error) error {
+func (s *synthSource) EachNode(fn func(crawl.Node) error) error {
 	t := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 	for i := 1; i <= s.nodes; i++ {
-		n := store.Node{ID: uint64(i), URL: s.urls[i%len(s.urls)], State: store.StateDone, Depth: i % 5,
+		n := crawl.Node{ID: uint64(i), URL: s.urls[i%len(s.urls)], State: crawl.StateDone, Depth: i % 5,
 			Status: 200, ContentType: "text/html", Size: int64(i * 37), Title: s.titles[i%len(s.titles)], FetchedAt: t}
 		if i%10 == 0 {
-			n = store.Node{ID: uint64(i), URL: s.urls[i%len(s.urls)], State: store.StateExternal}
+			n = crawl.Node{ID: uint64(i), URL: s.urls[i%len(s.urls)], State: crawl.StateExternal}
 		}
 		if err := fn(n); err != nil {
 			return err
@@ -43,7 +43,7 @@ func (s *synthSource) EachNode(fn func(store.Node) error) error {
 	return nil
 }
 
-func (s *synthSource) EachEdge(fn func(store.Edge) error) error {
+func (s *synthSource) EachEdge(fn func(crawl.Edge) error) error {
 	pages := s.nodes - s.nodes/10
 	per, extra := s.edges/pages, s.edges%pages
 	k := 0
@@ -57,10 +57,10 @@ func (s *synthSource) EachEdge(fn func(store.Edge) error) error {
 		}
 		k++
 		for j := range n {
-			e := store.Edge{Src: uint64(i), Dst: uint64((i*7919+j*104729)%s.nodes + 1), Kind: store.KindLink,
+			e := crawl.Edge{Src: uint64(i), Dst: uint64((i*7919+j*104729)%s.nodes + 1), Kind: crawl.KindLink,
 				Anchor: s.anchors[j%len(s.anchors)], Count: 1 + j%3}
 			if j%17 == 0 {
-				e.Kind, e.Rel = store.KindCanonical, "canonical"
+				e.Kind, e.Rel = crawl.KindCanonical, "canonical"
 			}
 			if j%5 == 0 {
 				e.Rel = "nofollow"
@@ -76,7 +76,7 @@ func (s *synthSource) EachEdge(fn func(store.Edge) error) error {
 // edgeCount counts the edges the Source yields.
 func edgeCount(src Source) int {
 	n := 0
-	src.EachEdge(func(store.Edge) error { n++; return nil })
+	src.EachEdge(func(crawl.Edge) error { n++; return nil })
 	return n
 }
 

@@ -9,7 +9,7 @@
 // (the page asked not to be indexed); status, bytes, truncated and noindex exist only for a
 // page that got a response (state done), and are missing for every other URL: an empty field
 // in csv and tsv, null in jsonl, left out elsewhere. The error of a done page is a note of what its
-// parse lost (store.Node.PartialParse). A page edge has source, target, kind, rel,
+// parse lost (crawl.Node.PartialParse). A page edge has source, target, kind, rel,
 // nofollow, anchor and count. At the host and domain levels a node has id, host or domain, pages, one
 // pages_<state> count per state (pages_robots_blocked for robots-blocked), in_degree and
 // out_degree (distinct linked groups), and an edge has source, target, weight (the sum of

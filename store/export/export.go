@@ -9,14 +9,14 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
 )
 
 // Source is a consistent, re-iterable view of a crawl graph (one read transaction). Nodes
 // come in ascending ID order; edges in ascending Src order.
 type Source interface {
-	EachNode(fn func(store.Node) error) error
-	EachEdge(fn func(store.Edge) error) error
+	EachNode(fn func(crawl.Node) error) error
+	EachEdge(fn func(crawl.Edge) error) error
 }
 
 // Output formats.
@@ -80,7 +80,7 @@ type Options struct {
 	Level string
 	// States keeps only nodes in these states, and the edges between kept nodes. Empty keeps
 	// every state. It combines with InternalOnly.
-	States []store.State
+	States []crawl.State
 	// MaxNodes bounds the size of a DOT export, which Graphviz cannot lay out at scale: zero
 	// means DefaultMaxNodes, a negative value means no limit. Other formats ignore it.
 	MaxNodes int
@@ -252,12 +252,12 @@ func newFilter(opt Options) filter {
 		f.keep[s] = true
 	}
 	if opt.InternalOnly {
-		f.keep[store.StateExternal] = false
+		f.keep[crawl.StateExternal] = false
 	}
 	return f
 }
 
-func (f *filter) keeps(s store.State) bool { return f.all || f.keep[s] }
+func (f *filter) keeps(s crawl.State) bool { return f.all || f.keep[s] }
 
 // sink hands out one buffered output stream at a time.
 type sink struct {

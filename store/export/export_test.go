@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/parse"
 	"github.com/crawl-project/crawl/store"
 	"github.com/crawl-project/crawl/store/export/exporttest"
@@ -41,13 +42,13 @@ func TestRoundTrip(t *testing.T) {
 	}{
 		{"all", Options{}},
 		{"internal", Options{InternalOnly: true}},
-		{"done", Options{States: []store.State{store.StateDone}}},
-		{"done+external", Options{States: []store.State{store.StateDone, store.StateExternal}}},
-		{"internal+states", Options{InternalOnly: true, States: []store.State{store.StateDone, store.StateExternal, store.StatePending}}},
+		{"done", Options{States: []crawl.State{crawl.StateDone}}},
+		{"done+external", Options{States: []crawl.State{crawl.StateDone, crawl.StateExternal}}},
+		{"internal+states", Options{InternalOnly: true, States: []crawl.State{crawl.StateDone, crawl.StateExternal, crawl.StatePending}}},
 		{"host", Options{Level: LevelHost}},
 		{"host internal", Options{Level: LevelHost, InternalOnly: true}},
 		{"domain", Options{Level: LevelDomain}},
-		{"domain done", Options{Level: LevelDomain, States: []store.State{store.StateDone}}},
+		{"domain done", Options{Level: LevelDomain, States: []crawl.State{crawl.StateDone}}},
 		{"page explicit", Options{Level: LevelPage}},
 	}
 	for _, format := range append(Formats(), "gexf-1.3") {
@@ -91,19 +92,19 @@ func TestRoundTrip(t *testing.T) {
 // TestWeights checks host and domain aggregation against hand-computed values.
 func TestWeights(t *testing.T) {
 	src := &memSource{
-		nodes: []store.Node{
-			{ID: 1, URL: "https://a.example.com/", State: store.StateDone},
-			{ID: 2, URL: "https://a.example.com/x", State: store.StateDone},
-			{ID: 3, URL: "https://b.example.com/", State: store.StateFailed},
-			{ID: 4, URL: "https://other.net/", State: store.StateExternal},
+		nodes: []crawl.Node{
+			{ID: 1, URL: "https://a.example.com/", State: crawl.StateDone},
+			{ID: 2, URL: "https://a.example.com/x", State: crawl.StateDone},
+			{ID: 3, URL: "https://b.example.com/", State: crawl.StateFailed},
+			{ID: 4, URL: "https://other.net/", State: crawl.StateExternal},
 		},
-		edges: []store.Edge{
-			{Src: 1, Dst: 2, Kind: store.KindLink, Count: 3},
-			{Src: 1, Dst: 3, Kind: store.KindLink, Count: 2},
-			{Src: 1, Dst: 4, Kind: store.KindLink, Count: 1},
-			{Src: 2, Dst: 1, Kind: store.KindRedirect, Count: 1},
-			{Src: 2, Dst: 3, Kind: store.KindLink, Count: 5},
-			{Src: 2, Dst: 4, Kind: store.KindLink, Count: 7},
+		edges: []crawl.Edge{
+			{Src: 1, Dst: 2, Kind: crawl.KindLink, Count: 3},
+			{Src: 1, Dst: 3, Kind: crawl.KindLink, Count: 2},
+			{Src: 1, Dst: 4, Kind: crawl.KindLink, Count: 1},
+			{Src: 2, Dst: 1, Kind: crawl.KindRedirect, Count: 1},
+			{Src: 2, Dst: 3, Kind: crawl.KindLink, Count: 5},
+			{Src: 2, Dst: 4, Kind: crawl.KindLink, Count: 7},
 		},
 	}
 	cases := []struct {
@@ -242,7 +243,7 @@ func TestDOTLimit(t *testing.T) {
 	}
 	many := &memSource{}
 	for i := range DefaultMaxNodes + 1 {
-		many.nodes = append(many.nodes, store.Node{ID: uint64(i + 1), URL: "https://x.test/", State: store.StateDone})
+		many.nodes = append(many.nodes, crawl.Node{ID: uint64(i + 1), URL: "https://x.test/", State: crawl.StateDone})
 	}
 	if err := Write(many, Options{Format: FormatDOT}, new(buffers).open); !errors.As(err, &tooMany) || tooMany.Max != DefaultMaxNodes {
 		t.Errorf("default limit: err = %v", err)
@@ -304,7 +305,7 @@ func TestErrors(t *testing.T) {
 			}
 			big := fixture()
 			for i := range 20000 {
-				big.nodes = append(big.nodes, store.Node{ID: uint64(100 + i), URL: fmt.Sprintf("https://h%d.test/", i%50), State: store.StateDone})
+				big.nodes = append(big.nodes, crawl.Node{ID: uint64(100 + i), URL: fmt.Sprintf("https://h%d.test/", i%50), State: crawl.StateDone})
 			}
 			err := Write(big, opt, open)
 			streams, _ := Streams(format)
@@ -344,17 +345,17 @@ func TestErrors(t *testing.T) {
 func TestSparseIDs(t *testing.T) {
 	big := uint64(1) << 50
 	src := &memSource{
-		nodes: []store.Node{
-			{ID: 1, URL: "https://a.test/", State: store.StateDone},
-			{ID: 2, URL: "https://b.test/", State: store.StateDone},
-			{ID: big, URL: "https://c.test/", State: store.StateDone},
-			{ID: big + 5, URL: "https://c.test/x", State: store.StateDone},
+		nodes: []crawl.Node{
+			{ID: 1, URL: "https://a.test/", State: crawl.StateDone},
+			{ID: 2, URL: "https://b.test/", State: crawl.StateDone},
+			{ID: big, URL: "https://c.test/", State: crawl.StateDone},
+			{ID: big + 5, URL: "https://c.test/x", State: crawl.StateDone},
 		},
-		edges: []store.Edge{
-			{Src: 1, Dst: big, Kind: store.KindLink, Count: 1},
-			{Src: 2, Dst: big, Kind: store.KindLink, Count: 1},
-			{Src: big, Dst: big + 5, Kind: store.KindLink, Count: 1},
-			{Src: big, Dst: big + 1, Kind: store.KindLink, Count: 1},
+		edges: []crawl.Edge{
+			{Src: 1, Dst: big, Kind: crawl.KindLink, Count: 1},
+			{Src: 2, Dst: big, Kind: crawl.KindLink, Count: 1},
+			{Src: big, Dst: big + 5, Kind: crawl.KindLink, Count: 1},
+			{Src: big, Dst: big + 1, Kind: crawl.KindLink, Count: 1},
 		},
 	}
 	for _, opt := range []Options{{Format: FormatJSONL}, {Format: FormatJSONL, Level: LevelHost}} {

@@ -13,19 +13,19 @@ import (
 
 	"golang.org/x/net/publicsuffix"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store/export/exporttest"
 )
 
 // memSource is an in-memory Source.
 type memSource struct {
-	nodes   []store.Node
-	edges   []store.Edge
+	nodes   []crawl.Node
+	edges   []crawl.Edge
 	nodeErr error // returned by EachNode after the last node
 	edgeErr error // returned by EachEdge after the last edge
 }
 
-func (s *memSource) EachNode(fn func(store.Node) error) error {
+func (s *memSource) EachNode(fn func(crawl.Node) error) error {
 	for _, n := range s.nodes {
 		if err := fn(n); err != nil {
 			return err
@@ -34,7 +34,7 @@ func (s *memSource) EachNode(fn func(store.Node) error) error {
 	return s.nodeErr
 }
 
-func (s *memSource) EachEdge(fn func(store.Edge) error) error {
+func (s *memSource) EachEdge(fn func(crawl.Edge) error) error {
 	for _, e := range s.edges {
 		if err := fn(e); err != nil {
 			return err
@@ -64,58 +64,58 @@ var nasty = []string{
 // parallel edges of different kinds, a self-loop and strings that need escaping.
 func fixture() *memSource {
 	t0 := time.Date(2024, 5, 6, 7, 8, 9, 0, time.FixedZone("X", 3600))
-	n := func(id uint64, u string, s store.State, title string) store.Node {
-		nd := store.Node{ID: id, URL: u, State: s, Depth: int(id % 4), Title: title}
-		if s == store.StateDone {
+	n := func(id uint64, u string, s crawl.State, title string) crawl.Node {
+		nd := crawl.Node{ID: id, URL: u, State: s, Depth: int(id % 4), Title: title}
+		if s == crawl.StateDone {
 			nd.Status, nd.ContentType, nd.Size, nd.FetchedAt = 200, "text/html", int64(id)*1000, t0.Add(time.Duration(id)*time.Minute)
 			nd.NoIndex = id%3 == 0
 			nd.Truncated = id%4 == 1
 		}
-		if s == store.StateFailed || s == store.StateSkipped {
+		if s == crawl.StateFailed || s == crawl.StateSkipped {
 			nd.Error = nasty[int(id)%len(nasty)]
 		}
 		return nd
 	}
-	src := &memSource{nodes: []store.Node{
-		n(1, "https://www.example.com/", store.StateDone, nasty[0]),
-		n(2, "https://www.example.com/a?x=1&y=\"2\"", store.StateDone, nasty[1]),
-		n(3, "https://blog.example.com/p%C3%A9/日本", store.StateDone, nasty[2]),
-		n(4, "https://WWW.Example.com:8443/b,c", store.StateFailed, nasty[3]),
-		n(5, "https://sub.example.co.uk/x", store.StateDone, nasty[4]),
-		n(6, "http://127.0.0.1:8080/admin", store.StatePending, ""),
-		n(7, "http://localhost/x", store.StateBlocked, ""),
-		n(8, "https://例え.jp/パス", store.StateExternal, ""),
-		n(9, "https://other.org/", store.StateExternal, ""),
-		n(10, "https://[::1]:8443/p", store.StateSkipped, nasty[5]),
-		n(11, "https://www.example.com/t", store.StateDone, nasty[6]),
-		n(12, "https://www.example.com/u", store.StateDone, nasty[7]),
-		n(13, "https://www.example.com/v", store.StateDone, nasty[8]),
-		n(14, "https://www.example.com/w", store.StateDone, nasty[9]),
-		n(15, "https://www.example.com/y", store.StateDone, nasty[10]+nasty[11]+nasty[12]),
+	src := &memSource{nodes: []crawl.Node{
+		n(1, "https://www.example.com/", crawl.StateDone, nasty[0]),
+		n(2, "https://www.example.com/a?x=1&y=\"2\"", crawl.StateDone, nasty[1]),
+		n(3, "https://blog.example.com/p%C3%A9/日本", crawl.StateDone, nasty[2]),
+		n(4, "https://WWW.Example.com:8443/b,c", crawl.StateFailed, nasty[3]),
+		n(5, "https://sub.example.co.uk/x", crawl.StateDone, nasty[4]),
+		n(6, "http://127.0.0.1:8080/admin", crawl.StatePending, ""),
+		n(7, "http://localhost/x", crawl.StateBlocked, ""),
+		n(8, "https://例え.jp/パス", crawl.StateExternal, ""),
+		n(9, "https://other.org/", crawl.StateExternal, ""),
+		n(10, "https://[::1]:8443/p", crawl.StateSkipped, nasty[5]),
+		n(11, "https://www.example.com/t", crawl.StateDone, nasty[6]),
+		n(12, "https://www.example.com/u", crawl.StateDone, nasty[7]),
+		n(13, "https://www.example.com/v", crawl.StateDone, nasty[8]),
+		n(14, "https://www.example.com/w", crawl.StateDone, nasty[9]),
+		n(15, "https://www.example.com/y", crawl.StateDone, nasty[10]+nasty[11]+nasty[12]),
 	}}
-	e := func(s, d uint64, k store.EdgeKind, rel, anchor string, c int) store.Edge {
-		return store.Edge{Src: s, Dst: d, Kind: k, Rel: rel, Anchor: anchor, Count: c}
+	e := func(s, d uint64, k crawl.EdgeKind, rel, anchor string, c int) crawl.Edge {
+		return crawl.Edge{Src: s, Dst: d, Kind: k, Rel: rel, Anchor: anchor, Count: c}
 	}
-	src.edges = []store.Edge{
-		e(1, 1, store.KindLink, "", "home", 1),
-		e(1, 2, store.KindLink, "nofollow", nasty[0], 2),
-		e(1, 2, store.KindCanonical, "canonical", "", 1),
-		e(1, 3, store.KindLink, "NoFollow noopener", nasty[2], 1),
-		e(1, 8, store.KindLink, "", nasty[4], 3),
-		e(2, 1, store.KindRedirect, "", "", 1),
-		e(2, 4, store.KindLink, "", nasty[3], 1),
-		e(2, 9, store.KindLink, "", nasty[5], 1),
-		e(3, 1, store.KindLink, "", nasty[6], 4),
-		e(3, 5, store.KindAlternate, "alternate", nasty[7], 1),
-		e(3, 99, store.KindLink, "", "dangling", 1), // no such node: never exported
-		e(5, 6, store.KindLink, "", nasty[8], 1),
-		e(5, 7, store.KindLink, "", nasty[9], 2),
-		e(5, 9, store.EdgeKind(9), "", nasty[10], 1),
-		e(11, 12, store.KindLink, "", nasty[11], 1),
-		e(12, 13, store.KindLink, "", nasty[12], 1),
-		e(13, 14, store.KindLink, "", "", 1),
-		e(14, 15, store.KindLink, "", "", 1),
-		e(15, 10, store.KindLink, "", "", 1),
+	src.edges = []crawl.Edge{
+		e(1, 1, crawl.KindLink, "", "home", 1),
+		e(1, 2, crawl.KindLink, "nofollow", nasty[0], 2),
+		e(1, 2, crawl.KindCanonical, "canonical", "", 1),
+		e(1, 3, crawl.KindLink, "NoFollow noopener", nasty[2], 1),
+		e(1, 8, crawl.KindLink, "", nasty[4], 3),
+		e(2, 1, crawl.KindRedirect, "", "", 1),
+		e(2, 4, crawl.KindLink, "", nasty[3], 1),
+		e(2, 9, crawl.KindLink, "", nasty[5], 1),
+		e(3, 1, crawl.KindLink, "", nasty[6], 4),
+		e(3, 5, crawl.KindAlternate, "alternate", nasty[7], 1),
+		e(3, 99, crawl.KindLink, "", "dangling", 1), // no such node: never exported
+		e(5, 6, crawl.KindLink, "", nasty[8], 1),
+		e(5, 7, crawl.KindLink, "", nasty[9], 2),
+		e(5, 9, crawl.EdgeKind(9), "", nasty[10], 1),
+		e(11, 12, crawl.KindLink, "", nasty[11], 1),
+		e(12, 13, crawl.KindLink, "", nasty[12], 1),
+		e(13, 14, crawl.KindLink, "", "", 1),
+		e(14, 15, crawl.KindLink, "", "", 1),
+		e(15, 10, crawl.KindLink, "", "", 1),
 	}
 	return src
 }
@@ -200,12 +200,12 @@ func want(src *memSource, opt Options) *exporttest.Graph {
 	keep := map[uint64]bool{}
 	for _, n := range src.nodes {
 		k := len(opt.States) == 0 || slices.Contains(opt.States, n.State)
-		if opt.InternalOnly && n.State == store.StateExternal {
+		if opt.InternalOnly && n.State == crawl.StateExternal {
 			k = false
 		}
 		keep[n.ID] = k
 	}
-	var edges []store.Edge
+	var edges []crawl.Edge
 	for _, e := range src.edges {
 		if keep[e.Src] && keep[e.Dst] {
 			edges = append(edges, e)
@@ -234,7 +234,7 @@ func want(src *memSource, opt Options) *exporttest.Graph {
 			"title": clean(n.Title), "fetched_at": fetched, "error": clean(n.Error),
 			"in_degree": strconv.Itoa(in[n.ID]), "out_degree": strconv.Itoa(out[n.ID]),
 		}
-		if n.State == store.StateDone { // what only a response tells, empty for the others
+		if n.State == crawl.StateDone { // what only a response tells, empty for the others
 			attrs["status"] = strconv.Itoa(n.Status)
 			attrs["bytes"] = strconv.FormatInt(n.Size, 10)
 			attrs["noindex"] = strconv.FormatBool(n.NoIndex)
@@ -252,7 +252,7 @@ func want(src *memSource, opt Options) *exporttest.Graph {
 	return g
 }
 
-func wantGroups(src *memSource, opt Options, keep map[uint64]bool, edges []store.Edge) *exporttest.Graph {
+func wantGroups(src *memSource, opt Options, keep map[uint64]bool, edges []crawl.Edge) *exporttest.Graph {
 	name := func(u string) string {
 		h := testHost(u)
 		if opt.Level == LevelDomain && strings.Contains(h, ".") && net.ParseIP(h) == nil {

@@ -5,19 +5,20 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/parse"
 
 	"github.com/crawl-project/crawl/store"
 )
 
 // groupStates are the states counted per host or domain, in column order.
-var groupStates = []store.State{
-	store.StatePending,
-	store.StateDone,
-	store.StateFailed,
-	store.StateBlocked,
-	store.StateExternal,
-	store.StateSkipped,
+var groupStates = []crawl.State{
+	crawl.StatePending,
+	crawl.StateDone,
+	crawl.StateFailed,
+	crawl.StateBlocked,
+	crawl.StateExternal,
+	crawl.StateSkipped,
 }
 
 // Group-level node columns; the per-state counts follow gPages.
@@ -86,7 +87,7 @@ func writeGroups(src Source, opt Options, f filter, open OpenFunc) error {
 		byHost = map[string]uint32{}
 		domain = opt.Level == LevelDomain
 	)
-	err := eachNode(src, func(n store.Node) error {
+	err := eachNode(src, func(n crawl.Node) error {
 		i := t.add(n.ID, f.keeps(n.State))
 		if i < 0 {
 			return nil
@@ -121,7 +122,7 @@ func writeGroups(src Source, opt Options, f filter, open OpenFunc) error {
 	}
 
 	pairs := map[groupPair]groupEdge{}
-	err = eachEdge(src, func(e store.Edge) error {
+	err = eachEdge(src, func(e crawl.Edge) error {
 		s, ok := t.index(e.Src)
 		if !ok {
 			return nil

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store"
 )
 
@@ -160,7 +161,7 @@ const externalLabel = "External"
 
 // pageNode fills v (len(pageSchema.nodes)) with the attributes of n. What only a response
 // tells (status, bytes, truncated, noindex) does not exist for a URL that got none.
-func pageNode(v []value, n *store.Node, in, out uint32) {
+func pageNode(v []value, n *crawl.Node, in, out uint32) {
 	v[pURL].s = n.URL
 	v[pHost].s = store.HostName(n.URL)
 	v[pState].s = n.State.String()
@@ -171,7 +172,7 @@ func pageNode(v []value, n *store.Node, in, out uint32) {
 	v[pError].s = n.Error
 	v[pInDegree].number(int64(in))
 	v[pOutDegree].number(int64(out))
-	if n.State != store.StateDone {
+	if n.State != crawl.StateDone {
 		for _, c := range []int{pStatus, pBytes, pTruncated, pNoIndex} {
 			v[c] = value{none: true}
 		}
@@ -186,14 +187,14 @@ func pageNode(v []value, n *store.Node, in, out uint32) {
 // labelOf is the neo4j label of a node with the values v: External for a URL out of the
 // crawl's scope, else the schema's label.
 func (sc *schema) labelOf(v []value) string {
-	if sc == pageSchema && v[pState].s == store.StateExternal.String() {
+	if sc == pageSchema && v[pState].s == crawl.StateExternal.String() {
 		return externalLabel
 	}
 	return sc.nodeLabel
 }
 
 // pageEdge fills v (len(pageSchema.edges)) with the attributes of e.
-func pageEdge(v []value, e *store.Edge) {
+func pageEdge(v []value, e *crawl.Edge) {
 	v[eKind].s = e.Kind.String()
 	v[eRel].s = e.Rel
 	v[eNofollow].boolean(e.Nofollow())

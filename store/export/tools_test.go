@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store/export/exporttest"
 )
 
@@ -266,14 +266,14 @@ func TestDOTLaysOutWithGraphviz(t *testing.T) {
 	src := &memSource{}
 	const links = 10
 	for i := 1; i <= DefaultMaxNodes; i++ {
-		src.nodes = append(src.nodes, store.Node{ID: uint64(i), URL: fmt.Sprintf("https://site.test/p%d.html", i),
-			State: store.StateDone, Status: 200, Title: fmt.Sprintf("Page %d", i)})
+		src.nodes = append(src.nodes, crawl.Node{ID: uint64(i), URL: fmt.Sprintf("https://site.test/p%d.html", i),
+			State: crawl.StateDone, Status: 200, Title: fmt.Sprintf("Page %d", i)})
 		for j := 1; j <= links; j++ {
 			dst := uint64((i*7+j*j*13)%DefaultMaxNodes + 1) // a few hubs and a spread, as a site's navigation
 			if j <= 3 {
 				dst = uint64(j)
 			}
-			src.edges = append(src.edges, store.Edge{Src: uint64(i), Dst: dst, Kind: store.KindLink, Count: 1})
+			src.edges = append(src.edges, crawl.Edge{Src: uint64(i), Dst: dst, Kind: crawl.KindLink, Count: 1})
 		}
 	}
 	b := export(t, src, Options{Format: FormatDOT})

@@ -3,7 +3,7 @@ package export
 import (
 	"fmt"
 
-	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl"
 )
 
 // encoder writes one format. Write calls begin, node for each node, edges once, edge for
@@ -61,12 +61,12 @@ func emit(opt *Options, open OpenFunc, sc *schema, nodes, edges func(encoder) er
 }
 
 // eachNode calls fn for each node of src, telling the Source's own errors apart from fn's.
-func eachNode(src Source, fn func(store.Node) error) error {
+func eachNode(src Source, fn func(crawl.Node) error) error {
 	return each(src.EachNode, "nodes", fn)
 }
 
 // eachEdge is eachNode for edges.
-func eachEdge(src Source, fn func(store.Edge) error) error {
+func eachEdge(src Source, fn func(crawl.Edge) error) error {
 	return each(src.EachEdge, "edges", fn)
 }
 
@@ -92,7 +92,7 @@ func each[T any](pass func(func(T) error) error, what string, fn func(T) error) 
 // exported nodes are left out.
 func writePages(src Source, opt Options, f filter, open OpenFunc) error {
 	var t nodeTable
-	err := eachNode(src, func(n store.Node) error {
+	err := eachNode(src, func(n crawl.Node) error {
 		t.add(n.ID, f.keeps(n.State))
 		return nil
 	})
@@ -103,7 +103,7 @@ func writePages(src Source, opt Options, f filter, open OpenFunc) error {
 		return err
 	}
 	t.countDegrees()
-	err = eachEdge(src, func(e store.Edge) error {
+	err = eachEdge(src, func(e crawl.Edge) error {
 		if s, ok := t.index(e.Src); ok {
 			if d, ok := t.index(e.Dst); ok {
 				t.link(s, d)
@@ -119,7 +119,7 @@ func writePages(src Source, opt Options, f filter, open OpenFunc) error {
 	edgeVals := make([]value, len(pageSchema.edges))
 	return emit(&opt, open, pageSchema,
 		func(enc encoder) error {
-			return eachNode(src, func(n store.Node) error {
+			return eachNode(src, func(n crawl.Node) error {
 				i, ok := t.index(n.ID)
 				if !ok {
 					return nil
@@ -129,7 +129,7 @@ func writePages(src Source, opt Options, f filter, open OpenFunc) error {
 			})
 		},
 		func(enc encoder) error {
-			return eachEdge(src, func(e store.Edge) error {
+			return eachEdge(src, func(e crawl.Edge) error {
 				if _, ok := t.index(e.Src); !ok {
 					return nil
 				}

@@ -1,4 +1,4 @@
-package store
+package report
 
 import (
 	"context"
@@ -6,63 +6,67 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+
+	"github.com/crawl-project/crawl"
+	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/store/storetest"
 )
 
 // reportFixture builds a crawl through the writer: a home page linking to five pages, each of
 // which links to a 404; two redirect chains that share a tail; a redirect loop; pages at
 // depths 1 to 3; and a failed fetch on a second host.
-func reportFixture(t *testing.T) *DB {
+func reportFixture(t *testing.T) *store.DB {
 	t.Helper()
-	db := openTemp(t)
-	mustSeed(t, db, "http://a.test/", "http://b.test/")
+	db := storetest.Open(t)
+	storetest.Seed(t, db, "http://a.test/", "http://b.test/")
 	w := db.Writer(-1)
-	commit := func(rs ...Result) {
+	commit := func(rs ...crawl.Result) {
 		t.Helper()
 		if _, err := w.Commit(rs); err != nil {
 			t.Fatal(err)
 		}
 	}
-	id := func(u string) uint64 { return node(t, db, u).ID }
-	var homeLinks []Link
+	id := func(u string) uint64 { return storetest.Node(t, db, u).ID }
+	var homeLinks []crawl.Link
 	for i := range 5 {
-		homeLinks = append(homeLinks, link(fmt.Sprintf("http://a.test/p%d", i), true))
+		homeLinks = append(homeLinks, storetest.Link(fmt.Sprintf("http://a.test/p%d", i), true))
 	}
-	homeLinks = append(homeLinks, link("http://a.test/c", true), link("http://a.test/f", true),
-		link("http://a.test/x", true), link("http://a.test/deep1", true))
-	commit(done(id("http://a.test/"), "a.test", homeLinks...))
+	homeLinks = append(homeLinks, storetest.Link("http://a.test/c", true), storetest.Link("http://a.test/f", true),
+		storetest.Link("http://a.test/x", true), storetest.Link("http://a.test/deep1", true))
+	commit(storetest.Done(id("http://a.test/"), "a.test", homeLinks...))
 	for i := range 5 {
-		l := link("http://a.test/missing", true)
+		l := storetest.Link("http://a.test/missing", true)
 		l.Anchor = fmt.Sprintf("anchor %d", i)
-		commit(done(id(fmt.Sprintf("http://a.test/p%d", i)), "a.test", l, link("http://a.test/", true)))
+		commit(storetest.Done(id(fmt.Sprintf("http://a.test/p%d", i)), "a.test", l, storetest.Link("http://a.test/", true)))
 	}
-	missing := done(id("http://a.test/missing"), "a.test")
+	missing := storetest.Done(id("http://a.test/missing"), "a.test")
 	missing.Page.Status = 404
 	commit(missing)
 
 	// c -> d -> e and f -> d: two chains of two hops that share d -> e.
-	commit(redirect(id("http://a.test/c"), "a.test", 301, "http://a.test/d"))
-	commit(redirect(id("http://a.test/d"), "a.test", 302, "http://a.test/e"))
-	commit(done(id("http://a.test/e"), "a.test"))
-	commit(redirect(id("http://a.test/f"), "a.test", 301, "http://a.test/d"))
+	commit(storetest.Redirect(id("http://a.test/c"), "a.test", 301, "http://a.test/d"))
+	commit(storetest.Redirect(id("http://a.test/d"), "a.test", 302, "http://a.test/e"))
+	commit(storetest.Done(id("http://a.test/e"), "a.test"))
+	commit(storetest.Redirect(id("http://a.test/f"), "a.test", 301, "http://a.test/d"))
 
 	// x -> y -> x: hops that come back to where they started.
-	commit(redirect(id("http://a.test/x"), "a.test", 301, "http://a.test/y"))
-	commit(redirect(id("http://a.test/y"), "a.test", 301, "http://a.test/x"))
+	commit(storetest.Redirect(id("http://a.test/x"), "a.test", 301, "http://a.test/y"))
+	commit(storetest.Redirect(id("http://a.test/y"), "a.test", 301, "http://a.test/x"))
 
-	commit(done(id("http://a.test/deep1"), "a.test", link("http://a.test/deep2", true)))
-	commit(done(id("http://a.test/deep2"), "a.test", link("http://a.test/deep3", true)))
-	commit(done(id("http://a.test/deep3"), "a.test"))
+	commit(storetest.Done(id("http://a.test/deep1"), "a.test", storetest.Link("http://a.test/deep2", true)))
+	commit(storetest.Done(id("http://a.test/deep2"), "a.test", storetest.Link("http://a.test/deep3", true)))
+	commit(storetest.Done(id("http://a.test/deep3"), "a.test"))
 
-	commit(Result{ID: id("http://b.test/"), Host: "b.test", Page: Node{State: StateFailed, Error: "connection refused"}})
+	commit(crawl.Result{ID: id("http://b.test/"), Host: "b.test", Page: crawl.Node{State: crawl.StateFailed, Error: "connection refused"}})
 	return db
 }
 
-func report(t *testing.T, db *DB, opt ReportOptions) *Report {
+func build(t *testing.T, db *store.DB, opt Options) *Report {
 	t.Helper()
 	var r *Report
-	err := db.View(func(s *Snapshot) error {
+	err := db.View(func(s *store.Snapshot) error {
 		var err error
-		r, err = s.Report(context.Background(), opt)
+		r, err = Build(context.Background(), s, opt)
 		return err
 	})
 	if err != nil {
@@ -73,7 +77,7 @@ func report(t *testing.T, db *DB, opt ReportOptions) *Report {
 
 func TestReportBrokenLinksCapsReferrers(t *testing.T) {
 	db := reportFixture(t)
-	r := report(t, db, ReportOptions{Depth: 5, Referrers: 2})
+	r := build(t, db, Options{Depth: 5, Referrers: 2})
 	// /missing, and the two URLs of the redirect loop x -> y -> x, which never reach a page.
 	if r.BrokenLinks.Total != 3 || len(r.BrokenLinks.Items) != 3 {
 		t.Fatalf("broken links %+v", r.BrokenLinks)
@@ -89,13 +93,13 @@ func TestReportBrokenLinksCapsReferrers(t *testing.T) {
 		t.Errorf("got  %+v\nwant %+v", b, want)
 	}
 	// The failed seed of b.test is broken but nothing links to it: not a broken link.
-	if all := report(t, db, ReportOptions{}).BrokenLinks.Items[0]; len(all.Referrers) != 5 || all.MoreReferrers != 0 {
+	if all := build(t, db, Options{}).BrokenLinks.Items[0]; len(all.Referrers) != 5 || all.MoreReferrers != 0 {
 		t.Errorf("Referrers 0 lists %d, %d more", len(all.Referrers), all.MoreReferrers)
 	}
 }
 
 func TestReportRedirectChainsAndLoops(t *testing.T) {
-	r := report(t, reportFixture(t), ReportOptions{})
+	r := build(t, reportFixture(t), Options{})
 	type chain struct {
 		hops int
 		loop bool
@@ -124,20 +128,20 @@ func TestReportRedirectChainsAndLoops(t *testing.T) {
 
 func TestReportDeepPagesAndLimit(t *testing.T) {
 	db := reportFixture(t)
-	r := report(t, db, ReportOptions{Depth: 1, Limit: 1})
+	r := build(t, db, Options{Depth: 1, Limit: 1})
 	want := Section[DeepPage]{Total: 2, Items: []DeepPage{{URL: "http://a.test/deep3", Depth: 3}}}
 	if !reflect.DeepEqual(r.DeepPages, want) {
 		t.Errorf("deep pages %+v, want %+v", r.DeepPages, want)
 	}
 	// Depth 0: every fetched 2xx page but the seed: p0-p4, e (the end of a redirect chain)
 	// and deep1-3.
-	if r := report(t, db, ReportOptions{Depth: 0}); r.DeepPages.Total != 9 {
+	if r := build(t, db, Options{Depth: 0}); r.DeepPages.Total != 9 {
 		t.Errorf("depth 0: %d deep pages, want 9", r.DeepPages.Total)
 	}
 }
 
 func TestReportMostLinkedAndHosts(t *testing.T) {
-	r := report(t, reportFixture(t), ReportOptions{Limit: 2})
+	r := build(t, reportFixture(t), Options{Limit: 2})
 	// The home page has five links back (p0-p4), so does /missing; ties go to the URL
 	// discovered first.
 	want := []LinkedPage{
@@ -159,25 +163,25 @@ func TestReportMostLinkedAndHosts(t *testing.T) {
 // Pages marked noindex are listed the most linked-to first, the unlinked ones included; a
 // URL never fetched is not listed, whatever links to it.
 func TestReportNoIndexPages(t *testing.T) {
-	db := openTemp(t)
-	mustSeed(t, db, "http://a.test/")
+	db := storetest.Open(t)
+	storetest.Seed(t, db, "http://a.test/")
 	w := db.Writer(-1)
-	commit := func(u string, noindex bool, links ...Link) {
+	commit := func(u string, noindex bool, links ...crawl.Link) {
 		t.Helper()
-		r := done(node(t, db, u).ID, "a.test", links...)
+		r := storetest.Done(storetest.Node(t, db, u).ID, "a.test", links...)
 		r.Page.NoIndex = noindex
-		if _, err := w.Commit([]Result{r}); err != nil {
+		if _, err := w.Commit([]crawl.Result{r}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	commit("http://a.test/", false, link("http://a.test/n1", true), link("http://a.test/n2", true),
-		link("http://a.test/n3", true), link("http://a.test/ok", true), link("http://a.test/pending", true))
+	commit("http://a.test/", false, storetest.Link("http://a.test/n1", true), storetest.Link("http://a.test/n2", true),
+		storetest.Link("http://a.test/n3", true), storetest.Link("http://a.test/ok", true), storetest.Link("http://a.test/pending", true))
 	commit("http://a.test/n1", true)
-	commit("http://a.test/n2", true, link("http://a.test/n3", true))
-	commit("http://a.test/ok", false, link("http://a.test/n3", true), link("http://a.test/n4", true))
+	commit("http://a.test/n2", true, storetest.Link("http://a.test/n3", true))
+	commit("http://a.test/ok", false, storetest.Link("http://a.test/n3", true), storetest.Link("http://a.test/n4", true))
 	commit("http://a.test/n3", true)
 	commit("http://a.test/n4", true)
-	r := report(t, db, ReportOptions{Limit: 3})
+	r := build(t, db, Options{Limit: 3})
 	want := []LinkedPage{
 		{URL: "http://a.test/n3", State: "done", Status: 200, LinkedFrom: 3},
 		{URL: "http://a.test/n1", State: "done", Status: 200, LinkedFrom: 1},
@@ -192,8 +196,8 @@ func TestReportStopsWhenCancelled(t *testing.T) {
 	db := reportFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := db.View(func(s *Snapshot) error {
-		_, err := s.Report(ctx, ReportOptions{})
+	err := db.View(func(s *store.Snapshot) error {
+		_, err := Build(ctx, s, Options{})
 		return err
 	})
 	if err != context.Canceled {
@@ -205,29 +209,29 @@ func TestReportStopsWhenCancelled(t *testing.T) {
 // note), are counted and listed the most linked-to first; a failed page's error is not a
 // partial parse.
 func TestReportIncompletePages(t *testing.T) {
-	db := openTemp(t)
-	mustSeed(t, db, "http://a.test/")
+	db := storetest.Open(t)
+	storetest.Seed(t, db, "http://a.test/")
 	w := db.Writer(-1)
 	const note = "nested deeper than 512 elements: links read by the token scanner"
-	commit := func(u string, truncated bool, errNote string, links ...Link) {
+	commit := func(u string, truncated bool, errNote string, links ...crawl.Link) {
 		t.Helper()
-		r := done(node(t, db, u).ID, "a.test", links...)
+		r := storetest.Done(storetest.Node(t, db, u).ID, "a.test", links...)
 		r.Page.Truncated, r.Page.Error, r.Page.Size = truncated, errNote, 2048
-		if _, err := w.Commit([]Result{r}); err != nil {
+		if _, err := w.Commit([]crawl.Result{r}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	commit("http://a.test/", false, "", link("http://a.test/big", true), link("http://a.test/deep", true),
-		link("http://a.test/both", true), link("http://a.test/ok", true), link("http://a.test/down", true))
-	commit("http://a.test/ok", false, "", link("http://a.test/deep", true))
+	commit("http://a.test/", false, "", storetest.Link("http://a.test/big", true), storetest.Link("http://a.test/deep", true),
+		storetest.Link("http://a.test/both", true), storetest.Link("http://a.test/ok", true), storetest.Link("http://a.test/down", true))
+	commit("http://a.test/ok", false, "", storetest.Link("http://a.test/deep", true))
 	commit("http://a.test/big", true, "")
 	commit("http://a.test/deep", false, note)
 	commit("http://a.test/both", true, "parse http://a.test/both: unexpected EOF")
-	if _, err := w.Commit([]Result{failed(node(t, db, "http://a.test/down").ID, "a.test")}); err != nil {
+	if _, err := w.Commit([]crawl.Result{storetest.Failed(storetest.Node(t, db, "http://a.test/down").ID, "a.test")}); err != nil {
 		t.Fatal(err)
 	}
 
-	r := report(t, db, ReportOptions{Limit: 2})
+	r := build(t, db, Options{Limit: 2})
 	want := IncompleteSection{Total: 3, Truncated: 2, PartialParses: 2, Items: []IncompletePage{
 		{URL: "http://a.test/deep", Status: 200, Bytes: 2048, Error: note, LinkedFrom: 2},
 		{URL: "http://a.test/big", Status: 200, Bytes: 2048, Truncated: true, LinkedFrom: 1},
@@ -235,13 +239,13 @@ func TestReportIncompletePages(t *testing.T) {
 	if !reflect.DeepEqual(r.Incomplete, want) {
 		t.Errorf("incomplete:\n got %+v\nwant %+v", r.Incomplete, want)
 	}
-	r = report(t, db, ReportOptions{})
+	r = build(t, db, Options{})
 	if len(r.Incomplete.Items) != 3 || r.Incomplete.Items[2] != (IncompletePage{URL: "http://a.test/both", Status: 200,
 		Bytes: 2048, Truncated: true, Error: "parse http://a.test/both: unexpected EOF", LinkedFrom: 1}) {
 		t.Errorf("all incomplete pages: %+v", r.Incomplete.Items)
 	}
 
-	b, err := json.Marshal(report(t, reportFixture(t), ReportOptions{}).Incomplete)
+	b, err := json.Marshal(build(t, reportFixture(t), Options{}).Incomplete)
 	if err != nil || string(b) != `{"total":0,"truncated":0,"partial_parses":0,"items":[]}` {
 		t.Errorf("no incomplete pages: %s, %v", b, err)
 	}

@@ -3,9 +3,11 @@ package store
 import (
 	"net/url"
 	"testing"
+
+	"github.com/crawl-project/crawl"
 )
 
-// The crawl keeps its count of queued URLs from CommitStats.Queued and Dequeued, so a commit
+// The crawl keeps its count of queued URLs from crawl.CommitStats.Queued and Unqueued, so a commit
 // must count each frontier entry it removes once, and none it does not find.
 func TestCommitCountsEachFrontierEntryRemovedOnce(t *testing.T) {
 	db := openTemp(t)
@@ -22,11 +24,11 @@ func TestCommitCountsEachFrontierEntryRemovedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := node(t, db, "http://a.test/old")
-	batch := []Result{done(old.ID, "a.test"), done(node(t, db, target.String()).ID, target.Host)}
+	batch := []crawl.Result{done(old.ID, "a.test"), done(node(t, db, target.String()).ID, target.Host)}
 	w := db.Writer(-1)
 	for _, step := range []struct {
 		name         string
-		wantDequeued int
+		wantUnqueued int
 	}{
 		{"two leases, one on a non-ASCII host", 2},
 		{"the same result again", 0},
@@ -35,8 +37,8 @@ func TestCommitCountsEachFrontierEntryRemovedOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if stats.Dequeued != step.wantDequeued {
-			t.Errorf("%s: dequeued %d, want %d", step.name, stats.Dequeued, step.wantDequeued)
+		if stats.Unqueued != step.wantUnqueued {
+			t.Errorf("%s: unqueued %d, want %d", step.name, stats.Unqueued, step.wantUnqueued)
 		}
 		if got := frontier(t, db); len(got) != 1 || got["http://a.test/later"] != 0 {
 			t.Errorf("%s: frontier = %v", step.name, got)

@@ -1,0 +1,197 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/crawl-project/crawl"
+)
+
+// apply records one leased URL's result: its page, its edges and what their targets become
+// (see link), and ends the lease. A URL recorded already keeps its first record.
+func (t *txn) apply(r *crawl.Result) error {
+	if err := t.unqueue(r.Host, r.ID); err != nil {
+		return err
+	}
+	page, err := t.node(r.ID)
+	if err != nil {
+		return err
+	}
+	if page.State != crawl.StatePending {
+		return nil // already recorded: keep the first record
+	}
+	if r.Page.State == crawl.StateDone || r.Page.State == crawl.StateFailed {
+		t.stats.Attempts++
+	}
+	p := r.Page
+	page.State, page.Status, page.ContentType, page.Size = p.State, p.Status, cutText(p.ContentType, maxText), p.Size
+	page.Title, page.FetchedAt, page.Duration = cutText(p.Title, maxText), p.FetchedAt, p.Duration
+	page.Error = cutText(p.Error, maxText)
+	page.Truncated, page.NoIndex = p.Truncated, p.NoIndex
+	t.reject(crawl.ReasonLinkCap, p.DroppedOut)
+	t.stats.Pages++
+
+	at := distance{page.Depth, r.Redirects}
+	edges := make([]storedEdge, 0, len(r.Links))
+	tooLong := 0
+	var loop []crawl.Node
+	for i := range r.Links {
+		l := &r.Links[i]
+		if !storableLink(l) {
+			tooLong++
+			if l.Kind == crawl.KindRedirect && page.Error == "" {
+				page.Error = fmt.Sprintf("redirect to a URL of %d bytes, longer than the %d the crawl stores", len(l.URL), MaxURLLength)
+			}
+			continue
+		}
+		dst, err := t.link(l, t.next(at, l.Kind))
+		if err != nil {
+			return err
+		}
+		if l.Kind == crawl.KindRedirect && loop == nil {
+			if loop, err = t.redirectLoop(&page, dst); err != nil {
+				return err
+			}
+		}
+		edges = append(edges, storedEdge{
+			Edge: crawl.Edge{Src: page.ID, Dst: dst, Kind: l.Kind, Rel: cutText(l.Rel, maxText),
+				Anchor: cutText(l.Anchor, maxText), Count: max(l.Count, 1)},
+			follow: l.Follow,
+		})
+	}
+	if loop != nil {
+		if err := t.markLoop(&page, loop); err != nil {
+			return err
+		}
+	}
+	// Links too long to store are counted with those beyond the page's cap: found, not stored.
+	page.DroppedOut = p.DroppedOut + tooLong
+	t.reject(crawl.ReasonURLTooLong, tooLong)
+	page.OutLinks = len(edges)
+	if err := t.putNode(&page); err != nil {
+		return err
+	}
+	return t.putEdges(page.ID, edges)
+}
+
+// isRedirect reports whether an HTTP status is a redirect the crawl follows.
+func isRedirect(status int) bool {
+	switch status {
+	case 301, 302, 303, 307, 308:
+		return true
+	}
+	return false
+}
+
+// redirectLoop reports whether recording page as a redirect to dst closes a loop: dst is a
+// redirect already recorded whose chain comes back to page within maxRedirects hops. It
+// returns the other nodes of the loop, in chain order from dst, or nil.
+func (t *txn) redirectLoop(page *crawl.Node, dst uint64) ([]crawl.Node, error) {
+	var chain []crawl.Node
+	for cur := dst; len(chain) <= t.maxRedirects; {
+		if cur == page.ID {
+			if chain == nil {
+				chain = []crawl.Node{} // a redirect to itself
+			}
+			return chain, nil
+		}
+		n, err := t.node(cur)
+		if err != nil {
+			return nil, err
+		}
+		if (n.State != crawl.StateDone && n.State != crawl.StateFailed) || !isRedirect(n.Status) {
+			return nil, nil
+		}
+		next, ok, err := t.redirectTarget(cur)
+		if err != nil || !ok {
+			return nil, err
+		}
+		chain = append(chain, n)
+		cur = next
+	}
+	return nil, nil
+}
+
+// redirectTarget returns the target of the redirect edge recorded for src.
+func (t *txn) redirectTarget(src uint64) (uint64, bool, error) {
+	var dst uint64
+	var found bool
+	err := t.eachEdge(src, func(e storedEdge) error {
+		if e.Kind != crawl.KindRedirect {
+			return nil
+		}
+		dst, found = e.Dst, true
+		return errStop
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return 0, false, err
+	}
+	return dst, found, nil
+}
+
+// markLoop records page and the rest of its redirect loop as failed: a loop is a redirect
+// that never reaches a page, and the error names the chain. The redirects stay recorded,
+// edges included, as the site answered them.
+func (t *txn) markLoop(page *crawl.Node, rest []crawl.Node) error {
+	msg := "redirect loop: " + page.URL
+	for _, n := range rest {
+		msg += " -> " + n.URL
+	}
+	msg = cutText(msg+" -> "+page.URL, maxText)
+	page.State, page.Error = crawl.StateFailed, msg
+	for i := range rest {
+		n := &rest[i]
+		n.State, n.Error = crawl.StateFailed, msg
+		if err := t.putNode(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// link records a link target, creating, queueing or re-queueing it as the crawl's rules say,
+// and returns its id.
+func (t *txn) link(l *crawl.Link, at distance) (uint64, error) {
+	depth := at.depth
+	if c, ok := t.cache.get(l.URL); ok && !linkChanges(l.Follow, c.state, c.depth, depth) {
+		return c.id, nil
+	}
+	id, found := t.urlID(l.URL)
+	if !found {
+		state, reason := crawl.StatePending, ""
+		switch {
+		case !l.InScope:
+			state = crawl.StateExternal
+		case l.Reject != "":
+			state, reason = crawl.StateSkipped, cutText(l.Reject, maxReason)
+		case !l.Follow:
+			state, reason = crawl.StateSkipped, crawl.ReasonNofollow
+		case !t.depthAllowed(depth):
+			state, reason = crawl.StateSkipped, crawl.ReasonMaxDepth
+		case t.overBudget(l.Host):
+			state, reason = crawl.StateSkipped, crawl.ReasonHostBudget
+		}
+		if isRejection(reason) {
+			t.reject(reason, 1)
+		}
+		return t.insert(l.URL, l.Host, state, at, reason)
+	}
+	// Most links go to pages already known at no greater depth, where neither reach nor
+	// lower has anything to do: read the state and depth without decoding the whole record.
+	v, err := t.nodeRecord(id)
+	if err != nil {
+		return 0, err
+	}
+	if state, d, ok := peekStateDepth(v); ok && !linkChanges(l.Follow, state, d, depth) {
+		t.cache.put(l.URL, cachedURL{id: id, state: state, depth: d})
+		return id, nil
+	}
+	n, err := decodeNode(id, v)
+	if err != nil {
+		return 0, err
+	}
+	if l.Follow {
+		return id, t.reach(id, n, at)
+	}
+	return id, t.lower(&n, depth)
+}

@@ -263,7 +263,7 @@ func (n *Node) claim(ctx context.Context, c *controller, shards []int) error {
 		if cur.Owner != "" {
 			continue
 		}
-		next := assignment{V: valueVersion, Owner: n.cfg.NodeID, Epoch: cur.Epoch + 1, HoldMS: cur.HoldMS, From: cur.From}
+		next := assignment{V: valueVersion, Owner: n.cfg.NodeID, Epoch: cur.Epoch + 1, HoldMS: cur.HoldMS, From: cur.From, Lost: cur.Lost}
 		var rev uint64
 		var err error
 		if cur.rev == 0 {

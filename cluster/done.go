@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -150,7 +151,11 @@ func (n *Node) takeCut(ctx context.Context) (cut, bool, error) {
 	quiet := true
 	list := n.cr.urls.ListConsumers(ctx)
 	for ci := range list.Info() {
+		if !strings.HasPrefix(ci.Name, "shard-") {
+			continue // a replay's ordered consumer, or someone else's
+		}
 		if ci.NumPending > 0 || ci.NumAckPending > 0 {
+			n.log.Debug("cluster: done check: consumer holds messages", "consumer", ci.Name, "pending", ci.NumPending, "unacked", ci.NumAckPending)
 			quiet = false
 		}
 	}

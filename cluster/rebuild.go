@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -77,7 +78,11 @@ func (n *Node) replay(ctx context.Context, stream jetstream.Stream, wildcard str
 	if len(shards) == n.cr.config.Shards {
 		filters = []string{wildcard}
 	}
-	cons, err := n.cr.js.OrderedConsumer(ctx, name, jetstream.OrderedConsumerConfig{FilterSubjects: filters})
+	cons, err := n.cr.js.OrderedConsumer(ctx, name, jetstream.OrderedConsumerConfig{
+		FilterSubjects: filters,
+		// The server removes it soon after the replay ends.
+		InactiveThreshold: 5 * time.Second,
+	})
 	if err != nil {
 		return fmt.Errorf("replay %s: %w", name, err)
 	}

@@ -34,6 +34,10 @@ type fakeNode struct {
 	gained    [][]int
 	wake      chan struct{}
 	insertErr func(urls []URL) error // called after an insert is committed; may fail the call
+	// beforeDelete is called with the seqs of outbox rows about to be deleted.
+	beforeDelete func(seqs []uint64)
+	// beforeInsert is called before an insert is committed.
+	beforeInsert func(urls []URL)
 }
 
 type fakeURL struct {
@@ -47,6 +51,30 @@ func newFakeNode(shards int, site *fakeSite) *fakeNode {
 		urls: map[string]*fakeURL{}, owned: map[int]time.Time{}, fetches: map[string]int{},
 		wake: make(chan struct{}, 1),
 	}
+}
+
+// addOutbox adds rows as a commit would.
+func (f *fakeNode) addOutbox(urls ...URL) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, u := range urls {
+		f.seq++
+		f.outbox = append(f.outbox, OutboxRow{Seq: f.seq, Shard: f.shardOf(u.URL), URL: u})
+	}
+	f.commits++
+}
+
+// with changes the fake's hooks (or other fields) under its lock, while its node runs.
+func (f *fakeNode) with(fn func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn()
+}
+
+func (f *fakeNode) outboxLen() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.outbox)
 }
 
 func (f *fakeNode) local() Local { return Local{Outbox: f, Records: f, Inbox: f, Frontier: f} }
@@ -76,6 +104,12 @@ func (f *fakeNode) PendingOutbox(_ context.Context, max int) ([]OutboxRow, error
 
 func (f *fakeNode) DeleteOutbox(_ context.Context, seqs []uint64) error {
 	f.mu.Lock()
+	hook := f.beforeDelete
+	f.mu.Unlock()
+	if hook != nil {
+		hook(seqs)
+	}
+	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.outbox = slices.DeleteFunc(f.outbox, func(r OutboxRow) bool { return slices.Contains(seqs, r.Seq) })
 	return nil
@@ -95,6 +129,12 @@ func (f *fakeNode) DeleteRecords(_ context.Context, seqs []uint64) error {
 }
 
 func (f *fakeNode) InsertURLs(_ context.Context, urls []URL) error {
+	f.mu.Lock()
+	before := f.beforeInsert
+	f.mu.Unlock()
+	if before != nil {
+		before(urls)
+	}
 	f.mu.Lock()
 	for _, u := range urls {
 		f.insertLocked(u.URL, u.Depth)

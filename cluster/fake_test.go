@@ -31,7 +31,9 @@ type fakeNode struct {
 	inserted  []URL // every URL InsertURLs was given, in order
 	applied   int   // records applied
 	dropped   [][]int
+	droppedAt map[int]time.Time // when DropShards returned, by shard
 	gained    [][]int
+	gainedAt  map[int]time.Time // not-before of the last GainShards, by shard
 	wake      chan struct{}
 	insertErr func(urls []URL) error // called after an insert is committed; may fail the call
 	// beforeDelete is called with the seqs of outbox rows about to be deleted.
@@ -49,6 +51,7 @@ func newFakeNode(shards int, site *fakeSite) *fakeNode {
 	return &fakeNode{
 		shards: shards, site: site,
 		urls: map[string]*fakeURL{}, owned: map[int]time.Time{}, fetches: map[string]int{},
+		droppedAt: map[int]time.Time{}, gainedAt: map[int]time.Time{},
 		wake: make(chan struct{}, 1),
 	}
 }
@@ -199,6 +202,7 @@ func (f *fakeNode) GainShards(shards []int, notBefore time.Time) {
 	f.mu.Lock()
 	for _, s := range shards {
 		f.owned[s] = notBefore
+		f.gainedAt[s] = notBefore
 	}
 	f.gained = append(f.gained, slices.Clone(shards))
 	f.mu.Unlock()
@@ -208,8 +212,10 @@ func (f *fakeNode) GainShards(shards []int, notBefore time.Time) {
 func (f *fakeNode) DropShards(_ context.Context, shards []int) (time.Duration, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	now := time.Now()
 	for _, s := range shards {
 		delete(f.owned, s)
+		f.droppedAt[s] = now
 	}
 	f.dropped = append(f.dropped, slices.Clone(shards))
 	return 50 * time.Millisecond, nil

@@ -170,13 +170,18 @@ func (n *Node) reconcile(ctx context.Context, c *controller) error {
 		}
 	}
 
-	if err := n.freeLost(ctx, c, live); err != nil {
+	// Calls to the server are bounded by the heartbeat TTL, so that the loop comes back to a
+	// fence in time while the server does not answer. Dropping, flushing and rebuilding take
+	// as long as they need (fetches in flight, a shard's history).
+	short, cancel := context.WithTimeout(ctx, n.cfg.HeartbeatTTL)
+	defer cancel()
+	if err := n.freeLost(short, c, live); err != nil {
 		return err
 	}
 
 	p := balance(me, live, c.v.owners())
 	if len(p.claim) > 0 {
-		if err := n.claim(ctx, c, p.claim); err != nil {
+		if err := n.claim(short, c, p.claim); err != nil {
 			return err
 		}
 	}
@@ -200,7 +205,9 @@ func (n *Node) reconcile(ctx context.Context, c *controller) error {
 	}
 	n.settled.Store(len(c.serving) == len(c.v.ownedBy(me)))
 	n.serving.Store(int64(len(c.serving)))
-	return n.checkDone(ctx, c, live)
+	short2, cancel2 := context.WithTimeout(ctx, n.cfg.HeartbeatTTL)
+	defer cancel2()
+	return n.checkDone(short2, c, live)
 }
 
 // freeLost frees the shards of owners whose heartbeat has been gone for the lease, counted

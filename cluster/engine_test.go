@@ -307,3 +307,46 @@ func TestCrashBetweenCommitAndAck(t *testing.T) {
 	}
 	checkCrawl(t, site, seeds, []*fakeNode{f}, nil)
 }
+
+// The server is away longer than the heartbeat TTL: the node fences itself (drops its shards:
+// no fetching, no consuming), and when the server is back it renews its heartbeat and resumes
+// its shards as they are, without a rebuild; the crawl then completes.
+func TestFencedWhileTheServerIsAway(t *testing.T) {
+	ts := startServer(t)
+	site := &fakeSite{hosts: 4, pages: 4}
+	f := newFakeNode(16, site)
+	events := make(chan string, 16)
+	f.with(func() { f.events = events })
+	r := startNode(t, ts, testConfig("fence", "a"), f, true)
+	for e := ""; e != "gain"; {
+		e = within(t, 20*time.Second, events, "a to serve its shards")
+	}
+	watchView(t, dial(t, ts), "fence", 20*time.Second, "a to own every shard", balanced("a"))
+	ts.stop()
+	for e := ""; e != "drop"; {
+		e = within(t, 20*time.Second, events, "a to fence itself")
+	}
+	f.mu.Lock()
+	owned, applied := len(f.owned), f.applied
+	f.mu.Unlock()
+	if owned != 0 {
+		t.Fatalf("fenced, the frontier still owns %d shards", owned)
+	}
+	ts.start(true)
+	for e := ""; e != "gain"; {
+		e = within(t, 20*time.Second, events, "a to resume its shards")
+	}
+	if err := r.node.PublishSeeds(context.Background(), []string{site.url(0, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.wait(60 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	replayed := f.applied - applied
+	f.mu.Unlock()
+	if replayed != 0 {
+		t.Errorf("%d records replayed after the fence: the shards should resume as they were", replayed)
+	}
+	checkCrawl(t, site, []string{site.url(0, 0)}, []*fakeNode{f}, nil)
+}

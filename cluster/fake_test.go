@@ -38,6 +38,8 @@ type fakeNode struct {
 	insertErr func(urls []URL) error // called after an insert is committed; may fail the call
 	// beforeDelete is called with the seqs of outbox rows about to be deleted.
 	beforeDelete func(seqs []uint64)
+	// events, if set, gets "gain" and "drop" after GainShards and DropShards (never blocking).
+	events chan string
 	// beforeInsert is called before an insert is committed.
 	beforeInsert func(urls []URL)
 }
@@ -205,6 +207,7 @@ func (f *fakeNode) GainShards(shards []int, notBefore time.Time) {
 		f.gainedAt[s] = notBefore
 	}
 	f.gained = append(f.gained, slices.Clone(shards))
+	f.eventLocked("gain")
 	f.mu.Unlock()
 	f.poke()
 }
@@ -218,7 +221,17 @@ func (f *fakeNode) DropShards(_ context.Context, shards []int) (time.Duration, e
 		f.droppedAt[s] = now
 	}
 	f.dropped = append(f.dropped, slices.Clone(shards))
+	f.eventLocked("drop")
 	return 50 * time.Millisecond, nil
+}
+
+func (f *fakeNode) eventLocked(e string) {
+	if f.events != nil {
+		select {
+		case f.events <- e:
+		default:
+		}
+	}
 }
 
 func (f *fakeNode) Progress() Progress {

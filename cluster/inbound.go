@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -103,8 +104,21 @@ func (n *Node) stopConsumer(shard int) {
 		return
 	}
 	close(sc.stopping)
+	if !n.conn.nc.IsConnected() {
+		sc.it.Stop() // no server to hand messages back to: they come back after AckWait
+		<-sc.done
+		return
+	}
 	sc.it.Drain()
-	<-sc.done
+	bound := time.NewTimer(n.cfg.HeartbeatTTL)
+	defer bound.Stop()
+	select {
+	case <-sc.done:
+	case <-bound.C:
+		// The drain needs the server, which went away meanwhile.
+		sc.it.Stop()
+		<-sc.done
+	}
 }
 
 func (n *Node) stopAllConsumers() {

@@ -35,7 +35,9 @@ FUZZ_TARGETS := \
 	./parse:FuzzCollapse \
 	./parse:FuzzDeclaresUTF8 \
 	./fetch:FuzzParseSitemap \
-	./store:FuzzCommit
+	./store:FuzzCommit \
+	./cluster:FuzzDecodeURL \
+	./cluster:FuzzDecodeRecord
 
 fuzz-short:
 	@set -e; for t in $(FUZZ_TARGETS); do \

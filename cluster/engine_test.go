@@ -193,12 +193,14 @@ func waitHeartbeats(t *testing.T, c *Conn, crawlID, node string, k int) *view {
 	})
 }
 
-// Done detection waits for what is on its way: an inbound message in hand (committed but not
-// acknowledged), an outbox row not yet deleted, a fetch in flight. Once each is through, the
-// crawl ends. The message is acknowledged only after the Inbox returned.
+// Done detection waits for what is on its way: an outbox row not published, an inbound
+// message in hand (in the Inbox, not acknowledged), an outbox row published and not yet
+// deleted, a fetch in flight. Once each is through, the crawl ends. The message is
+// acknowledged only after the Inbox returned.
 func TestDoneWaitsForWorkInFlight(t *testing.T) {
 	ts := startServer(t)
 	site := &fakeSite{hosts: 2, pages: 2}
+	seed := site.url(0, 0)
 	f := newFakeNode(16, site)
 	hold := make(chan struct{})
 	inInsert := make(chan struct{})
@@ -209,29 +211,34 @@ func TestDoneWaitsForWorkInFlight(t *testing.T) {
 			<-hold
 		})
 	}
-	r := startNode(t, ts, testConfig("early", "a"), f, true)
+	cfg := testConfig("early", "a")
+	cfg.PollEvery = time.Hour // the publisher sends only when notified
+	r := startNode(t, ts, cfg, f, true)
 	obs := dial(t, ts)
 	watchView(t, obs, "early", 20*time.Second, "a to own every shard", balanced("a"))
-	if err := r.node.PublishSeeds(context.Background(), []string{site.url(0, 0)}); err != nil {
-		t.Fatal(err)
+
+	// An empty crawl would be done at once; an outbox row not published holds it.
+	f.addOutbox(URL{URL: seed, Depth: 0})
+	if v := waitHeartbeats(t, obs, "early", "a", 8); v.done {
+		t.Fatal("done with an outbox row not published")
 	}
-	within(t, 20*time.Second, inInsert, "the seed to reach the Inbox")
-	// Delivered, in the Inbox, not acknowledged.
+	r.node.Notify()
+
+	// The row's URL is delivered to the Inbox, which holds it: not acknowledged, not done.
+	within(t, 20*time.Second, inInsert, "the URL to reach the Inbox")
 	var unacked int
 	list := r.node.cr.urls.ListConsumers(context.Background())
 	for ci := range list.Info() {
 		unacked += ci.NumAckPending
 	}
 	if unacked != 1 {
-		t.Errorf("%d messages unacknowledged while the Inbox holds the seed, want 1", unacked)
+		t.Errorf("%d messages unacknowledged while the Inbox holds the URL, want 1", unacked)
 	}
-	v := waitHeartbeats(t, obs, "early", "a", 8)
-	if v.done {
+	if v := waitHeartbeats(t, obs, "early", "a", 8); v.done {
 		t.Fatal("done while a message was in the Inbox")
 	}
-	close(hold)
 
-	// An outbox row whose deletion waits: the node is not idle.
+	// The crawl's first outbox row published and its deletion held.
 	holdDelete := make(chan struct{})
 	inDelete := make(chan struct{})
 	var delOnce sync.Once
@@ -243,9 +250,8 @@ func TestDoneWaitsForWorkInFlight(t *testing.T) {
 			})
 		}
 	})
-	f.addOutbox(URL{URL: site.url(1, 1), Depth: 5})
-	r.node.Notify()
-	within(t, 20*time.Second, inDelete, "the outbox row to be published")
+	close(hold)
+	within(t, 20*time.Second, inDelete, "an outbox row to be published")
 	if v := waitHeartbeats(t, obs, "early", "a", 8); v.done {
 		t.Fatal("done with an outbox row not deleted")
 	}
@@ -259,7 +265,7 @@ func TestDoneWaitsForWorkInFlight(t *testing.T) {
 	if err := r.wait(30 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	checkCrawl(t, site, []string{site.url(0, 0)}, []*fakeNode{f}, nil)
+	checkCrawl(t, site, []string{seed}, []*fakeNode{f}, nil)
 }
 
 // A crash between the Inbox's commit and the acknowledgement: the message is delivered again

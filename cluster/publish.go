@@ -184,7 +184,7 @@ func (n *Node) send(ctx context.Context, msgs []outgoing) ([]uint64, error) {
 // their host is the frontier's host key) to the owners of their shards. Every node sends the
 // seeds it was given, and a node inserts none itself: a seed reaches its shard's owner, and
 // any later owner of the shard, through the shard's subject. It returns once the server has
-// acknowledged every one.
+// acknowledged every one. Call it between Join and Run.
 func (n *Node) PublishSeeds(ctx context.Context, seeds []string) error {
 	for start := 0; start < len(seeds); start += n.cfg.Batch {
 		chunk := seeds[start:min(start+n.cfg.Batch, len(seeds))]
@@ -220,6 +220,11 @@ func (n *Node) PublishSeeds(ctx context.Context, seeds []string) error {
 			}
 		}
 		n.bump()
+	}
+	// New work: a crawl seen done meanwhile (this node joined but was not running yet) runs
+	// again.
+	if err := n.cr.kv.Delete(ctx, keyDone); err != nil {
+		return fmt.Errorf("crawl %s: clear done mark: %w", n.cfg.CrawlID, err)
 	}
 	return nil
 }

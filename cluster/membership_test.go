@@ -32,13 +32,7 @@ func TestShardsHaveOneOwnerAndMoveAfterTheLease(t *testing.T) {
 
 	// c dies without a word; after its heartbeat's TTL and the lease, a and b take its shards.
 	nodes["c"].kill()
-	var expiredAt uint64
-	v = watchView(t, obs, "own", 20*time.Second, "c's shards to move to a and b", func(v *view) bool {
-		if _, ok := v.alive["c"]; !ok && expiredAt == 0 {
-			expiredAt = 1
-		}
-		return balanced("a", "b")(v)
-	})
+	v = watchView(t, obs, "own", 20*time.Second, "c's shards to move to a and b", balanced("a", "b"))
 	for _, s := range cShards {
 		a := v.assign[s]
 		if a.Owner != "a" && a.Owner != "b" {

@@ -49,7 +49,9 @@ FUZZ_TARGETS := \
 	./parse:FuzzDeclaresUTF8:50000x \
 	./fetch:FuzzParseSitemap:20000x \
 	./store:FuzzCommit:500x \
-	./crawler:FuzzHostilePage:2000x
+	./crawler:FuzzHostilePage:2000x \
+	./crawler/cluster:FuzzDecodeURL:50000x \
+	./crawler/cluster:FuzzDecodeRecord:50000x
 
 FUZZTIME ?=
 fuzz-short:

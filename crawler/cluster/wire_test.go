@@ -1,0 +1,165 @@
+package cluster
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+)
+
+func TestURLMessageRoundTrip(t *testing.T) {
+	for _, u := range []URL{
+		{URL: "http://a.test/", Depth: 0},
+		{URL: "https://b.test:8443/x?y=1", Depth: 7},
+		{URL: "http://é.test/ü", Depth: 1 << 20},
+	} {
+		b, err := appendURL(nil, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodeURL(b)
+		if err != nil || got != u {
+			t.Fatalf("round trip of %+v: got %+v, %v", u, got, err)
+		}
+		if want := 1 + 1 + len(u.URL); u.Depth < 128 && len(b) != want {
+			t.Errorf("%+v encodes in %d bytes, want %d", u, len(b), want)
+		}
+	}
+}
+
+func TestRecordMessageRoundTrip(t *testing.T) {
+	r := PageRecord{URL: "http://a.test/p", Body: []byte{0, 1, 2, 255}}
+	b, err := appendRecord(nil, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeRecord(b)
+	if err != nil || got.URL != r.URL || !bytes.Equal(got.Body, r.Body) {
+		t.Fatalf("round trip: got %+v, %v", got, err)
+	}
+}
+
+func TestWireRefusesBadMessages(t *testing.T) {
+	for name, b := range map[string][]byte{
+		"empty":          nil,
+		"future version": {2, 0, 'h'},
+		"no url":         {1, 0},
+		"bad depth":      {1, 0xff},
+		"not utf-8":      {1, 0, 0xff, 0xfe},
+	} {
+		if _, err := decodeURL(b); !errors.Is(err, errWire) {
+			t.Errorf("URL %s: err %v, want errWire", name, err)
+		}
+	}
+	for name, b := range map[string][]byte{
+		"empty":          nil,
+		"future version": {2, 1, 'h'},
+		"long url len":   {1, 9, 'h'},
+		"empty url":      {1, 0, 'x'},
+	} {
+		if _, err := decodeRecord(b); !errors.Is(err, errWire) {
+			t.Errorf("record %s: err %v, want errWire", name, err)
+		}
+	}
+	if _, err := appendURL(nil, URL{URL: "http://a.test/", Depth: -1}); !errors.Is(err, errWire) {
+		t.Errorf("negative depth encoded: %v", err)
+	}
+}
+
+func TestMessageIDs(t *testing.T) {
+	a := urlMsgID(URL{URL: "http://a.test/", Depth: 1})
+	if a != urlMsgID(URL{URL: "http://a.test/", Depth: 1}) {
+		t.Error("same URL and depth: different ids")
+	}
+	if a == urlMsgID(URL{URL: "http://a.test/", Depth: 0}) {
+		t.Error("a smaller depth must pass the duplicate window: same id")
+	}
+	if a == urlMsgID(URL{URL: "http://a.test/x", Depth: 1}) {
+		t.Error("different URLs: same id")
+	}
+	if recordMsgID([]byte("x")) == recordMsgID([]byte("y")) {
+		t.Error("different records: same id")
+	}
+}
+
+func FuzzDecodeURL(f *testing.F) {
+	for _, u := range []URL{{"http://a.test/", 0}, {"https://b.test/x?y", 300}} {
+		b, _ := appendURL(nil, u)
+		f.Add(b)
+	}
+	f.Add([]byte{1, 0x80})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		u, err := decodeURL(b)
+		if err != nil {
+			return
+		}
+		again, err := appendURL(nil, u)
+		if err != nil {
+			t.Fatalf("decoded %+v does not encode: %v", u, err)
+		}
+		back, err := decodeURL(again)
+		if err != nil || back != u {
+			t.Fatalf("re-encoded %+v decodes as %+v, %v", u, back, err)
+		}
+	})
+}
+
+func FuzzDecodeRecord(f *testing.F) {
+	b, _ := appendRecord(nil, PageRecord{URL: "http://a.test/", Body: []byte("body")})
+	f.Add(b)
+	f.Add([]byte{1, 0x80, 1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := decodeRecord(b)
+		if err != nil {
+			return
+		}
+		again, err := appendRecord(nil, r)
+		if err != nil {
+			t.Fatalf("decoded %+v does not encode: %v", r, err)
+		}
+		back, err := decodeRecord(again)
+		if err != nil || back.URL != r.URL || !bytes.Equal(back.Body, r.Body) {
+			t.Fatalf("re-encoded record decodes differently: %+v, %v", back, err)
+		}
+	})
+}
+
+// The shard of a host must never change between versions: every node of a crawl, whatever
+// its version, computes it.
+func TestShardOfIsStable(t *testing.T) {
+	for _, c := range []struct {
+		host   string
+		shards int
+		want   int
+	}{
+		{"a.test", 256, ShardOf("A.TEST", 256)},
+		{"", 256, int(14695981039346656037 % 256)},
+		{"127.0.0.2:8080", 1, 0},
+	} {
+		if got := ShardOf(c.host, c.shards); got != c.want {
+			t.Errorf("ShardOf(%q, %d) = %d, want %d", c.host, c.shards, got, c.want)
+		}
+	}
+	// FNV-1a of "a": 0xaf63dc4c8601ec8c.
+	if got, want := ShardOf("a", 1<<12), int(uint64(0xaf63dc4c8601ec8c)%(1<<12)); got != want {
+		t.Errorf("ShardOf(a) = %d, want %d", got, want)
+	}
+	// Spread: 1000 hosts over 16 shards, none empty and none with over twice its share.
+	count := make([]int, 16)
+	for i := range 1000 {
+		count[ShardOf("h"+string(rune('a'+i%26))+".test:"+itoa(i), 16)]++
+	}
+	for s, c := range count {
+		if c == 0 || c > 2*1000/16 {
+			t.Errorf("shard %d has %d of 1000 hosts", s, c)
+		}
+	}
+}
+
+func itoa(i int) string { return string(appendInt(nil, i)) }
+
+func appendInt(b []byte, i int) []byte {
+	if i >= 10 {
+		b = appendInt(b, i/10)
+	}
+	return append(b, byte('0'+i%10))
+}

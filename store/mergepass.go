@@ -154,6 +154,8 @@ type kway struct {
 	keys, vals [][]byte
 	from       []int
 	key        []byte
+	steps      int
+	err        error // why the walk stopped before the end
 }
 
 func (m *merger) walk(bucket []byte) *kway {
@@ -171,6 +173,10 @@ func (m *merger) walk(bucket []byte) *kway {
 // next moves to the next key of any input and reports false at the end; k.key is the key,
 // k.from the inputs that hold it, k.vals[i] their values.
 func (m *merger) next(k *kway) bool {
+	if k.steps++; k.steps%4096 == 1 && m.ctx.Err() != nil {
+		k.err = m.ctx.Err()
+		return false
+	}
 	for _, i := range k.from {
 		m.g.path = m.in[i].db.path
 		k.keys[i], k.vals[i] = k.curs[i].Next()
@@ -253,7 +259,7 @@ func (m *merger) mergeNodes() error {
 			}
 		}
 	}
-	return nil
+	return k.err
 }
 
 // putFrontier queues a pending URL of the output as its input queued it.
@@ -302,7 +308,7 @@ func (m *merger) mergeEdges() error {
 			return err
 		}
 	}
-	return nil
+	return k.err
 }
 
 // newID returns the output's id of the node an input knows as old.
@@ -366,7 +372,7 @@ func (m *merger) mergeHosts() error {
 			return err
 		}
 	}
-	return nil
+	return k.err
 }
 
 func later(a, b time.Time) time.Time {
@@ -398,6 +404,9 @@ func (m *merger) mergeCounters() error {
 			return err
 		}
 	}
+	if k.err != nil {
+		return k.err
+	}
 	k = m.walk(bucketRejects)
 	for m.next(k) {
 		reason := string(k.key)
@@ -413,6 +422,9 @@ func (m *merger) mergeCounters() error {
 		if err := m.put(bucketRejects, bytes.Clone(k.key), u64(uint64(n)), true); err != nil {
 			return err
 		}
+	}
+	if k.err != nil {
+		return k.err
 	}
 	var fetched uint64
 	var updated time.Time

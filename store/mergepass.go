@@ -36,7 +36,7 @@ type merger struct {
 const maxRefusalReasons = 1024
 
 // mergeCommitBytes is how much the merge writes to the output per transaction: its memory.
-const mergeCommitBytes = 4 << 20
+const mergeCommitBytes = 1 << 20
 
 // mergeRank orders the records of one URL held by several inputs; the highest is kept.
 // A URL's record belongs to the node that owns its host's shard, and only that node fetches

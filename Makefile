@@ -49,6 +49,7 @@ FUZZ_TARGETS := \
 	./parse:FuzzDeclaresUTF8:50000x \
 	./fetch:FuzzParseSitemap:20000x \
 	./store:FuzzCommit:500x \
+	./store:FuzzDecodeRecord:20000x \
 	./crawler:FuzzHostilePage:2000x \
 	./crawler/cluster:FuzzDecodeURL:50000x \
 	./crawler/cluster:FuzzDecodeRecord:50000x

@@ -3,7 +3,7 @@ package crawl
 import "testing"
 
 func TestStateNamesRoundTrip(t *testing.T) {
-	for s := StatePending; s <= StateSkipped; s++ {
+	for s := StatePending; s <= StateRemote; s++ {
 		got, err := ParseState(s.String())
 		if err != nil || got != s {
 			t.Errorf("ParseState(%q) = %v, %v; want %v", s.String(), got, err, s)

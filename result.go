@@ -68,4 +68,7 @@ type CommitStats struct {
 	// Redirected are the frontier entries added for redirect targets: a reader hands them out
 	// before the other URLs of their host, so that a redirect chain is followed promptly.
 	Redirected []Entry
+	// Outbox counts the links to hosts of other shards written for another node to crawl, and
+	// Records the page records written for the cluster to keep (cluster crawls only).
+	Outbox, Records int
 }

@@ -13,6 +13,10 @@ const (
 	StateBlocked  State = 4 // disallowed by robots.txt, never fetched
 	StateExternal State = 5 // outside the crawl's scope: recorded as a link target, never fetched
 	StateSkipped  State = 6 // in scope but not fetched; Node.Error says why (max-depth, trap, ...)
+	// StateRemote: a link target whose host belongs to a shard of another node of a cluster
+	// crawl. Its record is that node's; this database keeps the node for the edges that end
+	// there, and a merge of the nodes' databases replaces it with the owner's record.
+	StateRemote State = 7
 )
 
 // stateNames are the states' names, as status, reports and exports print them.
@@ -23,6 +27,7 @@ var stateNames = map[State]string{
 	StateBlocked:  "robots-blocked",
 	StateExternal: "external",
 	StateSkipped:  "skipped",
+	StateRemote:   "remote",
 }
 
 func (s State) String() string {
@@ -39,5 +44,5 @@ func ParseState(name string) (State, error) {
 			return s, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown state %q (want pending, done, failed, robots-blocked, external or skipped)", name)
+	return 0, fmt.Errorf("unknown state %q (want pending, done, failed, robots-blocked, external, skipped or remote)", name)
 }

@@ -28,15 +28,24 @@ func (t *txn) apply(r *crawl.Result) error {
 	page.Title, page.FetchedAt, page.Duration = cutText(p.Title, maxText), p.FetchedAt, p.Duration
 	page.Error = cutText(p.Error, maxText)
 	page.Truncated, page.NoIndex = p.Truncated, p.NoIndex
-	t.reject(crawl.ReasonLinkCap, p.DroppedOut)
-	t.stats.Pages++
+	if t.shards > 0 {
+		t.srcShard = ShardOf(r.Host, t.shards)
+	}
+	return t.recordPage(&page, distance{page.Depth, r.Redirects}, r.Links, p.DroppedOut, 0, true)
+}
 
-	at := distance{page.Depth, r.Redirects}
-	edges := make([]storedEdge, 0, len(r.Links))
-	tooLong := 0
+// recordPage records a page whose fields are set, at distance at from the seeds, with its
+// links: the edges and what their targets become (see link), and the record row of a
+// cluster crawl when replicate is set. dropped links beyond the page's cap and tooLong links
+// too long to store, besides those among links, are counted. A result and a replayed record
+// (see ApplyRecords) go through it alike, so both record a page the same way.
+func (t *txn) recordPage(page *crawl.Node, at distance, links []crawl.Link, dropped, tooLong int, replicate bool) error {
+	t.reject(crawl.ReasonLinkCap, dropped)
+	t.stats.Pages++
+	edges := make([]storedEdge, 0, len(links))
 	var loop []crawl.Node
-	for i := range r.Links {
-		l := &r.Links[i]
+	for i := range links {
+		l := &links[i]
 		if !storableLink(l) {
 			tooLong++
 			if l.Kind == crawl.KindRedirect && page.Error == "" {
@@ -49,29 +58,36 @@ func (t *txn) apply(r *crawl.Result) error {
 			return err
 		}
 		if l.Kind == crawl.KindRedirect && loop == nil {
-			if loop, err = t.redirectLoop(&page, dst); err != nil {
+			if loop, err = t.redirectLoop(page, dst); err != nil {
 				return err
 			}
 		}
 		edges = append(edges, storedEdge{
 			Edge: crawl.Edge{Src: page.ID, Dst: dst, Kind: l.Kind, Rel: cutText(l.Rel, maxText),
-				Anchor: cutText(l.Anchor, maxText), Count: max(l.Count, 1)},
+				Anchor: cutText(l.Anchor, maxText), Count: edgeCount(l.Count)},
 			follow: l.Follow,
 		})
 	}
 	if loop != nil {
-		if err := t.markLoop(&page, loop); err != nil {
+		if err := t.markLoop(page, loop); err != nil {
 			return err
 		}
 	}
 	// Links too long to store are counted with those beyond the page's cap: found, not stored.
-	page.DroppedOut = p.DroppedOut + tooLong
+	page.DroppedOut = dropped + tooLong
 	t.reject(crawl.ReasonURLTooLong, tooLong)
 	page.OutLinks = len(edges)
-	if err := t.putNode(&page); err != nil {
+	if err := t.putNode(page); err != nil {
 		return err
 	}
-	return t.putEdges(page.ID, edges)
+	if err := t.putEdges(page.ID, edges); err != nil {
+		return err
+	}
+	if !replicate || t.shards == 0 {
+		return nil
+	}
+	body := appendRecord(t.mem.buf(recordSize(page, links)), page, at, dropped, tooLong, links)
+	return t.putRecord(t.srcShard, page.URL, body)
 }
 
 // isRedirect reports whether an HTTP status is a redirect the crawl follows.
@@ -152,6 +168,11 @@ func (t *txn) markLoop(page *crawl.Node, rest []crawl.Node) error {
 // link records a link target, creating, queueing or re-queueing it as the crawl's rules say,
 // and returns its id.
 func (t *txn) link(l *crawl.Link, at distance) (uint64, error) {
+	if t.shards > 0 && l.Follow && l.InScope && l.Reject == "" {
+		if shard := ShardOf(l.Host, t.shards); shard != t.srcShard {
+			return t.linkRemote(l, shard, at.depth)
+		}
+	}
 	depth := at.depth
 	if c, ok := t.cache.get(l.URL); ok && !linkChanges(l.Follow, c.state, c.depth, depth) {
 		return c.id, nil

@@ -57,10 +57,10 @@ type Options struct {
 	LockTimeout time.Duration
 	// NoSync skips fsync on commit. Only for benchmarks: a crash may then lose committed work.
 	NoSync bool
-	// FailCommit is a fault-injection point for tests. When set, Writer.Commit calls it with
-	// the commit's number on that Writer (1, 2, ...) inside the commit's transaction, after
-	// the batch is applied; a non-nil error aborts the transaction as a write error would:
-	// nothing of it is stored.
+	// FailCommit is a fault-injection point for tests. When set, Writer.Commit (and the
+	// writer's InsertURLs and ApplyRecords) calls it with the transaction's number on that
+	// Writer (1, 2, ...) inside the transaction, after its work is done; a non-nil error
+	// aborts the transaction as a write error would: nothing of it is stored.
 	FailCommit func(n int) error
 }
 
@@ -69,7 +69,8 @@ type DB struct {
 	bolt       *bolt.DB
 	path       string
 	failCommit func(n int) error
-	urls       *urlCache // the writer's, see urlcache.go
+	urls       *urlCache  // the writer's, see urlcache.go
+	shard      shardState // see shard.go
 }
 
 // Open opens the crawl database at path or, unless read-only, creates it when nothing is
@@ -317,7 +318,8 @@ type Seed struct {
 }
 
 // AddSeeds puts seeds that were never seen into the frontier at depth 0. A seed that is
-// already known but was not fetched because of a limit or scope is queued again. A seed
+// already known but was not fetched because of a limit or scope, or was recorded for
+// another shard's owner, is queued again. A seed
 // longer than MaxURLLength is not recorded but counted under crawl.ReasonURLTooLong (a seeds file
 // holding one is refused before this; sitemaps are not).
 // It returns how many seeds were queued. Call it before the pipeline's writer starts.
@@ -340,7 +342,7 @@ func (db *DB) AddSeeds(seeds []Seed) (int, error) {
 					return err
 				}
 				queued++
-			case n.State == crawl.StateSkipped || n.State == crawl.StateExternal:
+			case n.State == crawl.StateSkipped || n.State == crawl.StateExternal || n.State == crawl.StateRemote:
 				if err := t.requeue(id, &n, s.Host, distance{}); err != nil {
 					return err
 				}

@@ -27,13 +27,13 @@ func (t *txn) next(d distance, kind crawl.EdgeKind) distance {
 func (t *txn) depthAllowed(d int) bool { return t.maxDepth < 0 || d <= t.maxDepth }
 
 // linkChanges reports whether a link at depth to a node in state at depth d may change it:
-// a followable link acts on skipped and external nodes whatever the depth (they may join the
-// crawl), and any link acts only through a shorter path otherwise.
+// a followable link acts on skipped, external and remote nodes whatever the depth (they may
+// join the crawl), and any link acts only through a shorter path otherwise.
 func linkChanges(follow bool, state crawl.State, d, depth int) bool {
 	if depth < d {
 		return true
 	}
-	return follow && (state == crawl.StateSkipped || state == crawl.StateExternal)
+	return follow && (state == crawl.StateSkipped || state == crawl.StateExternal || state == crawl.StateRemote)
 }
 
 // lower records a shorter path to a node that a link reaches without making it followable
@@ -106,6 +106,19 @@ func (t *txn) reach(id uint64, n crawl.Node, at distance) error {
 					return err
 				}
 			}
+		case crawl.StateRemote:
+			// A URL recorded for another shard's owner, reached from its own shard: from a
+			// page of this node, or sent to it, so this node owns the shard now. It joins the
+			// crawl as if seen for the first time.
+			n.State = crawl.StateSkipped
+			if !t.depthAllowed(depth) {
+				n.Depth, n.Error = depth, crawl.ReasonMaxDepth
+				if err := t.putNode(&n); err != nil {
+					return err
+				}
+			} else if _, err := t.requeueWithinBudget(it.id, &n, hostKey(n.URL), it.at); err != nil {
+				return err
+			}
 		case crawl.StatePending:
 			if depth < n.Depth {
 				n.Depth = depth
@@ -127,9 +140,13 @@ func (t *txn) reach(id uint64, n crawl.Node, at distance) error {
 				if err := t.putNode(&n); err != nil {
 					return err
 				}
+				src := -1 // the page's shard, in a cluster crawl
+				if t.shards > 0 {
+					src = ShardOf(hostKey(n.URL), t.shards)
+				}
 				err := t.eachEdge(it.id, func(e storedEdge) error {
 					next := t.next(it.at, e.Kind)
-					if e.follow {
+					if e.follow && src < 0 {
 						queue = append(queue, item{e.Dst, next})
 						return nil
 					}
@@ -137,7 +154,14 @@ func (t *txn) reach(id uint64, n crawl.Node, at distance) error {
 					if err != nil {
 						return err
 					}
-					return t.lower(&dst, next.depth)
+					if !e.follow {
+						return t.lower(&dst, next.depth)
+					}
+					if shard := ShardOf(hostKey(dst.URL), t.shards); shard != src {
+						return t.reachRemote(&dst, shard, next.depth)
+					}
+					queue = append(queue, item{e.Dst, next})
+					return nil
 				})
 				if err != nil {
 					return err

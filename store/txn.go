@@ -34,6 +34,16 @@ type txn struct {
 	// queued caches the per-host counters of the hostpages bucket that the transaction has
 	// read; admit counts in it and flush writes the changed ones back, once each.
 	queued map[string]*hostCount
+
+	// Cluster crawls (see shard.go and remote.go). shards is the writer's shard count (0: one
+	// node), srcShard the shard of the page whose links are being recorded; outbox and
+	// records are their buckets, made on first use. countShards, when not 0, is the shard
+	// count by which the database counts its queued URLs, and queuedDelta this
+	// transaction's changes to the counts.
+	shards, srcShard int
+	outbox, records  *bolt.Bucket
+	countShards      int
+	queuedDelta      map[int]int
 }
 
 type hostCount struct {
@@ -74,16 +84,22 @@ func newTxn(tx *bolt.Tx, cache *urlCache) *txn {
 // changes that were never stored, so the cache is emptied.
 // It runs under a guard (see guard.go), whose fn may wrap its caller's callbacks.
 func (db *DB) update(fn func(t *txn) error) (err error) {
+	var t *txn
 	defer func() {
 		if err != nil {
 			db.urls.reset()
+		} else if t != nil && t.queuedDelta != nil {
+			db.applyQueued(t.countShards, t.queuedDelta)
 		}
 	}()
 	g := newGuard(db.path)
 	defer g.catch(&err)
 	return db.bolt.Update(func(tx *bolt.Tx) error {
-		t := newTxn(tx, db.urls)
+		t = newTxn(tx, db.urls)
 		t.guard = g
+		if s, counting := db.shardCount(); counting {
+			t.countShards = s
+		}
 		if err := fn(t); err != nil {
 			return err
 		}
@@ -167,6 +183,13 @@ func (t *txn) enqueue(host string, id uint64, at distance, u string) error {
 	if at.redirects > 0 {
 		t.stats.Redirected = append(t.stats.Redirected, crawl.Entry{ID: id, Host: host, URL: u, Depth: at.depth, Redirects: at.redirects})
 	}
+	if t.countShards != 0 {
+		// Counted only if new: the count must stay exact whatever the caller.
+		t.key = appendFrontierKey(t.key[:0], host, id)
+		if get(t.frontierCur, t.key) == nil {
+			t.countQueued(host, 1)
+		}
+	}
 	return t.putFrontier(host, id, at, u)
 }
 
@@ -204,6 +227,7 @@ func (t *txn) unqueue(host string, id uint64) error {
 		return nil
 	}
 	t.stats.Unqueued++
+	t.countQueued(host, -1)
 	return t.frontierCur.Delete()
 }
 

@@ -15,7 +15,8 @@ type Writer struct {
 	maxDepth     int // -1: unlimited
 	budget       int // URLs queued per host over the crawl; 0: unlimited
 	maxRedirects int // redirects in a row that keep their source's depth
-	commits      int // Commit calls so far, for Options.FailCommit
+	shards       int // of a cluster crawl, see WithShards; 0: one node
+	commits      int // transactions so far, for Options.FailCommit
 }
 
 // DefaultMaxRedirects is the longest redirect chain whose hops keep the depth of its start.
@@ -85,10 +86,9 @@ func (w *Writer) commit(batch []crawl.Result, unstorable map[int]error) (crawl.C
 	err := w.db.update(func(t *txn) error {
 		stats = crawl.CommitStats{HostsWithNew: make(map[string]int), HostsRequeued: make(map[string]bool)}
 		tx := t.tx
-		t.maxDepth = w.maxDepth
-		t.budget = w.budget
-		t.maxRedirects = w.maxRedirects
-		t.stats = &stats
+		if err := w.prepare(t, &stats); err != nil {
+			return err
+		}
 		for i := range batch {
 			r := &batch[i]
 			if cause, ok := unstorable[i]; ok {
@@ -107,21 +107,46 @@ func (w *Writer) commit(batch []crawl.Result, unstorable map[int]error) (crawl.C
 				return &resultError{i, err}
 			}
 		}
-		if w.db.failCommit != nil {
-			if err := w.db.failCommit(w.commits); err != nil {
-				return err
-			}
-		}
-		meta := tx.Bucket(bucketMeta)
-		if err := meta.Put(keyUpdated, []byte(time.Now().UTC().Format(time.RFC3339Nano))); err != nil {
+		if err := w.finish(t); err != nil {
 			return err
 		}
+		meta := tx.Bucket(bucketMeta)
 		if stats.Attempts == 0 {
 			return nil
 		}
 		return meta.Put(keyFetched, u64(counter(meta.Get(keyFetched))+uint64(stats.Attempts)))
 	})
 	return stats, err
+}
+
+// prepare sets up a transaction of the writer: its rules, where its stats go and, for a
+// cluster crawl, the buckets of the outbox and the records.
+func (w *Writer) prepare(t *txn, stats *crawl.CommitStats) error {
+	t.maxDepth = w.maxDepth
+	t.budget = w.budget
+	t.maxRedirects = w.maxRedirects
+	t.stats = stats
+	if w.shards == 0 {
+		return nil
+	}
+	t.shards = w.shards
+	var err error
+	if t.outbox, err = t.tx.CreateBucketIfNotExists(bucketOutbox); err != nil {
+		return err
+	}
+	t.records, err = t.tx.CreateBucketIfNotExists(bucketRecords)
+	return err
+}
+
+// finish ends a transaction of the writer: the fault injection point of Options.FailCommit,
+// then the time of the last commit.
+func (w *Writer) finish(t *txn) error {
+	if w.db.failCommit != nil {
+		if err := w.db.failCommit(w.commits); err != nil {
+			return err
+		}
+	}
+	return t.tx.Bucket(bucketMeta).Put(keyUpdated, []byte(time.Now().UTC().Format(time.RFC3339Nano)))
 }
 
 // recordUnstorable ends the lease of a result that could not be stored: the leased URL is
@@ -152,7 +177,10 @@ func (t *txn) recordUnstorable(r *crawl.Result, cause error) error {
 	if r.Page.State == crawl.StateDone || r.Page.State == crawl.StateFailed {
 		t.stats.Attempts++
 	}
-	return t.putNode(&n)
+	if err := t.putNode(&n); err != nil || t.shards == 0 {
+		return err
+	}
+	return t.putRecord(ShardOf(r.Host, t.shards), n.URL, appendRecord(nil, &n, distance{depth: n.Depth}, 0, 0, nil))
 }
 
 // frontierEntry reads the frontier entry of a leased URL, if it is still queued.

@@ -56,7 +56,7 @@ func newExportCommand(e *env) *cobra.Command {
 	fs.BoolVar(&f.neo4j, "neo4j", false, "csv/tsv headers for neo4j-admin database import: id:ID(Page), :START_ID(Page), :END_ID(Page), :TYPE, typed properties (see the README for the import command)")
 	fs.BoolVar(&f.internalOnly, "internal-only", false, "leave out external URLs and the links to them")
 	fs.StringVar(&f.level, "level", export.LevelPage, "page, host or domain: one node per page, host or registrable domain, edges weighted by the number of links")
-	fs.StringVar(&f.states, "states", "", "keep only URLs in these comma-separated states: done, failed, pending, robots-blocked, external, skipped")
+	fs.StringVar(&f.states, "states", "", "keep only URLs in these comma-separated states: done, failed, pending, robots-blocked, external, skipped, remote")
 	fs.StringVar(&f.gexfVersion, "gexf-version", "1.2", "GEXF version: 1.2 (1.2draft, read by Gephi and every NetworkX) or 1.3 (Gephi 0.9.3+, NetworkX 3+)")
 	fs.IntVar(&f.maxNodes, "max-nodes", export.DefaultMaxNodes, "the largest graph written as dot, which Graphviz lays out in seconds up to about this size (0: no limit)")
 	enumCompletion(cmd, "format", export.Formats()...)

@@ -110,6 +110,9 @@ func readStatus(db *store.DB) (statusReport, error) {
 	for _, s := range stateOrder {
 		rep.States[s.String()] = st.ByState[s]
 	}
+	if n := st.ByState[crawl.StateRemote]; n > 0 { // a cluster node's database
+		rep.States[crawl.StateRemote.String()] = n
+	}
 	if st.Config != nil {
 		cfg, err := crawler.ParseSettings(st.Config)
 		if err != nil {
@@ -166,6 +169,9 @@ func printStatus(w io.Writer, r statusReport, now time.Time) {
 			note = skippedReasons(r.Skipped)
 		}
 		fmt.Fprintln(w, strings.TrimRight(fmt.Sprintf("  %-15s %9d  %s", s, n, note), " "))
+	}
+	if n := r.States[crawl.StateRemote.String()]; n > 0 {
+		fmt.Fprintf(w, "  %-15s %9d  recorded by the nodes that own their hosts (crawl merge)\n", crawl.StateRemote, n)
 	}
 	fmt.Fprintln(w)
 	budget := ""

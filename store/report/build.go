@@ -152,6 +152,9 @@ func Build(ctx context.Context, s *store.Snapshot, opt Options) (*Report, error)
 	for _, st := range stateOrder {
 		r.States = append(r.States, StateCount{State: st.String(), Count: states[st]})
 	}
+	if n := states[crawl.StateRemote]; n > 0 { // a cluster node's database, not merged
+		r.States = append(r.States, StateCount{State: crawl.StateRemote.String(), Count: n})
+	}
 	for code, c := range statuses {
 		r.Statuses = append(r.Statuses, StatusCount{Status: code, Count: c})
 	}

@@ -1,0 +1,212 @@
+package store
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// A node of a cluster crawl keeps two queues for the engine, written in the transactions of
+// the writer that make their rows true, and read and emptied by the engine's publisher once
+// the engine holds them (a transactional outbox): links to other shards' hosts, and the
+// records of the pages the node recorded. Their buckets exist only in a cluster node's
+// database: a crawl of one node writes neither.
+var (
+	bucketOutbox  = []byte("outbox")  // seq -> shard, depth, URL
+	bucketRecords = []byte("records") // seq -> shard, URL, record body (see record.go)
+
+	keyDatabaseID = []byte("id") // in meta: the database's random id, made on first use
+)
+
+// OutboxRow is a link to a host of another shard, waiting to be sent to the node that owns
+// that shard.
+type OutboxRow struct {
+	Seq   uint64 // the row's key, increasing in commit order
+	Shard int    // ShardOf the URL's host
+	URL   string
+	Depth int // link hops from a seed, as the linking page's node counts them
+}
+
+// RecordRow is the record of a page the node recorded, waiting to be kept by the cluster.
+type RecordRow struct {
+	Seq   uint64 // the row's key, increasing in commit order
+	Shard int    // ShardOf the page's host
+	PageRecord
+}
+
+// putOutbox writes an outbox row for a link to u, of the given shard, at depth.
+func (t *txn) putOutbox(shard int, u string, depth int) error {
+	seq, err := t.outbox.NextSequence()
+	if err != nil {
+		return err
+	}
+	e := encoder{b: t.mem.buf(2*binary.MaxVarintLen64 + len(u))}
+	e.uvarint(uint64(shard))
+	e.uvarint(uint64(depth))
+	e.b = append(e.b, u...)
+	binary.BigEndian.PutUint64(t.idKey[:], seq)
+	t.stats.Outbox++
+	return t.outbox.Put(t.idKey[:], e.b)
+}
+
+func decodeOutbox(seq uint64, v []byte) (OutboxRow, error) {
+	d := decoder{b: v}
+	r := OutboxRow{Seq: seq, Shard: int(d.uvarint()), Depth: int(d.uvarint())}
+	if d.err != nil || r.Shard >= MaxShards || r.Depth < 0 || !storableURL(string(d.b)) {
+		return OutboxRow{}, fmt.Errorf("outbox row %d: %w", seq, errCorrupt)
+	}
+	r.URL = string(d.b)
+	return r, nil
+}
+
+// putRecord writes a record row for the page u, of the given shard.
+func (t *txn) putRecord(shard int, u string, body []byte) error {
+	seq, err := t.records.NextSequence()
+	if err != nil {
+		return err
+	}
+	e := encoder{b: t.mem.buf(2*binary.MaxVarintLen64 + len(u) + len(body))}
+	e.uvarint(uint64(shard))
+	e.str(u)
+	e.b = append(e.b, body...)
+	binary.BigEndian.PutUint64(t.idKey[:], seq)
+	t.stats.Records++
+	return t.records.Put(t.idKey[:], e.b)
+}
+
+func decodeRecordRow(seq uint64, v []byte) (RecordRow, error) {
+	d := decoder{b: v}
+	r := RecordRow{Seq: seq, Shard: int(d.uvarint())}
+	r.URL = d.str()
+	if d.err != nil || r.Shard >= MaxShards || !storableURL(r.URL) {
+		return RecordRow{}, fmt.Errorf("record row %d: %w", seq, errCorrupt)
+	}
+	r.Body = append([]byte(nil), d.b...)
+	return r, nil
+}
+
+// PendingOutbox returns up to max outbox rows, oldest first. A row is there once the
+// transaction that wrote it is durable.
+func (db *DB) PendingOutbox(max int) ([]OutboxRow, error) {
+	var rows []OutboxRow
+	err := db.eachRow(bucketOutbox, max, func(seq uint64, v []byte) error {
+		r, err := decodeOutbox(seq, v)
+		rows = append(rows, r)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	return rows, nil
+}
+
+// PendingRecords returns up to max record rows, oldest first.
+func (db *DB) PendingRecords(max int) ([]RecordRow, error) {
+	var rows []RecordRow
+	err := db.eachRow(bucketRecords, max, func(seq uint64, v []byte) error {
+		r, err := decodeRecordRow(seq, v)
+		rows = append(rows, r)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read records: %w", err)
+	}
+	return rows, nil
+}
+
+// eachRow calls fn for up to max rows of a queue bucket, oldest first.
+func (db *DB) eachRow(bucket []byte, max int, fn func(seq uint64, v []byte) error) error {
+	return db.read(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucket)
+		if b == nil || max <= 0 {
+			return nil
+		}
+		c := b.Cursor()
+		n := 0
+		for k, v := c.First(); k != nil && n < max; k, v = c.Next() {
+			if len(k) != 8 {
+				return fmt.Errorf("key %x: %w", k, errCorrupt)
+			}
+			if err := fn(binary.BigEndian.Uint64(k), v); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+}
+
+// DeleteOutbox removes outbox rows, in one durable transaction: the engine holds them now.
+// Rows that are not there (deleted already) are ignored.
+func (db *DB) DeleteOutbox(seqs []uint64) error {
+	if err := db.deleteRows(bucketOutbox, seqs); err != nil {
+		return fmt.Errorf("delete %d outbox rows: %w", len(seqs), err)
+	}
+	return nil
+}
+
+// DeleteRecords removes record rows, in one durable transaction: the engine holds them now.
+// Rows that are not there are ignored.
+func (db *DB) DeleteRecords(seqs []uint64) error {
+	if err := db.deleteRows(bucketRecords, seqs); err != nil {
+		return fmt.Errorf("delete %d record rows: %w", len(seqs), err)
+	}
+	return nil
+}
+
+func (db *DB) deleteRows(bucket []byte, seqs []uint64) error {
+	if len(seqs) == 0 {
+		return nil
+	}
+	return db.update(func(t *txn) error {
+		b := t.tx.Bucket(bucket)
+		if b == nil {
+			return nil
+		}
+		var key [8]byte
+		for _, s := range seqs {
+			binary.BigEndian.PutUint64(key[:], s)
+			if err := b.Delete(key[:]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DatabaseID returns the database's id: 32 random hex digits, made and stored the first
+// time it is asked, the same for the database's life (a copy of the file has it too). A
+// cluster node records it with the shards it rebuilt, so that a restart with the same
+// database resumes them without rebuilding. A read-only database that has none has no id.
+func (db *DB) DatabaseID() (string, error) {
+	var id string
+	err := db.read(func(tx *bolt.Tx) error {
+		id = string(tx.Bucket(bucketMeta).Get(keyDatabaseID))
+		return nil
+	})
+	if err != nil || id != "" {
+		return id, err
+	}
+	if db.bolt.IsReadOnly() {
+		return "", errors.New("the database has no id yet (it gets one when a cluster node opens it to write)")
+	}
+	err = db.update(func(t *txn) error {
+		meta := t.tx.Bucket(bucketMeta)
+		if v := meta.Get(keyDatabaseID); v != nil {
+			id = string(v)
+			return nil
+		}
+		var b [16]byte
+		_, _ = rand.Read(b[:]) // never fails
+		id = hex.EncodeToString(b[:])
+		return meta.Put(keyDatabaseID, []byte(id))
+	})
+	if err != nil {
+		return "", fmt.Errorf("database id: %w", err)
+	}
+	return id, nil
+}

@@ -195,8 +195,15 @@ func TestRecorderNumbersAnswersAndHooksEachRequest(t *testing.T) {
 			WritePage(w, "again")
 		}
 	}).KeepHeaders()
+	// The hook runs on the server's goroutines: the race detector sees no order through the
+	// connection between its append and the test's read, so a mutex gives it one.
+	var hookMu sync.Mutex
 	var hooked []int
-	rec.OnRequest(func(r *http.Request, a Arrival) { hooked = append(hooked, a.Seq) }) // one client, one request at a time
+	rec.OnRequest(func(r *http.Request, a Arrival) {
+		hookMu.Lock()
+		defer hookMu.Unlock()
+		hooked = append(hooked, a.Seq)
+	})
 	srv := ServeOn(t, "127.0.0.1:0", rec)
 	// A connection each: a request on a reused connection that drops would be sent again.
 	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
@@ -233,9 +240,11 @@ func TestRecorderNumbersAnswersAndHooksEachRequest(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("arrivals\n got %v\nwant %v", got, want)
 	}
+	hookMu.Lock()
 	if !slices.Equal(hooked, []int{1, 2, 3, 4}) {
 		t.Errorf("hook saw %v", hooked)
 	}
+	hookMu.Unlock()
 	if n := rec.TargetCounts()["/a?x=1"]; n != 2 || rec.Count("/b") != 1 || rec.Count(srv.URL+"/a?x=1") != 2 {
 		t.Errorf("counts %v", rec.Counts())
 	}

@@ -107,7 +107,7 @@ type clusterNode struct {
 	id     string
 	lease  time.Duration // 300ms unless the test sets it
 	dbPath string
-	fake   *fakeNodeStore
+	spy    *storeSpy
 	cancel context.CancelFunc
 	result chan error
 	cn     *crawler.ClusterNode
@@ -116,7 +116,7 @@ type clusterNode struct {
 
 func newClusterNode(t *testing.T, id string) *clusterNode {
 	return &clusterNode{t: t, id: id, lease: 300 * time.Millisecond, dbPath: filepath.Join(t.TempDir(), id+".db"),
-		fake: newFakeNodeStore(nil, "db-"+id)}
+		spy: newStoreSpy()}
 }
 
 // start joins the crawl and runs the node in the background, as `crawl --cluster` does. Its
@@ -140,7 +140,8 @@ func (n *clusterNode) join(ns *natsServer, crawlID string, h *harness, cfg crawl
 		conn.Close()
 		return err
 	}
-	crawler.UseNodeStore(cn, n.fake.open)
+	n.spy = newStoreSpy() // one per process: it holds the process's database
+	crawler.UseNodeStore(cn, n.spy.open)
 	db, err := store.Open(n.dbPath, store.Options{})
 	if err != nil {
 		n.t.Fatal(err)
@@ -191,10 +192,19 @@ func (n *clusterNode) inFlight(h *harness) map[string]bool {
 	return out
 }
 
-// unpublished returns the pages the node recorded whose records it had not published: a
-// node lost for good takes them with it, and their new owner fetches them again.
+// unpublished returns the pages the node, stopped, recorded whose records it had not
+// published: a node lost for good takes them with it, and their new owner fetches them again.
 func (n *clusterNode) unpublished() map[string]bool {
-	recs, _ := n.fake.PendingRecords(1 << 30)
+	n.t.Helper()
+	db, err := store.Open(n.dbPath, store.Options{ReadOnly: true})
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	defer db.Close()
+	recs, err := db.PendingRecords(1 << 30)
+	if err != nil {
+		n.t.Fatal(err)
+	}
 	out := map[string]bool{}
 	for _, r := range recs {
 		out[logKey(r.URL)] = true
@@ -265,7 +275,13 @@ func checkFetchedOnce(t *testing.T, h *harness, allowTwice map[string]bool) {
 	counts := h.log.Counts()
 	for _, k := range h.log.DuplicateKeys() {
 		if !allowTwice[k] || counts[k] > 2 {
-			t.Errorf("%s requested %d times", k, counts[k])
+			var by []string
+			for _, a := range h.log.Arrivals("") {
+				if a.Key() == k {
+					by = append(by, a.Header.Get("User-Agent"))
+				}
+			}
+			t.Errorf("%s requested %d times, by %s", k, counts[k], strings.Join(by, ", "))
 		}
 	}
 	t.Logf("%d reachable pages, %d requests, %d distinct", len(reach.Pages), h.log.Total(), h.log.Distinct())
@@ -352,7 +368,7 @@ func TestClusterLostNodesShardsMove(t *testing.T) {
 	nodes := startThree(t, ns, "lost", h, 300*time.Millisecond)
 	c := nodes[2]
 	<-atNodeRequest(h, "c", 60)
-	<-c.fake.published // the engine holds records of c's
+	<-c.spy.published // the engine holds records of c's
 	c.kill()
 	again := c.inFlight(h)
 	for k := range c.unpublished() {
@@ -361,7 +377,7 @@ func TestClusterLostNodesShardsMove(t *testing.T) {
 	nodes[0].wait(2 * time.Minute)
 	nodes[1].wait(2 * time.Minute)
 	checkFetchedOnce(t, h, again)
-	if nodes[0].fake.appliedRecords()+nodes[1].fake.appliedRecords() == 0 {
+	if nodes[0].spy.appliedRecords()+nodes[1].spy.appliedRecords() == 0 {
 		t.Error("no record of the lost node's shards was applied: they were not rebuilt from the engine")
 	}
 }

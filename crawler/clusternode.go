@@ -8,7 +8,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler/cluster"
+	"github.com/crawl-project/crawl/store"
 )
 
 // The crawler's side of a crawl shared by many machines (crawl --cluster): the engine
@@ -21,23 +23,18 @@ import (
 // writer's commits (which, on a node, also write outbox and record rows with each page). Each
 // writing method runs one durable transaction and is idempotent: the engine calls it again
 // after a crash or a redelivery. The crawler calls them from its writer goroutine only.
+// storeNode is the database's; tests may wrap it.
 type NodeStore interface {
 	// InsertURLs commits URLs other nodes sent, each as a followable link at its depth.
-	InsertURLs(urls []InboundURL) error
+	InsertURLs(urls []store.InboundURL) (crawl.CommitStats, error)
 	// ApplyRecords commits page records of a shard the node takes over.
-	ApplyRecords(records []cluster.PageRecord) error
-	PendingOutbox(max int) ([]cluster.OutboxRow, error)
+	ApplyRecords(records []store.PageRecord) (crawl.CommitStats, error)
+	PendingOutbox(max int) ([]store.OutboxRow, error)
 	DeleteOutbox(seqs []uint64) error
-	PendingRecords(max int) ([]cluster.Record, error)
+	PendingRecords(max int) ([]store.RecordRow, error)
 	DeleteRecords(seqs []uint64) error
-	// DatabaseID is the database's random id, made once when it was created.
+	// DatabaseID is the database's random id, made once when it was first asked.
 	DatabaseID() (string, error)
-}
-
-// InboundURL is a URL sent to a shard this node owns, with its host key.
-type InboundURL struct {
-	URL, Host string
-	Depth     int
 }
 
 // Crash points: the moments a test kills a node at (ClusterOptions.Crash). Between a commit
@@ -144,10 +141,17 @@ func (s *nodeSide) PendingOutbox(_ context.Context, max int) ([]cluster.OutboxRo
 		return nil, nil
 	}
 	rows, err := s.db.PendingOutbox(max)
+	if err != nil {
+		return nil, err
+	}
 	if len(rows) > 0 {
 		s.crashAt(CrashBeforePublish)
 	}
-	return rows, err
+	out := make([]cluster.OutboxRow, len(rows))
+	for i, r := range rows {
+		out[i] = cluster.OutboxRow{Seq: r.Seq, Shard: r.Shard, URL: cluster.URL{URL: r.URL, Depth: r.Depth}}
+	}
+	return out, nil
 }
 
 func (s *nodeSide) DeleteOutbox(ctx context.Context, seqs []uint64) error {
@@ -159,44 +163,41 @@ func (s *nodeSide) PendingRecords(_ context.Context, max int) ([]cluster.Record,
 		return nil, nil
 	}
 	recs, err := s.db.PendingRecords(max)
+	if err != nil {
+		return nil, err
+	}
 	if len(recs) > 0 {
 		s.crashAt(CrashBeforePublish)
 	}
-	return recs, err
+	out := make([]cluster.Record, len(recs))
+	for i, r := range recs {
+		out[i] = cluster.Record{Seq: r.Seq, Shard: r.Shard, PageRecord: cluster.PageRecord{URL: r.URL, Body: r.Body}}
+	}
+	return out, nil
 }
 
 func (s *nodeSide) DeleteRecords(ctx context.Context, seqs []uint64) error {
 	return s.write(ctx, func() (commitNote, error) { return commitNote{}, s.db.DeleteRecords(seqs) })
 }
 
-// InsertURLs commits URLs sent to this node's shards, and tells the frontier their hosts.
+// InsertURLs commits URLs sent to this node's shards, and tells the frontier the hosts
+// that got new entries.
 func (s *nodeSide) InsertURLs(ctx context.Context, urls []cluster.URL) error {
-	in := make([]InboundURL, 0, len(urls))
-	hosts := map[string]int{}
+	in := make([]store.InboundURL, 0, len(urls))
 	for _, u := range urls {
-		p, err := url.Parse(u.URL)
-		if err != nil || p.Host == "" {
+		if p, err := url.Parse(u.URL); err != nil || p.Host == "" {
 			// Sent by a node of another version, or damaged: nothing to queue.
 			s.log.Warn("cluster: dropping a URL that is not absolute", "url", u.URL)
 			continue
 		}
-		in = append(in, InboundURL{URL: u.URL, Host: p.Host, Depth: u.Depth})
-		hosts[p.Host]++
+		in = append(in, store.InboundURL{URL: u.URL, Depth: u.Depth}) // the store keys its host
 	}
 	if len(in) == 0 {
 		return nil
 	}
 	err := s.write(ctx, func() (commitNote, error) {
-		if err := s.db.InsertURLs(in); err != nil {
-			return commitNote{}, err
-		}
-		// A URL known already (as a link target of another shard) keeps its earlier id, so
-		// it may sort before the entries the frontier has read: each host is read again.
-		requeued := make(map[string]bool, len(hosts))
-		for h := range hosts {
-			requeued[h] = true
-		}
-		return commitNote{hostsWithNew: hosts, requeued: requeued}, nil
+		cs, err := s.db.InsertURLs(in)
+		return commitNote{hostsWithNew: cs.HostsWithNew, requeued: cs.HostsRequeued}, err
 	})
 	if err == nil {
 		s.crashAt(CrashBeforeAck)
@@ -207,7 +208,14 @@ func (s *nodeSide) InsertURLs(ctx context.Context, urls []cluster.URL) error {
 // ApplyRecords commits records of a shard being rebuilt. The frontier does not serve the
 // shard yet: GainShards makes it look for the shard's hosts afterwards.
 func (s *nodeSide) ApplyRecords(ctx context.Context, records []cluster.PageRecord) error {
-	return s.write(ctx, func() (commitNote, error) { return commitNote{}, s.db.ApplyRecords(records) })
+	in := make([]store.PageRecord, len(records))
+	for i, r := range records {
+		in[i] = store.PageRecord{URL: r.URL, Body: r.Body}
+	}
+	return s.write(ctx, func() (commitNote, error) {
+		cs, err := s.db.ApplyRecords(in)
+		return commitNote{hostsWithNew: cs.HostsWithNew, requeued: cs.HostsRequeued}, err
+	})
 }
 
 func (s *nodeSide) GainShards(shards []int, notBefore time.Time) {

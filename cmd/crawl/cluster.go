@@ -334,7 +334,7 @@ func printClusterStatus(w io.Writer, st clusterStatusJSON) {
 	}
 	tw.Flush()
 	for _, n := range st.Nodes {
-		if !n.Alive && len(n.Shards) > 0 {
+		if !n.Alive && len(n.Shards) > 0 && !st.Done {
 			fmt.Fprintf(w, "\nnode %s owns %d shards without a heartbeat: they move after its --lease, or at once with\n  crawl cluster reassign --cluster %s --crawl-id %s --node-id %s\n",
 				n.ID, len(n.Shards), st.Server, st.Crawl, n.ID)
 		}

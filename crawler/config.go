@@ -69,6 +69,11 @@ type Config struct {
 	// MaxSitemapBytes caps one sitemap file, after decompression (default 50 MiB).
 	MaxSitemapBytes int64
 
+	// Cluster, when set, makes the crawl one node of a crawl shared by many machines: it
+	// fetches the hosts of the shards it owns, sends links to other shards' hosts to their
+	// owners, and ends when the crawl is complete on every node. See JoinCluster.
+	Cluster *ClusterNode
+
 	Fetch *fetch.Client
 	// Robots decides whether a URL may be fetched; nil fetches everything.
 	Robots RobotsChecker

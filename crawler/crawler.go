@@ -93,6 +93,9 @@ func (c *Crawler) Run(ctx context.Context) error {
 	//   frontier --tasks--> fetch x Workers --results--> parse x Parsers --records--> writer
 	//   fetch  --feedback--> frontier  (host free again; backoff and crawl-delay)
 	//   writer --notes-->    frontier  (leases ended, hosts with new URLs; closed when the writer ends)
+	// and in a cluster crawl (see clusterrun.go):
+	//   engine --ops-->      writer    (URLs and records of other nodes, rows published)
+	//   engine --calls-->    frontier  (shards gained and dropped, progress)
 	tasks := make(chan task)                       // unbuffered: a URL is leased when a worker takes it, so its rate slot is used at once
 	results := make(chan fetchResult, cfg.Workers) // fetch -> parse
 	// parse -> writer: room for what arrives during one commit's fsync, no more. Whatever
@@ -115,8 +118,15 @@ func (c *Crawler) Run(ctx context.Context) error {
 	stopSampling := c.stats.stages.sampleQueues(stages)
 	defer stopSampling()
 
-	g, ctx := errgroup.WithContext(ctx)
 	front := newFrontier(c.db, cfg, c.stats, cfg.Log, attemptsBefore)
+	var w Committer = c.db.Writer(cfg.MaxDepth).WithHostBudget(cfg.MaxPagesPerHost).WithMaxRedirects(cfg.MaxRedirects)
+	var eng *writerEngine // the engine's side of the writer, in a cluster crawl
+	if cfg.Cluster != nil {
+		if w, eng, err = cfg.Cluster.attach(c, front); err != nil {
+			return err
+		}
+	}
+	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return front.run(ctx, c.stop, tasks, feedback, notes) })
 	g.Go(func() error {
 		return pool(ctx, stages[stageFetch].width, func(ctx context.Context) error {
@@ -129,8 +139,16 @@ func (c *Crawler) Run(ctx context.Context) error {
 		}, func() { close(records) })
 	})
 	g.Go(func() error {
-		return writeStage(ctx, cfg, c.db.Writer(cfg.MaxDepth).WithHostBudget(cfg.MaxPagesPerHost).WithMaxRedirects(cfg.MaxRedirects), c.stats, records, notes)
+		if eng != nil {
+			defer close(cfg.Cluster.side.writerEnded)
+		}
+		return writeStage(ctx, cfg, w, c.stats, records, notes, eng)
 	})
+	if cfg.Cluster != nil {
+		// The engine: it publishes the seeds, brings URLs of other nodes to the writer,
+		// gives the frontier shards, and ends the crawl when every node is done.
+		cfg.Cluster.start(ctx, g, c, front, eng)
+	}
 	err = g.Wait()
 	stopSampling()
 	cfg.Fetch.CloseIdleConnections()

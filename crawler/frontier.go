@@ -97,6 +97,8 @@ type commitNote struct {
 	hostsWithNew map[string]int  // hosts that got new frontier entries
 	requeued     map[string]bool // hosts whose new entries may sort before those already read
 	redirected   []crawl.Entry   // redirect targets among the new entries: handed out first
+	// engine: the note of an engine operation (URLs sent by other nodes), not of results.
+	engine bool
 }
 
 // frontier hands out URLs host by host: whichever host may be fetched soonest, within its
@@ -108,7 +110,7 @@ type frontier struct {
 	log    *slog.Logger
 	hosts  map[string]*hostQueue
 	ready  hostHeap
-	leased map[uint64]struct{}
+	leased map[uint64]string // id -> host of every URL leased and not yet recorded
 	// promoted are entries put at the head of their host's queue before their turn on disk
 	// (redirect targets): reading the disk skips them, as it skips leased ones.
 	promoted map[uint64]struct{}
@@ -120,6 +122,13 @@ type frontier struct {
 	unloaded  bool   // the disk may hold hosts not in hosts
 	scanAfter string // where the next scan for unloaded hosts starts
 	attempts  int    // fetch attempts counted against MaxPages, including earlier runs
+
+	// own is the node's part of a crawl shared by many machines (nil for a crawl on one):
+	// the shards whose hosts it may fetch, and the page budget it drew. calls are the
+	// engine's requests, run on the frontier's goroutine (nil: none come).
+	own   *ownership
+	calls chan func(*frontier)
+	ended chan struct{} // closed when run returns: calls are answered no more
 }
 
 const (
@@ -133,11 +142,12 @@ func newFrontier(db FrontierStore, cfg *Config, stats *Stats, log *slog.Logger, 
 		cfg:      cfg,
 		log:      log,
 		hosts:    make(map[string]*hostQueue),
-		leased:   make(map[uint64]struct{}),
+		leased:   make(map[uint64]string),
 		promoted: make(map[uint64]struct{}),
 		unloaded: true,
 		attempts: attemptsBefore,
 		rnd:      rand.Float64,
+		ended:    make(chan struct{}),
 	}
 }
 
@@ -152,6 +162,12 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 		}
 	}
 	defer closeOut()
+	defer func() {
+		if f.own != nil {
+			f.own.endDrops(f)
+		}
+		close(f.ended)
+	}()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 
@@ -162,7 +178,10 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 		var next task
 		var from *hostQueue // the host next comes from
 		var fromRetry bool  // next is a lease handed back, not a queued entry
-		var wake <-chan time.Time
+		var wake, redraw <-chan time.Time
+		if f.own != nil {
+			redraw = f.own.budgetWake(f)
+		}
 		if outOpen {
 			now := time.Now()
 			if err := f.drain(); err != nil {
@@ -185,6 +204,9 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 			case h != nil:
 				timer.Reset(at.Sub(now))
 				wake = timer.C
+			case f.own != nil:
+				// A node of a cluster crawl with nothing to hand out waits for URLs and shards
+				// from the engine, whose done detection ends the crawl (see crawler/cluster).
 			case len(f.leased) == 0 && f.budgetSpent():
 				f.log.Debug("frontier: page budget spent")
 				closeOut()
@@ -217,6 +239,9 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 			}
 			f.noteCommit(n)
 		case <-wake:
+		case <-redraw:
+		case call := <-f.calls:
+			call(f)
 		case <-stop:
 			stop = nil
 			closeOut()
@@ -301,7 +326,7 @@ func (f *frontier) handOut(h *hostQueue, fromRetry bool, now time.Time) {
 	} else {
 		e := h.buf[0]
 		h.buf = h.buf[1:]
-		f.lease(e.ID)
+		f.lease(e.ID, e.Host)
 	}
 	h.inflight++
 	if h.inflight == 1 {
@@ -330,9 +355,9 @@ func (f *frontier) nextTime(h *hostQueue, now time.Time) time.Time {
 	return maxTime(h.nextAt, now.Add(wait))
 }
 
-func (f *frontier) lease(id uint64) {
+func (f *frontier) lease(id uint64, host string) {
 	delete(f.promoted, id)
-	f.leased[id] = struct{}{}
+	f.leased[id] = host
 	f.stats.leased.Add(1)
 }
 
@@ -363,13 +388,21 @@ func (f *frontier) release(fb hostFeedback) {
 		h.errStreak, h.failedURLs = 0, 0
 	}
 	if fb.again != nil {
-		if h.parked {
+		switch {
+		case !f.owns(h):
+			// Its shard moved while it was fetched: the lease ends unrecorded, and the URL,
+			// still pending in the database, is the new owner's (see DropShards).
+			delete(f.leased, fb.again.ID)
+		case h.parked:
 			f.skips = append(f.skips, skipTask(*fb.again))
-		} else {
+		default:
 			h.addRetry(*fb.again)
 		}
 	}
 	f.schedule(h)
+	if f.own != nil {
+		f.own.checkDrops(f)
+	}
 }
 
 // complete reports whether nothing is queued anywhere. Only meaningful with no leases out.
@@ -393,8 +426,12 @@ func (f *frontier) complete() (bool, error) {
 	return empty, nil
 }
 
-// budgetSpent reports whether --max-pages allows no more leases now.
+// budgetSpent reports whether --max-pages allows no more leases now. In a cluster crawl the
+// limit is the node's grant from the cluster-wide budget.
 func (f *frontier) budgetSpent() bool {
+	if f.own != nil && f.own.budget != nil {
+		return f.attempts+len(f.leased) >= f.own.budget.granted
+	}
 	return f.cfg.MaxPages > 0 && f.attempts+len(f.leased) >= f.cfg.MaxPages
 }
 
@@ -408,18 +445,22 @@ func (f *frontier) loadHosts(now time.Time) (int, error) {
 	}
 	room := f.cfg.MaxActiveHosts - len(f.hosts)
 	activated := 0
-	for pass := 0; pass < 2 && room > 0; pass++ {
-		hosts, err := f.db.FrontierHosts(f.scanAfter, room)
+	for pass := 0; pass < 2 && room > 0; {
+		asked := room
+		hosts, err := f.db.FrontierHosts(f.scanAfter, asked)
 		if err != nil {
 			return activated, fmt.Errorf("frontier: %w", err)
 		}
 		for _, host := range hosts {
 			f.scanAfter = host
 			h, ok := f.hosts[host]
-			if !ok {
+			switch {
+			case !ok && !f.ownsHost(host):
+				continue // a host of a shard another node owns: its entries wait for it
+			case !ok:
 				h = f.activate(host)
 				room--
-			} else if h.more || len(h.buf) > 0 {
+			case h.more || len(h.buf) > 0 || !f.owns(h):
 				continue
 			}
 			// A known host with entries on disk: read them again from its start (ids
@@ -431,7 +472,11 @@ func (f *frontier) loadHosts(now time.Time) (int, error) {
 		if room == 0 {
 			return activated, nil // the scan stopped for lack of room: there may be more
 		}
+		if len(hosts) == asked {
+			continue // hosts known or skipped filled the answer: the scan goes on from there
+		}
 		f.scanAfter = ""
+		pass++
 	}
 	f.unloaded = false
 	return activated, nil
@@ -442,6 +487,10 @@ func (f *frontier) activate(host string) *hostQueue {
 	// the host alive as long as the queue.
 	host = strings.Clone(host)
 	h := &hostQueue{key: host, more: true, limiter: rate.NewLimiter(f.cfg.hostLimit(), 1), index: -1}
+	if f.own != nil {
+		h.shard = f.own.shardOf(host)
+		h.nextAt = f.own.owned[h.shard] // the previous owner's hold, if any
+	}
 	f.hosts[host] = h
 	return h
 }
@@ -478,6 +527,9 @@ func (f *frontier) refill(h *hostQueue) error {
 // schedule puts h in the ready heap if it has or may have work and room for another fetch.
 // A parked host goes to the draining list instead.
 func (f *frontier) schedule(h *hostQueue) {
+	if !f.owns(h) {
+		return // its shard is another node's now
+	}
 	if h.parked {
 		if h.more && !h.draining {
 			h.draining = true

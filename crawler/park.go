@@ -93,7 +93,7 @@ func skipTask(t task) task {
 // skipBuffered leases h's buffered entries as skip tasks.
 func (f *frontier) skipBuffered(h *hostQueue) {
 	for _, e := range h.buf {
-		f.lease(e.ID)
+		f.lease(e.ID, e.Host)
 		f.skips = append(f.skips, task{Entry: e, skip: crawl.ReasonHostUnreachable})
 	}
 	h.buf = nil
@@ -130,13 +130,19 @@ func (f *frontier) noteCommit(n commitNote) {
 			f.schedule(h)
 			continue
 		}
-		if len(f.hosts) < f.cfg.MaxActiveHosts {
+		switch {
+		case !f.ownsHost(host):
+			// A URL sent for a shard this node is taking over: the scan at GainShards finds it.
+		case len(f.hosts) < f.cfg.MaxActiveHosts:
 			f.schedule(f.activate(host))
-		} else {
+		default:
 			f.unloaded = true
 		}
 	}
 	f.promote(n.redirected)
+	if f.own != nil {
+		f.own.noted(f, n)
+	}
 }
 
 // promote puts redirect targets just queued at the head of their host's queue: a redirect is
@@ -145,7 +151,7 @@ func (f *frontier) noteCommit(n commitNote) {
 func (f *frontier) promote(entries []crawl.Entry) {
 	for _, e := range entries {
 		h, ok := f.hosts[e.Host]
-		if _, leased := f.leased[e.ID]; !ok || h.parked || leased {
+		if _, leased := f.leased[e.ID]; !ok || h.parked || leased || !f.owns(h) {
 			continue // leased: read from disk and handed out before this note came
 		}
 		if i := slices.IndexFunc(h.buf, func(b crawl.Entry) bool { return b.ID == e.ID }); i >= 0 {

@@ -193,8 +193,12 @@ func (c *Crawler) prepare() (ResumeInfo, error) {
 		}
 		seeds = append(seeds, store.Seed{URL: s, Host: u.Host})
 	}
-	if info.SeedsQueued, err = c.db.AddSeeds(seeds); err != nil {
-		return info, err
+	// A node of a cluster crawl queues no seed itself: the engine sends each to the owner of
+	// its host's shard.
+	if cfg.Cluster == nil {
+		if info.SeedsQueued, err = c.db.AddSeeds(seeds); err != nil {
+			return info, err
+		}
 	}
 	if cfg.RetryFailed {
 		if info.RetryFailed, err = c.db.RequeueFailed(); err != nil {

@@ -318,8 +318,10 @@ type Committer interface {
 }
 
 // writeStage is the only writer of the database: it commits results in batches and tells
-// the frontier, after each commit, which leases ended and which hosts have new URLs.
-func writeStage(ctx context.Context, cfg *Config, w Committer, stats *Stats, in <-chan crawl.Result, notes chan<- commitNote) error {
+// the frontier, after each commit, which leases ended and which hosts have new URLs. In a
+// cluster crawl (eng not nil) it also runs the engine's operations, and ends only once the
+// engine has stopped.
+func writeStage(ctx context.Context, cfg *Config, w Committer, stats *Stats, in <-chan crawl.Result, notes chan<- commitNote, eng *writerEngine) error {
 	defer close(notes)
 	batch := make([]crawl.Result, 0, cfg.BatchSize)
 	timer := time.NewTimer(time.Hour)
@@ -340,6 +342,9 @@ func writeStage(ctx context.Context, cfg *Config, w Committer, stats *Stats, in 
 		}
 		stats.countCommit(batch, cs)
 		stats.stages.commits.Add(1)
+		if eng != nil {
+			eng.notify() // the commit may have written outbox and record rows
+		}
 		sent := stats.stages.clock(stageWrite).worked(start, len(batch))
 		batch = batch[:0]
 		select {
@@ -350,6 +355,11 @@ func writeStage(ctx context.Context, cfg *Config, w Committer, stats *Stats, in 
 			return ctx.Err()
 		}
 	}
+	var ops <-chan engineOp
+	var engineStopped <-chan struct{}
+	if eng != nil {
+		ops = eng.ops
+	}
 	for {
 		var wait <-chan time.Time
 		if len(batch) > 0 {
@@ -358,7 +368,14 @@ func writeStage(ctx context.Context, cfg *Config, w Committer, stats *Stats, in 
 		select {
 		case r, ok := <-in:
 			if !ok {
-				return flush()
+				if err := flush(); err != nil || eng == nil {
+					return err
+				}
+				// Every result is committed. The engine stops now, and may need the writer
+				// until it has.
+				in, engineStopped = nil, eng.stopped
+				eng.drained()
+				continue
 			}
 			if len(batch) == 0 {
 				timer.Reset(cfg.BatchDelay)
@@ -374,6 +391,12 @@ func writeStage(ctx context.Context, cfg *Config, w Committer, stats *Stats, in 
 			if err := flush(); err != nil {
 				return err
 			}
+		case op := <-ops:
+			if err := eng.run(ctx, op, notes); err != nil {
+				return err
+			}
+		case <-engineStopped:
+			return nil
 		case <-ctx.Done():
 			return ctx.Err()
 		}

@@ -291,7 +291,7 @@ func testWriteStage(t *testing.T, db pipelineStore) {
 	in := make(chan crawl.Result)
 	notes := make(chan commitNote, 4)
 	done := make(chan error, 1)
-	go func() { done <- writeStage(context.Background(), cfg, db.writer(), newStats(), in, notes) }()
+	go func() { done <- writeStage(context.Background(), cfg, db.writer(), newStats(), in, notes, nil) }()
 	for _, e := range entries {
 		in <- crawl.Result{ID: e.ID, Host: e.Host, Page: crawl.Node{State: crawl.StateDone, Status: 200},
 			Links: []crawl.Link{{URL: "http://a.test/new", Host: "a.test", Kind: crawl.KindLink, Count: 1, InScope: true, Follow: true}}}

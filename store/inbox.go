@@ -115,6 +115,14 @@ func (t *txn) applyRecord(r PageRecord) error {
 	default:
 		t.admit(host)
 	}
+	if found && known.State != crawl.StatePending {
+		// Pending while its links are recorded, as a fetched page is: a link of the page to
+		// itself must not queue it as a remote or external URL would be.
+		known.State, known.Depth, known.Error = crawl.StatePending, page.Depth, ""
+		if err := t.putNode(&known); err != nil {
+			return err
+		}
+	}
 	page.ID = id
 	if t.shards > 0 {
 		t.srcShard = ShardOf(host, t.shards)

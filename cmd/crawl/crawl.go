@@ -35,8 +35,9 @@ type crawlFlags struct {
 	traps                                 trapFlags
 	reconfigure, retryFailed              bool
 	politeFlags
-	memory memoryFlags
-	diag   diagFlags
+	memory  memoryFlags
+	diag    diagFlags
+	cluster clusterFlags
 }
 
 const crawlLong = `Crawl from the seed URLs into the database --db, or resume the crawl in it: rerun the
@@ -100,6 +101,7 @@ func newCrawlCommand(e *env, use string) *cobra.Command {
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`ADDR`/metrics, e.g. 127.0.0.1:9090 (a non-loopback address exposes them to the network)")
 	f.memory.register(fs)
 	f.diag.register(fs)
+	f.cluster.register(fs)
 	group(fs, "Seeds and scope", "url", "seeds", "db", "workers", "parsers", "max-depth", "max-pages", "scope", "include", "exclude", "skip-bad-seeds")
 	group(fs, "Politeness", "host-rate", "host-concurrency", "user-agent", "ignore-robots")
 	group(fs, "HTTP", "timeout", "max-body", "resolve", "header")
@@ -141,6 +143,11 @@ func runCrawl(ctx context.Context, e *env, cmd *cobra.Command, f *crawlFlags, ar
 		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
 		return exitUsage
 	}
+	crash, err := crashHook(e.getenv)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crawl: %v\n", err)
+		return exitUsage
+	}
 	f.memory.apply(cmd.Flags(), e.setMemoryLimit)
 	var metricsLn net.Listener
 	if f.metricsAddr != "" {
@@ -157,11 +164,26 @@ func runCrawl(ctx context.Context, e *env, cmd *cobra.Command, f *crawlFlags, ar
 		return exitUsage
 	}
 	defer diag.finish(nil) // stops the profile on an early return; the crawl's own call comes first
+	var member *clusterMember
+	if f.cluster.url != "" {
+		// Before the database: a node refused by the cluster touches none.
+		if member, err = joinCluster(ctx, &f.cluster, cfg, log, crash); err != nil {
+			fmt.Fprintf(e.stderr, "crawl: %v\n", err)
+			return clusterExit(err)
+		}
+		cfg.Cluster = member.node
+	}
 	db, err := store.Open(f.db, store.Options{})
 	if err != nil {
+		if member != nil {
+			member.leave(e.stderr)
+		}
 		return openFailed(e.stderr, "crawl", f.db, err)
 	}
 	defer db.Close()
+	if member != nil {
+		defer member.leave(e.stderr) // before the database closes: the crawl has stopped
+	}
 
 	c, err := crawler.New(db, cfg)
 	if err != nil {
@@ -210,9 +232,13 @@ func runCrawl(ctx context.Context, e *env, cmd *cobra.Command, f *crawlFlags, ar
 	sum := c.Stats().Snapshot()
 	stopped := interrupted.Load() || errors.Is(runErr, context.Canceled)
 	complete := runErr == nil && !stopped && alreadyComplete(c.Resumed(), sum)
+	if member != nil {
+		// A node ends when the crawl is complete on every node; its summary is its own part.
+		complete = runErr == nil && !stopped && member.node.Complete()
+	}
 	if !f.quiet {
 		printResumeNotes(e.stderr, c.Resumed())
-		if complete {
+		if complete && member == nil {
 			printComplete(e.stdout, db)
 		} else {
 			printSummary(e.stdout, sum, db.Path())
@@ -228,6 +254,9 @@ func runCrawl(ctx context.Context, e *env, cmd *cobra.Command, f *crawlFlags, ar
 		return exitError
 	case complete:
 		return exitOK
+	case member != nil:
+		fmt.Fprintln(e.stderr, "crawl: the node stopped before the cluster crawl was complete")
+		return exitError
 	}
 	return checkSeedsFetched(e.stderr, db, seeds)
 }
@@ -271,6 +300,9 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 		return crawler.Config{}, err
 	}
 	if err := f.memory.check(); err != nil {
+		return crawler.Config{}, err
+	}
+	if err := f.cluster.check(f); err != nil {
 		return crawler.Config{}, err
 	}
 	bodyMemory, err := f.memory.bodyBudget(f.maxBody)

@@ -16,8 +16,8 @@ var exitCodes = []struct {
 	meaning string
 }{
 	{exitOK, "done: the crawl ended as asked (nothing left to fetch, or --max-pages reached; a rerun of a finished crawl says it is complete), or the command did its work"},
-	{exitError, "failed at run time: a write error, a damaged database, a database in use by a running crawl"},
-	{exitUsage, "bad command line or input: an unknown command or flag, a bad value, a bad seed or seeds file, a bad config file or CRAWL_ variable, a --db that is not a crawl database"},
+	{exitError, "failed at run time: a write error, a damaged database, a database in use by a running crawl; a --cluster server unreachable or without JetStream, a --node-id already running"},
+	{exitUsage, "bad command line or input: an unknown command or flag, a bad value, a bad seed or seeds file, a bad config file or CRAWL_ variable, a --db that is not a crawl database, crawl settings that differ from those the --cluster crawl was created with"},
 	{exitNoSeed, "no seed could be fetched: every seed of the command failed (connection refused, DNS, timeout, TLS; its robots.txt unavailable), was blocked by robots.txt or was skipped; the summary counts the errors by cause"},
 	{exitInterrupted, "interrupted by Ctrl-C (SIGINT) or SIGTERM: the summary is printed, every fetched page is recorded, and rerunning the command resumes the crawl"},
 }

@@ -111,7 +111,7 @@ func newRootCommand(e *env) *cobra.Command {
 	alias := newCrawlCommand(e, "crawl [URL]...")
 	alias.Hidden = true
 	root.AddCommand(alias, newExportCommand(e), newReportCommand(e), newStatusCommand(e),
-		newMergeCommand(e), newConfigCommand(e), newVersionCommand(e), newManCommand(e))
+		newMergeCommand(e), newClusterCommand(e), newConfigCommand(e), newVersionCommand(e), newManCommand(e))
 	return root
 }
 

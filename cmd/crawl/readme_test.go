@@ -83,7 +83,7 @@ func readmeTable(root *cobra.Command, marker string) (string, []*pflag.Flag, err
 	parts := strings.SplitN(strings.TrimPrefix(marker, "flags:"), ":", 2)
 	cmd := root
 	if parts[0] != "crawl" {
-		c, _, err := root.Find(parts[:1])
+		c, _, err := root.Find(strings.Fields(parts[0])) // "export", "cluster status"
 		if err != nil || c == root {
 			return "", nil, fmt.Errorf("marker %q: no command %s", marker, parts[0])
 		}

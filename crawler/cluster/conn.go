@@ -47,7 +47,9 @@ func Dial(ctx context.Context, url string, o DialOptions) (*Conn, error) {
 		nats.ReconnectWait(250*time.Millisecond),
 		nats.ReconnectJitter(250*time.Millisecond, time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			c.log.Warn("cluster: disconnected", "server", url, "err", err)
+			if err != nil { // nil: closed by this process
+				c.log.Warn("cluster: disconnected", "server", url, "err", err)
+			}
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			c.log.Info("cluster: reconnected", "server", nc.ConnectedUrlRedacted())

@@ -153,6 +153,11 @@ func (c *Conn) Join(ctx context.Context, cfg Config, local Local) (*Node, error)
 	return n, nil
 }
 
+// SetDatabaseID sets Config.DatabaseID after Join, for a node that opens its database only
+// once it has joined, so that a join refused (the node id running, other settings) touches
+// no database. Call it before Run.
+func (n *Node) SetDatabaseID(id string) { n.cfg.DatabaseID = id }
+
 // Shards is the crawl's shard count S.
 func (n *Node) Shards() int { return n.cr.config.Shards }
 

@@ -33,6 +33,7 @@ type NodeStatus struct {
 	InFlight int    // URLs being fetched
 	Fetched  uint64 // its fetches over all its runs
 	Outbox   int    // links not yet published (counted up to 100)
+	Records  int    // page records not yet published (counted up to 100)
 	// Waiting is the URL messages sent to its shards and not yet delivered or acknowledged.
 	Waiting uint64
 	// Done is the page records the engine holds for its shards: pages recorded by whoever
@@ -63,7 +64,7 @@ func (c *Conn) Status(ctx context.Context, crawlID string) (*Status, error) {
 	for id, a := range v.alive {
 		ns := node(id)
 		ns.Alive, ns.Idle = true, a.Idle
-		ns.Pending, ns.InFlight, ns.Fetched, ns.Outbox = a.Pending, a.InFlight, a.Fetched, a.Outbox
+		ns.Pending, ns.InFlight, ns.Fetched, ns.Outbox, ns.Records = a.Pending, a.InFlight, a.Fetched, a.Outbox, a.Records
 	}
 	owner := make([]string, cr.config.Shards)
 	for s, a := range v.assign {

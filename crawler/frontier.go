@@ -219,8 +219,13 @@ func (f *frontier) run(ctx context.Context, stop <-chan struct{}, out chan<- tas
 				if done {
 					f.log.Debug("frontier: crawl complete")
 					closeOut()
+					continue
 				}
-				continue // done, or hosts on disk to load
+				if f.unloaded {
+					continue // hosts on disk to load
+				}
+				// Queued URLs wait for their hosts to come free: a host's feedback can come
+				// after the note that ended its lease, so wait for it rather than spin.
 			}
 		}
 		clock.busy.Add(int64(time.Since(woke)))

@@ -62,11 +62,13 @@ func (db *DB) Rescope(maxDepth, hostBudget int, inScope func(url string) bool) (
 		for i := range nodes {
 			n := &nodes[i]
 			switch {
+			case n.External:
+				continue // a check out of the scope already
 			case !calledBack(t.guard, inScope, n.URL):
 				if err := t.unqueueNode(n); err != nil {
 					return err
 				}
-				n.State, n.Error = crawl.StateExternal, ""
+				n.State, n.Error, n.Check = crawl.StateExternal, "", false
 				st.OutOfScope++
 			case n.State == crawl.StateSkipped && t.depthAllowed(n.Depth):
 				queued, err := t.requeueWithinBudget(n.ID, n, hostKey(n.URL), distance{depth: n.Depth})
@@ -77,7 +79,7 @@ func (db *DB) Rescope(maxDepth, hostBudget int, inScope func(url string) bool) (
 					st.Requeued++
 				}
 				continue
-			case n.State == crawl.StatePending && !t.depthAllowed(n.Depth):
+			case n.State == crawl.StatePending && !n.Check && !t.depthAllowed(n.Depth):
 				if err := t.unqueueNode(n); err != nil {
 					return err
 				}

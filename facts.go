@@ -24,9 +24,10 @@ type PageFacts struct {
 	// links, space-separated, in document order (the URLs are the page's alternate edges).
 	Hreflang string
 	Lang     string // the lang attribute of <html>
-	// Words counts the words of the page's text: runs of characters between white space
-	// that hold a letter or a digit, outside <title>, <script>, <style>, <noscript>,
-	// <template> and other elements whose text is not shown.
+	// Words counts the words of the page's text: runs of characters between white space,
+	// outside <title>, <script>, <style>, <noscript>, <template> and other elements whose
+	// text is not shown; blocks, cells and line breaks separate words, inline elements
+	// (<b>S</b>tart) do not.
 	Words int
 }
 

@@ -48,6 +48,8 @@ type task struct {
 	skip string
 	// notBefore is when a lease handed back after a failure of its own may be tried again.
 	notBefore time.Time
+	// checkGET: the URL is a check whose HEAD was refused; it is checked with a GET.
+	checkGET bool
 }
 
 // outcome is what a finished fetch says about its host.
@@ -108,7 +110,10 @@ type frontier struct {
 	log    *slog.Logger
 	hosts  map[string]*hostQueue
 	ready  hostHeap
-	leased map[uint64]struct{}
+	leased map[uint64]bool // leased ids; true for a check
+	// leasedChecks counts the checks among leased: they are not fetch attempts, so they do
+	// not count against --max-pages.
+	leasedChecks int
 	// promoted are entries put at the head of their host's queue before their turn on disk
 	// (redirect targets): reading the disk skips them, as it skips leased ones.
 	promoted map[uint64]struct{}
@@ -133,7 +138,7 @@ func newFrontier(db FrontierStore, cfg *Config, stats *Stats, log *slog.Logger, 
 		cfg:      cfg,
 		log:      log,
 		hosts:    make(map[string]*hostQueue),
-		leased:   make(map[uint64]struct{}),
+		leased:   make(map[uint64]bool),
 		promoted: make(map[uint64]struct{}),
 		unloaded: true,
 		attempts: attemptsBefore,
@@ -301,7 +306,7 @@ func (f *frontier) handOut(h *hostQueue, fromRetry bool, now time.Time) {
 	} else {
 		e := h.buf[0]
 		h.buf = h.buf[1:]
-		f.lease(e.ID)
+		f.lease(e)
 	}
 	h.inflight++
 	if h.inflight == 1 {
@@ -330,10 +335,23 @@ func (f *frontier) nextTime(h *hostQueue, now time.Time) time.Time {
 	return maxTime(h.nextAt, now.Add(wait))
 }
 
-func (f *frontier) lease(id uint64) {
-	delete(f.promoted, id)
-	f.leased[id] = struct{}{}
+func (f *frontier) lease(e crawl.Entry) {
+	delete(f.promoted, e.ID)
+	f.leased[e.ID] = e.Check
+	if e.Check {
+		f.leasedChecks++
+	}
 	f.stats.leased.Add(1)
+}
+
+// unlease ends a lease once its result is committed.
+func (f *frontier) unlease(id uint64) {
+	if check, ok := f.leased[id]; ok {
+		if check {
+			f.leasedChecks--
+		}
+		delete(f.leased, id)
+	}
 }
 
 func (f *frontier) release(fb hostFeedback) {
@@ -393,9 +411,11 @@ func (f *frontier) complete() (bool, error) {
 	return empty, nil
 }
 
-// budgetSpent reports whether --max-pages allows no more leases now.
+// budgetSpent reports whether --max-pages allows no more leases now. Checks are not pages:
+// they do not count, but once the budget is spent the crawl ends with the checks still
+// queued, as it does with pages.
 func (f *frontier) budgetSpent() bool {
-	return f.cfg.MaxPages > 0 && f.attempts+len(f.leased) >= f.cfg.MaxPages
+	return f.cfg.MaxPages > 0 && f.attempts+len(f.leased)-f.leasedChecks >= f.cfg.MaxPages
 }
 
 // loadHosts brings hosts with queued URLs into memory, continuing the previous scan and

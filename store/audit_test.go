@@ -295,3 +295,32 @@ func TestRescopeKeepsChecks(t *testing.T) {
 		}
 	}
 }
+
+// URLs recorded external by runs that did not check them are queued as checks when a later
+// run asks: by the kind of the edges that reach them, and their URL.
+func TestQueueChecksOfEarlierRuns(t *testing.T) {
+	db := openTemp(t)
+	mustSeed(t, db, "http://a.test/")
+	ext := func(u string, kind crawl.EdgeKind) crawl.Link {
+		return crawl.Link{URL: u, Host: hostKey(u), Kind: kind, Count: 1}
+	}
+	commitFrom(t, db, db.Writer(-1), "http://a.test/", ext("http://b.test/", crawl.KindLink),
+		ext("http://b.test/skip", crawl.KindLink), ext("http://cdn.test/i.png", crawl.KindImage),
+		ext("http://c.test/canon", crawl.KindCanonical))
+	n, err := db.QueueChecks(func(kind crawl.EdgeKind, u string) bool {
+		return kind == crawl.KindLink && u != "http://b.test/skip"
+	})
+	if err != nil || n != 1 {
+		t.Fatalf("queued %d, %v; want 1", n, err)
+	}
+	entries := frontierEntries(t, db)
+	for u, want := range map[string]bool{"http://b.test/": true, "http://b.test/skip": false, "http://cdn.test/i.png": false, "http://c.test/canon": false} {
+		n := node(t, db, u)
+		if queued := n.State == crawl.StatePending && n.Check && n.External && entries[u].Check; queued != want {
+			t.Errorf("%s: %+v, entry %+v; want queued %v", u, n, entries[u], want)
+		}
+	}
+	if n, err := db.QueueChecks(func(crawl.EdgeKind, string) bool { return true }); err != nil || n != 3 {
+		t.Errorf("second pass queued %d, %v; want the 3 left", n, err)
+	}
+}

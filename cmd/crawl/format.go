@@ -168,3 +168,11 @@ func humanDuration(d time.Duration) string {
 func formatRate(r float64) string {
 	return strconv.FormatFloat(r, 'f', 1, 64) + "/s"
 }
+
+// plural is "1 noun" or "n nouns".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -49,16 +49,16 @@ func newAuditSite(t *testing.T) *auditSite {
 			<a href=/old>old</a> <a href=/nope>nope</a> <a href=/fr>fr</a>
 			<a href=/c>c</a> <a href=/d>d</a> <a href=/e>e</a> <a href=/f>f</a>
 			<a href=` + s.ext.URL + `/ok>ext ok</a> <a href=` + s.ext.URL + `/dead>ext dead</a> <a href=` + s.dead + `/>refused</a></body></html>`,
-		"/a":      `<title>Shared title</title><meta name=description content="Page A"><h1>A</h1><p id=intro>A.</p><a href=/>home</a>`,
-		"/b":      `<title>Shared title</title><meta name=description content="Page B"><h1>B</h1><h1>B again</h1><img src=/logo.png alt=Logo>`,
-		"/fr":     `<html lang=fr><title>` + long + `</title><h1>Accueil</h1><a href=/>en</a></html>`,
-		"/orphan": `<title></title><meta name=description content="Nobody links here"><p>orphan</p>`,
-		"/c":      `<link rel=canonical href=/d><title>C</title>`,
-		"/d":      `<link rel=canonical href=/c><title>D</title>`,
-		"/e":      `<link rel=canonical href=/nocanon><title>E</title>`,
-		"/f":      `<link rel=canonical href=/old><title>F</title>`,
-		"/old":    "->/a",
-		"/s.css":  "body{}",
+		"/a":        `<title>Shared title</title><meta name=description content="Page A"><h1>A</h1><p id=intro>A.</p><a href=/>home</a>`,
+		"/b":        `<title>Shared title</title><meta name=description content="Page B"><h1>B</h1><h1>B again</h1><img src=/logo.png alt=Logo>`,
+		"/fr":       `<html lang=fr><title>` + long + `</title><h1>Accueil</h1><a href=/>en</a></html>`,
+		"/orphan":   `<title></title><meta name=description content="Nobody links here"><p>orphan</p>`,
+		"/c":        `<link rel=canonical href=/d><title>C</title>`,
+		"/d":        `<link rel=canonical href=/c><title>D</title>`,
+		"/e":        `<link rel=canonical href=/nocanon><title>E</title>`,
+		"/f":        `<link rel=canonical href=/old><title>F</title>`,
+		"/old":      "->/a",
+		"/s.css":    "body{}",
 		"/logo.png": "png",
 	}
 	for p, body := range pages {
@@ -130,7 +130,9 @@ func TestAuditFindings(t *testing.T) {
 
 	// Titles, descriptions and headings of the indexable pages: /, /a, /b, /fr and /orphan
 	// (/c, /d, /e and /f name another URL as canonical).
-	none := func() report.Section[report.PageRef] { return report.Section[report.PageRef]{Items: []report.PageRef{}} }
+	none := func() report.Section[report.PageRef] {
+		return report.Section[report.PageRef]{Items: []report.PageRef{}}
+	}
 	pages := func(paths ...string) report.Section[report.PageRef] {
 		sec := report.Section[report.PageRef]{Total: len(paths), Items: []report.PageRef{}}
 		for _, p := range paths {

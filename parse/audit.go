@@ -339,16 +339,22 @@ func (f *facts) description(content string) {
 	}
 }
 
-// alternate records the hreflang of a <link rel=alternate hreflang>.
+// alternate records the hreflang of a <link rel=alternate hreflang>. The first is kept as
+// it is (no allocation: most pages have one or none); further ones are joined with spaces.
 func (f *facts) alternate(hreflang string) {
 	v := collapse(hreflang, maxHreflang)
-	if v == "" || len(f.hreflang)+1+len(v) > maxHreflang {
+	if v == "" || len(f.Hreflang)+1+len(v) > maxHreflang {
 		return
 	}
-	if len(f.hreflang) > 0 {
-		f.hreflang = append(f.hreflang, ' ')
+	if f.Hreflang == "" {
+		f.Hreflang = v
+		return
 	}
-	f.hreflang = append(f.hreflang, v...)
+	if len(f.hreflang) == 0 {
+		f.hreflang = append(f.hreflang, f.Hreflang...)
+	}
+	f.hreflang = append(append(f.hreflang, ' '), v...)
+	f.Hreflang = string(f.hreflang)
 }
 
 // lang records the lang of an <html> element: the first one that has one, as the tree
@@ -367,7 +373,6 @@ func (f *facts) done(links []Link) crawl.PageFacts {
 			break
 		}
 	}
-	f.Hreflang = string(f.hreflang)
 	return f.PageFacts
 }
 

@@ -52,10 +52,10 @@ type options struct {
 	// assetPages and assets size the requisites scenario; assetRatio is its result.
 	assetPages, assets int
 	assetRatio         float64
-	memory        bool
-	memoryRSS     int64 // the memory scenario's peak RSS, for the summary
-	cpuProfile    string
-	extra         string
+	memory             bool
+	memoryRSS          int64 // the memory scenario's peak RSS, for the summary
+	cpuProfile         string
+	extra              string
 	// ceilingTime is how long the GET loop runs at least.
 	ceilingTime time.Duration
 

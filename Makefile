@@ -77,7 +77,7 @@ demo: build
 	[ -n "$$url" ] || { echo "demo site did not start:"; cat demo-out/server.log; exit 1; }; \
 	echo "$$url" >demo-out/seeds.txt; \
 	echo "crawling $$url into demo-out/crawl.db"; \
-	$(BIN)/crawl --seeds demo-out/seeds.txt --db demo-out/crawl.db --host-rate 50 --workers 4 && \
+	$(BIN)/crawl --seeds demo-out/seeds.txt --db demo-out/crawl.db --host-rate 50 --workers 4 --sitemaps --check-external && \
 	echo && $(BIN)/crawl report --db demo-out/crawl.db --limit 5 && \
 	$(BIN)/crawl export --db demo-out/crawl.db --format graphml --out demo-out/graph.graphml && \
 	$(BIN)/crawl export --db demo-out/crawl.db --format csv --out demo-out/graph && \

@@ -1,6 +1,9 @@
 package crawl
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestStateNamesRoundTrip(t *testing.T) {
 	for s := StatePending; s <= StateRemote; s++ {
@@ -30,6 +33,45 @@ func TestEdgeNofollow(t *testing.T) {
 	} {
 		if got := (Edge{Rel: rel}).Nofollow(); got != want {
 			t.Errorf("Edge{Rel: %q}.Nofollow() = %v, want %v", rel, got, want)
+		}
+	}
+}
+
+func TestRequisiteKinds(t *testing.T) {
+	for k := EdgeKind(1); k <= KindObject; k++ {
+		if want := k >= KindImage; k.Requisite() != want {
+			t.Errorf("%v.Requisite() = %v", k, k.Requisite())
+		}
+		if name := k.String(); name == "" || name[0] == 'k' {
+			t.Errorf("kind %d has no name: %q", k, name)
+		}
+	}
+	if len(Requisites()) != int(KindObject-KindImage+1) {
+		t.Errorf("Requisites() = %v", Requisites())
+	}
+	if KindRedirect.Requisite() || EdgeKind(14).Requisite() {
+		t.Error("a redirect or an unknown kind counts as a requisite")
+	}
+}
+
+func TestTargetsHas(t *testing.T) {
+	ids := []string{"intro", "caf\u00e9", "a b", "Top"}
+	var tg Targets
+	for _, id := range ids {
+		tg.Hashes = append(tg.Hashes, HashTarget(id))
+	}
+	slices.Sort(tg.Hashes)
+	for frag, want := range map[string]bool{
+		"intro": true, "Intro": false, "caf%C3%A9": true, "caf\u00e9": true, "a%20b": true,
+		"Top": true, "top": false, "missing": false, "%zz": false,
+	} {
+		if got := tg.Has(frag); got != want {
+			t.Errorf("Has(%q) = %v, want %v", frag, got, want)
+		}
+	}
+	for frag, want := range map[string]bool{"": true, "top": true, "TOP": true, "tops": false, "x": false} {
+		if TopFragment(frag) != want {
+			t.Errorf("TopFragment(%q) = %v", frag, !want)
 		}
 	}
 }

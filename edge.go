@@ -11,13 +11,44 @@ const (
 	KindRedirect  EdgeKind = 2 // an HTTP redirect hop
 	KindCanonical EdgeKind = 3 // <link rel=canonical>
 	KindAlternate EdgeKind = 4 // <link rel=alternate hreflang=...>
+
+	// Page requisites: what a browser loads to show the page. Their targets are checked
+	// (their status, type and size recorded), never crawled for links.
+	KindImage      EdgeKind = 5  // <img src>, <img srcset>, <source srcset>, <video poster>
+	KindScript     EdgeKind = 6  // <script src>
+	KindStylesheet EdgeKind = 7  // <link rel=stylesheet>
+	KindIcon       EdgeKind = 8  // <link rel=icon>, shortcut icon, apple-touch-icon, mask-icon
+	KindPreload    EdgeKind = 9  // <link rel=preload>, <link rel=modulepreload>
+	KindManifest   EdgeKind = 10 // <link rel=manifest>
+	KindFrame      EdgeKind = 11 // <iframe src>, <frame src>
+	KindMedia      EdgeKind = 12 // <video src>, <audio src>, <source src>, <track src>
+	KindObject     EdgeKind = 13 // <object data>, <embed src>
 )
 
 var kindNames = map[EdgeKind]string{
-	KindLink:      "link",
-	KindRedirect:  "redirect",
-	KindCanonical: "canonical",
-	KindAlternate: "alternate",
+	KindLink:       "link",
+	KindRedirect:   "redirect",
+	KindCanonical:  "canonical",
+	KindAlternate:  "alternate",
+	KindImage:      "image",
+	KindScript:     "script",
+	KindStylesheet: "stylesheet",
+	KindIcon:       "icon",
+	KindPreload:    "preload",
+	KindManifest:   "manifest",
+	KindFrame:      "iframe",
+	KindMedia:      "media",
+	KindObject:     "object",
+}
+
+// Requisite reports whether k is a page requisite: an image, script, stylesheet, icon,
+// preload, manifest, frame, media or object reference, which the crawl checks rather than
+// crawls.
+func (k EdgeKind) Requisite() bool { return k >= KindImage && k <= KindObject }
+
+// Requisites lists the requisite kinds, in their order on disk.
+func Requisites() []EdgeKind {
+	return []EdgeKind{KindImage, KindScript, KindStylesheet, KindIcon, KindPreload, KindManifest, KindFrame, KindMedia, KindObject}
 }
 
 func (k EdgeKind) String() string {

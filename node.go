@@ -21,7 +21,24 @@ type Node struct {
 	NoIndex    bool
 	OutLinks   int // edges stored from this page
 	DroppedOut int // links found but not stored: beyond the per-page cap, or too long to store
+
+	// Check: the URL is checked, not crawled (a page requisite, or a link out of the crawl's
+	// scope with --check-external, or where a check's redirect leads): its response's
+	// status, type, size and time are recorded, its body is neither kept nor parsed.
+	Check bool
+	// External: a checked URL outside the crawl's scope. (A URL in StateExternal is outside
+	// the scope too, and never fetched.)
+	External bool
+	// InSitemap: the URL is listed in a sitemap of the crawl's sites (read with --sitemaps).
+	InSitemap bool
+	// Facts are what the page's HTML says about it, for an audit; nil for a URL that is not
+	// an HTML page the crawl parsed (and for pages recorded before facts were kept).
+	Facts *PageFacts
 }
+
+// OutOfScope reports whether the URL is outside the crawl's scope: never fetched
+// (StateExternal), or checked with --check-external.
+func (n Node) OutOfScope() bool { return n.State == StateExternal || n.External }
 
 // PartialParse reports a page whose response was recorded but whose HTML could be read only
 // in part: a done page with an error note. The note says what was lost, e.g. the parser's

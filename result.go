@@ -8,6 +8,8 @@ type Entry struct {
 	Depth int
 	// Redirects is how many redirects in a row led to URL (0 for a link, a seed, ...).
 	Redirects int
+	// Check: URL is to be checked, not crawled (see Node.Check).
+	Check bool
 }
 
 // Link is one outgoing reference of a page, as the writer records it.
@@ -23,6 +25,13 @@ type Link struct {
 	// Reject, when set, is why the crawl refuses to fetch URL although it is in scope (a trap
 	// rule's reason): a new URL is recorded as skipped with it and counted as a rejection.
 	Reject string
+	// Check: the crawl checks URL rather than crawls it (see Node.Check): a page requisite,
+	// a link out of the scope with --check-external, the target of a check's redirect. A
+	// link that is followable (Follow) is crawled whatever Check says.
+	Check bool
+	// Fragments are the distinct fragments the page refers to at URL (href="page#part"),
+	// as written, in document order: checked against the ids and names of URL's page.
+	Fragments []string
 }
 
 // Result is everything the crawl learnt from one leased URL. The writer commits it in one
@@ -43,16 +52,24 @@ type Result struct {
 	// just fetched).
 	HostInfo *HostRecord
 
+	// Check: the leased URL was checked, not crawled (Entry.Check): it has no links but
+	// where a redirect leads, and no facts.
+	Check bool
+
 	// Page holds the fetch outcome: State (Done, Failed, Blocked or Skipped), Status,
-	// ContentType, Size, Title, FetchedAt, Duration, Error, Truncated, DroppedOut, NoIndex.
+	// ContentType, Size, Title, FetchedAt, Duration, Error, Truncated, DroppedOut, NoIndex,
+	// Facts.
 	Page  Node
 	Links []Link
+	// Targets are the fragment identifiers the page defines; nil when it is not HTML.
+	Targets *Targets
 }
 
 // CommitStats says what a committed batch of results changed.
 type CommitStats struct {
 	Pages        int            // results recorded (duplicates excluded), unstorable ones included
 	Attempts     int            // of those, fetch attempts (done or failed): what --max-pages counts
+	Checks       int            // of those, checks that got an answer or failed: not counted in Attempts
 	Edges        int            // edges stored
 	NewURLs      int            // URLs seen for the first time
 	Queued       int            // frontier entries added

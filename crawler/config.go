@@ -3,6 +3,7 @@
 package crawler
 
 import (
+	"fmt"
 	"log/slog"
 	"runtime"
 	"time"
@@ -44,6 +45,14 @@ type Config struct {
 	MaxPagesPerHost int
 	// Filter rejects in-scope links that look like crawler traps; nil applies parse.DefaultFilter.
 	Filter *parse.Filter
+
+	// Assets says which page requisites (images, scripts, stylesheets...) are checked: by
+	// default those on the crawl's hosts. A check is a URL of the frontier like any other:
+	// one HEAD request (a GET where HEAD is refused), under its host's rules.
+	Assets AssetScope
+	// CheckExternal checks the links out of the crawl's scope, once each, instead of only
+	// recording them.
+	CheckExternal bool
 	// RobotsToken is the product token whose <meta name=TOKEN> and "TOKEN:" X-Robots-Tag
 	// directives apply, besides those for all robots.
 	RobotsToken string
@@ -135,4 +144,37 @@ func (c *Config) hostLimit() rate.Limit {
 		return rate.Limit(c.HostRate)
 	}
 	return rate.Inf
+}
+
+// AssetScope says which page requisites a crawl checks.
+type AssetScope uint8
+
+const (
+	// AssetsHosts checks the requisites on the crawl's hosts (its --scope, whatever
+	// --include says); the others are recorded as external, like links out of the scope.
+	AssetsHosts AssetScope = iota
+	// AssetsAll checks every requisite, on any host.
+	AssetsAll
+	// AssetsOff neither reads nor records requisites: pages are read for links only.
+	AssetsOff
+)
+
+// AssetScopes lists the names ParseAssetScope accepts, the default first.
+func AssetScopes() []string { return []string{"hosts", "all", "off"} }
+
+// ParseAssetScope reads a --assets value.
+func ParseAssetScope(s string) (AssetScope, error) {
+	for i, name := range AssetScopes() {
+		if s == name {
+			return AssetScope(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown value %q (want hosts, all or off)", s)
+}
+
+func (a AssetScope) String() string {
+	if int(a) < len(AssetScopes()) {
+		return AssetScopes()[a]
+	}
+	return fmt.Sprintf("AssetScope(%d)", uint8(a))
 }

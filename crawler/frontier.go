@@ -48,6 +48,8 @@ type task struct {
 	skip string
 	// notBefore is when a lease handed back after a failure of its own may be tried again.
 	notBefore time.Time
+	// checkGET: the URL is a check whose HEAD was refused; it is checked with a GET.
+	checkGET bool
 }
 
 // outcome is what a finished fetch says about its host.
@@ -110,7 +112,10 @@ type frontier struct {
 	log    *slog.Logger
 	hosts  map[string]*hostQueue
 	ready  hostHeap
-	leased map[uint64]string // id -> host of every URL leased and not yet recorded
+	leased map[uint64]leaseOf // every URL leased and not yet recorded
+	// leasedChecks counts the checks among leased: they are not fetch attempts, so they do
+	// not count against --max-pages.
+	leasedChecks int
 	// promoted are entries put at the head of their host's queue before their turn on disk
 	// (redirect targets): reading the disk skips them, as it skips leased ones.
 	promoted map[uint64]struct{}
@@ -142,7 +147,7 @@ func newFrontier(db FrontierStore, cfg *Config, stats *Stats, log *slog.Logger, 
 		cfg:      cfg,
 		log:      log,
 		hosts:    make(map[string]*hostQueue),
-		leased:   make(map[uint64]string),
+		leased:   make(map[uint64]leaseOf),
 		promoted: make(map[uint64]struct{}),
 		unloaded: true,
 		attempts: attemptsBefore,
@@ -331,7 +336,7 @@ func (f *frontier) handOut(h *hostQueue, fromRetry bool, now time.Time) {
 	} else {
 		e := h.buf[0]
 		h.buf = h.buf[1:]
-		f.lease(e.ID, e.Host)
+		f.lease(e)
 	}
 	h.inflight++
 	if h.inflight == 1 {
@@ -360,10 +365,30 @@ func (f *frontier) nextTime(h *hostQueue, now time.Time) time.Time {
 	return maxTime(h.nextAt, now.Add(wait))
 }
 
-func (f *frontier) lease(id uint64, host string) {
-	delete(f.promoted, id)
-	f.leased[id] = host
+// leaseOf is what the frontier keeps of a lease: its host (a cluster node drops a shard
+// only once none of its hosts' leases is out) and whether it is a check.
+type leaseOf struct {
+	host  string
+	check bool
+}
+
+func (f *frontier) lease(e crawl.Entry) {
+	delete(f.promoted, e.ID)
+	f.leased[e.ID] = leaseOf{host: e.Host, check: e.Check}
+	if e.Check {
+		f.leasedChecks++
+	}
 	f.stats.leased.Add(1)
+}
+
+// endLease ends a lease once its result is committed.
+func (f *frontier) endLease(id uint64) {
+	if l, ok := f.leased[id]; ok {
+		if l.check {
+			f.leasedChecks--
+		}
+		delete(f.leased, id)
+	}
 }
 
 func (f *frontier) release(fb hostFeedback) {
@@ -397,7 +422,7 @@ func (f *frontier) release(fb hostFeedback) {
 		case !f.owns(h):
 			// Its shard moved while it was fetched: the lease ends unrecorded, and the URL,
 			// still pending in the database, is the new owner's (see DropShards).
-			delete(f.leased, fb.again.ID)
+			f.endLease(fb.again.ID)
 		case h.parked:
 			f.skips = append(f.skips, skipTask(*fb.again))
 		default:
@@ -432,12 +457,15 @@ func (f *frontier) complete() (bool, error) {
 }
 
 // budgetSpent reports whether --max-pages allows no more leases now. In a cluster crawl the
-// limit is the node's grant from the cluster-wide budget.
+// limit is the node's grant from the cluster-wide budget. Checks are not pages: they do not
+// count, but once the budget is spent the crawl ends with the checks still queued, as it
+// does with pages.
 func (f *frontier) budgetSpent() bool {
+	pages := f.attempts + len(f.leased) - f.leasedChecks
 	if f.own != nil && f.own.budget != nil {
-		return f.attempts+len(f.leased) >= f.own.budget.granted
+		return pages >= f.own.budget.granted
 	}
-	return f.cfg.MaxPages > 0 && f.attempts+len(f.leased) >= f.cfg.MaxPages
+	return f.cfg.MaxPages > 0 && pages >= f.cfg.MaxPages
 }
 
 // loadHosts brings hosts with queued URLs into memory, continuing the previous scan and

@@ -93,7 +93,7 @@ func skipTask(t task) task {
 // skipBuffered leases h's buffered entries as skip tasks.
 func (f *frontier) skipBuffered(h *hostQueue) {
 	for _, e := range h.buf {
-		f.lease(e.ID, e.Host)
+		f.lease(e)
 		f.skips = append(f.skips, task{Entry: e, skip: crawl.ReasonHostUnreachable})
 	}
 	h.buf = nil
@@ -118,7 +118,7 @@ func (f *frontier) drain() error {
 
 func (f *frontier) noteCommit(n commitNote) {
 	for _, id := range n.released {
-		delete(f.leased, id)
+		f.endLease(id)
 	}
 	f.attempts += n.attempts
 	for host := range n.hostsWithNew {

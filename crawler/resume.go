@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store"
 )
 
@@ -76,6 +77,9 @@ type ResumeInfo struct {
 	SeedsQueued  int                // seeds queued (new, or known but never fetched)
 	NewSeeds     int                // seeds not recorded before
 	RetryFailed  int                // failed URLs queued again
+	// ChecksQueued counts the URLs recorded as external by earlier runs that this run's
+	// checks (--check-external, --assets all) queued.
+	ChecksQueued int
 }
 
 // settings is what this run would record.
@@ -202,6 +206,16 @@ func (c *Crawler) prepare() (ResumeInfo, error) {
 	}
 	if cfg.RetryFailed {
 		if info.RetryFailed, err = c.db.RequeueFailed(); err != nil {
+			return info, err
+		}
+	}
+	if info.Resumed && (cfg.CheckExternal || cfg.Assets == AssetsAll) {
+		// Pages recorded by runs without these checks refer to URLs recorded as external,
+		// never fetched: they are checked now, as this run checks those of its pages.
+		if info.ChecksQueued, err = c.db.QueueChecks(func(kind crawl.EdgeKind, u string) bool {
+			return !cfg.Scope.Excluded(u) &&
+				(kind == crawl.KindLink && cfg.CheckExternal || kind.Requisite() && cfg.Assets == AssetsAll)
+		}); err != nil {
 			return info, err
 		}
 	}

@@ -61,7 +61,7 @@ func (f *frontier) ownsHost(host string) bool {
 // unlease ends a lease without a record: its URL stays pending in the database.
 func (f *frontier) unlease(id uint64) {
 	if _, ok := f.leased[id]; ok {
-		delete(f.leased, id)
+		f.endLease(id)
 		f.stats.leased.Add(-1)
 	}
 }
@@ -130,8 +130,8 @@ func (o *ownership) checkDrops(f *frontier) {
 		return
 	}
 	busy := map[int]bool{}
-	for _, host := range f.leased {
-		busy[o.shardOf(host)] = true
+	for _, l := range f.leased {
+		busy[o.shardOf(l.host)] = true
 	}
 	for _, h := range f.hosts {
 		if h.inflight > 0 {

@@ -155,7 +155,7 @@ func (c *Crawler) readSitemaps(ctx context.Context, root *url.URL, mu *sync.Mute
 			if err != nil || !cfg.Scope.Contains(p) {
 				continue
 			}
-			seeds = append(seeds, store.Seed{URL: p.String(), Host: p.Host})
+			seeds = append(seeds, store.Seed{URL: p.String(), Host: p.Host, InSitemap: true})
 		}
 	}
 	// Leave the host its interval before the crawl's first request to it.

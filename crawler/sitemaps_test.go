@@ -102,8 +102,16 @@ func TestSitemapsSeedTheFrontier(t *testing.T) {
 					t.Errorf("summary: %d sitemap URLs, want %d", sum.SitemapURLs, want)
 				}
 			}
-			if _, ok := s.graph().nodes["http://elsewhere.invalid/x"]; ok {
+			g := s.graph()
+			if _, ok := g.nodes["http://elsewhere.invalid/x"]; ok {
 				t.Error("an out-of-scope sitemap URL was recorded")
+			}
+			// The pages read from a sitemap are marked so; the seed is not in one.
+			for u, n := range g.nodes {
+				path := strings.TrimPrefix(u, s.url("site.test", ""))
+				if want := contains(tt.fetched, path) || tt.sitemaps && tt.robots && tt.maxURLs == 0 && path == "/private/p"; n.InSitemap != want {
+					t.Errorf("%s in a sitemap: %v, want %v", path, n.InSitemap, want)
+				}
 			}
 		})
 	}

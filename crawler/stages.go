@@ -150,7 +150,17 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 			return r, fb
 		}
 	}
-	r.resp, r.err = cfg.Fetch.Get(ctx, u, noRedirects)
+	method := ""
+	switch {
+	case !t.Check:
+		r.resp, r.err = cfg.Fetch.Get(ctx, u, noRedirects)
+	case t.checkGET:
+		method = http.MethodGet
+		r.resp, r.err = cfg.Fetch.Check(ctx, u, method)
+	default:
+		method = http.MethodHead
+		r.resp, r.err = cfg.Fetch.Check(ctx, u, method)
+	}
 	if ctx.Err() != nil {
 		r.resp.Release()
 		return nil, fb
@@ -160,8 +170,17 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 	} else {
 		fb.sent = time.Now() // whatever was written, was written by now
 	}
-	stats.countFetch(r.resp, r.err)
 	logFetch(ctx, cfg.Log, r, t.tries+1)
+	if method == http.MethodHead && r.err == nil && fetch.HEADRefused(r.resp.Status) {
+		// The server takes no HEAD here: the check is made again with a GET, in the host's
+		// next turn, as a request of its own.
+		stats.checks.Add(1)
+		next := t
+		next.checkGET, next.retrying = true, false
+		fb.again, fb.outcome = &next, answered
+		return nil, fb
+	}
+	stats.countFetch(t.Check, r.resp, r.err)
 	retriable := false
 	switch {
 	case errors.Is(r.err, fetch.ErrRedirectLoop), errors.Is(r.err, fetch.ErrUnsupportedEncoding):
@@ -192,7 +211,7 @@ func attempt(ctx context.Context, cfg *Config, stats *Stats, t task, u *url.URL)
 
 // parseStage runs one parser: it turns each fetch outcome into the result the writer records.
 func parseStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan fetchResult, out chan<- crawl.Result) error {
-	x := parse.Extractor{MaxLinks: max(cfg.MaxLinksPerPage, 0), RobotsToken: cfg.RobotsToken}
+	x := parse.Extractor{MaxLinks: max(cfg.MaxLinksPerPage, 0), RobotsToken: cfg.RobotsToken, Requisites: cfg.Assets != AssetsOff}
 	clock := stats.stages.clock(stageParse)
 	for f := range in {
 		start := time.Now()
@@ -210,7 +229,7 @@ func parseStage(ctx context.Context, cfg *Config, stats *Stats, in <-chan fetchR
 }
 
 func toResult(cfg *Config, x parse.Extractor, f fetchResult) crawl.Result {
-	r := crawl.Result{ID: f.ID, Host: f.Host, Redirects: f.Redirects}
+	r := crawl.Result{ID: f.ID, Host: f.Host, Redirects: f.Redirects, Check: f.Check}
 	if f.robots != nil {
 		r.HostInfo = f.robots
 	}
@@ -253,11 +272,16 @@ func toResult(cfg *Config, x parse.Extractor, f fetchResult) crawl.Result {
 		FetchedAt:   f.at,
 		Duration:    resp.Duration,
 	}
+	if f.Check {
+		r.Page.Size = resp.Length
+	}
 	if resp.Location != nil {
 		in, reject := cfg.classify(resp.Location)
+		// A check's redirect leads to another check: what a page requisite or an external
+		// link points at, moved.
 		r.Links = []crawl.Link{{
 			URL: resp.Location.String(), Host: resp.Location.Host, Kind: crawl.KindRedirect,
-			Count: 1, InScope: in, Follow: in && reject == "", Reject: reject,
+			Count: 1, InScope: in, Follow: in && reject == "" && !f.Check, Reject: reject, Check: f.Check,
 		}}
 		return r
 	}
@@ -270,7 +294,7 @@ func toResult(cfg *Config, x parse.Extractor, f fetchResult) crawl.Result {
 	// X-Robots-Tag applies to any response, a PDF's as much as a page's.
 	headerNofollow, headerNoindex := parse.RobotsHeader(resp.Header.Values("X-Robots-Tag"), cfg.RobotsToken)
 	r.Page.NoIndex = headerNoindex
-	if resp.Status < 200 || resp.Status > 299 || !fetch.IsHTML(resp.ContentType) {
+	if f.Check || resp.Status < 200 || resp.Status > 299 || !fetch.IsHTML(resp.ContentType) {
 		return r
 	}
 	page, err := x.Extract(resp.Body, resp.Header.Get("Content-Type"), resp.URL)
@@ -282,17 +306,25 @@ func toResult(cfg *Config, x parse.Extractor, f fetchResult) crawl.Result {
 	r.Page.Error = page.Partial // why the links were read without a tree, if they were
 	r.Page.DroppedOut = page.Dropped
 	r.Page.NoIndex = r.Page.NoIndex || page.NoIndex
+	r.Page.Facts = &page.Facts
+	r.Targets = &page.Targets
 	page.NoFollow = page.NoFollow || headerNofollow
 	r.Links = make([]crawl.Link, 0, len(page.Links))
 	for _, l := range page.Links {
-		in, reject := cfg.classifyLink(l)
-		// Only <a> and <area> links are followed: a canonical or alternate URL is recorded as an
-		// edge of its kind, and is fetched only if some page links to it.
-		follow := in && reject == "" && !page.NoFollow && !l.Nofollow() && l.Kind == crawl.KindLink
-		r.Links = append(r.Links, crawl.Link{
-			URL: l.URL, Host: l.Host, Kind: l.Kind, Rel: l.Rel, Anchor: l.Anchor,
-			Count: l.Count, InScope: in, Follow: follow, Reject: reject,
-		})
+		link := crawl.Link{URL: l.URL, Host: l.Host, Kind: l.Kind, Rel: l.Rel, Anchor: l.Anchor, Count: l.Count,
+			Fragments: l.Fragments}
+		if l.Kind.Requisite() {
+			// Checked, never crawled, whatever the page's nofollow says: a requisite is part
+			// of the page.
+			link.InScope, link.Check, link.Reject = cfg.classifyRequisite(l)
+		} else {
+			link.InScope, link.Reject = cfg.classifyLink(l)
+			// Only <a> and <area> links are followed: a canonical or alternate URL is recorded
+			// as an edge of its kind, and is fetched only if some page links to it.
+			link.Follow = link.InScope && link.Reject == "" && !page.NoFollow && !l.Nofollow() && l.Kind == crawl.KindLink
+			link.Check = !link.InScope && l.Kind == crawl.KindLink && cfg.checksExternal(l)
+		}
+		r.Links = append(r.Links, link)
 	}
 	return r
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -223,7 +224,7 @@ func TestToResult(t *testing.T) {
 				{URL: "http://a.test/p", Host: "a.test", Kind: crawl.KindCanonical, Rel: "canonical", Count: 1, InScope: true},
 			}
 			for i, w := range want {
-				if r.Links[i] != w {
+				if !reflect.DeepEqual(r.Links[i], w) {
 					t.Errorf("link %d = %+v, want %+v", i, r.Links[i], w)
 				}
 			}
@@ -245,7 +246,7 @@ func TestToResult(t *testing.T) {
 		}},
 		{"redirect in scope", fetchResult{task: redirected, resp: &fetch.Response{URL: page, Status: 302, Location: mustURL(t, "http://a.test/final")}}, func(t *testing.T, r crawl.Result) {
 			want := crawl.Link{URL: "http://a.test/final", Host: "a.test", Kind: crawl.KindRedirect, Count: 1, InScope: true, Follow: true}
-			if len(r.Links) != 1 || r.Links[0] != want || r.Redirects != 1 || r.Page.Status != 302 {
+			if len(r.Links) != 1 || !reflect.DeepEqual(r.Links[0], want) || r.Redirects != 1 || r.Page.Status != 302 {
 				t.Errorf("%+v", r)
 			}
 		}},
@@ -256,6 +257,31 @@ func TestToResult(t *testing.T) {
 			}
 		}},
 	}
+	check := task{Entry: crawl.Entry{ID: 9, Host: "a.test", URL: "http://a.test/i.png", Check: true}}
+	cases = append(cases, []struct {
+		name  string
+		in    fetchResult
+		check func(t *testing.T, r crawl.Result)
+	}{
+		{"check", fetchResult{task: check, resp: &fetch.Response{URL: page, Status: 200, Header: html, ContentType: "text/html", Length: 512}},
+			func(t *testing.T, r crawl.Result) {
+				if !r.Check || r.Page.State != crawl.StateDone || r.Page.Size != 512 || r.Page.Facts != nil || r.Targets != nil || len(r.Links) != 0 {
+					t.Errorf("%+v", r)
+				}
+			}},
+		{"check failed", fetchResult{task: check, err: errors.New("connection refused")}, func(t *testing.T, r crawl.Result) {
+			if !r.Check || r.Page.State != crawl.StateFailed {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{"check redirected", fetchResult{task: check, resp: &fetch.Response{URL: page, Status: 301, Location: mustURL(t, "http://a.test/j.png")}},
+			func(t *testing.T, r crawl.Result) {
+				want := crawl.Link{URL: "http://a.test/j.png", Host: "a.test", Kind: crawl.KindRedirect, Count: 1, InScope: true, Check: true}
+				if len(r.Links) != 1 || !reflect.DeepEqual(r.Links[0], want) {
+					t.Errorf("%+v", r)
+				}
+			}},
+	}...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := toResult(cfg, parse.Extractor{}, c.in)
@@ -264,6 +290,58 @@ func TestToResult(t *testing.T) {
 			}
 			c.check(t, r)
 		})
+	}
+}
+
+// Page requisites are links to check: those on the crawl's hosts by default, on any host
+// with AssetsAll, none with --exclude; links out of the scope are checked with
+// CheckExternal; the facts and fragment targets of the page come with its result.
+func TestToResultRequisitesAndChecks(t *testing.T) {
+	scope, _ := parse.NewScope(parse.ScopeHost, []*url.URL{mustURL(t, "http://a.test/")}, []string{"/docs/"}, []string{"/private/"})
+	page := mustURL(t, "http://a.test/docs/p")
+	html := http.Header{"Content-Type": {"text/html; charset=utf-8"}}
+	body := []byte(`<html lang=en><title>T</title><h1 id=top>H</h1><img src="/img/a.png" alt=A><img src="http://cdn.test/b.png">
+		<script src="/private/x.js"></script><a href="/docs/q#top">q</a><a href="/blog/">blog</a><a href="http://b.test/#x">b</a>
+		<a href="http://b.test/private/">bp</a>`)
+	tk := task{Entry: crawl.Entry{ID: 9, Host: "a.test", URL: page.String()}}
+	in := fetchResult{task: tk, resp: &fetch.Response{URL: page, Status: 200, Header: html, ContentType: "text/html", Body: body}}
+	x := parse.Extractor{Requisites: true}
+	type flags struct{ inScope, follow, check bool }
+	for _, tt := range []struct {
+		assets   AssetScope
+		external bool
+		want     map[string]flags
+	}{
+		{AssetsHosts, false, map[string]flags{
+			"image http://a.test/img/a.png": {true, false, true}, "image http://cdn.test/b.png": {false, false, false},
+			"script http://a.test/private/x.js": {false, false, false}, "link http://a.test/docs/q": {true, true, false},
+			"link http://a.test/blog/": {false, false, false}, "link http://b.test/": {false, false, false},
+			"link http://b.test/private/": {false, false, false},
+		}},
+		{AssetsAll, true, map[string]flags{
+			"image http://a.test/img/a.png": {true, false, true}, "image http://cdn.test/b.png": {false, false, true},
+			"script http://a.test/private/x.js": {false, false, false}, "link http://a.test/docs/q": {true, true, false},
+			"link http://a.test/blog/": {false, false, true}, "link http://b.test/": {false, false, true},
+			"link http://b.test/private/": {false, false, false},
+		}},
+	} {
+		cfg := testConfig(Config{Scope: scope, Assets: tt.assets, CheckExternal: tt.external})
+		r := toResult(cfg, x, in)
+		got := map[string]flags{}
+		for _, l := range r.Links {
+			got[l.Kind.String()+" "+l.URL] = flags{l.InScope, l.Follow, l.Check}
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("assets %v, check external %v:\n got %v\nwant %v", tt.assets, tt.external, got, tt.want)
+		}
+		if r.Page.Facts == nil || r.Page.Facts.Lang != "en" || r.Page.Facts.H1 != "H" || r.Targets == nil || len(r.Targets.Hashes) != 1 {
+			t.Errorf("facts %+v, targets %+v", r.Page.Facts, r.Targets)
+		}
+		for _, l := range r.Links {
+			if want := map[string][]string{"http://a.test/docs/q": {"top"}, "http://b.test/": {"x"}}[l.URL]; !reflect.DeepEqual(l.Fragments, want) {
+				t.Errorf("%s: fragments %q, want %q", l.URL, l.Fragments, want)
+			}
+		}
 	}
 }
 

@@ -25,6 +25,9 @@ type Stats struct {
 	truncated, partial atomic.Int64
 	links              atomic.Int64 // edges stored
 	newURLs            atomic.Int64
+	// Checks made (answers and failures alike, a HEAD refused and its GET each), and those
+	// that failed or answered 4xx or 5xx: not counted with the pages.
+	checks, checkErrors atomic.Int64
 
 	ops    opCounters // for the progress line and the metrics endpoint
 	polite politeStats
@@ -42,13 +45,20 @@ func newStats() *Stats {
 	return &Stats{start: time.Now(), hosts: make(map[string]struct{}), rejected: make(map[string]int64), causes: make(map[string]int64)}
 }
 
-func (s *Stats) countFetch(resp *fetch.Response, err error) {
-	if err != nil {
+// countFetch counts a fetch's outcome: a page's, or a check's, which is counted apart.
+func (s *Stats) countFetch(check bool, resp *fetch.Response, err error) {
+	switch {
+	case check && (err != nil || resp.Status >= 400):
+		s.checks.Add(1)
+		s.checkErrors.Add(1)
+	case check:
+		s.checks.Add(1)
+	case err != nil:
 		s.countFailure(err)
-		return
+	default:
+		s.bytes.Add(int64(len(resp.Body)))
+		s.ops.countResponse(resp)
 	}
-	s.bytes.Add(int64(len(resp.Body)))
-	s.ops.countResponse(resp)
 }
 
 // countFailure counts a fetch, of a page or of a robots.txt, that got no usable answer.
@@ -105,8 +115,12 @@ type Summary struct {
 	Truncated, PartialParses int64
 	Links                    int64 // edges recorded
 	NewURLs                  int64 // URLs discovered
-	Hosts                    int   // hosts with at least one recorded result
-	Elapsed                  time.Duration
+	// Checks counts the requests that checked a URL rather than fetched a page (page
+	// requisites, external links), answered or not; CheckErrors those that got no answer or
+	// answered 4xx or 5xx. Responses, Failed and ByClass count pages only.
+	Checks, CheckErrors int64
+	Hosts               int // hosts with at least one recorded result
+	Elapsed             time.Duration
 
 	// Rejected counts, by reason, the URLs the crawl refused to fetch although they were in
 	// scope (trap rules, host budget), and the links beyond a page's cap.
@@ -155,6 +169,7 @@ func (s *Stats) Snapshot() Summary {
 	sum.Truncated, sum.PartialParses = s.truncated.Load(), s.partial.Load()
 	sum.Links = s.links.Load()
 	sum.NewURLs = s.newURLs.Load()
+	sum.Checks, sum.CheckErrors = s.checks.Load(), s.checkErrors.Load()
 	sum.Politeness = s.polite.snapshot()
 	s.mu.Lock()
 	sum.Hosts = len(s.hosts)

@@ -103,6 +103,9 @@ type Response struct {
 	Truncated   bool   // the body was longer than MaxBody
 	Proto       string // protocol of the final response, e.g. "HTTP/2.0"
 	Duration    time.Duration
+	// Length is, for a Check, the body's length: Content-Length, or the bytes a GET read
+	// (at most MaxBody, then Truncated); -1 when a HEAD's answer does not say. Get leaves it 0.
+	Length int64
 
 	// Sent is when the last request (the last hop's) was written to the connection: a
 	// server sees requests spaced as their writes are, not as their starts, which wait
@@ -192,7 +195,7 @@ func (c *Client) Get(ctx context.Context, u *url.URL, follow func(*url.URL) bool
 	var hops []Hop
 	var last *Response // the redirect being followed
 	for {
-		resp, err := c.once(ctx, u)
+		resp, err := c.once(ctx, u, http.MethodGet, false)
 		if err != nil {
 			if last != nil && errors.Is(err, ErrPrivateAddress) {
 				last.Duration = time.Since(start)
@@ -239,14 +242,36 @@ func hopsStart(hops []Hop, u *url.URL) *url.URL {
 	return u
 }
 
-// once makes one request without following redirects.
-func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
+// Check requests u to learn its status, type and size, not its content: with method HEAD,
+// or GET for a server that refuses HEAD, whose body is then read and dropped, its bytes
+// counted up to MaxBody. It takes nothing of the BodyBudget. One request: a redirect is the
+// answer, with Location set.
+func (c *Client) Check(ctx context.Context, u *url.URL, method string) (*Response, error) {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	resp, err := c.once(ctx, u, method, true)
+	if err != nil {
+		return nil, err
+	}
+	resp.Duration = time.Since(start)
+	return resp, nil
+}
+
+// HEADRefused reports whether a status answering a HEAD says the server does not take HEAD
+// requests for the URL (405 Method Not Allowed, 501 Not Implemented): a GET is to be tried.
+func HEADRefused(status int) bool {
+	return status == http.StatusMethodNotAllowed || status == http.StatusNotImplemented
+}
+
+// once makes one request without following redirects. A check keeps no body (see Check).
+func (c *Client) once(ctx context.Context, u *url.URL, method string, check bool) (*Response, error) {
 	// An HTTP/2 transport reports the write from its own goroutine.
 	var sentAt atomic.Int64
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		WroteRequest: func(httptrace.WroteRequestInfo) { sentAt.Store(time.Now().UnixNano()) },
 	})
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", u, err)
 	}
@@ -254,7 +279,11 @@ func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	req.Header.Set("Accept-Encoding", acceptEncoding)
 	if req.Header.Get("Accept") == "" {
-		req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
+		accept := "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+		if check {
+			accept = "*/*"
+		}
+		req.Header.Set("Accept", accept)
 	}
 	// The transport is called directly: http.Client parses a redirect's Location before
 	// CheckRedirect can refuse the hop, and fails the whole request when it is malformed.
@@ -293,6 +322,9 @@ func (c *Client) once(ctx context.Context, u *url.URL) (*Response, error) {
 				out.Location = next
 			}
 		}
+	}
+	if check {
+		return out, c.dropBody(out, resp, method)
 	}
 	decoded, err := decodeBody(resp)
 	if err != nil {
@@ -340,4 +372,23 @@ func unwrapURLError(err error) error {
 // IsHTML reports whether a media type is one the crawler parses for links.
 func IsHTML(mediaType string) bool {
 	return mediaType == "text/html" || mediaType == "application/xhtml+xml"
+}
+
+// dropBody reads a check's body, if a GET has one, to count it and to let the connection be
+// kept alive, and sets the answer's Length. Nothing is decoded: the length is of the body
+// as it travels. A body past MaxBody is cut there and marked Truncated.
+func (c *Client) dropBody(out *Response, resp *http.Response, method string) error {
+	out.Length = resp.ContentLength
+	if method == http.MethodHead {
+		return nil
+	}
+	n, err := io.Copy(io.Discard, io.LimitReader(resp.Body, c.cfg.MaxBody+1))
+	if err != nil {
+		return fmt.Errorf("fetch %s: reading body: %w", out.URL, unwrapURLError(err))
+	}
+	out.Length = n
+	if n > c.cfg.MaxBody {
+		out.Length, out.Truncated = c.cfg.MaxBody, true
+	}
+	return nil
 }

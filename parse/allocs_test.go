@@ -14,9 +14,10 @@ import (
 )
 
 // resultAllocs is what Extract may allocate beyond goquery's parse of the page: its result,
-// whatever the number of links (the Page, its Links, and one string holding all their URLs
-// and anchor texts), and no more than a decoder's output for a page in a legacy encoding.
-const resultAllocs = 3
+// whatever the number of links (the Page, its Links, one string holding all their URLs,
+// anchor texts and facts, the page's fragment identifiers and its links' fragments), and no
+// more than a decoder's output for a page in a legacy encoding.
+const resultAllocs = 5
 
 // TestExtractAllocs holds Extract to the allocations of goquery's own parse of the same bytes
 // plus its result (the extractor is to allocate no more per page than goquery itself needs):

@@ -45,6 +45,9 @@ type scratch struct {
 	path    []byte          // a merged relative path, for dot segments to be removed
 	anchors textCollector   // the text of the open anchors
 	title   textCollector   // the text of the first title
+	h1      textCollector   // the text of the first <h1>
+	targets targetSet       // the page's ids and <a> names
+	frags   fragments       // the page's fragment references
 	// formatting holds the distinct formatting start tags of a page (formatting.go).
 	formatting map[uint64]struct{}
 }
@@ -52,7 +55,8 @@ type scratch struct {
 // scratchPool keeps scratch between calls: it holds no state a caller can observe, only
 // capacity, so extractions allocate little beyond the tree and their result.
 var scratchPool = sync.Pool{New: func() any {
-	return &scratch{anchors: textCollector{max: MaxAnchor, need: -1}, title: textCollector{max: maxTitle, need: -1}}
+	return &scratch{anchors: textCollector{max: MaxAnchor, need: -1}, title: textCollector{max: maxTitle, need: -1},
+		h1: textCollector{max: maxH1, need: -1}}
 }}
 
 // Scratch grown past these bounds by an unusual page is left to the collector rather than
@@ -68,11 +72,15 @@ const (
 func (s *scratch) release() {
 	s.reader.Reset(nil)
 	if cap(s.arena) > maxPooledBytes || cap(s.text) > maxPooledBytes || cap(s.decoded) > maxPooledBytes ||
-		cap(s.links) > maxPooledLinks || cap(s.anchors.buf) > maxPooledBytes || cap(s.anchors.open) > maxPooledLinks {
+		cap(s.links) > maxPooledLinks || cap(s.anchors.buf) > maxPooledBytes || cap(s.anchors.open) > maxPooledLinks ||
+		cap(s.targets.hashes) > maxPooledLinks {
 		return
 	}
 	s.anchors.reset()
 	s.title.reset()
+	s.h1.reset()
+	s.targets.reset()
+	s.frags.reset()
 	clear(s.links)
 	clear(s.entries)
 	s.links, s.entries = s.links[:0], s.entries[:0]

@@ -112,13 +112,18 @@ func (w *walker) fold(arena string) {
 		l := &page.Links[e.link]
 		if l.Count == 0 {
 			*l = Link{URL: e.urlStr, Host: e.host, Kind: p.kind, Rel: p.rel, Anchor: p.anchor.in(arena), Count: 1}
-			continue
+		} else {
+			l.Count++
+			// One followable occurrence makes the link followable. Link.Nofollow, the one
+			// definition of a nofollow rel, judges both sides.
+			if l.Nofollow() && !(Link{Rel: p.rel}).Nofollow() {
+				l.Rel = p.rel
+			}
 		}
-		l.Count++
-		// One followable occurrence makes the link followable. Link.Nofollow, the one
-		// definition of a nofollow rel, judges both sides.
-		if l.Nofollow() && !(Link{Rel: p.rel}).Nofollow() {
-			l.Rel = p.rel
+		if p.kind == crawl.KindLink {
+			if f, ok := fragmentOf(p.href); ok {
+				s.frags.add(e.link, f)
+			}
 		}
 	}
 }

@@ -79,11 +79,12 @@ func FuzzExtract(f *testing.F) {
 	f.Add([]byte(`<base href="/b/"><a href="x">x</a><a href="../y?q=1#f">y</a><a href="http://Other.test:80/a/./b">z</a>` +
 		`<a href="mailto:a@b">m</a><a href="//h.test/p">p</a><a href="#top"> t  </a><link rel=canonical href="?x=2">`))
 	f.Add([]byte("<meta charset=windows-1252><title>caf\xe9</title><a href=\"/caf\xe9\">\xe9t\xe9</a><a href=./x>\xe9 x</a>"))
+	f.Add([]byte(`<img src=a.png srcset="b.png 2x, ../c.png 3x" alt=" x "><script src=//cdn.test/x.js></script><a href="/p#x%20y">p</a>`))
 	for _, cs := range []string{"shift_jis", "iso-2022-jp", "gb18030", "euc-kr", "utf-16le", "iso-2022-kr"} {
 		f.Add([]byte("<meta charset=" + cs + "><a href=\"/\x93\xfa\x1b$B\x46\x7c\">\x82\xa0\x1b(B\xa4</a>\x81"))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		x := Extractor{MaxLinks: 50}
+		x := Extractor{MaxLinks: 50, Requisites: len(body)%2 == 0}
 		for _, pageURL := range []*url.URL{page, raw} {
 			for _, ct := range []string{"text/html", "text/html; charset=utf-8"} {
 				p, err := x.Extract(body, ct, pageURL)

@@ -31,8 +31,11 @@ type Link struct {
 	Host   string // host[:port] of URL, as url.URL.Host holds it (unescaped)
 	Kind   crawl.EdgeKind
 	Rel    string // rel attribute, lower-cased and whitespace-collapsed
-	Anchor string // text of the first occurrence
+	Anchor string // text of the first occurrence; an image's alt text
 	Count  int    // occurrences on the page
+	// Fragments are the distinct fragments of the link's hrefs (<a>, <area>), as written,
+	// in document order: the page refers to these parts of URL.
+	Fragments []string
 }
 
 // Parse returns the link's URL parsed.
@@ -54,6 +57,10 @@ type Page struct {
 	// than 512 elements: links read by the token scanner"): where the page's markup is
 	// mis-nested, its anchors and counts may then differ from a tree's (see stream.go).
 	Partial string
+	// Facts are what the page says about itself, for an audit (Title is Page.Title).
+	Facts crawl.PageFacts
+	// Targets are the fragment identifiers the page defines: its elements' ids, its <a> names.
+	Targets crawl.Targets
 }
 
 // Extractor pulls links out of HTML documents. The zero value keeps every link.
@@ -62,6 +69,9 @@ type Extractor struct {
 	MaxLinks int
 	// RobotsToken is the product token whose <meta name=...> robots directives apply besides "robots".
 	RobotsToken string
+	// Requisites: read the page requisites too (images, scripts, stylesheets, icons,
+	// preloads, manifests, frames, media, objects), as links of their kinds.
+	Requisites bool
 }
 
 // Extract parses an HTML body fetched from pageURL. contentType is the response's

@@ -91,6 +91,17 @@ func (s *Scope) ContainsLink(l Link) bool {
 	return s.containsHost(l.Host) && s.matches(l.URL)
 }
 
+// Excluded reports whether a URL string matches an exclude pattern: the crawl neither
+// crawls nor checks it.
+func (s *Scope) Excluded(u string) bool {
+	for _, re := range s.exclude {
+		if re.MatchString(u) {
+			return true
+		}
+	}
+	return false
+}
+
 // IsSeedHost reports whether host (host[:port], as url.URL.Host of a normalised URL) is the
 // host of a seed, in any mode: the user named it, so it gets the crawl's credentials.
 func (s *Scope) IsSeedHost(host string) bool { return s.seeds[host] }

@@ -78,6 +78,10 @@ func (x Extractor) scan(body []byte, contentType string, pageURL *url.URL, s *sc
 	page := sc.page
 	page.Links, page.Dropped, page.Invalid = sc.links.links, sc.links.dropped, sc.links.invalid
 	page.Partial = why
+	s.frags.assign(page.Links)
+	sc.facts.HasTitle, sc.facts.Words = sc.haveTitle, sc.words.n
+	page.Facts = sc.facts.done(page.Links)
+	page.Targets = s.targets.targets()
 	return page, nil
 }
 
@@ -124,8 +128,15 @@ type scanner struct {
 	baseHref  string
 	haveBase  bool
 	haveTitle bool
+	haveH1    bool
 	links     streamLinks
 	page      *Page
+	facts     facts
+	words     wordCounter
+	// The tree builder keeps the first <html>, <head> and <body>, and adds to the first
+	// <html> or <body> the attributes of later ones that it lacks: a later one's id counts
+	// only if no earlier one had an id.
+	htmlID, headSeen, bodyID bool
 }
 
 // newScanner returns a scanner reading r: the first pass, finding the <base href>, when base
@@ -133,9 +144,13 @@ type scanner struct {
 func newScanner(r io.Reader, x Extractor, s *scratch, general bool, base *url.URL) *scanner {
 	s.anchors.reset()
 	s.title.reset()
-	sc := &scanner{z: html.NewTokenizer(r), x: x, s: s, findBase: base == nil, top: make(map[uint64]int32), page: &Page{}}
+	s.h1.reset()
+	s.targets.reset()
+	s.frags.reset()
+	sc := &scanner{z: html.NewTokenizer(r), x: x, s: s, findBase: base == nil, top: make(map[uint64]int32), page: &Page{},
+		words: newWordCounter()}
 	if base != nil {
-		sc.links = newStreamLinks(x.MaxLinks, base, general)
+		sc.links = newStreamLinks(x.MaxLinks, base, general, &s.frags)
 	}
 	return sc
 }
@@ -199,7 +214,11 @@ func (sc *scanner) inForeign(tt html.TokenType, a atom.Atom) bool {
 
 // text reads a text token.
 func (sc *scanner) text(b []byte, stripLF bool) {
-	if sc.findBase || !sc.s.anchors.collecting() && !sc.s.title.collecting() {
+	if sc.findBase {
+		return
+	}
+	words := sc.current().flags&flagNoWords == 0
+	if !words && !sc.s.anchors.collecting() && !sc.s.title.collecting() && !sc.s.h1.collecting() {
 		return
 	}
 	if stripLF && len(b) > 0 && b[0] == '\n' {
@@ -214,8 +233,12 @@ func (sc *scanner) text(b []byte, stripLF bool) {
 		}
 		b = bytes.ReplaceAll(b, []byte{0}, repl)
 	}
+	if words {
+		countWords(&sc.words, b)
+	}
 	sc.s.anchors.addBytes(b)
 	sc.s.title.addBytes(b)
+	sc.s.h1.addBytes(b)
 }
 
 // startTag reads a start tag; it reports whether the first pass is done.
@@ -224,7 +247,7 @@ func (sc *scanner) startTag(selfClosing bool) (done bool) {
 	name := sc.tagName(false)
 	a := atom.Lookup(name)
 	var at tagAttrs
-	if readsAttrs(a) {
+	if !sc.findBase || readsAttrs(a) {
 		at.read(z)
 	}
 	foreign := sc.inForeign(html.StartTagToken, a)
@@ -240,6 +263,9 @@ func (sc *scanner) startTag(selfClosing bool) (done bool) {
 	case a == atom.Image:
 		a, name = atom.Img, []byte("img")
 	case a == atom.Html || a == atom.Head || a == atom.Body:
+		if !sc.findBase {
+			sc.rootElement(a, &at)
+		}
 		return false // the tree builder keeps one of each, open to the end
 	default:
 		sc.impliedEnds(a)
@@ -264,12 +290,29 @@ func (sc *scanner) startTag(selfClosing bool) (done bool) {
 		}
 	}
 	if !sc.findBase {
+		if breaksWords(a) {
+			sc.words.brk() // and the element's end, or that of any element it closes (popTo)
+		}
+		if at.hasID {
+			addTarget(&sc.s.targets, at.id)
+		}
+		if sc.x.Requisites {
+			sc.requisites(a, &at)
+		}
 		switch a {
+		case atom.H1:
+			sc.facts.H1Count++
+			if !sc.haveH1 {
+				sc.haveH1 = true
+				flags |= flagH1
+			}
 		case atom.Meta:
 			if at.hasName {
 				if nofollow, noindex, ok := metaRobots(string(at.name), string(at.content), sc.x.RobotsToken); ok {
 					sc.page.NoFollow = sc.page.NoFollow || nofollow
 					sc.page.NoIndex = sc.page.NoIndex || noindex
+				} else if isDescription(string(at.name)) {
+					sc.facts.description(string(at.content))
 				}
 			}
 		case atom.Img:
@@ -277,6 +320,9 @@ func (sc *scanner) startTag(selfClosing bool) (done bool) {
 				sc.s.anchors.img(string(at.alt))
 			}
 		case atom.A:
+			if at.hasName {
+				addTarget(&sc.s.targets, at.name)
+			}
 			if hasHref {
 				flags |= flagAnchor
 				anchorID = sc.links.add(href, relOf(&at), crawl.KindLink)
@@ -289,12 +335,25 @@ func (sc *scanner) startTag(selfClosing bool) (done bool) {
 			}
 		case atom.Link:
 			rel := relOf(&at)
-			if kind, ok := linkKind(rel, string(at.hreflang)); ok && hasHref {
-				if i := sc.links.add(href, rel, kind); i >= 0 && kind == crawl.KindAlternate {
+			kind, ok := linkKind(rel, string(at.hreflang), sc.x.Requisites)
+			switch {
+			case !ok || !hasHref:
+			case kind == crawl.KindAlternate:
+				sc.facts.alternate(string(at.hreflang))
+				if i := sc.links.add(href, rel, kind); i >= 0 {
 					sc.links.links[i].Anchor = collapse(string(at.hreflang), MaxAnchor)
 				}
+			case kind.Requisite() && len(trimSpace(href)) == 0: // loads nothing
+			default:
+				sc.links.add(href, rel, kind)
 			}
 		}
+	}
+	if noWords(a) {
+		flags |= flagNoWords
+	}
+	if breaksWords(a) {
+		flags |= flagBreaksWords
 	}
 
 	switch {
@@ -309,7 +368,7 @@ func (sc *scanner) startTag(selfClosing bool) (done bool) {
 			if a == atom.Math {
 				ns = nsMath
 			}
-			sc.open(elemKey(a, name, true), ns, 0, -1)
+			sc.open(elemKey(a, name, true), ns, flags&flagBreaksWords, -1)
 		}
 	default:
 		sc.open(elemKey(a, name, false), nsHTML, flags|htmlFlags(a), anchorID)
@@ -383,5 +442,52 @@ func (sc *scanner) endTag() {
 	}
 	if i, ok := sc.top[elemKey(a, name, false)]; ok {
 		sc.popTo(int(i))
+	}
+}
+
+// rootElement reads an <html>, <head> or <body> start tag, whose element the tree builder
+// keeps once: its id and, for <html>, its lang.
+func (sc *scanner) rootElement(a atom.Atom, at *tagAttrs) {
+	var seen *bool
+	switch a {
+	case atom.Html:
+		if at.hasLang {
+			sc.facts.lang(string(at.lang))
+		}
+		seen = &sc.htmlID
+	case atom.Body:
+		seen = &sc.bodyID
+	case atom.Head:
+		if sc.headSeen {
+			return // a second <head> is dropped, attributes and all
+		}
+		sc.headSeen = true
+		seen = new(bool)
+	}
+	if at.hasID && !*seen {
+		*seen = true
+		addTarget(&sc.s.targets, at.id)
+	}
+}
+
+// requisites records the page requisites a start tag's attributes refer to; an image's alt
+// text is their anchor.
+func (sc *scanner) requisites(a atom.Atom, at *tagAttrs) {
+	attrs := requisiteAttrs(a)
+	if attrs == nil {
+		return
+	}
+	var alt string
+	if a == atom.Img && at.hasAlt {
+		alt = collapse(string(at.alt), MaxAnchor)
+	}
+	for _, ra := range attrs {
+		if v, ok := at.get(ra.name); ok {
+			eachRequisiteURL(v, ra.list, func(u []byte) {
+				if i := sc.links.add(u, "", ra.kind); i >= 0 && alt != "" {
+					sc.links.links[i].Anchor = alt
+				}
+			})
+		}
 	}
 }

@@ -157,7 +157,11 @@ func genDocument(in []byte) string {
 	}
 	explicit := g.coin()
 	if explicit {
-		g.w("<html><head>")
+		g.w("<html")
+		if g.coin() {
+			g.attr("lang", []string{"en", " de-CH ", ""}[g.pick(3)])
+		}
+		g.w("><head>")
 	}
 	for n := g.pick(4); n > 0; n-- {
 		g.headItem()
@@ -179,7 +183,9 @@ var genTexts = []string{"word", " ", "  spaced   out ", "\n\t", "&amp;", "&lt;b&
 
 var genHrefs = []string{"/a", "b.html", "../c?x=1", "http://Example.COM:80/d#frag", "//other.test/e", "?q=2", "#top", "",
 	"mailto:me@x.test", "javascript:void(0)", "/sp ace", "/caf\u00e9", "/%7euser", "http://[::1", "HTTPS://X.test/./y/../z",
-	"/q?a=1&amp;b=2"}
+	"/q?a=1&amp;b=2", "/a#sec", "b.html#x%20y", "#", "#s1", "/a#", "  /a#sec  "}
+
+var genSrcsets = []string{"a.png 1x, b.png 2x", "  c.png  ,d.png,,e.png 300w", "f.png, g(1,2).png 2x", "", "h.png,", " , i.png x(1, 2), j.png"}
 
 func (g *docGen) text() {
 	for n := 1 + g.pick(3); n > 0; n-- {
@@ -232,7 +238,8 @@ func (g *docGen) headItem() {
 		g.w(">")
 	default:
 		g.w("<link")
-		g.attr("rel", []string{"canonical", "alternate", "stylesheet", "Alternate Canonical"}[g.pick(4)])
+		g.attr("rel", []string{"canonical", "alternate", "stylesheet", "Alternate Canonical", "shortcut icon", "preload",
+			"modulepreload", "manifest", "apple-touch-icon", "alternate stylesheet"}[g.pick(10)])
 		if g.coin() {
 			g.attr("hreflang", []string{"de", " fr-CA ", ""}[g.pick(3)])
 		}
@@ -248,12 +255,57 @@ func (g *docGen) flow(depth int) {
 		return
 	}
 	d := depth + 1
-	switch g.pick(16) {
+	switch g.pick(22) {
 	case 0:
 		tag := []string{"div", "section", "DIV", "blockquote", "my-box"}[g.pick(5)]
-		g.w("<", tag, ">")
+		g.w("<", tag)
+		g.id()
+		g.w(">")
 		g.flows(d)
 		g.w("</", tag, ">")
+	case 16:
+		g.w("<h1")
+		g.id()
+		g.w(">")
+		g.phrasings(d)
+		g.w("</h1>")
+	case 17:
+		g.w("<script")
+		g.attr("src", g.href())
+		g.w("></script><iframe")
+		g.attr("src", g.href())
+		g.w(">fallback <a href=/if>text</a></iframe>")
+	case 18:
+		g.w("<video")
+		if g.coin() {
+			g.attr("src", g.href())
+		}
+		if g.coin() {
+			g.attr("poster", g.href())
+		}
+		g.w("><source")
+		g.attr("src", g.href())
+		g.w("><track")
+		g.attr("src", "/subs.vtt")
+		g.w("></video><audio src=/a.mp3></audio>")
+	case 19:
+		g.w("<picture><source")
+		g.attr("srcset", genSrcsets[g.pick(len(genSrcsets))])
+		g.w("><img")
+		g.attr("src", g.href())
+		g.attr("srcset", genSrcsets[g.pick(len(genSrcsets))])
+		if g.coin() {
+			g.attr("alt", "a picture")
+		}
+		g.w("></picture>")
+	case 20:
+		g.w("<object")
+		g.attr("data", g.href())
+		g.w("><embed")
+		g.attr("src", g.href())
+		g.w("></object>")
+	case 21:
+		g.w("<h2 id=s1>Section</h2><p id=\"x y\">one two</p><span id=''>e</span>")
 	case 1:
 		g.w("<p>")
 		g.phrasings(d)
@@ -360,7 +412,7 @@ func (g *docGen) phrasing(depth int) {
 			g.anchorElem(d, false)
 		}
 	case 6:
-		g.w([]string{"<img", "<IMAGE", "<img src=x.png"}[g.pick(3)])
+		g.w([]string{"<img", "<IMAGE", "<img src=x.png", "<img src=' '", "<IMG SRCSET='a.png 2x, b.png'"}[g.pick(5)])
 		if g.coin() {
 			g.attr("alt", []string{"  Logo  text ", "", "é", "second"}[g.pick(4)])
 		}
@@ -386,12 +438,23 @@ func (g *docGen) phrasings(depth int) {
 	}
 }
 
+// id writes an id attribute, sometimes.
+func (g *docGen) id() {
+	if g.pick(3) == 0 {
+		g.attr("id", []string{"s1", "top", "x y", "caf\u00e9", "intro"}[g.pick(5)])
+	}
+}
+
 // anchorElem writes an HTML <a>, holding flow or phrasing content.
 func (g *docGen) anchorElem(depth int, flow bool) {
 	g.w("<a")
 	if g.pick(5) != 0 {
 		g.attr("href", g.href())
 	}
+	if g.pick(4) == 0 {
+		g.attr("name", []string{"sec", "s2", ""}[g.pick(3)])
+	}
+	g.id()
 	g.rel()
 	g.w(">")
 	g.anchor = true
@@ -503,7 +566,7 @@ func TestScannerOnGeneratedDocuments(t *testing.T) {
 			in[i] = byte(r.Uint32())
 		}
 		doc := genDocument(in)
-		for _, x := range []Extractor{{}, {MaxLinks: 3, RobotsToken: "crawlbot"}} {
+		for _, x := range []Extractor{{}, {MaxLinks: 3, RobotsToken: "crawlbot"}, {Requisites: true}, {Requisites: true, MaxLinks: 4}} {
 			checkScanMatchesTree(t, x, doc)
 		}
 	}
@@ -542,7 +605,7 @@ func FuzzExtractStreaming(f *testing.F) {
 		}
 
 		doc := genDocument(data)
-		for _, x := range []Extractor{{}, {MaxLinks: 3, RobotsToken: "crawlbot"}} {
+		for _, x := range []Extractor{{}, {MaxLinks: 3, RobotsToken: "crawlbot"}, {Requisites: true}, {Requisites: true, MaxLinks: 4}} {
 			checkScanMatchesTree(t, x, doc)
 		}
 	})

@@ -13,6 +13,9 @@ type tagAttrs struct {
 	href, xlinkHref, rel, hreflang, alt, name, content, encoding []byte
 	hasHref, hasXlinkHref, xlinkFirst, hasRel, hasHreflang       bool
 	hasAlt, hasName, hasContent, hasEncoding, fontBreakout       bool
+
+	id, lang, src, srcset, data, poster                   []byte
+	hasID, hasLang, hasSrc, hasSrcset, hasData, hasPoster bool
 }
 
 func (at *tagAttrs) read(z *html.Tokenizer) {
@@ -39,6 +42,18 @@ func (at *tagAttrs) read(z *html.Tokenizer) {
 			first(&at.encoding, &at.hasEncoding, v)
 		case "color", "face", "size":
 			at.fontBreakout = true
+		case "id":
+			first(&at.id, &at.hasID, v)
+		case "lang":
+			first(&at.lang, &at.hasLang, v)
+		case "src":
+			first(&at.src, &at.hasSrc, v)
+		case "srcset":
+			first(&at.srcset, &at.hasSrcset, v)
+		case "data":
+			first(&at.data, &at.hasData, v)
+		case "poster":
+			first(&at.poster, &at.hasPoster, v)
 		}
 	}
 }
@@ -58,7 +73,23 @@ func (at *tagAttrs) hrefOf(foreign bool) ([]byte, bool) {
 	return at.href, at.hasHref
 }
 
-// readsAttrs reports whether the scanner reads the attributes of a tag.
+// get returns the value of a requisite attribute (see requisiteAttrs).
+func (at *tagAttrs) get(name string) ([]byte, bool) {
+	switch name {
+	case "src":
+		return at.src, at.hasSrc
+	case "srcset":
+		return at.srcset, at.hasSrcset
+	case "data":
+		return at.data, at.hasData
+	case "poster":
+		return at.poster, at.hasPoster
+	}
+	return nil, false
+}
+
+// readsAttrs reports whether the scanner's first pass, which looks for a <base href> only,
+// reads the attributes of a tag; the second reads every tag's (any may have an id).
 func readsAttrs(a atom.Atom) bool {
 	switch a {
 	case atom.A, atom.Area, atom.Link, atom.Base, atom.Meta, atom.Img, atom.Image, atom.Font, atom.AnnotationXml:

@@ -26,6 +26,7 @@ type streamLinks struct {
 	hrefs map[string]int // kind byte + href -> index in links, hrefInvalid or hrefDropped
 	key   []byte         // kind byte + the href or URL being looked up
 	path  []byte         // working memory of the quick resolver
+	frags *fragments     // the page's fragment references
 }
 
 const (
@@ -35,9 +36,9 @@ const (
 	maxHrefs = 1 << 14
 )
 
-func newStreamLinks(maxLinks int, base *url.URL, general bool) streamLinks {
+func newStreamLinks(maxLinks int, base *url.URL, general bool, frags *fragments) streamLinks {
 	t := streamLinks{max: maxLinks, general: general, base: base, index: make(map[string]int),
-		hrefs: make(map[string]int)}
+		hrefs: make(map[string]int), frags: frags}
 	if !general {
 		t.quick = newQuickResolver(base)
 	}
@@ -45,7 +46,8 @@ func newStreamLinks(maxLinks int, base *url.URL, general bool) streamLinks {
 }
 
 // add counts one occurrence of href and returns the index of its link when this is the
-// link's first occurrence (whose anchor text the link takes), or -1.
+// link's first occurrence (whose anchor text the link takes), or -1. The fragment of an
+// <a> or <area> href is recorded with its link.
 func (t *streamLinks) add(href []byte, rel string, kind crawl.EdgeKind) int {
 	t.key = append(append(t.key[:0], byte(kind)), href...)
 	if o, ok := t.hrefs[string(t.key)]; ok {
@@ -56,6 +58,12 @@ func (t *streamLinks) add(href []byte, rel string, kind crawl.EdgeKind) int {
 	o, first := t.outcome(hrefKey[1:], rel, kind)
 	if len(t.hrefs) < maxHrefs {
 		t.hrefs[hrefKey] = o
+	}
+	// A repeat of this href, found in hrefs above, refers to the same fragment.
+	if o >= 0 && kind == crawl.KindLink {
+		if f, ok := fragmentOf(hrefKey[1:]); ok {
+			t.frags.add(o, f)
+		}
 	}
 	if first {
 		return o

@@ -19,16 +19,19 @@ const (
 )
 
 // elemFlags say what an open element means to the scanner.
-type elemFlags uint8
+type elemFlags uint16
 
 const (
-	flagAnchor     elemFlags = 1 << iota // an <a href>, open in the anchor collector
-	flagTitle                            // the first <title>, open in the title collector
-	flagMarker                           // a table cell, caption, object...: an <a> inside does not close one outside
-	flagScope                            // ends the scope in which a start tag closes an open <p>, <li>...
-	flagHTMLPoint                        // content is HTML: svg foreignObject, desc, title; math annotation-xml for HTML
-	flagMathText                         // math mi, mo, mn, ms, mtext: start tags and text inside are HTML
-	flagAnnotation                       // math annotation-xml: an <svg> inside starts SVG
+	flagAnchor      elemFlags = 1 << iota // an <a href>, open in the anchor collector
+	flagTitle                             // the first <title>, open in the title collector
+	flagMarker                            // a table cell, caption, object...: an <a> inside does not close one outside
+	flagScope                             // ends the scope in which a start tag closes an open <p>, <li>...
+	flagHTMLPoint                         // content is HTML: svg foreignObject, desc, title; math annotation-xml for HTML
+	flagMathText                          // math mi, mo, mn, ms, mtext: start tags and text inside are HTML
+	flagAnnotation                        // math annotation-xml: an <svg> inside starts SVG
+	flagH1                                // the first <h1>, open in the h1 collector
+	flagNoWords                           // text inside is not the page's (see noWords), here or in an element around
+	flagBreaksWords                       // its end ends a word (see breaksWords)
 )
 
 // openElem is an element of the scanner's stack. The last* fields, carried up from the
@@ -55,6 +58,7 @@ func (sc *scanner) open(key uint64, ns elemNS, flags elemFlags, anchorID int) {
 	if i > 0 {
 		below := &sc.stack[i-1]
 		e.lastHTML, e.lastMarker, e.lastScope = below.lastHTML, below.lastMarker, below.lastScope
+		e.flags |= below.flags & flagNoWords
 	}
 	if ns == nsHTML {
 		e.lastHTML = i
@@ -75,6 +79,9 @@ func (sc *scanner) open(key uint64, ns elemNS, flags elemFlags, anchorID int) {
 	}
 	if flags&flagTitle != 0 {
 		sc.s.title.push(0)
+	}
+	if flags&flagH1 != 0 {
+		sc.s.h1.push(0)
 	}
 }
 
@@ -105,6 +112,13 @@ func (sc *scanner) popTo(i int) {
 		if e.flags&flagTitle != 0 {
 			t := sc.s.title.pop()
 			sc.page.Title = string(t.text)
+		}
+		if e.flags&flagH1 != 0 {
+			t := sc.s.h1.pop()
+			sc.facts.H1 = string(t.text)
+		}
+		if e.flags&flagBreaksWords != 0 {
+			sc.words.brk()
 		}
 	}
 }

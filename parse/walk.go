@@ -31,18 +31,30 @@ type walker struct {
 	page      *Page
 	title     piece
 	haveTitle bool
+	h1        piece
+	haveH1    bool
+	desc      piece // the first <meta name=description>'s content, when facts.HasDescription
 	haveBase  bool
 	baseHref  string
+	facts     facts
+	noWords   int // elements open whose text is not the page's (see noWords)
+	words     wordCounter
 }
 
 // collect walks the tree under root and resolves the links it finds against the
 // document's first <base href>, or pageURL.
 func (x Extractor) collect(root *html.Node, pageURL *url.URL, s *scratch, general bool) *Page {
-	w := walker{x: x, s: s, general: general, page: &Page{}}
+	w := walker{x: x, s: s, general: general, page: &Page{}, words: newWordCounter()}
 	w.walk(root)
 	w.resolve(baseURL(pageURL, w.baseHref, w.haveBase, general))
 	// The arena becomes one string, of which the pieces of the result are substrings.
-	w.fold(string(s.arena))
+	arena := string(s.arena)
+	w.fold(arena)
+	s.frags.assign(w.page.Links)
+	w.facts.HasTitle, w.facts.H1, w.facts.Words = w.haveTitle, w.h1.in(arena), w.words.n
+	w.facts.Description = w.desc.in(arena)
+	w.page.Facts = w.facts.done(w.page.Links)
+	w.page.Targets = s.targets.targets()
 	return w.page
 }
 
@@ -74,11 +86,29 @@ func (w *walker) walk(n *html.Node) {
 		case html.TextNode:
 			w.s.anchors.addString(c.Data)
 			w.s.title.addString(c.Data)
+			w.s.h1.addString(c.Data)
+			if w.noWords == 0 {
+				countWords(&w.words, c.Data)
+			}
 			continue
 		case html.ElementNode:
-			if w.element(c) {
-				continue // walked, with its text
+			hidden, brk := noWords(c.DataAtom), breaksWords(c.DataAtom)
+			if hidden {
+				w.noWords++
 			}
+			if brk {
+				w.words.brk()
+			}
+			if !w.element(c) && c.FirstChild != nil {
+				w.walk(c)
+			}
+			if brk {
+				w.words.brk()
+			}
+			if hidden {
+				w.noWords--
+			}
+			continue
 		}
 		if c.FirstChild != nil {
 			w.walk(c)
@@ -89,7 +119,27 @@ func (w *walker) walk(n *html.Node) {
 // element records what n contributes to the page. It reports whether it walked n's
 // children itself, for n's text.
 func (w *walker) element(n *html.Node) (walked bool) {
+	if id, ok := attr(n, "id"); ok {
+		w.s.targets.add(id)
+	}
+	if w.x.Requisites {
+		w.requisites(n)
+	}
 	switch n.DataAtom {
+	case atom.Html:
+		if lang, ok := attr(n, "lang"); ok && n.Namespace == "" {
+			w.facts.lang(lang)
+		}
+	case atom.H1:
+		w.facts.H1Count++
+		if w.haveH1 {
+			return false
+		}
+		w.haveH1 = true
+		w.s.h1.push(0)
+		w.walk(n)
+		w.h1 = w.closedPiece(w.s.h1.pop(), maxH1)
+		return true
 	case atom.Title:
 		if w.haveTitle {
 			return false
@@ -117,6 +167,11 @@ func (w *walker) element(n *html.Node) (walked bool) {
 		content, _ := attr(n, "content")
 		w.meta(name, content)
 	case atom.A, atom.Area, atom.Link:
+		if n.DataAtom == atom.A {
+			if name, ok := attr(n, "name"); ok {
+				w.s.targets.add(name)
+			}
+		}
 		href, ok := attr(n, "href")
 		if !ok {
 			return false
@@ -136,10 +191,12 @@ func (w *walker) element(n *html.Node) (walked bool) {
 			w.add(pendingLink{href: href, rel: rel, anchor: w.stringPiece(alt, MaxAnchor), kind: crawl.KindLink})
 		case atom.Link:
 			hreflang, _ := attr(n, "hreflang")
-			switch kind, ok := linkKind(rel, hreflang); {
+			switch kind, ok := linkKind(rel, hreflang, w.x.Requisites); {
 			case !ok:
 			case kind == crawl.KindAlternate:
+				w.facts.alternate(hreflang)
 				w.add(pendingLink{href: href, rel: rel, anchor: w.stringPiece(hreflang, MaxAnchor), kind: kind})
+			case kind.Requisite() && len(trimSpace(href)) == 0: // loads nothing
 			default:
 				w.add(pendingLink{href: href, rel: rel, kind: kind})
 			}
@@ -148,11 +205,41 @@ func (w *walker) element(n *html.Node) (walked bool) {
 	return false
 }
 
-// meta records a <meta name content> that addresses robots, or this crawler.
+// meta records a <meta name content> that addresses robots, or this crawler, or that is
+// the page's description.
 func (w *walker) meta(name, content string) {
 	if nofollow, noindex, ok := metaRobots(name, content, w.x.RobotsToken); ok {
 		w.page.NoFollow = w.page.NoFollow || nofollow
 		w.page.NoIndex = w.page.NoIndex || noindex
+	} else if isDescription(name) && !w.facts.HasDescription {
+		w.facts.HasDescription, w.desc = true, w.stringPiece(content, maxDescription)
+	}
+}
+
+// isDescription reports whether <meta name> is the page's description.
+func isDescription(name string) bool {
+	return strings.EqualFold(strings.TrimSpace(name), "description")
+}
+
+// requisites records the page requisites an element's attributes refer to; an image's alt
+// text is their anchor.
+func (w *walker) requisites(n *html.Node) {
+	attrs := requisiteAttrs(n.DataAtom)
+	if attrs == nil {
+		return
+	}
+	var anchor piece
+	if n.DataAtom == atom.Img {
+		if alt, ok := attr(n, "alt"); ok {
+			anchor = w.stringPiece(alt, MaxAnchor)
+		}
+	}
+	for _, ra := range attrs {
+		if v, ok := attr(n, ra.name); ok {
+			eachRequisiteURL(v, ra.list, func(u string) {
+				w.add(pendingLink{href: u, anchor: anchor, kind: ra.kind})
+			})
+		}
 	}
 }
 
@@ -165,18 +252,6 @@ func metaRobots(name, content, token string) (nofollow, noindex, ok bool) {
 	}
 	nofollow, noindex = robotsDirectives(content)
 	return nofollow, noindex, true
-}
-
-// linkKind tells which <link rel> elements are links of the graph: canonical, and
-// alternate with an hreflang (whose value is the edge's anchor).
-func linkKind(rel, hreflang string) (crawl.EdgeKind, bool) {
-	switch {
-	case hasWord(rel, "canonical"):
-		return crawl.KindCanonical, true
-	case hasWord(rel, "alternate") && hreflang != "":
-		return crawl.KindAlternate, true
-	}
-	return 0, false
 }
 
 func (w *walker) add(l pendingLink) { w.s.links = append(w.s.links, l) }

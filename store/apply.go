@@ -20,32 +20,51 @@ func (t *txn) apply(r *crawl.Result) error {
 	if page.State != crawl.StatePending {
 		return nil // already recorded: keep the first record
 	}
+	if r.Check && !page.Check {
+		// Leased to be checked, the URL has since been reached by a followable link (see
+		// crawlChecked): what a check learnt is not a page's record. It goes back to the
+		// frontier, to be fetched as a page.
+		return t.requeue(page.ID, &page, r.Host, distance{depth: page.Depth})
+	}
 	if r.Page.State == crawl.StateDone || r.Page.State == crawl.StateFailed {
-		t.stats.Attempts++
+		if page.Check {
+			t.stats.Checks++
+		} else {
+			t.stats.Attempts++
+		}
 	}
 	p := r.Page
 	page.State, page.Status, page.ContentType, page.Size = p.State, p.Status, cutText(p.ContentType, maxText), p.Size
 	page.Title, page.FetchedAt, page.Duration = cutText(p.Title, maxText), p.FetchedAt, p.Duration
 	page.Error = cutText(p.Error, maxText)
 	page.Truncated, page.NoIndex = p.Truncated, p.NoIndex
+	if !page.Check {
+		page.Facts = storableFacts(p.Facts)
+	}
 	if t.shards > 0 {
 		t.srcShard = ShardOf(r.Host, t.shards)
 	}
-	return t.recordPage(&page, distance{page.Depth, r.Redirects}, r.Links, p.DroppedOut, 0, true)
+	return t.recordPage(&page, distance{page.Depth, r.Redirects}, r.Links, r.Targets, p.DroppedOut, 0, true)
 }
 
 // recordPage records a page whose fields are set, at distance at from the seeds, with its
 // links: the edges and what their targets become (see link), and the record row of a
 // cluster crawl when replicate is set. dropped links beyond the page's cap and tooLong links
 // too long to store, besides those among links, are counted. A result and a replayed record
-// (see ApplyRecords) go through it alike, so both record a page the same way.
-func (t *txn) recordPage(page *crawl.Node, at distance, links []crawl.Link, dropped, tooLong int, replicate bool) error {
+// (see ApplyRecords) go through it alike, so both record a page the same way. targets are
+// the fragment identifiers of a crawled page, nil when not known (a replayed record has none).
+func (t *txn) recordPage(page *crawl.Node, at distance, links []crawl.Link, targets *crawl.Targets, dropped, tooLong int, replicate bool) error {
 	t.reject(crawl.ReasonLinkCap, dropped)
 	t.stats.Pages++
 	edges := make([]storedEdge, 0, len(links))
 	var loop []crawl.Node
+	var fragments []fragmentRefs
 	for i := range links {
 		l := &links[i]
+		if page.Check {
+			// A check records where a redirect leads, to be checked in turn, nothing more.
+			l.Follow, l.Check, l.Fragments = false, true, nil
+		}
 		if !storableLink(l) {
 			tooLong++
 			if l.Kind == crawl.KindRedirect && page.Error == "" {
@@ -67,6 +86,9 @@ func (t *txn) recordPage(page *crawl.Node, at distance, links []crawl.Link, drop
 				Anchor: cutText(l.Anchor, maxText), Count: edgeCount(l.Count)},
 			follow: l.Follow,
 		})
+		if len(l.Fragments) > 0 {
+			fragments = append(fragments, fragmentRefs{dst: dst, fragments: l.Fragments})
+		}
 	}
 	if loop != nil {
 		if err := t.markLoop(page, loop); err != nil {
@@ -82,6 +104,14 @@ func (t *txn) recordPage(page *crawl.Node, at distance, links []crawl.Link, drop
 	}
 	if err := t.putEdges(page.ID, edges); err != nil {
 		return err
+	}
+	if page.State == crawl.StateDone && !page.Check {
+		if err := t.putTargets(page.ID, targets); err != nil {
+			return err
+		}
+		if err := t.putFragments(page.ID, fragments); err != nil {
+			return err
+		}
 	}
 	if !replicate || t.shards == 0 {
 		return nil
@@ -166,7 +196,9 @@ func (t *txn) markLoop(page *crawl.Node, rest []crawl.Node) error {
 }
 
 // link records a link target, creating, queueing or re-queueing it as the crawl's rules say,
-// and returns its id.
+// and returns its id. A link to check (Check, not Follow) queues its target to be checked:
+// within the scope's trap rules, but whatever its depth and its host's budget, since a check
+// is bounded by the pages that refer to it.
 func (t *txn) link(l *crawl.Link, at distance) (uint64, error) {
 	if t.shards > 0 && l.Follow && l.InScope && l.Reject == "" {
 		if shard := ShardOf(l.Host, t.shards); shard != t.srcShard {
@@ -174,28 +206,31 @@ func (t *txn) link(l *crawl.Link, at distance) (uint64, error) {
 		}
 	}
 	depth := at.depth
-	if c, ok := t.cache.get(l.URL); ok && !linkChanges(l.Follow, c.state, c.depth, depth) {
+	check := l.Check && !l.Follow
+	if c, ok := t.cache.get(l.URL); ok && !linkChanges(l.Follow, check, c, depth) {
 		return c.id, nil
 	}
 	id, found := t.urlID(l.URL)
 	if !found {
-		state, reason := crawl.StatePending, ""
+		n := crawl.Node{URL: l.URL, State: crawl.StatePending, Depth: depth}
 		switch {
-		case !l.InScope:
-			state = crawl.StateExternal
+		case !l.InScope && !check:
+			n.State = crawl.StateExternal
 		case l.Reject != "":
-			state, reason = crawl.StateSkipped, cutText(l.Reject, maxReason)
+			n.State, n.Error = crawl.StateSkipped, cutText(l.Reject, maxReason)
+		case check:
+			n.Check, n.External = true, !l.InScope
 		case !l.Follow:
-			state, reason = crawl.StateSkipped, crawl.ReasonNofollow
+			n.State, n.Error = crawl.StateSkipped, crawl.ReasonNofollow
 		case !t.depthAllowed(depth):
-			state, reason = crawl.StateSkipped, crawl.ReasonMaxDepth
+			n.State, n.Error = crawl.StateSkipped, crawl.ReasonMaxDepth
 		case t.overBudget(l.Host):
-			state, reason = crawl.StateSkipped, crawl.ReasonHostBudget
+			n.State, n.Error = crawl.StateSkipped, crawl.ReasonHostBudget
 		}
-		if isRejection(reason) {
-			t.reject(reason, 1)
+		if isRejection(n.Error) {
+			t.reject(n.Error, 1)
 		}
-		return t.insert(l.URL, l.Host, state, at, reason)
+		return t.insertNode(&n, l.Host, at)
 	}
 	// Most links go to pages already known at no greater depth, where neither reach nor
 	// lower has anything to do: read the state and depth without decoding the whole record.
@@ -203,16 +238,33 @@ func (t *txn) link(l *crawl.Link, at distance) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if state, d, ok := peekStateDepth(v); ok && !linkChanges(l.Follow, state, d, depth) {
-		t.cache.put(l.URL, cachedURL{id: id, state: state, depth: d})
+	if c, ok := peekNode(v); ok && !linkChanges(l.Follow, check, c, depth) {
+		c.id = id
+		t.cache.put(l.URL, c)
 		return id, nil
 	}
 	n, err := decodeNode(id, v)
 	if err != nil {
 		return 0, err
 	}
-	if l.Follow {
+	switch {
+	case l.Follow:
 		return id, t.reach(id, n, at)
+	case check:
+		return id, t.checkKnown(id, &n, l, at)
 	}
 	return id, t.lower(&n, depth)
+}
+
+// checkKnown handles a link to check a URL already recorded: one never fetched because it is
+// outside the scope or was skipped for its depth or for nofollow is queued to be checked;
+// for any other, a shorter path may lower its depth.
+func (t *txn) checkKnown(id uint64, n *crawl.Node, l *crawl.Link, at distance) error {
+	if n.State == crawl.StateExternal ||
+		n.State == crawl.StateSkipped && (n.Error == crawl.ReasonMaxDepth || n.Error == crawl.ReasonNofollow) {
+		n.Check, n.External = true, !l.InScope
+		at.depth = min(at.depth, n.Depth)
+		return t.requeue(id, n, l.Host, at)
+	}
+	return t.lower(n, at.depth)
 }

@@ -79,16 +79,35 @@ func (d *decoder) str() string {
 	return s
 }
 
+// Flags of a node record. Bits are appended, never renumbered; a reader ignores those it
+// does not know.
 const (
 	nodeFlagTruncated = 1 << iota
 	nodeFlagNoIndex
+	nodeFlagCheck     // crawl.Node.Check
+	nodeFlagExternal  // crawl.Node.External
+	nodeFlagInSitemap // crawl.Node.InSitemap
+)
+
+// A node record may end with a section of its own, written only when the node has facts:
+// a version byte, then the facts. Records written before it existed end after the error and
+// read with nil facts; earlier readers stop before it. A later version appends to the section.
+const (
+	factsVersion = 1
+
+	factsHasTitle = 1 << iota
+	factsHasDescription
 )
 
 func encodeNode(n *crawl.Node) []byte { return appendNode(make([]byte, 0, nodeSize(n)), n) }
 
 // nodeSize is room enough for n's record in all but unusual cases.
 func nodeSize(n *crawl.Node) int {
-	return 64 + len(n.URL) + len(n.ContentType) + len(n.Title) + len(n.Error)
+	size := 64 + len(n.URL) + len(n.ContentType) + len(n.Title) + len(n.Error)
+	if f := n.Facts; f != nil {
+		size += 32 + len(f.Description) + len(f.H1) + len(f.Canonical) + len(f.Hreflang) + len(f.Lang)
+	}
+	return size
 }
 
 func appendNode(dst []byte, n *crawl.Node) []byte {
@@ -102,6 +121,15 @@ func appendNode(dst []byte, n *crawl.Node) []byte {
 	if n.NoIndex {
 		flags |= nodeFlagNoIndex
 	}
+	if n.Check {
+		flags |= nodeFlagCheck
+	}
+	if n.External {
+		flags |= nodeFlagExternal
+	}
+	if n.InSitemap {
+		flags |= nodeFlagInSitemap
+	}
 	e.byte(flags)
 	e.uvarint(uint64(n.Depth))
 	e.uvarint(uint64(n.Status))
@@ -114,6 +142,24 @@ func appendNode(dst []byte, n *crawl.Node) []byte {
 	e.str(n.ContentType)
 	e.str(n.Title)
 	e.str(n.Error)
+	if f := n.Facts; f != nil {
+		e.byte(factsVersion)
+		var ff byte
+		if f.HasTitle {
+			ff |= factsHasTitle
+		}
+		if f.HasDescription {
+			ff |= factsHasDescription
+		}
+		e.byte(ff)
+		e.uvarint(uint64(f.H1Count))
+		e.uvarint(uint64(f.Words))
+		e.str(f.Description)
+		e.str(f.H1)
+		e.str(f.Canonical)
+		e.str(f.Hreflang)
+		e.str(f.Lang)
+	}
 	return e.b
 }
 
@@ -127,6 +173,9 @@ func decodeNode(id uint64, b []byte) (crawl.Node, error) {
 	flags := d.byte()
 	n.Truncated = flags&nodeFlagTruncated != 0
 	n.NoIndex = flags&nodeFlagNoIndex != 0
+	n.Check = flags&nodeFlagCheck != 0
+	n.External = flags&nodeFlagExternal != 0
+	n.InSitemap = flags&nodeFlagInSitemap != 0
 	n.Depth = int(d.uvarint())
 	n.Status = int(d.uvarint())
 	n.Size = d.varint()
@@ -138,22 +187,45 @@ func decodeNode(id uint64, b []byte) (crawl.Node, error) {
 	n.ContentType = d.str()
 	n.Title = d.str()
 	n.Error = d.str()
+	if d.err == nil && len(d.b) > 0 {
+		n.Facts = decodeFacts(&d)
+	}
 	if d.err != nil {
 		return crawl.Node{}, fmt.Errorf("node %d: %w", id, d.err)
 	}
 	return n, nil
 }
 
-// peekStateDepth reads the state and depth of an encoded node without decoding the rest.
-func peekStateDepth(b []byte) (crawl.State, int, bool) {
+// decodeFacts reads the facts section of a node record: its version 1 fields, which every
+// later version starts with.
+func decodeFacts(d *decoder) *crawl.PageFacts {
+	if v := d.byte(); d.err == nil && v < factsVersion {
+		d.err = errCorrupt
+	}
+	f := &crawl.PageFacts{}
+	ff := d.byte()
+	f.HasTitle = ff&factsHasTitle != 0
+	f.HasDescription = ff&factsHasDescription != 0
+	f.H1Count = int(d.uvarint())
+	f.Words = int(d.uvarint())
+	f.Description = d.str()
+	f.H1 = d.str()
+	f.Canonical = d.str()
+	f.Hreflang = d.str()
+	f.Lang = d.str()
+	return f
+}
+
+// peekNode reads the state, depth and check flag of an encoded node without decoding the rest.
+func peekNode(b []byte) (_ cachedURL, ok bool) {
 	if len(b) < 4 || b[0] != nodeCodecVersion {
-		return 0, 0, false
+		return cachedURL{}, false
 	}
 	depth, n := binary.Uvarint(b[3:])
 	if n <= 0 {
-		return 0, 0, false
+		return cachedURL{}, false
 	}
-	return crawl.State(b[1]), int(depth), true
+	return cachedURL{state: crawl.State(b[1]), depth: int(depth), check: b[2]&nodeFlagCheck != 0}, true
 }
 
 const edgeFlagFollow = 1
@@ -260,31 +332,41 @@ func splitFrontierKey(k []byte) (host string, id uint64, ok bool) {
 	return string(k[:len(k)-9]), binary.BigEndian.Uint64(k[len(k)-8:]), true
 }
 
-func encodeFrontier(depth int, url string, redirects int) []byte {
-	return appendFrontier(make([]byte, 0, frontierSize(url)), depth, url, redirects)
+func encodeFrontier(depth int, url string, redirects int, check bool) []byte {
+	return appendFrontier(make([]byte, 0, frontierSize(url)), depth, url, redirects, check)
 }
 
-func frontierSize(url string) int { return 14 + len(url) }
+func frontierSize(url string) int { return 16 + len(url) }
 
-// appendFrontier encodes a frontier entry: its depth, its URL and, when the URL is the target
-// of a redirect, the redirects that led to it. Entries without the last field, as earlier
-// versions wrote them, read as zero redirects.
-func appendFrontier(dst []byte, depth int, url string, redirects int) []byte {
+// frontierFlagCheck marks the entry of a URL to check rather than crawl.
+const frontierFlagCheck = 1
+
+// appendFrontier encodes a frontier entry: its depth, its URL, then, when there is more to
+// say, the redirects that led to it (the URL is the target of a redirect), then flags (the
+// URL is to be checked). Fields are left out from the end while they are zero: entries as
+// earlier versions wrote them read as zero redirects and no flags.
+func appendFrontier(dst []byte, depth int, url string, redirects int, check bool) []byte {
 	e := encoder{b: dst}
 	e.uvarint(uint64(depth))
 	e.str(url)
-	if redirects > 0 {
+	if redirects > 0 || check {
 		e.uvarint(uint64(redirects))
+	}
+	if check {
+		e.byte(frontierFlagCheck)
 	}
 	return e.b
 }
 
-func decodeFrontier(b []byte) (depth int, url string, redirects int, err error) {
+func decodeFrontier(b []byte) (depth int, url string, redirects int, check bool, err error) {
 	d := decoder{b: b}
 	depth = int(d.uvarint())
 	url = d.str()
 	if d.err == nil && len(d.b) > 0 {
 		redirects = int(d.uvarint())
 	}
-	return depth, url, redirects, d.err
+	if d.err == nil && len(d.b) > 0 {
+		check = d.byte()&frontierFlagCheck != 0
+	}
+	return depth, url, redirects, check, d.err
 }

@@ -30,7 +30,8 @@ var (
 	bucketFrontier = []byte("frontier") // host 0x00 id -> depth + URL
 	bucketHosts    = []byte("hosts")    // origin (scheme://host:port) -> crawl.HostRecord (robots.txt, ...)
 
-	allBuckets = [][]byte{bucketMeta, bucketURLs, bucketNodes, bucketEdges, bucketFrontier, bucketHosts, bucketHostPages, bucketRejects}
+	allBuckets = [][]byte{bucketMeta, bucketURLs, bucketNodes, bucketEdges, bucketFrontier, bucketHosts, bucketHostPages, bucketRejects,
+		bucketTargets, bucketFragments}
 
 	keySchema  = []byte("schema")
 	keyConfig  = []byte("config")
@@ -315,6 +316,8 @@ func (db *DB) FetchedCount() (int, error) {
 type Seed struct {
 	URL  string // normalised
 	Host string // frontier host key
+	// InSitemap: the seed was read from a sitemap; its node is marked so (crawl.Node.InSitemap).
+	InSitemap bool
 }
 
 // AddSeeds puts seeds that were never seen into the frontier at depth 0. A seed that is
@@ -322,6 +325,8 @@ type Seed struct {
 // another shard's owner, is queued again. A seed
 // longer than MaxURLLength is not recorded but counted under crawl.ReasonURLTooLong (a seeds file
 // holding one is refused before this; sitemaps are not).
+// A seed that is a URL to check (a page requisite...) becomes a page to crawl (see
+// crawlChecked). A seed read from a sitemap marks its node as in a sitemap.
 // It returns how many seeds were queued. Call it before the pipeline's writer starts.
 func (db *DB) AddSeeds(seeds []Seed) (int, error) {
 	queued := 0
@@ -336,17 +341,34 @@ func (db *DB) AddSeeds(seeds []Seed) (int, error) {
 			if err != nil {
 				return err
 			}
+			marked := s.InSitemap && !n.InSitemap
+			n.InSitemap = n.InSitemap || s.InSitemap
 			switch {
 			case !found:
-				if _, err := t.insert(s.URL, s.Host, crawl.StatePending, distance{}, ""); err != nil {
+				n = crawl.Node{URL: s.URL, State: crawl.StatePending, InSitemap: s.InSitemap}
+				if _, err := t.insertNode(&n, s.Host, distance{}); err != nil {
 					return err
 				}
 				queued++
 			case n.State == crawl.StateSkipped || n.State == crawl.StateExternal || n.State == crawl.StateRemote:
+				n.Check, n.External = false, false
 				if err := t.requeue(id, &n, s.Host, distance{}); err != nil {
 					return err
 				}
 				queued++
+			case n.Check:
+				if q, err := t.crawlChecked(id, &n, distance{}); err != nil {
+					return err
+				} else if q || n.State == crawl.StatePending {
+					queued++
+				}
+				if err := t.putNode(&n); err != nil { // its mark, when a done check stands
+					return err
+				}
+			case marked:
+				if err := t.putNode(&n); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

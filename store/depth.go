@@ -26,26 +26,33 @@ func (t *txn) next(d distance, kind crawl.EdgeKind) distance {
 
 func (t *txn) depthAllowed(d int) bool { return t.maxDepth < 0 || d <= t.maxDepth }
 
-// linkChanges reports whether a link at depth to a node in state at depth d may change it:
-// a followable link acts on skipped, external and remote nodes whatever the depth (they may
-// join the crawl), and any link acts only through a shorter path otherwise.
-func linkChanges(follow bool, state crawl.State, d, depth int) bool {
-	if depth < d {
+// linkChanges reports whether a link at depth to a node c may change it: a followable link
+// acts on skipped, external, remote and checked nodes whatever the depth (they may join the
+// crawl), a link to check on skipped and external ones (they may be checked), and any link
+// acts only through a shorter path otherwise.
+func linkChanges(follow, check bool, c cachedURL, depth int) bool {
+	if depth < c.depth {
 		return true
 	}
-	return follow && (state == crawl.StateSkipped || state == crawl.StateExternal || state == crawl.StateRemote)
+	switch {
+	case follow:
+		return c.state == crawl.StateSkipped || c.state == crawl.StateExternal || c.state == crawl.StateRemote || c.check
+	case check:
+		return c.state == crawl.StateSkipped || c.state == crawl.StateExternal
+	}
+	return false
 }
 
 // lower records a shorter path to a node that a link reaches without making it followable
-// (nofollow, or out of scope). Only nodes that are not fetched because of such links take
-// their depth from them: external URLs and URLs skipped for nofollow. For everything else
+// (nofollow, or out of scope). Only nodes that are not fetched, or only checked, because of
+// such links take their depth from them: external URLs, URLs skipped for nofollow, checks. For everything else
 // the depth counts followable links only, so that depth limits mean the same whatever the
 // order of fetches.
 func (t *txn) lower(n *crawl.Node, depth int) error {
 	if depth >= n.Depth {
 		return nil
 	}
-	if n.State != crawl.StateExternal && (n.State != crawl.StateSkipped || n.Error == crawl.ReasonMaxDepth) {
+	if !n.Check && n.State != crawl.StateExternal && (n.State != crawl.StateSkipped || n.Error == crawl.ReasonMaxDepth) {
 		return nil
 	}
 	n.Depth = depth
@@ -120,7 +127,11 @@ func (t *txn) reach(id uint64, n crawl.Node, at distance) error {
 				return err
 			}
 		case crawl.StatePending:
-			if depth < n.Depth {
+			if n.Check && t.depthAllowed(depth) {
+				if _, err := t.crawlChecked(it.id, &n, it.at); err != nil {
+					return err
+				}
+			} else if depth < n.Depth {
 				n.Depth = depth
 				if err := t.putNode(&n); err != nil {
 					return err
@@ -129,12 +140,21 @@ func (t *txn) reach(id uint64, n crawl.Node, at distance) error {
 				host := hostKey(n.URL)
 				t.key = appendFrontierKey(t.key[:0], host, it.id)
 				if get(t.frontierCur, t.key) != nil {
-					if err := t.putFrontier(host, it.id, it.at, n.URL); err != nil {
+					if err := t.putFrontier(host, it.id, it.at, n.URL, n.Check); err != nil {
 						return err
 					}
 				}
 			}
 		case crawl.StateDone, crawl.StateFailed, crawl.StateBlocked:
+			if n.Check && t.depthAllowed(depth) {
+				queued, err := t.crawlChecked(it.id, &n, it.at)
+				if err != nil {
+					return err
+				}
+				if queued {
+					continue
+				}
+			}
 			if depth < n.Depth {
 				n.Depth = depth
 				if err := t.putNode(&n); err != nil {
@@ -170,4 +190,42 @@ func (t *txn) reach(id uint64, n crawl.Node, at distance) error {
 		}
 	}
 	return nil
+}
+
+// crawlChecked makes a checked URL a page to crawl, now that a followable link (or a seed)
+// reaches it within the depth limit, and reports whether it queued it. A URL still pending
+// keeps its place in the frontier, now to be fetched as a page. A check already done is
+// fetched again, as a page, if it found one (an HTML answer 2xx) or a redirect, whose target
+// is then crawled in turn: a check learns no links. Any other check stands.
+func (t *txn) crawlChecked(id uint64, n *crawl.Node, at distance) (bool, error) {
+	host := hostKey(n.URL)
+	if n.State == crawl.StatePending {
+		n.Check, n.External = false, false
+		n.Depth = min(n.Depth, at.depth)
+		if err := t.putNode(n); err != nil {
+			return false, err
+		}
+		t.admit(host)
+		// The entry is rewritten as a page's. (If it is leased, the check comes back to
+		// the frontier when its result is applied; if it is missing, it is being recorded.)
+		t.key = appendFrontierKey(t.key[:0], host, id)
+		if get(t.frontierCur, t.key) == nil {
+			return false, nil
+		}
+		return false, t.putFrontier(host, id, distance{depth: n.Depth, redirects: at.redirects}, n.URL, false)
+	}
+	if n.State != crawl.StateDone || !(isRedirect(n.Status) || n.Status >= 200 && n.Status <= 299 && isHTML(n.ContentType)) {
+		return false, nil
+	}
+	if t.overBudget(host) {
+		return false, nil
+	}
+	n.Check, n.External = false, false
+	at.depth = min(at.depth, n.Depth)
+	return true, t.requeue(id, n, host, at)
+}
+
+// isHTML reports whether a media type is one the crawl parses for links (fetch.IsHTML).
+func isHTML(mediaType string) bool {
+	return mediaType == "text/html" || mediaType == "application/xhtml+xml"
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,12 +53,15 @@ func (h *hostile) host() string {
 }
 
 func (h *hostile) link() crawl.Link {
-	l := crawl.Link{URL: h.str(), Host: h.host(), Kind: crawl.EdgeKind(h.byte() % 6), Rel: h.str(), Anchor: h.str(),
+	l := crawl.Link{URL: h.str(), Host: h.host(), Kind: crawl.EdgeKind(h.byte() % 15), Rel: h.str(), Anchor: h.str(),
 		Count: int(int8(h.byte()))}
 	flags := h.byte()
-	l.InScope, l.Follow = flags&1 != 0, flags&2 != 0
+	l.InScope, l.Follow, l.Check = flags&1 != 0, flags&2 != 0, flags&8 != 0
 	if flags&4 != 0 {
 		l.Reject = h.str()
+	}
+	for range flags >> 5 {
+		l.Fragments = append(l.Fragments, h.str())
 	}
 	return l
 }
@@ -106,6 +110,18 @@ func FuzzCommit(f *testing.F) {
 			for range h.byte() % 5 {
 				r.Links = append(r.Links, h.link())
 			}
+			if a := h.byte(); a%3 == 0 {
+				r.Page.Facts = &crawl.PageFacts{Description: h.str(), H1: h.str(), Canonical: h.str(), Hreflang: h.str(),
+					Lang: h.str(), Words: int(h.byte()), H1Count: int(h.byte()), HasTitle: a&4 != 0}
+				r.Targets = &crawl.Targets{Truncated: a&8 != 0}
+				for range h.byte() {
+					r.Targets.Hashes = append(r.Targets.Hashes, uint32(h.byte())<<8|uint32(h.byte()))
+				}
+				slices.Sort(r.Targets.Hashes)
+				r.Targets.Hashes = slices.Compact(r.Targets.Hashes)
+			} else if a%3 == 1 {
+				r.Check = true
+			}
 			batch = append(batch, r)
 		}
 		if h.byte()%2 == 1 {
@@ -135,6 +151,13 @@ func checkFuzzedCommit(t *testing.T, db *DB, batch []crawl.Result, stats crawl.C
 		if err := db.View(func(s *Snapshot) (err error) { n, err = s.Node(r.ID); return err }); err != nil {
 			t.Fatalf("leased node %d: %v", r.ID, err)
 		}
+		if r.Check && !strings.HasPrefix(n.Error, "not stored: ") {
+			// The seeds are pages: a check's result for one sends it back to the frontier.
+			if n.State != crawl.StatePending {
+				t.Fatalf("check result %d recorded for a page: %+v", r.ID, n)
+			}
+			continue
+		}
 		if n.State == crawl.StatePending {
 			t.Fatalf("result %d neither recorded nor counted: %+v", r.ID, n)
 		}
@@ -155,6 +178,10 @@ func checkFuzzedCommit(t *testing.T, db *DB, batch []crawl.Result, stats crawl.C
 		}
 		if len(n.Title) > maxText || len(n.Error) > maxText || len(n.ContentType) > maxText {
 			t.Fatalf("page %d keeps %d, %d, %d bytes of title, error, content type", r.ID, len(n.Title), len(n.Error), len(n.ContentType))
+		}
+		if f := n.Facts; f != nil && (len(f.Description) > maxText || len(f.H1) > maxText || len(f.Canonical) > MaxURLLength ||
+			len(f.Hreflang) > maxText || len(f.Lang) > maxReason) {
+			t.Fatalf("page %d keeps facts of %d, %d, %d, %d, %d bytes", r.ID, len(f.Description), len(f.H1), len(f.Canonical), len(f.Hreflang), len(f.Lang))
 		}
 	}
 	if got := stats.Rejected[crawl.ReasonURLTooLong]; got < wantTooLong || (exact && got != wantTooLong) {
@@ -181,7 +208,18 @@ func checkFuzzedCommit(t *testing.T, db *DB, batch []crawl.Result, stats crawl.C
 		if err := s.EachEdge(func(crawl.Edge) error { return nil }); err != nil {
 			return err
 		}
-		return s.EachNode(func(crawl.Node) error { return nil })
+		if err := s.EachFragmentRef(func(r FragmentRef) error {
+			if len(r.Fragment) > maxFragment {
+				return fmt.Errorf("fragment of %d bytes", len(r.Fragment))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		return s.EachNode(func(n crawl.Node) error {
+			_, _, err := s.Targets(n.ID)
+			return err
+		})
 	})
 	if err != nil {
 		t.Fatalf("reading back: %v", err)

@@ -98,7 +98,7 @@ func (t *txn) applyRecord(r PageRecord) error {
 	}
 	switch {
 	case !found:
-		if id, err = t.record(r.URL, crawl.StatePending, page.Depth, ""); err != nil {
+		if id, err = t.record(&crawl.Node{URL: r.URL, State: crawl.StatePending, Depth: page.Depth}); err != nil {
 			return err
 		}
 		t.admit(host)
@@ -127,7 +127,7 @@ func (t *txn) applyRecord(r PageRecord) error {
 	if t.shards > 0 {
 		t.srcShard = ShardOf(host, t.shards)
 	}
-	return t.recordPage(&page, distance{page.Depth, rec.redirects}, rec.links, rec.dropped, rec.tooLong, false)
+	return t.recordPage(&page, distance{page.Depth, rec.redirects}, rec.links, nil, rec.dropped, rec.tooLong, false)
 }
 
 // run runs fn in one transaction of the writer and returns what it changed.

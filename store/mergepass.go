@@ -268,7 +268,7 @@ func (m *merger) putFrontier(i int, oldID uint64, n *crawl.Node) error {
 	m.g.path = m.in[i].db.path
 	v := m.in[i].tx.Bucket(bucketFrontier).Get(frontierKey(host, oldID))
 	if v == nil {
-		v = encodeFrontier(n.Depth, n.URL, 0) // in flight at a crash: queued at its depth
+		v = encodeFrontier(n.Depth, n.URL, 0, n.Check) // in flight at a crash: queued at its depth
 	} else {
 		v = bytes.Clone(v)
 	}

@@ -67,11 +67,11 @@ func (db *DB) FrontierNext(host string, afterID uint64, limit int, skip func(uin
 			if skip != nil && calledBack(g, skip, id) {
 				continue
 			}
-			depth, u, redirects, err := decodeFrontier(v)
+			depth, u, redirects, check, err := decodeFrontier(v)
 			if err != nil {
 				return fmt.Errorf("frontier entry %d: %w", id, err)
 			}
-			out = append(out, crawl.Entry{ID: id, Host: host, URL: u, Depth: depth, Redirects: redirects})
+			out = append(out, crawl.Entry{ID: id, Host: host, URL: u, Depth: depth, Redirects: redirects, Check: check})
 		}
 		return nil
 	})

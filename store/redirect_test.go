@@ -210,12 +210,18 @@ func TestFrontierEntryWithoutRedirectsDecodes(t *testing.T) {
 	old := encoder{}
 	old.uvarint(3)
 	old.str("http://a.test/x")
-	depth, u, redirects, err := decodeFrontier(old.b)
-	if err != nil || depth != 3 || u != "http://a.test/x" || redirects != 0 {
-		t.Errorf("decode = %d %q %d %v", depth, u, redirects, err)
+	depth, u, redirects, check, err := decodeFrontier(old.b)
+	if err != nil || depth != 3 || u != "http://a.test/x" || redirects != 0 || check {
+		t.Errorf("decode = %d %q %d %v %v", depth, u, redirects, check, err)
 	}
-	depth, u, redirects, err = decodeFrontier(encodeFrontier(2, "http://a.test/y", 4))
-	if err != nil || depth != 2 || u != "http://a.test/y" || redirects != 4 {
-		t.Errorf("round trip = %d %q %d %v", depth, u, redirects, err)
+	depth, u, redirects, check, err = decodeFrontier(encodeFrontier(2, "http://a.test/y", 4, false))
+	if err != nil || depth != 2 || u != "http://a.test/y" || redirects != 4 || check {
+		t.Errorf("round trip = %d %q %d %v %v", depth, u, redirects, check, err)
+	}
+	for _, redirects := range []int{0, 3} {
+		d, u, r, check, err := decodeFrontier(encodeFrontier(1, "http://a.test/i.png", redirects, true))
+		if err != nil || d != 1 || u != "http://a.test/i.png" || r != redirects || !check {
+			t.Errorf("check entry after %d redirects = %d %q %d %v %v", redirects, d, u, r, check, err)
+		}
 	}
 }

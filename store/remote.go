@@ -17,7 +17,7 @@ func (t *txn) linkRemote(l *crawl.Link, shard, depth int) (uint64, error) {
 	}
 	id, found := t.urlID(l.URL)
 	if !found {
-		id, err := t.record(l.URL, crawl.StateRemote, depth, "")
+		id, err := t.record(&crawl.Node{URL: l.URL, State: crawl.StateRemote, Depth: depth})
 		if err != nil {
 			return 0, err
 		}
@@ -27,8 +27,9 @@ func (t *txn) linkRemote(l *crawl.Link, shard, depth int) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if state, d, ok := peekStateDepth(v); ok && state == crawl.StateRemote && depth >= d {
-		t.cache.put(l.URL, cachedURL{id: id, state: state, depth: d})
+	if c, ok := peekNode(v); ok && c.state == crawl.StateRemote && depth >= c.depth {
+		c.id = id
+		t.cache.put(l.URL, c)
 		return id, nil
 	}
 	n, err := decodeNode(id, v)

@@ -62,11 +62,13 @@ func (db *DB) Rescope(maxDepth, hostBudget int, inScope func(url string) bool) (
 		for i := range nodes {
 			n := &nodes[i]
 			switch {
+			case n.External:
+				continue // a check out of the scope already
 			case !calledBack(t.guard, inScope, n.URL):
 				if err := t.unqueueNode(n); err != nil {
 					return err
 				}
-				n.State, n.Error = crawl.StateExternal, ""
+				n.State, n.Error, n.Check = crawl.StateExternal, "", false
 				st.OutOfScope++
 			case n.State == crawl.StateSkipped && t.depthAllowed(n.Depth):
 				queued, err := t.requeueWithinBudget(n.ID, n, hostKey(n.URL), distance{depth: n.Depth})
@@ -77,7 +79,7 @@ func (db *DB) Rescope(maxDepth, hostBudget int, inScope func(url string) bool) (
 					st.Requeued++
 				}
 				continue
-			case n.State == crawl.StatePending && !t.depthAllowed(n.Depth):
+			case n.State == crawl.StatePending && !n.Check && !t.depthAllowed(n.Depth):
 				if err := t.unqueueNode(n); err != nil {
 					return err
 				}
@@ -118,4 +120,57 @@ func (t *txn) collect(match func(*crawl.Node) bool) ([]crawl.Node, error) {
 // requeueAt puts a known node back in the frontier at its recorded depth.
 func (t *txn) requeueAt(n *crawl.Node) error {
 	return t.requeue(n.ID, n, hostKey(n.URL), distance{depth: n.Depth})
+}
+
+// QueueChecks queues, to be checked, the URLs recorded outside the scope and never fetched
+// (crawl.StateExternal) that a page refers to with an edge for which check (given the
+// edge's kind and the URL) says so, and returns how many. A crawl whose earlier runs did not
+// check external links or requisites checks those of the pages they recorded this way. It
+// reads every node and every edge.
+func (db *DB) QueueChecks(check func(kind crawl.EdgeKind, url string) bool) (int, error) {
+	n := 0
+	err := db.update(func(t *txn) error {
+		n = 0
+		external := map[uint64]*crawl.Node{}
+		c := t.nodes.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if p, ok := peekNode(v); !ok || p.state != crawl.StateExternal {
+				continue
+			}
+			node, err := decodeNode(binary.BigEndian.Uint64(k), v)
+			if err != nil {
+				return err
+			}
+			external[node.ID] = &node
+		}
+		if len(external) == 0 {
+			return nil
+		}
+		var queue []*crawl.Node
+		c = t.edges.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			err := eachEncodedEdge(binary.BigEndian.Uint64(k), v, func(e storedEdge) error {
+				if node, ok := external[e.Dst]; ok && !node.Check && calledBack(t.guard, func(e storedEdge) bool { return check(e.Kind, node.URL) }, e) {
+					node.Check = true
+					queue = append(queue, node)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		for _, node := range queue {
+			node.External = true
+			if err := t.requeueAt(node); err != nil {
+				return err
+			}
+		}
+		n = len(queue)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("queue checks: %w", err)
+	}
+	return n, nil
 }

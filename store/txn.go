@@ -14,6 +14,7 @@ import (
 type txn struct {
 	tx                           *bolt.Tx
 	urls, nodes, edges, frontier *bolt.Bucket
+	targets, fragments           *bolt.Bucket // see audit.go
 	perHost, rejects             *bolt.Bucket // see budget.go
 	maxDepth                     int
 	budget                       int // URLs queued per host; 0: unlimited
@@ -68,6 +69,8 @@ func newTxn(tx *bolt.Tx, cache *urlCache) *txn {
 		nodes:        tx.Bucket(bucketNodes),
 		edges:        tx.Bucket(bucketEdges),
 		frontier:     tx.Bucket(bucketFrontier),
+		targets:      tx.Bucket(bucketTargets),
+		fragments:    tx.Bucket(bucketFragments),
 		perHost:      tx.Bucket(bucketHostPages),
 		rejects:      tx.Bucket(bucketRejects),
 		maxDepth:     -1,
@@ -144,44 +147,52 @@ func (t *txn) node(id uint64) (crawl.Node, error) {
 }
 
 func (t *txn) putNode(n *crawl.Node) error {
-	t.cache.update(n.URL, cachedURL{id: n.ID, state: n.State, depth: n.Depth})
+	t.cache.update(n.URL, cachedURL{id: n.ID, state: n.State, depth: n.Depth, check: n.Check})
 	binary.BigEndian.PutUint64(t.idKey[:], n.ID)
 	return t.nodes.Put(t.idKey[:], appendNode(t.mem.buf(nodeSize(n)), n))
 }
 
 // insert records a URL seen for the first time; a pending one also enters the frontier.
 func (t *txn) insert(u, host string, state crawl.State, at distance, reason string) (uint64, error) {
-	id, err := t.record(u, state, at.depth, reason)
-	if err != nil || state != crawl.StatePending {
-		return id, err
-	}
-	return id, t.enqueue(host, id, at, u)
+	return t.insertNode(&crawl.Node{URL: u, State: state, Depth: at.depth, Error: reason}, host, at)
 }
 
-// record gives a URL seen for the first time an id and a node, without queueing it.
-func (t *txn) record(u string, state crawl.State, depth int, reason string) (uint64, error) {
+// insertNode is insert for a node with flags: n's URL, state, depth, error and flags are
+// recorded, and its id set.
+func (t *txn) insertNode(n *crawl.Node, host string, at distance) (uint64, error) {
+	id, err := t.record(n)
+	if err != nil || n.State != crawl.StatePending {
+		return id, err
+	}
+	return id, t.enqueue(host, id, at, n.URL, n.Check)
+}
+
+// record gives a URL seen for the first time (n.URL) an id and a node, without queueing it.
+func (t *txn) record(n *crawl.Node) (uint64, error) {
 	id, err := t.nodes.NextSequence()
 	if err != nil {
 		return 0, err
 	}
-	t.key = append(t.key[:0], u...)
+	t.key = append(t.key[:0], n.URL...)
 	if err := t.urls.Put(t.key, t.mem.id(id)); err != nil {
 		return 0, err
 	}
-	n := crawl.Node{ID: id, URL: u, State: state, Depth: depth, Error: reason}
-	if err := t.putNode(&n); err != nil {
+	n.ID = id
+	if err := t.putNode(n); err != nil {
 		return 0, err
 	}
 	t.stats.NewURLs++
 	return id, nil
 }
 
-func (t *txn) enqueue(host string, id uint64, at distance, u string) error {
+// enqueue puts a URL in the frontier. A URL to check does not count against its host's
+// budget: the budget bounds the pages a host can make the crawl fetch, and checks are bounded
+// by the pages that refer to them.
+func (t *txn) enqueue(host string, id uint64, at distance, u string, check bool) error {
 	t.stats.HostsWithNew[host]++
 	t.stats.Queued++
-	t.admit(host)
-	if at.redirects > 0 {
-		t.stats.Redirected = append(t.stats.Redirected, crawl.Entry{ID: id, Host: host, URL: u, Depth: at.depth, Redirects: at.redirects})
+	if !check {
+		t.admit(host)
 	}
 	if t.countShards != 0 {
 		// Counted only if new: the count must stay exact whatever the caller.
@@ -190,22 +201,25 @@ func (t *txn) enqueue(host string, id uint64, at distance, u string) error {
 			t.countQueued(host, 1)
 		}
 	}
-	return t.putFrontier(host, id, at, u)
+	if at.redirects > 0 {
+		t.stats.Redirected = append(t.stats.Redirected, crawl.Entry{ID: id, Host: host, URL: u, Depth: at.depth, Redirects: at.redirects, Check: check})
+	}
+	return t.putFrontier(host, id, at, u, check)
 }
 
-func (t *txn) putFrontier(host string, id uint64, at distance, u string) error {
+func (t *txn) putFrontier(host string, id uint64, at distance, u string, check bool) error {
 	t.key = appendFrontierKey(t.key[:0], host, id)
-	return t.frontier.Put(t.key, appendFrontier(t.mem.buf(frontierSize(u)), at.depth, u, at.redirects))
+	return t.frontier.Put(t.key, appendFrontier(t.mem.buf(frontierSize(u)), at.depth, u, at.redirects, check))
 }
 
-// requeue puts a known, unfetched URL back into the frontier.
+// requeue puts a known, unfetched URL back into the frontier, to be checked if n.Check says so.
 func (t *txn) requeue(id uint64, n *crawl.Node, host string, at distance) error {
 	n.State, n.Depth, n.Error = crawl.StatePending, at.depth, ""
 	if err := t.putNode(n); err != nil {
 		return err
 	}
 	t.stats.HostsRequeued[host] = true
-	return t.enqueue(host, id, at, n.URL)
+	return t.enqueue(host, id, at, n.URL, n.Check)
 }
 
 // unqueueNode is unqueue for a node that is being recorded now: a pending one leaves the

@@ -6,7 +6,7 @@ import (
 	"github.com/crawl-project/crawl"
 )
 
-// urlCache remembers the id, state and depth of URLs that links have reached more than once,
+// urlCache remembers the id, state, depth and check flag of URLs that links have reached more than once,
 // so that a link to a known page that changes nothing (most links: navigation, repeats)
 // costs a map lookup instead of two B+tree descents (urls, then nodes). A URL enters it when
 // a link finds it in the database, not when it is first recorded: most URLs are linked to
@@ -28,6 +28,7 @@ type cachedURL struct {
 	id    uint64
 	state crawl.State
 	depth int
+	check bool // crawl.Node.Check
 }
 
 // urlCacheSize bounds the cache: an entry takes about 160 bytes of heap with a URL of 55

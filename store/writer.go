@@ -175,7 +175,11 @@ func (t *txn) recordUnstorable(r *crawl.Result, cause error) error {
 	n.Error = cutText("not stored: "+cause.Error(), maxText)
 	t.stats.Pages++
 	if r.Page.State == crawl.StateDone || r.Page.State == crawl.StateFailed {
-		t.stats.Attempts++
+		if n.Check {
+			t.stats.Checks++
+		} else {
+			t.stats.Attempts++
+		}
 	}
 	if err := t.putNode(&n); err != nil || t.shards == 0 {
 		return err
@@ -190,6 +194,6 @@ func (t *txn) frontierEntry(host string, id uint64) (depth int, u string, ok boo
 	if v == nil {
 		return 0, "", false
 	}
-	depth, u, _, err := decodeFrontier(v)
+	depth, u, _, _, err := decodeFrontier(v)
 	return depth, u, err == nil && storableURL(u)
 }

@@ -33,6 +33,7 @@ type crawlFlags struct {
 	include, exclude, resolve, headers    []string
 	skipBadSeeds, quiet, ignoreRobots     bool
 	traps                                 trapFlags
+	checks                                checkFlags
 	reconfigure, retryFailed              bool
 	politeFlags
 	memory  memoryFlags
@@ -91,6 +92,7 @@ func newCrawlCommand(e *env, use string) *cobra.Command {
 	fs.StringArrayVarP(&f.headers, "header", "H", nil, "extra request `HEADER` (repeatable): 'Name: value' goes to the seeds' hosts only, 'HOST=Name: value' to HOST (with :port, that port only), '*=Name: value' to every host")
 	f.politeFlags.register(fs)
 	f.traps.register(fs)
+	f.checks.register(cmd, fs)
 	fs.BoolVar(&f.reconfigure, "reconfigure", false, "resume with a different --scope, --include, --exclude or --max-depth (otherwise refused); the new settings apply to the URLs not fetched yet")
 	fs.BoolVar(&f.retryFailed, "retry-failed", false, "fetch again the URLs whose fetch failed in earlier runs (each attempt counts against --max-pages)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print only errors: no status line, no progress, no summary")
@@ -360,6 +362,9 @@ func (f *crawlFlags) config(seeds []string, log *slog.Logger) (crawler.Config, e
 		Log:             log,
 	}
 	if err := f.traps.apply(&cfg); err != nil {
+		return crawler.Config{}, err
+	}
+	if err := f.checks.apply(&cfg); err != nil {
 		return crawler.Config{}, err
 	}
 	return cfg, nil

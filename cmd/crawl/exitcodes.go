@@ -6,6 +6,7 @@ const (
 	exitError       = 1 // the crawl or command failed at run time
 	exitUsage       = 2 // bad command line or bad input
 	exitNoSeed      = 3 // a crawl could fetch none of its seeds
+	exitFindings    = 4 // crawl report --fail-on: a finding of the kinds named exists
 	exitInterrupted = 130
 )
 
@@ -19,5 +20,6 @@ var exitCodes = []struct {
 	{exitError, "failed at run time: a write error, a damaged database, a database in use by a running crawl; a --cluster server unreachable or without JetStream, a --node-id already running"},
 	{exitUsage, "bad command line or input: an unknown command or flag, a bad value, a bad seed or seeds file, a bad config file or CRAWL_ variable, a --db that is not a crawl database, crawl settings that differ from those the --cluster crawl was created with"},
 	{exitNoSeed, "no seed could be fetched: every seed of the command failed (connection refused, DNS, timeout, TLS; its robots.txt unavailable), was blocked by robots.txt or was skipped; the summary counts the errors by cause"},
+	{exitFindings, "crawl report --fail-on found what it names (broken links, redirects, ...): the report and --junit file are written whole first, and stderr lists the counts"},
 	{exitInterrupted, "interrupted by Ctrl-C (SIGINT) or SIGTERM: the summary is printed, every fetched page is recorded, and rerunning the command resumes the crawl"},
 }

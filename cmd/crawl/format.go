@@ -20,6 +20,9 @@ func printSummary(w io.Writer, s crawler.Summary, dbPath string) {
 		s.Responses, s.ByClass[2], s.ByClass[3], s.ByClass[4], s.ByClass[5], s.ByClass[0]+s.ByClass[1])
 	fmt.Fprintf(w, "  fetch errors    %s\n", formatFailures(s.Failed, s.FailedBy))
 	fmt.Fprintf(w, "  robots blocked  %d\n", s.RobotsBlocked)
+	if s.Checks > 0 {
+		fmt.Fprintf(w, "  checks          %d (%d failed or answered 4xx/5xx; crawl report lists them)\n", s.Checks, s.CheckErrors)
+	}
 	printPoliteness(w, s)
 	fmt.Fprintf(w, "  rejected        %s\n", formatRejected(s.Rejected))
 	fmt.Fprintf(w, "  read in part    %s\n", formatIncomplete(int(s.Truncated), int(s.PartialParses)))
@@ -164,4 +167,12 @@ func humanDuration(d time.Duration) string {
 // formatRate formats pages per second.
 func formatRate(r float64) string {
 	return strconv.FormatFloat(r, 'f', 1, 64) + "/s"
+}
+
+// plural is "1 noun" or "n nouns".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -5,36 +5,45 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/spf13/cobra"
 
-	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store"
 	"github.com/crawl-project/crawl/store/report"
 )
 
 type reportFlags struct {
-	db                      string
-	asJSON                  bool
-	limit, depth, referrers int
+	db, format, junit, failOn string
+	asJSON                    bool
+	limit, depth, referrers   int
+	accept, exclude           []string
 }
 
-const reportLong = `Summarise a crawl database: pages by state and status, broken links and the pages that
-link to them, redirect chains of more than one hop, pages far from the seeds, the most
-linked-to pages, the hosts with the most errors, the pages marked noindex and the pages
-read only in part (body cut at --max-body, or HTML parsed in part).`
+const reportLong = `Summarise a crawl database for the people who own the site: pages by state and status,
+broken links, page requisites and fragments and the pages that refer to them, links to
+redirects, redirect chains, pages far from the seeds, the most linked-to pages, the hosts
+with the most errors, the pages marked noindex or read only in part, titles, descriptions
+and h1 headings that are missing, empty, too long or shared, canonical conflicts, hreflang
+alternates without a link back, orphan pages and the slowest pages.
+
+With --fail-on, the exit code is 4 when a finding of the kinds named exists: a CI job can
+fail on broken links.`
 
 func newReportCommand(e *env) *cobra.Command {
 	f := &reportFlags{}
 	cmd := &cobra.Command{
 		Use:   "report",
-		Short: "summarise a crawl: broken links, redirect chains, deep pages, errors",
+		Short: "summarise a crawl: broken links and requisites, redirects, titles, canonical links, orphans",
 		Long:  reportLong,
 		Example: `  crawl report --db crawl.db --limit 0
-  crawl report --json | jq '.broken_links.items[].url'`,
+  crawl report --json | jq '.broken_links.items[].url'
+  crawl report --format markdown >> "$GITHUB_STEP_SUMMARY"
+  crawl report --fail-on broken,fragments --junit report.xml --accept 429 --exclude '^https://legacy\.'`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return status(runReport(cmd.Context(), e, f))
@@ -43,24 +52,49 @@ func newReportCommand(e *env) *cobra.Command {
 	fs := cmd.Flags()
 	fs.SortFlags = false // the help lists flags by topic, in the order defined
 	fs.StringVarP(&f.db, "db", "d", "crawl.db", "the crawl database to read")
-	fs.BoolVar(&f.asJSON, "json", false, "print the report as one JSON document (the fields of report.Report)")
+	fs.StringVarP(&f.format, "format", "f", "text", "text, json (one document: the fields of report.Report) or markdown")
+	fs.BoolVar(&f.asJSON, "json", false, "print the report as one JSON document, as --format json")
 	fs.IntVarP(&f.limit, "limit", "n", 20, "items listed per section (0: all); totals always count everything")
 	fs.IntVar(&f.depth, "depth", 3, "list fetched pages more than this many link hops from every seed")
 	fs.IntVar(&f.referrers, "referrers", 5, "linking pages listed per broken link (0: all)")
+	fs.StringSliceVar(&f.accept, "accept", nil, "HTTP `STATUSES` that are not errors, comma-separated, ranges allowed (e.g. 429,403,500-503); statuses under 400 always are")
+	fs.StringArrayVar(&f.exclude, "exclude", nil, "leave out findings about URLs matching this `REGEXP` (repeatable)")
+	fs.StringVar(&f.failOn, "fail-on", "", "exit 4 when a finding of these comma-separated `KINDS` exists: "+report.CategoryHelp())
+	fs.StringVar(&f.junit, "junit", "", "also write the findings as JUnit XML to `FILE`, for a CI system's test results")
+	enumCompletion(cmd, "format", "text", "json", "markdown")
 	return cmd
 }
 
 func runReport(ctx context.Context, e *env, f *reportFlags) int {
+	if f.asJSON {
+		f.format = "json"
+	}
+	fail := func(format string, args ...any) int {
+		fmt.Fprintf(e.stderr, "crawl report: "+format+"\n", args...)
+		return exitUsage
+	}
 	switch {
 	case f.limit < 0:
-		fmt.Fprintf(e.stderr, "crawl report: --limit %d: must not be negative\n", f.limit)
-		return exitUsage
+		return fail("--limit %d: must not be negative", f.limit)
 	case f.depth < 0:
-		fmt.Fprintf(e.stderr, "crawl report: --depth %d: must not be negative\n", f.depth)
-		return exitUsage
+		return fail("--depth %d: must not be negative", f.depth)
 	case f.referrers < 0:
-		fmt.Fprintf(e.stderr, "crawl report: --referrers %d: must not be negative\n", f.referrers)
-		return exitUsage
+		return fail("--referrers %d: must not be negative", f.referrers)
+	case f.format != "text" && f.format != "json" && f.format != "markdown":
+		return fail("--format %q: want text, json or markdown", f.format)
+	}
+	accept, err := parseStatuses(f.accept)
+	if err != nil {
+		return fail("--accept: %v", err)
+	}
+	for _, p := range f.exclude {
+		if _, err := regexp.Compile(p); err != nil {
+			return fail("--exclude %q: %v", p, err)
+		}
+	}
+	failOn, err := report.ParseCategories(f.failOn)
+	if err != nil {
+		return fail("--fail-on: %v", err)
 	}
 	db, code := openForReading(e.stderr, "crawl report", f.db)
 	if db == nil {
@@ -71,9 +105,10 @@ func runReport(ctx context.Context, e *env, f *reportFlags) int {
 	ctx, cancel := interruptible(ctx, e)
 	defer cancel()
 	var rep *report.Report
-	err := db.View(func(s *store.Snapshot) error {
+	err = db.View(func(s *store.Snapshot) error {
 		var err error
-		rep, err = report.Build(ctx, s, report.Options{Depth: f.depth, Limit: f.limit, Referrers: f.referrers})
+		rep, err = report.Build(ctx, s, report.Options{Depth: f.depth, Limit: f.limit, Referrers: f.referrers,
+			Accept: accept, Exclude: f.exclude})
 		return err
 	})
 	if err != nil {
@@ -84,167 +119,77 @@ func runReport(ctx context.Context, e *env, f *reportFlags) int {
 		fmt.Fprintf(e.stderr, "crawl report: %v\n", err)
 		return exitError
 	}
-	w := bufio.NewWriter(e.stdout)
-	if f.asJSON {
+	if f.junit != "" {
+		if err := writeJUnit(f.junit, rep, db.Path()); err != nil {
+			fmt.Fprintf(e.stderr, "crawl report: --junit %s: %v\n", f.junit, err)
+			return exitError
+		}
+	}
+	switch f.format {
+	case "json":
+		w := bufio.NewWriter(e.stdout)
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		err = enc.Encode(rep)
-	} else {
-		printReport(w, rep, db.Path())
-	}
-	if err == nil {
-		err = w.Flush()
+		if err = enc.Encode(rep); err == nil {
+			err = w.Flush()
+		}
+	case "markdown":
+		err = report.WriteMarkdown(e.stdout, rep, db.Path())
+	default:
+		err = report.WriteText(e.stdout, rep, db.Path())
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crawl report: %v\n", err)
 		return exitError
 	}
+	var found []string
+	for _, c := range failOn {
+		if n := rep.Findings(c); n > 0 {
+			found = append(found, fmt.Sprintf("%d %s", n, c))
+		}
+	}
+	if len(found) > 0 {
+		fmt.Fprintf(e.stderr, "crawl report: findings (--fail-on): %s\n", strings.Join(found, ", "))
+		return exitFindings
+	}
 	return exitOK
 }
 
-// printReport writes the text form of a report: one section per finding, each with its
-// total, then its items, sorted as report.Report describes.
-func printReport(w io.Writer, r *report.Report, dbPath string) {
-	t := r.Totals
-	fmt.Fprintf(w, "Crawl report for %s\n", dbPath)
-	fmt.Fprintf(w, "  %d URLs, %d links; %d fetched on %s\n", t.URLs, t.Edges, t.Fetched, plural(t.Hosts, "host"))
-
-	fmt.Fprintf(w, "\nURLs by state\n")
-	reasons := make([]string, 0, len(r.SkippedReasons))
-	for _, rc := range r.SkippedReasons {
-		reasons = append(reasons, fmt.Sprintf("%s %d", oneLine(rc.Reason), rc.Count))
-	}
-	for _, s := range r.States {
-		fmt.Fprintf(w, "  %-15s %7d", s.State, s.Count)
-		if s.State == crawl.StateSkipped.String() && len(reasons) > 0 {
-			fmt.Fprintf(w, "  (%s)", strings.Join(reasons, ", "))
+// parseStatuses reads --accept: HTTP statuses and ranges of them (500-503).
+func parseStatuses(list []string) ([]int, error) {
+	var out []int
+	for _, item := range list {
+		item = strings.TrimSpace(item)
+		lo, hi, isRange := strings.Cut(item, "-")
+		from, err1 := strconv.Atoi(strings.TrimSpace(lo))
+		to, err2 := from, error(nil)
+		if isRange {
+			to, err2 = strconv.Atoi(strings.TrimSpace(hi))
 		}
-		fmt.Fprintln(w)
-	}
-	fmt.Fprintf(w, "  %-15s %7d\n", "total", t.URLs)
-
-	fmt.Fprintf(w, "\nFetched pages by HTTP status\n")
-	done := 0
-	for _, s := range r.Statuses {
-		fmt.Fprintf(w, "  %-15d %7d\n", s.Status, s.Count)
-		done += s.Count
-	}
-	fmt.Fprintf(w, "  %-15s %7d\n", "total", done)
-
-	section(w, "Broken links", r.BrokenLinks.Total, len(r.BrokenLinks.Items))
-	for _, b := range r.BrokenLinks.Items {
-		fmt.Fprintf(w, "  %s  %s  (linked from %d)\n", outcome(b.State, b.Status), b.URL, b.LinkedFrom)
-		if b.Error != "" {
-			fmt.Fprintf(w, "      error: %s\n", oneLine(b.Error))
+		if err1 != nil || err2 != nil || from < 100 || to > 599 || from > to {
+			return nil, fmt.Errorf("%q: want HTTP statuses (100-599) or ranges of them, like 429 or 500-503", item)
 		}
-		for _, ref := range b.Referrers {
-			fmt.Fprintf(w, "      <- %s", ref.URL)
-			if ref.Kind != crawl.KindLink.String() {
-				fmt.Fprintf(w, " [%s]", ref.Kind)
-			}
-			if ref.Anchor != "" {
-				fmt.Fprintf(w, " %q", ref.Anchor)
-			}
-			fmt.Fprintln(w)
-		}
-		if b.MoreReferrers > 0 {
-			fmt.Fprintf(w, "      ... and %d more\n", b.MoreReferrers)
+		for c := from; c <= to; c++ {
+			out = append(out, c)
 		}
 	}
-
-	section(w, "Redirect chains longer than one hop", r.RedirectChains.Total, len(r.RedirectChains.Items))
-	for _, c := range r.RedirectChains.Items {
-		kind := ""
-		if c.Loop {
-			kind = ", a loop"
-		}
-		fmt.Fprintf(w, "  %s%s (linked from %d)\n", plural(c.Hops, "hop"), kind, c.LinkedFrom)
-		for _, s := range c.Steps {
-			fmt.Fprintf(w, "      %s  %s\n", outcome(s.State, s.Status), s.URL)
-		}
-	}
-
-	section(w, fmt.Sprintf("Pages more than %s from the seeds", plural(r.Options.Depth, "link hop")), r.DeepPages.Total, len(r.DeepPages.Items))
-	for _, p := range r.DeepPages.Items {
-		fmt.Fprintf(w, "  depth %-3d %s\n", p.Depth, p.URL)
-	}
-
-	section(w, "Most linked-to pages", r.MostLinked.Total, len(r.MostLinked.Items))
-	linkedPages(w, r.MostLinked.Items)
-
-	section(w, "Hosts with the most errors", r.ErrorHosts.Total, len(r.ErrorHosts.Items))
-	for _, h := range r.ErrorHosts.Items {
-		fmt.Fprintf(w, "  %s  %d of %d fetched (4xx %d, 5xx %d, failed %d)\n",
-			h.Host, h.Errors, h.Fetched, h.ClientError, h.ServerError, h.Failed)
-	}
-
-	section(w, "Pages marked noindex, the most linked-to first", r.NoIndex.Total, len(r.NoIndex.Items))
-	linkedPages(w, r.NoIndex.Items)
-
-	in := r.Incomplete
-	section(w, "Pages read only in part, the most linked-to first", in.Total, len(in.Items))
-	if in.Total > 0 {
-		fmt.Fprintf(w, "  %s\n", formatIncomplete(in.Truncated, in.PartialParses))
-	}
-	for _, p := range in.Items {
-		var loss []string
-		if p.Truncated {
-			loss = append(loss, "truncated at "+humanBytes(p.Bytes))
-		}
-		if p.Error != "" {
-			loss = append(loss, "parsed in part: "+oneLine(p.Error))
-		}
-		fmt.Fprintf(w, "  %7d  %s  (%s)\n", p.LinkedFrom, p.URL, strings.Join(loss, "; "))
-	}
+	return out, nil
 }
 
-// linkedPages prints pages with the number of pages linking to them, and the outcome of any
-// fetch that did not answer 2xx.
-func linkedPages(w io.Writer, pages []report.LinkedPage) {
-	for _, p := range pages {
-		fmt.Fprintf(w, "  %7d  %s", p.LinkedFrom, p.URL)
-		if p.State != crawl.StateDone.String() || p.Status < 200 || p.Status > 299 {
-			fmt.Fprintf(w, "  (%s)", outcome(p.State, p.Status))
-		}
-		fmt.Fprintln(w)
+// writeJUnit writes the report's findings as JUnit XML to path, whole or not at all: under a
+// temporary name beside it, renamed when complete.
+func writeJUnit(path string, rep *report.Report, dbPath string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
 	}
-}
-
-// section starts a section: its title, its total, how many items are shown, or "none".
-func section(w io.Writer, title string, total, shown int) {
-	fmt.Fprintf(w, "\n%s", title)
-	switch {
-	case total == 0:
-		fmt.Fprintf(w, ": none\n")
-	case shown < total:
-		fmt.Fprintf(w, ": %d (first %d shown)\n", total, shown)
-	default:
-		fmt.Fprintf(w, ": %d\n", total)
+	defer os.Remove(tmp.Name())
+	if err := report.WriteJUnit(tmp, rep, dbPath); err != nil {
+		tmp.Close()
+		return err
 	}
-}
-
-// outcome is a URL's status code, or its state when it has none.
-func outcome(state string, status int) string {
-	if status != 0 {
-		return fmt.Sprint(status)
+	if err := tmp.Close(); err != nil {
+		return err
 	}
-	return state
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-// oneLine replaces line breaks and other control characters, which would break the layout
-// of the text report, with spaces.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
+	return os.Rename(tmp.Name(), path)
 }

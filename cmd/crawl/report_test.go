@@ -24,7 +24,7 @@ func TestReportSections(t *testing.T) {
 	}
 	u := func(path string) string { return base + path }
 
-	if r.Options != (report.Options{Depth: 3, Limit: 20, Referrers: 5}) {
+	if !reflect.DeepEqual(r.Options, report.Options{Depth: 3, Limit: 20, Referrers: 5}) {
 		t.Errorf("options %+v", r.Options)
 	}
 	// 15 pages answered (10 with 200, 3 redirects, a 404, a 500), 3 failed (a dropped

@@ -279,3 +279,33 @@ func redirectCost(o *options, w io.Writer) error {
 	fmt.Fprintf(w, "  time per request through redirects / plain: %.2f\n", o.redirectRatio)
 	return nil
 }
+
+// assetCost crawls a generated site whose pages load requisites twice, with --assets off and
+// with them checked (the default), and reports the wall time of the second over the first's.
+func assetCost(o *options, w io.Writer) error {
+	fmt.Fprintf(w, "\n== page requisites: %d pages loading %d each (3 shared, the rest their own), --workers %d, --host-rate 0\n",
+		o.assetPages, o.assets, o.workers)
+	var wall [2]float64
+	for i, mode := range []string{"off", "hosts"} {
+		site := crawltest.NewSite(crawltest.SiteConfig{Seed: o.seed, Pages: o.assetPages, Assets: o.assets})
+		srv, err := listen(site)
+		if err != nil {
+			return err
+		}
+		flags := append([]string{"--workers", strconv.Itoa(o.workers), "--host-concurrency", strconv.Itoa(o.workers),
+			"--host-rate", "0", "--ignore-robots", "--assets", mode}, o.extraFlags()...)
+		cr, err := runCrawl(o.crawlBin, filepath.Join(o.dir, "assets"), []string{srv.base + "/"}, flags)
+		requests := site.Log().Total()
+		srv.close()
+		if err != nil {
+			return err
+		}
+		wall[i] = cr.wall.Seconds()
+		fmt.Fprintf(w, "  --assets %-6s %6d requests in %6.2fs: %7.0f pages/s, CPU %.0f µs/page, peak heap %.1f MiB\n",
+			mode, requests, wall[i], float64(cr.stats.Fetched)/wall[i],
+			float64(cr.childCPU.Microseconds())/float64(max(cr.stats.Fetched, 1)), mib(float64(cr.stats.HeapInusePeak)))
+	}
+	o.assetRatio = wall[1] / wall[0]
+	fmt.Fprintf(w, "  crawl time with requisites checked / without: %.2f (target <= 1.3)\n", o.assetRatio)
+	return nil
+}

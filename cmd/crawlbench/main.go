@@ -49,10 +49,13 @@ type options struct {
 	// redirectPages sizes the redirect-cost scenario; redirectRatio is its result.
 	redirectPages int
 	redirectRatio float64
-	memory        bool
-	memoryRSS     int64 // the memory scenario's peak RSS, for the summary
-	cpuProfile    string
-	extra         string
+	// assetPages and assets size the requisites scenario; assetRatio is its result.
+	assetPages, assets int
+	assetRatio         float64
+	memory             bool
+	memoryRSS          int64 // the memory scenario's peak RSS, for the summary
+	cpuProfile         string
+	extra              string
 	// ceilingTime is how long the GET loop runs at least.
 	ceilingTime time.Duration
 
@@ -94,6 +97,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.hostPages, "host-pages", 20, "pages per host in the politeness scenario")
 	fs.IntVar(&o.faultPages, "faults", 2000, "pages of the faults scenario (0: skip it)")
 	fs.IntVar(&o.redirectPages, "redirect-pages", 5000, "pages of the redirect-cost scenario (0: skip it)")
+	fs.IntVar(&o.assetPages, "asset-pages", 20000, "pages of the requisites scenario, crawled with --assets off and hosts (0: skip it)")
+	fs.IntVar(&o.assets, "assets", 4, "requisites per page in the requisites scenario: a stylesheet, a script and an icon shared, the rest images of the page's own")
 	fs.BoolVar(&o.memory, "memory", true, "run the memory scenario: every worker meets a 10 MiB page or a gzip bomb at once")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first throughput crawl to this file")
 	fs.DurationVar(&o.ceilingTime, "ceiling-time", 3*time.Second, "the GET loop goes over the URLs again until it has run this long")
@@ -104,7 +109,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if fs.NArg() > 0 || o.pages < 0 || o.workers < 1 || o.repeat < 1 || o.hosts < 0 || o.hostPages < 1 || o.faultPages < 0 || o.redirectPages < 0 {
+	if fs.NArg() > 0 || o.pages < 0 || o.workers < 1 || o.repeat < 1 || o.hosts < 0 || o.hostPages < 1 || o.faultPages < 0 || o.redirectPages < 0 || o.assetPages < 0 || o.assets < 0 {
 		fmt.Fprintln(stderr, "crawlbench: bad arguments; see -help")
 		return 2
 	}
@@ -158,6 +163,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	if o.assetPages > 0 {
+		if err := assetCost(o, stdout); err != nil {
+			fmt.Fprintf(stderr, "crawlbench: assets: %v\n", err)
+			return 1
+		}
+	}
 	if o.memory {
 		rss, err := memory(o, stdout)
 		if err != nil {
@@ -196,6 +207,9 @@ func summary(o *options, w io.Writer) {
 	}
 	if o.redirectRatio > 0 {
 		fmt.Fprintf(w, "  %-44s %.2f\n", "redirects, time per request: via 301 / plain", o.redirectRatio)
+	}
+	if o.assetRatio > 0 {
+		fmt.Fprintf(w, "  %-44s %.2f (target <= 1.3)\n", "requisites, crawl time: checked / off", o.assetRatio)
 	}
 	if o.memoryRSS > 0 {
 		fmt.Fprintf(w, "  %-44s %.1f MiB (target < 128 MiB)\n", "peak RSS, every worker on a 10 MiB page", mib(float64(o.memoryRSS)))

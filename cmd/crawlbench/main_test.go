@@ -26,7 +26,7 @@ func TestSmallRun(t *testing.T) {
 	bin := buildCrawl(t)
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"-crawl", bin, "-pages", "300", "-repeat", "1", "-latency", "0,2ms",
-		"-hosts", "4", "-host-pages", "3", "-faults", "60", "-redirect-pages", "100", "-memory=false", "-ceiling-time", "100ms", "-dir", t.TempDir()}, &stdout, &stderr)
+		"-hosts", "4", "-host-pages", "3", "-faults", "60", "-redirect-pages", "100", "-asset-pages", "100", "-memory=false", "-ceiling-time", "100ms", "-dir", t.TempDir()}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
 	}
@@ -35,6 +35,7 @@ func TestSmallRun(t *testing.T) {
 		"frontier", "fetch", "parse", "write", "input queue",
 		"latency 2ms", "politeness, 4 hosts at 1/s", "shortest gap",
 		"faults, every request obeys the rules", "time per request through redirects / plain", "to disallowed URLs: 0;", "served 200 more than once: 0 ",
+		"crawl time with requisites checked / without", "--assets hosts",
 	} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, &stdout)

@@ -17,7 +17,10 @@ import (
 //     utf-8 when none is declared;
 //   - common extensions (.txt, .csv, .png, ...) get a fixed type instead of
 //     one from the system MIME tables;
-//   - a directory URL without index.html answers 404 instead of a listing.
+//   - a directory URL without index.html answers 404 instead of a listing;
+//   - in an .xml file (a sitemap), {{base}} is replaced by the scheme and host the request
+//     came to ("http://127.0.0.1:41234"), since a sitemap lists absolute URLs and the
+//     server's port is known only when it runs.
 func FileServer(dir string) http.Handler {
 	root := http.Dir(dir)
 	return &fileServer{root: root, files: http.FileServer(root)}
@@ -56,12 +59,38 @@ func (f *fileServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if cs, ok := f.charset(name); ok {
 			w.Header().Set("Content-Type", "text/html; charset="+cs)
 		}
+	case ".xml":
+		if f.serveTemplate(w, r, name) {
+			return
+		}
+		fallthrough
 	default:
 		if t, ok := staticTypes[ext]; ok {
 			w.Header().Set("Content-Type", t)
 		}
 	}
 	f.files.ServeHTTP(w, r)
+}
+
+// serveTemplate serves an .xml file that holds {{base}} with it replaced, and reports
+// whether it did; other files are served as they are.
+func (f *fileServer) serveTemplate(w http.ResponseWriter, r *http.Request, name string) bool {
+	file, err := f.root.Open(name)
+	if err != nil {
+		return false
+	}
+	defer file.Close()
+	body, err := io.ReadAll(io.LimitReader(file, 1<<20))
+	if err != nil || !strings.Contains(string(body), "{{base}}") {
+		return false
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	w.Header().Set("Content-Type", staticTypes[".xml"])
+	io.WriteString(w, strings.ReplaceAll(string(body), "{{base}}", scheme+"://"+r.Host))
+	return true
 }
 
 func (f *fileServer) exists(name string) bool {

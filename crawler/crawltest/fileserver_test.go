@@ -58,7 +58,9 @@ func TestDemoSiteExpectations(t *testing.T) {
 	root, _ := url.Parse(srv.URL + "/")
 
 	pages := map[string]int{} // path?query -> depth
-	var notFound, files, external, blocked, other []string
+	var notFound, files, external, blocked, other, redirects []string
+	// Redirects are URLs of their own, as the crawl records them: /docs answers 301.
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	seen := map[string]bool{root.String(): true}
 	queue := []*url.URL{root}
 	depth := map[string]int{root.String(): 0}
@@ -70,7 +72,7 @@ func TestDemoSiteExpectations(t *testing.T) {
 			blocked = append(blocked, key)
 			continue
 		}
-		resp, err := http.Get(u.String())
+		resp, err := client.Get(u.String())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,6 +81,9 @@ func TestDemoSiteExpectations(t *testing.T) {
 		switch {
 		case resp.StatusCode == 404:
 			notFound = append(notFound, key)
+			continue
+		case resp.StatusCode == http.StatusMovedPermanently:
+			redirects = append(redirects, key+" -> "+resp.Header.Get("Location"))
 			continue
 		case resp.StatusCode != 200:
 			t.Fatalf("%s: status %d", key, resp.StatusCode)
@@ -140,5 +145,6 @@ func TestDemoSiteExpectations(t *testing.T) {
 	check("non-HTML files", files, []string{"/downloads/pricing.csv", "/downloads/release-notes.txt", "/products/img/lineup.png"})
 	check("external links", external, []string{"https://example.com/maps?q=harbour+road+12", "https://example.org/", "https://example.org/standards/iso-9001"})
 	check("robots-blocked", blocked, []string{"/private/"})
+	check("redirects", redirects, []string{"/docs -> docs/"})
 	check("other schemes", other, []string{"javascript:void(0)", "mailto:sales@tidewater.example?subject=Quote"})
 }

@@ -46,6 +46,7 @@ type Arrival struct {
 	Seq    int    // its number among the requests since the recorder started or was Reset, from 1
 	Host   string // the log's host name (see Recorder)
 	Target string // path?query
+	Method string // GET, HEAD...
 	N      int    // requests for Host+Target so far, this one included
 	At     time.Time
 	// Status is the status of the answer once it is written: 0 while none is, and for a
@@ -107,7 +108,7 @@ func (l *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		target += "?" + r.URL.RawQuery
 	}
 	host := l.canon(r.Host)
-	a, gen, hook := l.begin(host, target, r.Header)
+	a, gen, hook := l.begin(host, target, r.Method, r.Header)
 	if hook != nil {
 		hook(r, a)
 	}
@@ -118,14 +119,14 @@ func (l *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // begin records the arrival of a request and returns it, the recorder's generation and
 // the hook.
-func (l *Recorder) begin(host, target string, header http.Header) (Arrival, int, func(*http.Request, Arrival)) {
+func (l *Recorder) begin(host, target, method string, header http.Header) (Arrival, int, func(*http.Request, Arrival)) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	key := host + target
 	l.counts[key]++
 	l.pathCounts[target]++
 	l.hostCounts[host]++
-	a := Arrival{Seq: len(l.arrivals) + 1, Host: host, Target: target, N: l.counts[key], At: time.Now()}
+	a := Arrival{Seq: len(l.arrivals) + 1, Host: host, Target: target, Method: method, N: l.counts[key], At: time.Now()}
 	if l.keepHeaders {
 		a.Header = header.Clone()
 	}

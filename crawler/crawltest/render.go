@@ -2,6 +2,7 @@ package crawltest
 
 import (
 	"bytes"
+	"fmt"
 	"html"
 	"math/rand/v2"
 	"strconv"
@@ -70,7 +71,37 @@ func (s *Site) render(h, i int, origin func(int) string) []byte {
 		b.Write(bytes.Repeat([]byte{'\n'}, fill))
 	}
 	b.WriteString(tail)
+	if s.cfg.Assets > 0 {
+		return withAssets(b.Bytes(), i, s.cfg.Assets)
+	}
 	return b.Bytes()
+}
+
+// withAssets adds n requisites to page i: the first three every page shares (a stylesheet, a
+// script and an icon) at the end of its head, the others images of its own at the start of
+// its article. The page is otherwise the same, text and links, as without them.
+func withAssets(page []byte, i, n int) []byte {
+	shared := []string{
+		"<link rel=\"stylesheet\" href=\"/static/site.css\">\n",
+		"<script src=\"/static/app.js\"></script>\n",
+		"<link rel=\"icon\" href=\"/static/logo.png\">\n",
+	}
+	var head, images bytes.Buffer
+	for _, tag := range shared[:min(n, len(shared))] {
+		head.WriteString(tag)
+	}
+	for k := len(shared); k < n; k++ {
+		fmt.Fprintf(&images, "<img src=\"/img/%d-%d.jpg\" alt=\"\">\n", i, k)
+	}
+	const headEnd, article = "</head>\n", "<article>\n"
+	h := bytes.Index(page, []byte(headEnd))
+	a := bytes.Index(page, []byte(article)) + len(article)
+	out := make([]byte, 0, len(page)+head.Len()+images.Len())
+	out = append(out, page[:h]...)
+	out = append(out, head.Bytes()...)
+	out = append(out, page[h:a]...)
+	out = append(out, images.Bytes()...)
+	return append(out, page[a:]...)
 }
 
 // writeParagraph writes a paragraph of words with the links spread among them.

@@ -29,9 +29,11 @@ package crawltest
 
 import (
 	"hash/fnv"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -64,6 +66,10 @@ type SiteConfig struct {
 	// written through a redirect: "/moved" + the page's path answers 301 to
 	// the page. Zero leaves the site exactly as it is without the field.
 	RedirectFraction float64
+	// Assets is the number of page requisites each page loads: a stylesheet, a script and a
+	// logo that every page shares, then images of the page's own (/img/<page>-<k>.jpg). They
+	// answer 200 with a small body. Zero leaves the site exactly as it is without the field.
+	Assets int
 	// Robots is the body served at /robots.txt; empty means 404.
 	Robots string
 	// Latency delays every response by this duration, to emulate a network.
@@ -311,6 +317,10 @@ func (s *Site) answer(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if s.cfg.Assets > 0 && (strings.HasPrefix(r.URL.Path, "/static/") || strings.HasPrefix(r.URL.Path, "/img/")) {
+		serveAsset(w, r)
+		return
+	}
 	page, ok := s.parsePage(r.URL.Path, r.URL.RawQuery)
 	if !ok {
 		notFound(w, r)
@@ -325,6 +335,19 @@ func (s *Site) answer(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
+	}
+}
+
+// assetBody is the body of every page requisite of a site with Assets.
+var assetBody = strings.Repeat("asset bytes ", 85)
+
+var assetTypes = map[string]string{".css": "text/css", ".js": "text/javascript", ".png": "image/png", ".jpg": "image/jpeg"}
+
+func serveAsset(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", assetTypes[path.Ext(r.URL.Path)])
+	w.Header().Set("Content-Length", strconv.Itoa(len(assetBody)))
+	if r.Method != http.MethodHead {
+		_, _ = io.WriteString(w, assetBody)
 	}
 }
 

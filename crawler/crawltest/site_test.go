@@ -2,6 +2,7 @@ package crawltest
 
 import (
 	"bytes"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -236,5 +237,38 @@ func BenchmarkServePage(b *testing.B) {
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)
 		b.SetBytes(int64(rec.Body.Len()))
+	}
+}
+
+var assetTagRE = regexp.MustCompile(`(?m)^(<link rel="(stylesheet|icon)" href="/static/[^"]*">|<script src="/static/app\.js"></script>|<img src="/img/[0-9]+-[0-9]+\.jpg" alt="">)\n`)
+
+// TestAssets: with Assets, each page loads the shared requisites and images of its own, which
+// answer 200; without the tags, its bytes are those of the same site without Assets.
+func TestAssets(t *testing.T) {
+	cfg := SiteConfig{Seed: 7, Pages: 20}
+	plain := NewSite(cfg)
+	cfg.Assets = 5
+	site := NewSite(cfg)
+	for page := range 20 {
+		u := site.URL("site.test", page, "http://127.0.0.1:8080")
+		_, _, with := get(t, site, u)
+		_, _, without := get(t, plain, u)
+		tags := assetTagRE.FindAll(with, -1)
+		if len(tags) != 5 || !strings.Contains(string(with), fmt.Sprintf(`<img src="/img/%d-4.jpg"`, page)) {
+			t.Errorf("%s: asset tags %q", u, tags)
+		}
+		if stripped := assetTagRE.ReplaceAll(with, nil); !bytes.Equal(stripped, without) {
+			t.Errorf("%s: without its asset tags, the page differs from the site without assets", u)
+		}
+	}
+	for _, p := range []string{"/static/site.css", "/static/app.js", "/static/logo.png", "/img/3-3.jpg"} {
+		rec := httptest.NewRecorder()
+		site.ServeHTTP(rec, httptest.NewRequest(http.MethodHead, "http://127.0.0.1:8080"+p, nil))
+		if rec.Code != 200 || rec.Body.Len() != 0 || rec.Header().Get("Content-Length") != fmt.Sprint(len(assetBody)) {
+			t.Errorf("HEAD %s: %d, %d body bytes, length %q", p, rec.Code, rec.Body.Len(), rec.Header().Get("Content-Length"))
+		}
+		if code, _, _ := get(t, plain, "http://127.0.0.1:8080"+p); code != 404 {
+			t.Errorf("%s on a site without assets: %d, want 404", p, code)
+		}
 	}
 }

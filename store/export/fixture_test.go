@@ -110,7 +110,7 @@ func fixture() *memSource {
 		e(3, 99, crawl.KindLink, "", "dangling", 1), // no such node: never exported
 		e(5, 6, crawl.KindLink, "", nasty[8], 1),
 		e(5, 7, crawl.KindLink, "", nasty[9], 2),
-		e(5, 9, crawl.EdgeKind(9), "", nasty[10], 1),
+		e(5, 9, crawl.EdgeKind(99), "", nasty[10], 1),
 		e(11, 12, crawl.KindLink, "", nasty[11], 1),
 		e(12, 13, crawl.KindLink, "", nasty[12], 1),
 		e(13, 14, crawl.KindLink, "", "", 1),

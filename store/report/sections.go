@@ -11,31 +11,27 @@ import (
 	"github.com/crawl-project/crawl/store"
 )
 
-func brokenLinks(s *store.Snapshot, targets map[uint64]*broken, limit int) (Section[BrokenLink], error) {
+// brokenLinks lists the broken targets that have references of one kind (brokenInternal...),
+// with those references.
+func brokenLinks(s *store.Snapshot, targets map[uint64]*broken, kind, limit int) (Section[BrokenLink], error) {
 	var sec Section[BrokenLink]
 	for _, b := range targets {
-		if b.linkedFrom == 0 {
+		refs := &b.refs[kind]
+		if refs.linkedFrom == 0 {
 			continue // a seed or redirect target nobody links to is not a broken link
 		}
 		n, err := s.Node(b.id)
 		if err != nil {
 			return sec, err
 		}
-		bl := BrokenLink{URL: n.URL, State: n.State.String(), Status: n.Status, LinkedFrom: b.linkedFrom,
-			MoreReferrers: b.linkedFrom - len(b.refs), Referrers: []Referrer{}}
+		bl := BrokenLink{URL: n.URL, State: n.State.String(), Status: n.Status, LinkedFrom: refs.linkedFrom,
+			MoreReferrers: refs.linkedFrom - len(refs.refs)}
 		if n.State == crawl.StateFailed {
 			bl.Error = n.Error
 		}
-		for _, ref := range b.refs {
-			src, err := s.Node(ref.src)
-			if err != nil {
-				return sec, err
-			}
-			bl.Referrers = append(bl.Referrers, Referrer{URL: src.URL, Kind: ref.kind.String(), Anchor: ref.anchor})
+		if bl.Referrers, err = referrers(s, refs.refs); err != nil {
+			return sec, err
 		}
-		slices.SortFunc(bl.Referrers, func(a, b Referrer) int {
-			return cmp.Or(strings.Compare(a.URL, b.URL), strings.Compare(a.Kind, b.Kind))
-		})
 		sec.Items = append(sec.Items, bl)
 	}
 	sec.Total = len(sec.Items)
@@ -44,6 +40,22 @@ func brokenLinks(s *store.Snapshot, targets map[uint64]*broken, limit int) (Sect
 	})
 	sec.Items = clip(sec.Items, limit)
 	return sec, nil
+}
+
+// referrers returns the pages of refs, by URL.
+func referrers(s *store.Snapshot, refs []brokenRef) ([]Referrer, error) {
+	out := []Referrer{}
+	for _, ref := range refs {
+		src, err := s.Node(ref.src)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Referrer{URL: src.URL, Kind: ref.kind.String(), Anchor: ref.anchor})
+	}
+	slices.SortFunc(out, func(a, b Referrer) int {
+		return cmp.Or(strings.Compare(a.URL, b.URL), strings.Compare(a.Kind, b.Kind))
+	})
+	return out, nil
 }
 
 // redirectChains follows the redirect edges from every URL that redirects and is not itself

@@ -69,6 +69,9 @@ fuzz:
 ## demo: serve the bundled demo site on 127.0.0.1, crawl it with the real binary, show the result.
 # demosite prints its URL as the first line of standard output once it listens; reading that
 # line through a FIFO waits exactly until then, and ends at once if the server exits first.
+# The site's links to example.org and example.com are checked (--check-external) at
+# 127.0.0.1:443, where nothing answers: the demo sends nothing off this machine, and they show
+# as broken external links.
 demo: build
 	@rm -rf demo-out && mkdir -p demo-out && mkfifo demo-out/ready
 	@$(BIN)/demosite --dir testdata/demo-site --url-file demo-out/url >demo-out/ready 2>demo-out/server.log & \
@@ -77,7 +80,8 @@ demo: build
 	[ -n "$$url" ] || { echo "demo site did not start:"; cat demo-out/server.log; exit 1; }; \
 	echo "$$url" >demo-out/seeds.txt; \
 	echo "crawling $$url into demo-out/crawl.db"; \
-	$(BIN)/crawl --seeds demo-out/seeds.txt --db demo-out/crawl.db --host-rate 50 --workers 4 --sitemaps --check-external && \
+	$(BIN)/crawl --seeds demo-out/seeds.txt --db demo-out/crawl.db --host-rate 50 --workers 4 --sitemaps --check-external \
+		--resolve example.org:443:127.0.0.1 --resolve example.com:443:127.0.0.1 && \
 	echo && $(BIN)/crawl report --db demo-out/crawl.db --limit 5 && \
 	$(BIN)/crawl export --db demo-out/crawl.db --format graphml --out demo-out/graph.graphml && \
 	$(BIN)/crawl export --db demo-out/crawl.db --format csv --out demo-out/graph && \

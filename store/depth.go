@@ -178,7 +178,7 @@ func (t *txn) reach(id uint64, n crawl.Node, at distance) error {
 						return t.lower(&dst, next.depth)
 					}
 					if shard := ShardOf(hostKey(dst.URL), t.shards); shard != src {
-						return t.reachRemote(&dst, shard, next.depth)
+						return t.reachRemote(&dst, shard, next.depth, false, false)
 					}
 					queue = append(queue, item{e.Dst, next})
 					return nil

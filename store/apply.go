@@ -262,10 +262,11 @@ func (t *txn) link(l *crawl.Link, at distance) (uint64, error) {
 }
 
 // checkKnown handles a link to check a URL already recorded: one never fetched because it is
-// outside the scope or was skipped for its depth or for nofollow is queued to be checked;
-// for any other, a shorter path may lower its depth.
+// outside the scope or was skipped for its depth or for nofollow, or recorded for another
+// shard's owner when this node owns the shard now (remote), is queued to be checked; for
+// any other, a shorter path may lower its depth.
 func (t *txn) checkKnown(id uint64, n *crawl.Node, l *crawl.Link, at distance) error {
-	if n.State == crawl.StateExternal ||
+	if n.State == crawl.StateExternal || n.State == crawl.StateRemote ||
 		n.State == crawl.StateSkipped && (n.Error == crawl.ReasonMaxDepth || n.Error == crawl.ReasonNofollow) {
 		n.Check, n.External = true, !l.InScope
 		at.depth = min(at.depth, n.Depth)

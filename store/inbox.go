@@ -99,12 +99,18 @@ func (t *txn) applyRecord(r PageRecord) error {
 	if err != nil {
 		return err
 	}
+	// A check counts against no host's budget, as when it was queued (see link).
+	admit := func() {
+		if !page.Check {
+			t.admit(host)
+		}
+	}
 	switch {
 	case !found:
 		if id, err = t.record(&crawl.Node{URL: r.URL, State: crawl.StatePending, Depth: page.Depth}); err != nil {
 			return err
 		}
-		t.admit(host)
+		admit()
 	case known.State == crawl.StateDone || known.State == crawl.StateFailed || known.State == crawl.StateBlocked:
 		return nil
 	case known.State == crawl.StatePending:
@@ -114,9 +120,9 @@ func (t *txn) applyRecord(r PageRecord) error {
 		page.Depth = min(page.Depth, known.Depth)
 	case known.State == crawl.StateRemote:
 		page.Depth = min(page.Depth, known.Depth)
-		t.admit(host)
+		admit()
 	default:
-		t.admit(host)
+		admit()
 	}
 	if found && known.State != crawl.StatePending {
 		// Pending while its links are recorded, as a fetched page is: a link of the page to

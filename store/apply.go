@@ -52,7 +52,7 @@ func (t *txn) apply(r *crawl.Result) error {
 // cluster crawl when replicate is set. dropped links beyond the page's cap and tooLong links
 // too long to store, besides those among links, are counted. A result and a replayed record
 // (see ApplyRecords) go through it alike, so both record a page the same way. targets are
-// the fragment identifiers of a crawled page, nil when not known (a replayed record has none).
+// the fragment identifiers of a crawled page, nil when not known.
 func (t *txn) recordPage(page *crawl.Node, at distance, links []crawl.Link, targets *crawl.Targets, dropped, tooLong int, replicate bool) error {
 	t.reject(crawl.ReasonLinkCap, dropped)
 	t.stats.Pages++
@@ -116,7 +116,10 @@ func (t *txn) recordPage(page *crawl.Node, at distance, links []crawl.Link, targ
 	if !replicate || t.shards == 0 {
 		return nil
 	}
-	body := appendRecord(t.mem.buf(recordSize(page, links)), page, at, dropped, tooLong, links)
+	if page.State != crawl.StateDone || page.Check {
+		targets = nil // kept only for a crawled page, as above
+	}
+	body := appendRecord(t.mem.buf(recordSize(page, links, targets)), page, at, dropped, tooLong, links, targets)
 	return t.putRecord(t.srcShard, page.URL, body)
 }
 
@@ -200,13 +203,15 @@ func (t *txn) markLoop(page *crawl.Node, rest []crawl.Node) error {
 // within the scope's trap rules, but whatever its depth and its host's budget, since a check
 // is bounded by the pages that refer to it.
 func (t *txn) link(l *crawl.Link, at distance) (uint64, error) {
-	if t.shards > 0 && l.Follow && l.InScope && l.Reject == "" {
-		if shard := ShardOf(l.Host, t.shards); shard != t.srcShard {
-			return t.linkRemote(l, shard, at.depth)
-		}
-	}
 	depth := at.depth
 	check := l.Check && !l.Follow
+	if t.shards > 0 && l.Reject == "" && (l.Follow && l.InScope || check) {
+		// A URL is fetched, as a page or a check, only by the owner of its host's shard,
+		// whose politeness and seen set are its host's.
+		if shard := ShardOf(l.Host, t.shards); shard != t.srcShard {
+			return t.linkRemote(l, shard, depth, check)
+		}
+	}
 	if c, ok := t.cache.get(l.URL); ok && !linkChanges(l.Follow, check, c, depth) {
 		return c.id, nil
 	}
@@ -257,10 +262,11 @@ func (t *txn) link(l *crawl.Link, at distance) (uint64, error) {
 }
 
 // checkKnown handles a link to check a URL already recorded: one never fetched because it is
-// outside the scope or was skipped for its depth or for nofollow is queued to be checked;
-// for any other, a shorter path may lower its depth.
+// outside the scope or was skipped for its depth or for nofollow, or recorded for another
+// shard's owner when this node owns the shard now (remote), is queued to be checked; for
+// any other, a shorter path may lower its depth.
 func (t *txn) checkKnown(id uint64, n *crawl.Node, l *crawl.Link, at distance) error {
-	if n.State == crawl.StateExternal ||
+	if n.State == crawl.StateExternal || n.State == crawl.StateRemote ||
 		n.State == crawl.StateSkipped && (n.Error == crawl.ReasonMaxDepth || n.Error == crawl.ReasonNofollow) {
 		n.Check, n.External = true, !l.InScope
 		at.depth = min(at.depth, n.Depth)

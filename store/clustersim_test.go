@@ -3,6 +3,7 @@ package store_test
 import (
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,6 +49,9 @@ func link(u string, kind crawl.EdgeKind, follow bool) crawl.Link {
 
 // result is the site's answer to the lease e.
 func (s simSite) result(e crawl.Entry) crawl.Result {
+	if e.Check {
+		return s.check(e)
+	}
 	h, p := s.parse(e.URL)
 	r := crawl.Result{ID: e.ID, Host: e.Host, Redirects: e.Redirects}
 	r.Page = crawl.Node{State: crawl.StateDone, Status: 200, ContentType: "text/html", Size: int64(100 + p),
@@ -91,11 +95,46 @@ func (s simSite) result(e crawl.Entry) crawl.Result {
 		trap.Reject = crawl.ReasonRepeatedSegment
 		r.Links = []crawl.Link{next, double, link(s.url(h+1, p), crawl.KindLink, true), side, ext, trap,
 			link(e.URL, crawl.KindCanonical, false)}
+		s.audit(&r, h, p)
 		if p%7 == 0 {
 			nf := link(s.url(h+3, p+1), crawl.KindLink, false)
 			nf.Rel, nf.Anchor = "nofollow sponsored", "elsewhere"
 			r.Links = append(r.Links, nf)
 		}
+	}
+	return r
+}
+
+// audit gives a page of host h facts, fragment targets, and links an audit checks: page
+// requisites on its own host and the next (another shard's, often), some missing, links
+// with fragments that exist and that do not, and external links to check.
+func (s simSite) audit(r *crawl.Result, h, p int) {
+	r.Page.Facts = &crawl.PageFacts{HasTitle: true, Description: fmt.Sprintf("about %d", p%4), HasDescription: p%5 != 0,
+		H1: "page", H1Count: p % 3, Lang: "en", Words: 10 * p, Canonical: r.Links[len(r.Links)-1].URL}
+	r.Targets = &crawl.Targets{Hashes: []uint32{crawl.HashTarget("s1"), crawl.HashTarget("s2")}}
+	slices.Sort(r.Targets.Hashes)
+	image := func(host int, name string) crawl.Link {
+		l := link(fmt.Sprintf("http://%s/img/%s", s.host(host%s.hosts), name), crawl.KindImage, false)
+		l.Check = true
+		return l
+	}
+	css := image(h, "site.css")
+	css.Kind = crawl.KindStylesheet
+	r.Links = append(r.Links, css, image(h+1, fmt.Sprintf("%d.png", p%4)), image(h+1, "missing.png"))
+	r.Links[0].Fragments = []string{"s1", []string{"s2", "nowhere"}[p%2]}
+	ext := &r.Links[4] // e0 to e4; the first three are checked
+	ext.Check = p%5 < 3
+	ext.Fragments = []string{"part"}
+}
+
+// check is the site's answer to a check: every image but missing.png is there, as are the
+// external pages e0 and e1.
+func (s simSite) check(e crawl.Entry) crawl.Result {
+	r := crawl.Result{ID: e.ID, Host: e.Host, Redirects: e.Redirects, Check: true}
+	r.Page = crawl.Node{State: crawl.StateDone, Status: 200, ContentType: "image/png", Size: 10,
+		FetchedAt: storetest.FetchedAt.Add(time.Duration(len(e.URL)) * time.Second), Duration: time.Millisecond}
+	if strings.HasSuffix(e.URL, "/missing.png") || strings.HasSuffix(e.URL, "/e2") {
+		r.Page.Status, r.Page.ContentType = 404, "text/html"
 	}
 	return r
 }
@@ -232,7 +271,7 @@ func (c *simCluster) publish(n *simNode) bool {
 	}
 	var seqs []uint64
 	for _, r := range rows {
-		c.urls[r.Shard] = append(c.urls[r.Shard], store.InboundURL{URL: r.URL, Depth: r.Depth})
+		c.urls[r.Shard] = append(c.urls[r.Shard], store.InboundURL{URL: r.URL, Depth: r.Depth, Check: r.Check, External: r.External})
 		seqs = append(seqs, r.Seq)
 	}
 	if err := n.db.DeleteOutbox(seqs); err != nil {
@@ -369,6 +408,10 @@ func diffGraphs(want, got *storetest.Graph) []string {
 		if sameLoop(w.Error, g.Error) {
 			w.Error, g.Error = "", ""
 		}
+		if !reflect.DeepEqual(w.Facts, g.Facts) {
+			add("%s: facts\n  got  %+v\n  want %+v", u, g.Facts, w.Facts)
+		}
+		w.Facts, g.Facts = nil, nil
 		if w != g {
 			add("%s:\n  got  %+v\n  want %+v", u, g, w)
 		}

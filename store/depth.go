@@ -38,7 +38,7 @@ func linkChanges(follow, check bool, c cachedURL, depth int) bool {
 	case follow:
 		return c.state == crawl.StateSkipped || c.state == crawl.StateExternal || c.state == crawl.StateRemote || c.check
 	case check:
-		return c.state == crawl.StateSkipped || c.state == crawl.StateExternal
+		return c.state == crawl.StateSkipped || c.state == crawl.StateExternal || c.state == crawl.StateRemote
 	}
 	return false
 }
@@ -116,8 +116,8 @@ func (t *txn) reach(id uint64, n crawl.Node, at distance) error {
 		case crawl.StateRemote:
 			// A URL recorded for another shard's owner, reached from its own shard: from a
 			// page of this node, or sent to it, so this node owns the shard now. It joins the
-			// crawl as if seen for the first time.
-			n.State = crawl.StateSkipped
+			// crawl as if seen for the first time, as a page even if it was sent to be checked.
+			n.State, n.Check, n.External = crawl.StateSkipped, false, false
 			if !t.depthAllowed(depth) {
 				n.Depth, n.Error = depth, crawl.ReasonMaxDepth
 				if err := t.putNode(&n); err != nil {
@@ -175,10 +175,15 @@ func (t *txn) reach(id uint64, n crawl.Node, at distance) error {
 						return err
 					}
 					if !e.follow {
+						if src >= 0 && dst.State == crawl.StateRemote && dst.Check {
+							// A URL to check that another shard's owner checks: a shorter
+							// path is news to it.
+							return t.reachRemote(&dst, ShardOf(hostKey(dst.URL), t.shards), next.depth, true, dst.External)
+						}
 						return t.lower(&dst, next.depth)
 					}
 					if shard := ShardOf(hostKey(dst.URL), t.shards); shard != src {
-						return t.reachRemote(&dst, shard, next.depth)
+						return t.reachRemote(&dst, shard, next.depth, false, false)
 					}
 					queue = append(queue, item{e.Dst, next})
 					return nil

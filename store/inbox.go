@@ -17,10 +17,13 @@ type InboundURL struct {
 	URL   string // normalised
 	Host  string // frontier host key; when empty, read from URL
 	Depth int    // link hops from a seed
+	// Check: the URL is to be checked, not crawled (OutboxRow.Check); External: it is out
+	// of the crawl's scope.
+	Check, External bool
 }
 
 // InsertURLs commits each URL as a followable link at its depth found on a page of this
-// node's would be, in one durable transaction: the depth limit and the host budget apply;
+// node's would be (a link to check, for a URL to check: queued to be checked unless known), in one durable transaction: the depth limit and the host budget apply;
 // an unseen URL, or one recorded as remote, is queued (or skipped for its depth or budget);
 // a known one keeps its state, and a smaller depth lowers it and what it links to. A URL
 // too long to store is counted under crawl.ReasonURLTooLong, one without a depth (negative)
@@ -33,7 +36,7 @@ func (w *Writer) InsertURLs(urls []InboundURL) (crawl.CommitStats, error) {
 			if host == "" {
 				host = hostKey(u.URL)
 			}
-			l := crawl.Link{URL: u.URL, Host: host, Kind: crawl.KindLink, Count: 1, InScope: true, Follow: true}
+			l := crawl.Link{URL: u.URL, Host: host, Kind: crawl.KindLink, Count: 1, InScope: !u.External, Follow: !u.Check, Check: u.Check}
 			switch {
 			case !storableLink(&l):
 				t.reject(crawl.ReasonURLTooLong, 1)
@@ -96,12 +99,18 @@ func (t *txn) applyRecord(r PageRecord) error {
 	if err != nil {
 		return err
 	}
+	// A check counts against no host's budget, as when it was queued (see link).
+	admit := func() {
+		if !page.Check {
+			t.admit(host)
+		}
+	}
 	switch {
 	case !found:
 		if id, err = t.record(&crawl.Node{URL: r.URL, State: crawl.StatePending, Depth: page.Depth}); err != nil {
 			return err
 		}
-		t.admit(host)
+		admit()
 	case known.State == crawl.StateDone || known.State == crawl.StateFailed || known.State == crawl.StateBlocked:
 		return nil
 	case known.State == crawl.StatePending:
@@ -111,9 +120,9 @@ func (t *txn) applyRecord(r PageRecord) error {
 		page.Depth = min(page.Depth, known.Depth)
 	case known.State == crawl.StateRemote:
 		page.Depth = min(page.Depth, known.Depth)
-		t.admit(host)
+		admit()
 	default:
-		t.admit(host)
+		admit()
 	}
 	if found && known.State != crawl.StatePending {
 		// Pending while its links are recorded, as a fetched page is: a link of the page to
@@ -127,7 +136,7 @@ func (t *txn) applyRecord(r PageRecord) error {
 	if t.shards > 0 {
 		t.srcShard = ShardOf(host, t.shards)
 	}
-	return t.recordPage(&page, distance{page.Depth, rec.redirects}, rec.links, nil, rec.dropped, rec.tooLong, false)
+	return t.recordPage(&page, distance{page.Depth, rec.redirects}, rec.links, rec.targets, rec.dropped, rec.tooLong, false)
 }
 
 // run runs fn in one transaction of the writer and returns what it changed.

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/store/report"
 	"github.com/crawl-project/crawl/store/storetest"
 )
 
@@ -21,7 +23,8 @@ import (
 // databases is the one database's crawl: the same URLs in the same states, depths and
 // records, the same edges, refusals and per-host counts.
 func TestMergeOfShardedCrawlEqualsOneDatabase(t *testing.T) {
-	one := storetest.ReadGraph(t, crawlOne(t, testSite))
+	crawlOnePath := crawlOne(t, testSite)
+	one := storetest.ReadGraph(t, crawlOnePath)
 	c := newSimCluster(t, testSite, 3, 16)
 	c.run()
 	paths := c.close()
@@ -50,6 +53,7 @@ func TestMergeOfShardedCrawlEqualsOneDatabase(t *testing.T) {
 			t.Errorf("the site has no URL %v", s)
 		}
 	}
+	checkSameAudit(t, crawlOnePath, out)
 	// Fetch attempts are each node's own: they add up.
 	db, err := store.Open(out, store.Options{ReadOnly: true})
 	if err != nil {
@@ -57,8 +61,67 @@ func TestMergeOfShardedCrawlEqualsOneDatabase(t *testing.T) {
 	}
 	defer db.Close()
 	fetched, err := db.FetchedCount()
-	if want := len(one.InState(crawl.StateDone)) + len(one.InState(crawl.StateFailed)); err != nil || fetched != want {
+	want := 0 // checks are not fetch attempts
+	for _, n := range one.Nodes {
+		if (n.State == crawl.StateDone || n.State == crawl.StateFailed) && !n.Check {
+			want++
+		}
+	}
+	if err != nil || fetched != want {
 		t.Errorf("merged fetch attempts %d, %v; want %d", fetched, err, want)
+	}
+}
+
+// auditSections reads the sections of a crawl's report that audit a site (what
+// `crawl report --format json` prints), every item listed.
+func auditSections(t *testing.T, path string) (*report.Report, map[string]string) {
+	t.Helper()
+	db, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var r *report.Report
+	err = db.View(func(s *store.Snapshot) (err error) {
+		r, err = report.Build(context.Background(), s, report.Options{Depth: 3})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := map[string]any{
+		"checks": r.Checks, "broken_links": r.BrokenLinks, "broken_external": r.BrokenExternal,
+		"broken_assets": r.BrokenAssets, "broken_fragments": r.BrokenFragments, "redirected_links": r.RedirectedLinks,
+		"titles": r.Titles, "descriptions": r.Descriptions, "h1": r.H1, "canonical_conflicts": r.CanonicalConflicts,
+		"hreflang_without_return": r.HreflangWithoutReturn, "orphans": r.Orphans, "slowest_pages": r.SlowestPages,
+	}
+	out := map[string]string{}
+	for name, v := range sections {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = string(b)
+	}
+	return r, out
+}
+
+// checkSameAudit checks that the report of the database got audits the site as that of
+// want does: the same checks, broken requisites, external links and fragments, the same
+// titles, descriptions, headings and canonical conflicts. want must have findings of each
+// kind the site holds, so that the comparison covers them.
+func checkSameAudit(t *testing.T, want, got string) {
+	t.Helper()
+	w, ws := auditSections(t, want)
+	_, gs := auditSections(t, got)
+	for _, name := range sortedKeys(ws) {
+		if ws[name] != gs[name] {
+			t.Errorf("report section %s:\n  got  %s\n  want %s", name, gs[name], ws[name])
+		}
+	}
+	if w.Checks.Total == 0 || w.Checks.External == 0 || w.BrokenAssets.Total == 0 || w.BrokenExternal.Total == 0 ||
+		w.BrokenFragments.Total == 0 || w.Descriptions.Duplicate.Total == 0 || w.H1.Several.Total == 0 {
+		t.Errorf("the site lacks findings the comparison must cover: %+v", ws)
 	}
 }
 

@@ -276,7 +276,8 @@ func (m *merger) putFrontier(i int, oldID uint64, n *crawl.Node) error {
 }
 
 // mergeEdges writes the edges of each URL's winning record, in the same order as
-// mergeNodes numbered them, with each target's new id read from the output's index.
+// mergeNodes numbered them, with each target's new id read from the output's index, and
+// the record's fragment targets and references (mergeAudit).
 func (m *merger) mergeEdges() error {
 	k := m.walk(bucketURLs)
 	var id uint64
@@ -307,8 +308,59 @@ func (m *merger) mergeEdges() error {
 		if err := m.put(bucketEdges, u64(id), appendEdges(m.mem.buf(edgesSize(edges)), edges), true); err != nil {
 			return err
 		}
+		if err := m.mergeAudit(in, oldID, id); err != nil {
+			return err
+		}
 	}
 	return k.err
+}
+
+// mergeAudit copies the audit's data of the winning record of a page: the fragment
+// identifiers it defines, as they are, and the fragments its links refer to, their targets
+// renumbered.
+func (m *merger) mergeAudit(in mergeInput, oldID, id uint64) error {
+	m.g.path = in.db.path
+	if b := in.tx.Bucket(bucketTargets); b != nil {
+		if v := b.Get(u64(oldID)); v != nil {
+			if _, err := decodeTargets(oldID, v); err != nil {
+				return fmt.Errorf("%s: %w", in.db.path, err)
+			}
+			if err := m.put(bucketTargets, u64(id), bytes.Clone(v), true); err != nil {
+				return err
+			}
+		}
+	}
+	m.g.path = in.db.path
+	b := in.tx.Bucket(bucketFragments)
+	if b == nil {
+		return nil
+	}
+	v := b.Get(u64(oldID))
+	if v == nil {
+		return nil
+	}
+	var refs []fragmentRefs
+	err := eachEncodedFragment(oldID, v, func(r FragmentRef) error {
+		if n := len(refs); n == 0 || refs[n-1].dst != r.Dst {
+			refs = append(refs, fragmentRefs{dst: r.Dst})
+		}
+		refs[len(refs)-1].fragments = append(refs[len(refs)-1].fragments, r.Fragment)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", in.db.path, err)
+	}
+	size := 16
+	for i := range refs {
+		if refs[i].dst, err = m.newID(in, refs[i].dst); err != nil {
+			return err
+		}
+		size += 12
+		for _, f := range refs[i].fragments {
+			size += 2 + len(f)
+		}
+	}
+	return m.put(bucketFragments, u64(id), appendFragments(m.mem.buf(size), refs), true)
 }
 
 // newID returns the output's id of the node an input knows as old.

@@ -16,7 +16,7 @@ import (
 // records of the pages the node recorded. Their buckets exist only in a cluster node's
 // database: a crawl of one node writes neither.
 var (
-	bucketOutbox  = []byte("outbox")  // seq -> shard, depth, URL
+	bucketOutbox  = []byte("outbox")  // seq -> shard, depth, [0, flags], URL
 	bucketRecords = []byte("records") // seq -> shard, URL, record body (see record.go)
 
 	keyDatabaseID = []byte("id") // in meta: the database's random id, made on first use
@@ -29,7 +29,20 @@ type OutboxRow struct {
 	Shard int    // ShardOf the URL's host
 	URL   string
 	Depth int // link hops from a seed, as the linking page's node counts them
+	// Check: the link is one to check, not crawl (a page requisite, a link out of the scope
+	// with --check-external, where a check's redirect leads): the owner checks the URL.
+	Check bool
+	// External: a link to check out of the crawl's scope (crawl.Node.External).
+	External bool
 }
+
+// Flags of an outbox row. A row with none is written as before they existed: shard, depth,
+// URL; one with some has a zero byte and the flags between the depth and the URL (a URL never
+// starts with a zero byte), so rows of either form read alike.
+const (
+	outboxFlagCheck = 1 << iota
+	outboxFlagExternal
+)
 
 // RecordRow is the record of a page the node recorded, waiting to be kept by the cluster.
 type RecordRow struct {
@@ -38,15 +51,24 @@ type RecordRow struct {
 	PageRecord
 }
 
-// putOutbox writes an outbox row for a link to u, of the given shard, at depth.
-func (t *txn) putOutbox(shard int, u string, depth int) error {
+// putOutbox writes an outbox row for a link to u, of the given shard, at depth: one to
+// crawl, or, with check, one to check (external: out of the scope).
+func (t *txn) putOutbox(shard int, u string, depth int, check, external bool) error {
 	seq, err := t.outbox.NextSequence()
 	if err != nil {
 		return err
 	}
-	e := encoder{b: t.mem.buf(2*binary.MaxVarintLen64 + len(u))}
+	e := encoder{b: t.mem.buf(2*binary.MaxVarintLen64 + 2 + len(u))}
 	e.uvarint(uint64(shard))
 	e.uvarint(uint64(depth))
+	if check {
+		flags := byte(outboxFlagCheck)
+		if external {
+			flags |= outboxFlagExternal
+		}
+		e.byte(0)
+		e.byte(flags)
+	}
 	e.b = append(e.b, u...)
 	binary.BigEndian.PutUint64(t.idKey[:], seq)
 	t.stats.Outbox++
@@ -56,6 +78,14 @@ func (t *txn) putOutbox(shard int, u string, depth int) error {
 func decodeOutbox(seq uint64, v []byte) (OutboxRow, error) {
 	d := decoder{b: v}
 	r := OutboxRow{Seq: seq, Shard: int(d.uvarint()), Depth: int(d.uvarint())}
+	if d.err == nil && len(d.b) > 0 && d.b[0] == 0 {
+		d.byte()
+		flags := d.byte()
+		r.Check, r.External = flags&outboxFlagCheck != 0, flags&outboxFlagExternal != 0
+		if flags&^(outboxFlagCheck|outboxFlagExternal) != 0 || !r.Check {
+			d.err = errCorrupt
+		}
+	}
 	if d.err != nil || r.Shard >= MaxShards || r.Depth < 0 || !storableURL(string(d.b)) {
 		return OutboxRow{}, fmt.Errorf("outbox row %d: %w", seq, errCorrupt)
 	}

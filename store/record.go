@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"time"
@@ -23,7 +24,36 @@ import (
 //	str content type | str title | str error | link count | links...
 //	link: str URL | kind | flags (follow, in scope, reject, host) | count | str rel |
 //	      str anchor | [str reject] | [str host key, when not the one the URL has]
-const recordVersion = 1
+//
+// Version 2 is version 1 with 2 as its first byte, links of every kind (the page requisites
+// too), and the audit's data appended after the links:
+//
+//	flags (check, external, in sitemap, facts, targets, targets truncated) |
+//	[facts: flags (has title, has description) | h1 count | words | str description |
+//	        str h1 | str canonical | str hreflang | str lang] |
+//	[targets: count | 4-byte big-endian hashes, sorted] |
+//	count of links with more to say | each: index among the links | flags (check) |
+//	        fragment count | str fragments...
+//
+// A version 1 record reads as one with none of it. The writer writes version 2.
+const (
+	recordVersion1 = 1
+	recordVersion  = 2
+)
+
+// Flags of a version 2 record's audit section.
+const (
+	auditFlagCheck = 1 << iota
+	auditFlagExternal
+	auditFlagInSitemap
+	auditFlagFacts
+	auditFlagTargets
+	auditFlagTargetsTruncated
+	auditFlags = 1<<iota - 1
+)
+
+// linkExtraCheck: the link is one to check (crawl.Link.Check).
+const linkExtraCheck = 1
 
 const (
 	recordFlagTruncated = 1 << iota
@@ -46,17 +76,21 @@ type PageRecord struct {
 
 // pageRecord is a decoded record.
 type pageRecord struct {
-	page      crawl.Node // State, Depth, Status, ContentType, Size, Title, FetchedAt, Duration, Error, Truncated, NoIndex
-	redirects int        // redirects in a row that led to the page
-	dropped   int        // links beyond the page's cap (crawl.ReasonLinkCap)
-	tooLong   int        // links too long to store (crawl.ReasonURLTooLong)
+	// page: State, Depth, Status, ContentType, Size, Title, FetchedAt, Duration, Error,
+	// Truncated, NoIndex, Check, External, InSitemap, Facts.
+	page      crawl.Node
+	redirects int // redirects in a row that led to the page
+	dropped   int // links beyond the page's cap (crawl.ReasonLinkCap)
+	tooLong   int // links too long to store (crawl.ReasonURLTooLong)
 	links     []crawl.Link
+	targets   *crawl.Targets // the fragment identifiers the page defines; nil when not known
 }
 
 // appendRecord encodes the record of page, recorded at distance at, with its links (the
-// storable ones are kept, as the writer stores them), dropped links beyond its cap and
-// tooLong links too long to store.
-func appendRecord(dst []byte, page *crawl.Node, at distance, dropped, tooLong int, links []crawl.Link) []byte {
+// storable ones are kept, as the writer stores them, with their fragments within the
+// store's caps), dropped links beyond its cap, tooLong links too long to store and the
+// fragment identifiers the page defines (nil: not known).
+func appendRecord(dst []byte, page *crawl.Node, at distance, dropped, tooLong int, links []crawl.Link, targets *crawl.Targets) []byte {
 	e := encoder{b: dst}
 	e.byte(recordVersion)
 	e.byte(byte(page.State))
@@ -117,7 +151,82 @@ func appendRecord(dst []byte, page *crawl.Node, at distance, dropped, tooLong in
 			e.str(l.Host)
 		}
 	}
+	appendRecordAudit(&e, page, links, targets)
 	return e.b
+}
+
+// appendRecordAudit appends the audit section of a version 2 record.
+func appendRecordAudit(e *encoder, page *crawl.Node, links []crawl.Link, targets *crawl.Targets) {
+	var flags byte
+	for _, f := range []struct {
+		set  bool
+		flag byte
+	}{{page.Check, auditFlagCheck}, {page.External, auditFlagExternal}, {page.InSitemap, auditFlagInSitemap},
+		{page.Facts != nil, auditFlagFacts}, {targets != nil, auditFlagTargets},
+		{targets != nil && (targets.Truncated || len(targets.Hashes) > crawl.MaxTargets), auditFlagTargetsTruncated}} {
+		if f.set {
+			flags |= f.flag
+		}
+	}
+	e.byte(flags)
+	if f := page.Facts; f != nil {
+		var ff byte
+		if f.HasTitle {
+			ff |= factsHasTitle
+		}
+		if f.HasDescription {
+			ff |= factsHasDescription
+		}
+		e.byte(ff)
+		e.uvarint(uint64(max(f.H1Count, 0)))
+		e.uvarint(uint64(max(f.Words, 0)))
+		e.str(f.Description)
+		e.str(f.H1)
+		e.str(f.Canonical)
+		e.str(f.Hreflang)
+		e.str(f.Lang)
+	}
+	if targets != nil {
+		hashes := targets.Hashes[:min(len(targets.Hashes), crawl.MaxTargets)]
+		e.uvarint(uint64(len(hashes)))
+		for _, h := range hashes {
+			e.b = binary.BigEndian.AppendUint32(e.b, h)
+		}
+	}
+	// The links with a check flag or fragments, by their index among the stored links; the
+	// fragments within the page's cap, as putFragments keeps them.
+	type extra struct {
+		index int
+		check bool
+		frags []string
+	}
+	var extras []extra
+	index, total := 0, 0
+	for i := range links {
+		l := &links[i]
+		if !storableLink(l) {
+			continue
+		}
+		frags := l.Fragments[:min(len(l.Fragments), maxFragmentsPerPage-total)]
+		total += len(frags)
+		if l.Check || len(frags) > 0 {
+			extras = append(extras, extra{index, l.Check, frags})
+		}
+		index++
+	}
+	e.uvarint(uint64(len(extras)))
+	for _, x := range extras {
+		e.uvarint(uint64(x.index))
+		var lf byte
+		if x.check {
+			lf |= linkExtraCheck
+		}
+		e.byte(lf)
+		e.uvarint(uint64(len(x.frags)))
+		for _, f := range x.frags {
+			e.str(cutText(f, maxFragment))
+		}
+	}
 }
 
 // edgeCount is the count the writer stores for a link: at least one, and within the bound
@@ -125,10 +234,19 @@ func appendRecord(dst []byte, page *crawl.Node, at distance, dropped, tooLong in
 func edgeCount(c int) int { return min(max(c, 1), math.MaxInt32) }
 
 // recordSize is room enough for a record in all but unusual cases.
-func recordSize(page *crawl.Node, links []crawl.Link) int {
+func recordSize(page *crawl.Node, links []crawl.Link, targets *crawl.Targets) int {
 	n := 64 + len(page.ContentType) + len(page.Title) + len(page.Error)
+	if f := page.Facts; f != nil {
+		n += 32 + len(f.Description) + len(f.H1) + len(f.Canonical) + len(f.Hreflang) + len(f.Lang)
+	}
+	if targets != nil {
+		n += 8 + 4*len(targets.Hashes)
+	}
 	for i := range links {
 		n += 16 + len(links[i].URL) + len(links[i].Rel) + len(links[i].Anchor) + len(links[i].Reject)
+		for _, f := range links[i].Fragments {
+			n += 2 + len(f)
+		}
 	}
 	return n
 }
@@ -145,8 +263,13 @@ func decodeRecord(u string, body []byte) (pageRecord, error) {
 		return bad("URL not storable")
 	}
 	d := decoder{b: body}
-	if v := d.byte(); d.err == nil && v != recordVersion {
-		return bad(fmt.Sprintf("version %d, this version reads %d", v, recordVersion))
+	version := d.byte()
+	if d.err == nil && version != recordVersion1 && version != recordVersion {
+		return bad(fmt.Sprintf("version %d, this version reads %d and %d", version, recordVersion1, recordVersion))
+	}
+	lastKind := crawl.KindAlternate // version 1 records no page requisites
+	if version >= recordVersion {
+		lastKind = crawl.KindObject
 	}
 	p := &r.page
 	p.URL = u
@@ -203,7 +326,7 @@ func decodeRecord(u string, body []byte) (pageRecord, error) {
 			return bad("truncated")
 		case lf&^(linkFlagFollow|linkFlagInScope|linkFlagReject|linkFlagHost) != 0:
 			return bad("unknown link flags")
-		case l.Kind < crawl.KindLink || l.Kind > crawl.KindAlternate:
+		case l.Kind < crawl.KindLink || l.Kind > lastKind:
 			return bad(fmt.Sprintf("link kind %d", l.Kind))
 		case !storableLink(&l):
 			return bad("link URL not storable")
@@ -212,10 +335,98 @@ func decodeRecord(u string, body []byte) (pageRecord, error) {
 		}
 		r.links = append(r.links, l)
 	}
+	if version >= recordVersion {
+		if what := decodeRecordAudit(&d, &r); what != "" {
+			return bad(what)
+		}
+	}
 	if len(d.b) != 0 {
-		return bad("bytes after the links")
+		return bad("bytes after the record")
 	}
 	return r, nil
+}
+
+// decodeRecordAudit reads the audit section of a version 2 record into r, and returns what
+// is wrong with it, or "".
+func decodeRecordAudit(d *decoder, r *pageRecord) string {
+	p := &r.page
+	flags := d.byte()
+	if flags&^auditFlags != 0 {
+		return "unknown audit flags"
+	}
+	p.Check, p.External, p.InSitemap = flags&auditFlagCheck != 0, flags&auditFlagExternal != 0, flags&auditFlagInSitemap != 0
+	if flags&auditFlagFacts != 0 {
+		f := &crawl.PageFacts{}
+		ff := d.byte()
+		f.HasTitle, f.HasDescription = ff&factsHasTitle != 0, ff&factsHasDescription != 0
+		f.H1Count = boundedInt(d)
+		f.Words = boundedInt(d)
+		f.Description, f.H1, f.Canonical, f.Hreflang, f.Lang = d.str(), d.str(), d.str(), d.str(), d.str()
+		switch {
+		case d.err != nil:
+			return "truncated"
+		case ff&^(factsHasTitle|factsHasDescription) != 0:
+			return "unknown facts flags"
+		case len(f.Description) > maxText || len(f.H1) > maxText || len(f.Hreflang) > maxText || len(f.Lang) > maxReason:
+			return "fact over its cap"
+		case f.Canonical != "" && !storableURL(f.Canonical):
+			return "canonical URL not storable"
+		}
+		p.Facts = f
+	}
+	if flags&auditFlagTargets != 0 {
+		n := d.uvarint()
+		if d.err != nil || n > crawl.MaxTargets || n*4 > uint64(len(d.b)) {
+			return "targets"
+		}
+		tg := &crawl.Targets{Truncated: flags&auditFlagTargetsTruncated != 0}
+		if n > 0 {
+			tg.Hashes = make([]uint32, n)
+		}
+		for i := range tg.Hashes {
+			tg.Hashes[i] = binary.BigEndian.Uint32(d.b)
+			d.b = d.b[4:]
+		}
+		r.targets = tg
+	} else if flags&auditFlagTargetsTruncated != 0 {
+		return "truncated targets without targets"
+	}
+	n := d.uvarint()
+	if d.err != nil || n > uint64(len(r.links)) {
+		return "links with more to say"
+	}
+	next, total := uint64(0), 0
+	for range n {
+		i := d.uvarint()
+		lf := d.byte()
+		k := d.uvarint()
+		switch {
+		case d.err != nil:
+			return "truncated"
+		case i < next || i >= uint64(len(r.links)):
+			return "link index"
+		case lf&^linkExtraCheck != 0:
+			return "unknown link extra flags"
+		case k > uint64(maxFragmentsPerPage-total) || lf == 0 && k == 0:
+			return "link fragments"
+		}
+		next = i + 1
+		l := &r.links[i]
+		l.Check = lf&linkExtraCheck != 0
+		if k > 0 {
+			l.Fragments = make([]string, k)
+		}
+		for j := range l.Fragments {
+			if l.Fragments[j] = d.str(); d.err != nil || len(l.Fragments[j]) > maxFragment {
+				return "link fragment"
+			}
+		}
+		total += int(k)
+	}
+	if d.err != nil {
+		return "truncated"
+	}
+	return ""
 }
 
 // boundedInt reads a uvarint that must fit an int32, the bound of every count and depth.

@@ -20,7 +20,7 @@ func recordedBodies(t testing.TB) []RecordRow {
 	}
 	defer db.Close()
 	w := db.Writer(-1).WithShards(16)
-	urls := []InboundURL{{URL: "http://a.test/"}, {URL: "http://b.test:81/x", Depth: 2}, {URL: "http://a.test/r"}}
+	urls := []InboundURL{{URL: "http://a.test/"}, {URL: "http://b.test:81/x", Depth: 2}, {URL: "http://a.test/r"}, {URL: "http://a.test/audit"}}
 	if _, err := w.InsertURLs(urls); err != nil {
 		t.Fatal(err)
 	}
@@ -43,12 +43,21 @@ func recordedBodies(t testing.TB) []RecordRow {
 	failed := crawl.Result{ID: id(urls[1].URL), Host: "b.test:81", Page: crawl.Node{State: crawl.StateFailed, Error: "timeout"}}
 	redirect := crawl.Result{ID: id(urls[2].URL), Host: "a.test", Redirects: 3, Page: crawl.Node{State: crawl.StateDone, Status: 301},
 		Links: []crawl.Link{{URL: "http://b.test:81/y", Host: "b.test:81", Kind: crawl.KindRedirect, InScope: true, Follow: true}}}
-	if _, err := w.Commit([]crawl.Result{done, failed, redirect}); err != nil {
+	audit := crawl.Result{ID: id(urls[3].URL), Host: "a.test", Page: crawl.Node{State: crawl.StateDone, Status: 200,
+		ContentType: "text/html", Title: "Audit", Facts: auditFacts},
+		Links: []crawl.Link{
+			{URL: "http://a.test/", Host: "a.test", Kind: crawl.KindLink, Count: 1, InScope: true, Follow: true, Fragments: []string{"top", "s%C3%A9"}},
+			{URL: "http://b.test:81/logo.png", Host: "b.test:81", Kind: crawl.KindImage, Count: 2, InScope: true, Check: true},
+			{URL: "http://ext.example/", Host: "ext.example", Kind: crawl.KindLink, Count: 1, Check: true, Fragments: []string{"part"}},
+			{URL: "http://a.test/plain", Host: "a.test", Kind: crawl.KindLink, Count: 1, InScope: true, Follow: true},
+		},
+		Targets: &crawl.Targets{Hashes: []uint32{3, 70000, 1 << 31}}}
+	if _, err := w.Commit([]crawl.Result{done, failed, redirect, audit}); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := db.PendingRecords(100)
-	if err != nil || len(rows) != 3 {
-		t.Fatalf("%d record rows, %v; want 3", len(rows), err)
+	if err != nil || len(rows) != 4 {
+		t.Fatalf("%d record rows, %v; want 4", len(rows), err)
 	}
 	return rows
 }
@@ -72,8 +81,51 @@ func TestRecordRoundTrip(t *testing.T) {
 	if r, err := decodeRecord(rows[2].URL, rows[2].Body); err != nil || r.redirects != 3 {
 		t.Errorf("redirect record: %+v, %v", r, err)
 	}
+	a, err := decodeRecord(rows[3].URL, rows[3].Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a.page.Facts, auditFacts) || !reflect.DeepEqual(a.targets, &crawl.Targets{Hashes: []uint32{3, 70000, 1 << 31}}) {
+		t.Errorf("audit record: facts %+v, targets %+v", a.page.Facts, a.targets)
+	}
+	if len(a.links) != 4 || !reflect.DeepEqual(a.links[0].Fragments, []string{"top", "s%C3%A9"}) || a.links[0].Check ||
+		!a.links[1].Check || a.links[1].Kind != crawl.KindImage || a.links[1].Count != 2 ||
+		!a.links[2].Check || a.links[2].InScope || !reflect.DeepEqual(a.links[2].Fragments, []string{"part"}) ||
+		a.links[3].Check || a.links[3].Fragments != nil {
+		t.Errorf("audit record links: %+v", a.links)
+	}
 	for _, row := range rows {
 		checkRoundTrip(t, row.URL, row.Body)
+	}
+}
+
+var auditFacts = &crawl.PageFacts{HasTitle: true, Description: "About ünïcode", HasDescription: true, H1: "Audit",
+	H1Count: 2, Canonical: "http://a.test/audit", Hreflang: "en fr", Lang: "en", Words: 321}
+
+// TestVersion1RecordsStillDecode: a record of the first version, as the writer wrote it
+// before records carried the audit's data, reads as a page without facts, targets, checks
+// or fragments; one of a version to come is refused.
+func TestVersion1RecordsStillDecode(t *testing.T) {
+	// The body of a version 1 record of a done page with four links (testdata's seed).
+	v1 := []byte("\x01\x02\x03\x00\x00\xc8\x01\xa4\x13\x00\x0e\x04\x01\ttext/html\x0fÜnïcode title\x00\x04" +
+		"\x0fhttp://a.test/1\x01\x03\x03\x00\x03one\x0fhttp://c.test/2\x04\x02\x01\talternate\x00" +
+		"\x13http://a.test/t/t/t\x01\a\x01\x00\x00\x10repeated-segment\x11http://x.example/\x03\b\x01\x00\x00\tX.example")
+	r, err := decodeRecord("http://a.test/", v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.page.Title != "Ünïcode title" || len(r.links) != 4 || r.page.Facts != nil || r.targets != nil || r.page.Check {
+		t.Errorf("version 1 record: %+v", r)
+	}
+	for _, l := range r.links {
+		if l.Check || l.Fragments != nil {
+			t.Errorf("version 1 link with a check or fragments: %+v", l)
+		}
+	}
+	checkRoundTrip(t, "http://a.test/", v1)
+	future := append([]byte{3}, v1[1:]...)
+	if _, err := decodeRecord("http://a.test/", future); err == nil {
+		t.Error("a record of version 3 decoded")
 	}
 }
 
@@ -82,7 +134,7 @@ func checkRoundTrip(t *testing.T, u string, body []byte) {
 	if err != nil {
 		return
 	}
-	again := appendRecord(nil, &r.page, distance{r.page.Depth, r.redirects}, r.dropped, r.tooLong, r.links)
+	again := appendRecord(nil, &r.page, distance{r.page.Depth, r.redirects}, r.dropped, r.tooLong, r.links, r.targets)
 	r2, err := decodeRecord(u, again)
 	if err != nil {
 		t.Fatalf("re-encoded record does not decode: %v", err)

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/crawl-project/crawl/crawler/crawltest"
+	"github.com/crawl-project/crawl/store/export"
+	"github.com/crawl-project/crawl/store/export/exporttest"
 	"github.com/crawl-project/crawl/store/report"
 )
 
@@ -293,5 +295,61 @@ func TestAuditMarkdown(t *testing.T) {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
+	}
+}
+
+// TestAuditExportsPageFacts checks that every export format carries the facts of the audit
+// site's pages, their response times and sitemap marks, as the database holds them: in_sitemap
+// false only on the site whose sitemap was read, unknown on the external hosts.
+func TestAuditExportsPageFacts(t *testing.T) {
+	s := newAuditSite(t)
+	nodes, edges := dbGraph(t, s.db)
+	want := wantGraphSitemaps(t, nodes, edges, map[string]bool{s.seed.URL: true})
+	byURL := func(g *exporttest.Graph) map[string]map[string]string {
+		m := map[string]map[string]string{}
+		for _, n := range g.Nodes {
+			m[n["url"]] = n
+		}
+		return m
+	}
+	// What the pages say, written out by hand: the comparison with the database above does
+	// not show whether the facts were recorded at all.
+	w := byURL(want)
+	for u, facts := range map[string]map[string]string{
+		s.u("/"):       {"description": "The home page", "h1": "Home", "h1_count": "1", "lang": "en", "hreflang": "fr", "in_sitemap": "true"},
+		s.u("/b"):      {"h1": "B", "h1_count": "2", "in_sitemap": "false"},
+		s.u("/c"):      {"canonical": s.u("/d"), "h1_count": "0", "word_count": "0", "in_sitemap": "false"},
+		s.u("/orphan"): {"description": "Nobody links here", "word_count": "1", "in_sitemap": "true"},
+		s.u("/fr"):     {"lang": "fr", "word_count": "2"},
+	} {
+		for k, v := range facts {
+			if w[u][k] != v {
+				t.Errorf("%s: %s %q, want %q", u, k, w[u][k], v)
+			}
+		}
+		if w[u]["response_ms"] == "" {
+			t.Errorf("%s: no response time", u)
+		}
+	}
+	if n := w[s.ext.URL+"/ok"]; n == nil || n["in_sitemap"] != "" || n["response_ms"] == "" {
+		t.Errorf("checked external link: %v; want a response time and no in_sitemap", n)
+	}
+	for _, format := range append(export.Formats(), "csv-neo4j", "tsv-neo4j", "gexf-1.3") {
+		t.Run(format, func(t *testing.T) {
+			args := []string{"--db", s.db}
+			want := wantGraphSitemaps(t, nodes, edges, map[string]bool{s.seed.URL: true})
+			f, extra, _ := strings.Cut(format, "-")
+			switch extra {
+			case "neo4j":
+				args = append(args, "--neo4j")
+				want.Neo4j(export.LevelPage)
+			case "1.3":
+				args = append(args, "--gexf-version", "1.3")
+			}
+			got := exportAndParse(t, t.TempDir(), f, args...)
+			if d := got.Diff(want); d != "" {
+				t.Errorf("export differs from the database:\n%s", d)
+			}
+		})
 	}
 }

@@ -12,16 +12,19 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/crawl-project/crawl/crawler/crawltest"
+	"github.com/crawl-project/crawl/store"
 )
 
 // clusterSite is a generated site of 16 hosts, served on one port of four loopback
-// addresses (127.0.0.2 to 127.0.0.5), four hosts on each, with links across hosts. It returns
+// addresses (127.0.0.2 to 127.0.0.5), four hosts on each, with links across hosts, links to
+// fragments and four page requisites a page. It returns
 // the site, the seeds file (the 16 roots) and the --resolve flags that reach the hosts.
 func clusterSite(t *testing.T, dir string) (*crawltest.Site, string, []string) {
 	t.Helper()
@@ -30,7 +33,7 @@ func clusterSite(t *testing.T, dir string) (*crawltest.Site, string, []string) {
 		hosts[i] = fmt.Sprintf("h%d.test", i)
 	}
 	site := crawltest.NewSite(crawltest.SiteConfig{Seed: 7, Pages: 25, Hosts: hosts, MinLinks: 3, MaxLinks: 10,
-		MinBytes: 600, MaxBytes: 1500, CrossHostFraction: 0.4, BrokenFraction: 0.02, ExternalFraction: 0.02})
+		MinBytes: 600, MaxBytes: 1500, CrossHostFraction: 0.4, BrokenFraction: 0.02, ExternalFraction: 0.02, Assets: 4})
 	first := crawltest.ServeOn(t, "127.0.0.2:0", site)
 	_, port, _ := net.SplitHostPort(first.Listener.Addr().String())
 	for ip := 3; ip <= 5; ip++ {
@@ -168,7 +171,80 @@ func TestClusterCommandThreeNodesMergeToOneCrawl(t *testing.T) {
 	if len(got.edges) != len(want.edges) {
 		t.Errorf("%d edges merged, %d crawled by one node", len(got.edges), len(want.edges))
 	}
+	checkSameAuditReport(t, single, merged)
 	t.Logf("%d URLs, %d edges; %d requests by the cluster, %d page records", len(want.nodes), len(want.edges), site.Log().Total(), st.Records)
+}
+
+// checkSameAuditReport checks that `crawl report --format json` audits the merged database
+// as the database of a crawl by one node: the same checks of page requisites, broken
+// fragments, titles, descriptions, headings and the rest (the slowest pages aside, which are
+// timings). The crawl by one node must have checked requisites and found broken fragments,
+// so that the comparison covers them.
+func checkSameAuditReport(t *testing.T, single, merged string) {
+	t.Helper()
+	sections := func(db string) map[string]json.RawMessage {
+		code, out, stderr := runCmd(t, "report", "--db", db, "--format", "json", "--limit", "0", "--referrers", "0")
+		if code != exitOK {
+			t.Fatalf("report on %s: exit %d\n%s", db, code, stderr)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			t.Fatalf("report on %s: %v", db, err)
+		}
+		return m
+	}
+	want, got := sections(single), sections(merged)
+	for _, name := range []string{"checks", "broken_links", "broken_external", "broken_assets", "broken_fragments",
+		"redirected_links", "titles", "descriptions", "h1", "canonical_conflicts", "hreflang_without_return", "orphans"} {
+		if w, g := string(want[name]), string(got[name]); w == "" || w != g {
+			t.Errorf("report section %s of the merged crawl:\n  got  %.600s\n  want %.600s", name, g, w)
+		}
+	}
+	var checks struct {
+		Total, Answered int
+	}
+	if json.Unmarshal(want["checks"], &checks) != nil || checks.Answered == 0 {
+		t.Errorf("the crawl by one node checked %+v; want requisites checked", checks)
+	}
+	// The site's fragments all exist: the report finds none broken. That it checked them is
+	// in the databases: the same fragment references, to the same pages, whose fragment
+	// identifiers are the same.
+	wantRefs, gotRefs := fragmentRefs(t, single), fragmentRefs(t, merged)
+	if len(wantRefs) == 0 || !slices.Equal(wantRefs, gotRefs) {
+		t.Errorf("fragment references: merged %d, one node %d (want the same, some)", len(gotRefs), len(wantRefs))
+	}
+}
+
+// fragmentRefs lists the fragment references of a crawl database, each as the linking
+// page's URL, the linked page's, the fragment and whether the linked page defines it.
+func fragmentRefs(t *testing.T, path string) []string {
+	t.Helper()
+	db, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var refs []string
+	err = db.View(func(s *store.Snapshot) error {
+		return s.EachFragmentRef(func(r store.FragmentRef) error {
+			src, err := s.Node(r.Src)
+			if err != nil {
+				return err
+			}
+			dst, err := s.Node(r.Dst)
+			if err != nil {
+				return err
+			}
+			tg, found, err := s.Targets(r.Dst)
+			refs = append(refs, fmt.Sprintf("%s -> %s#%s %v %v", src.URL, dst.URL, r.Fragment, found, tg.Has(r.Fragment)))
+			return err
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(refs)
+	return refs
 }
 
 // A node that cannot join is refused on one line, with a non-zero exit, before its

@@ -74,7 +74,13 @@ type cancellableSource struct {
 	src interface {
 		EachNode(fn func(crawl.Node) error) error
 		EachEdge(fn func(crawl.Edge) error) error
+		EachHost(fn func(crawl.HostRecord) error) error
 	}
+}
+
+// EachHost lets an export learn whose sitemaps were read (export.HostSource).
+func (c cancellableSource) EachHost(fn func(crawl.HostRecord) error) error {
+	return c.src.EachHost(checkingContext(c.ctx, fn))
 }
 
 func (c cancellableSource) EachNode(fn func(crawl.Node) error) error {

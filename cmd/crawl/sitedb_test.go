@@ -155,6 +155,14 @@ func dbGraph(t *testing.T, path string) ([]crawl.Node, []crawl.Edge) {
 // leave them out.
 func wantGraph(t *testing.T, nodes []crawl.Node, edges []crawl.Edge) *exporttest.Graph {
 	t.Helper()
+	return wantGraphSitemaps(t, nodes, edges, nil)
+}
+
+// wantGraphSitemaps is wantGraph for a crawl that read the sitemaps of the origins
+// (scheme://host:port) sitemaps holds: their pages' in_sitemap is true or false, that of
+// every other URL unknown unless a sitemap listed it.
+func wantGraphSitemaps(t *testing.T, nodes []crawl.Node, edges []crawl.Edge, sitemaps map[string]bool) *exporttest.Graph {
+	t.Helper()
 	in, out := map[uint64]int{}, map[uint64]int{}
 	for _, e := range edges {
 		out[e.Src]++
@@ -170,9 +178,23 @@ func wantGraph(t *testing.T, nodes []crawl.Node, edges []crawl.Edge) *exporttest
 		if n.State == crawl.StateDone { // the rest exists only for a URL that got a response
 			a["status"], a["bytes"] = fmt.Sprint(n.Status), fmt.Sprint(n.Size)
 			a["noindex"], a["truncated"] = fmt.Sprint(n.NoIndex), fmt.Sprint(n.Truncated)
+			us := n.Duration.Microseconds() // milliseconds, to the microsecond
+			a["response_ms"] = strings.TrimRight(strings.TrimRight(fmt.Sprintf("%d.%03d", us/1000, us%1000), "0"), ".")
+		}
+		if f := n.Facts; f != nil {
+			a["description"], a["h1"], a["canonical"], a["hreflang"], a["lang"] = f.Description, f.H1, f.Canonical, f.Hreflang, f.Lang
+			a["h1_count"], a["word_count"] = fmt.Sprint(f.H1Count), fmt.Sprint(f.Words)
 		}
 		if u, err := url.Parse(n.URL); err == nil {
 			a["host"] = strings.ToLower(u.Hostname())
+			if n.InSitemap || sitemaps[u.Scheme+"://"+u.Host] {
+				a["in_sitemap"] = fmt.Sprint(n.InSitemap)
+			}
+		}
+		for k, v := range a {
+			if v == "" {
+				delete(a, k)
+			}
 		}
 		if !n.FetchedAt.IsZero() {
 			a["fetched_at"] = n.FetchedAt.UTC().Format(time.RFC3339)

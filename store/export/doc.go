@@ -6,9 +6,13 @@
 // A page node has id, url, host (lower case, without port), state, status, content_type,
 // bytes, depth, title, fetched_at (RFC 3339 in UTC, empty when not fetched), error,
 // truncated (the body was cut at the crawl's size limit), in_degree, out_degree and noindex
-// (the page asked not to be indexed); status, bytes, truncated and noindex exist only for a
-// page that got a response (state done), and are missing for every other URL: an empty field
-// in csv and tsv, null in jsonl, left out elsewhere. The error of a done page is a note of what its
+// (the page asked not to be indexed), then the page's facts (crawl.PageFacts): description,
+// h1, h1_count, canonical, hreflang (tokens), lang, word_count, then response_ms (a double)
+// and in_sitemap. status, bytes, truncated, noindex and response_ms exist only for a page
+// that got a response (state done), and are missing for every other URL: an empty field in
+// csv and tsv, null in jsonl, left out elsewhere. h1_count and word_count exist only for a
+// page with facts; in_sitemap only for a URL marked so, or on a site whose sitemaps the crawl
+// read (when the Source is a HostSource). The error of a done page is a note of what its
 // parse lost (crawl.Node.PartialParse). A page edge has source, target, kind, rel,
 // nofollow, anchor and count. At the host and domain levels a node has id, host or domain, pages, one
 // pages_<state> count per state (pages_robots_blocked for robots-blocked), in_degree and

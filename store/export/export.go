@@ -19,6 +19,15 @@ type Source interface {
 	EachEdge(fn func(crawl.Edge) error) error
 }
 
+// HostSource is a Source that also lists the crawl's host records (store.Snapshot is one).
+// Write reads them to learn whose sitemaps were read, so that a page's in_sitemap is false
+// only where a sitemap of its site was read, and unknown (empty) elsewhere. A Source that
+// is not a HostSource gives in_sitemap true for the pages marked so, and unknown for the others.
+type HostSource interface {
+	Source
+	EachHost(fn func(crawl.HostRecord) error) error
+}
+
 // Output formats.
 const (
 	FormatCSV     = "csv"

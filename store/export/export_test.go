@@ -142,13 +142,13 @@ func TestNeo4jHeaders(t *testing.T) {
 		nodes, edges string
 	}{
 		{Options{Format: FormatCSV, Neo4j: true},
-			"id:ID(Page),url,host,state,status:int,content_type,bytes:long,depth:int,title,fetched_at:datetime,error,truncated:boolean,in_degree:long,out_degree:long,noindex:boolean,:LABEL",
+			"id:ID(Page),url,host,state,status:int,content_type,bytes:long,depth:int,title,fetched_at:datetime,error,truncated:boolean,in_degree:long,out_degree:long,noindex:boolean,description,h1,h1_count:int,canonical,hreflang:string[],lang,word_count:long,response_ms:double,in_sitemap:boolean,:LABEL",
 			":START_ID(Page),:END_ID(Page),:TYPE,rel:string[],nofollow:boolean,anchor,count:int"},
 		{Options{Format: FormatTSV, Neo4j: true},
-			"id:ID(Page)\turl\thost\tstate\tstatus:int\tcontent_type\tbytes:long\tdepth:int\ttitle\tfetched_at:datetime\terror\ttruncated:boolean\tin_degree:long\tout_degree:long\tnoindex:boolean\t:LABEL",
+			"id:ID(Page)\turl\thost\tstate\tstatus:int\tcontent_type\tbytes:long\tdepth:int\ttitle\tfetched_at:datetime\terror\ttruncated:boolean\tin_degree:long\tout_degree:long\tnoindex:boolean\tdescription\th1\th1_count:int\tcanonical\threflang:string[]\tlang\tword_count:long\tresponse_ms:double\tin_sitemap:boolean\t:LABEL",
 			":START_ID(Page)\t:END_ID(Page)\t:TYPE\trel:string[]\tnofollow:boolean\tanchor\tcount:int"},
 		{Options{Format: FormatCSV},
-			"id,url,host,state,status,content_type,bytes,depth,title,fetched_at,error,truncated,in_degree,out_degree,noindex",
+			"id,url,host,state,status,content_type,bytes,depth,title,fetched_at,error,truncated,in_degree,out_degree,noindex,description,h1,h1_count,canonical,hreflang,lang,word_count,response_ms,in_sitemap",
 			"source,target,kind,rel,nofollow,anchor,count"},
 		{Options{Format: FormatCSV, Neo4j: true, Level: LevelHost},
 			"id:ID(Host),host,pages:long,pages_pending:long,pages_done:long,pages_failed:long,pages_robots_blocked:long,pages_external:long,pages_skipped:long,in_degree:long,out_degree:long,:LABEL",
@@ -186,8 +186,11 @@ func TestNeo4jHeaders(t *testing.T) {
 	}
 	nodes := b.streams[StreamNodes].String()
 	for _, row := range []string{
-		"\n6,http://127.0.0.1:8080/admin,127.0.0.1,pending,,,,2,,,,,1,0,,Page\n", // never fetched: no status, bytes, truncated, noindex
-		"\n9,https://other.org/,other.org,external,,,,1,,,,,2,0,,External\n",
+		// Never fetched: no status, bytes, truncated, noindex, facts nor response time; in a sitemap.
+		"\n6,http://127.0.0.1:8080/admin,127.0.0.1,pending,,,,2,,,,,1,0,,,,,,,,,,true,Page\n",
+		"\n9,https://other.org/,other.org,external,,,,1,,,,,2,0,,,,,,,,,,true,External\n",
+		// Facts with an array of hreflang values, a response time in milliseconds, in a sitemap.
+		"\n1,https://www.example.com/,www.example.com,done,200,text/html,1000,1,\"He said \"\"hi\"\", then left\",2024-05-06T06:09:09Z,,true,3,5,false,Ünïcödé — 日本語 🚀,bad utf8  end,1,\" leading and trailing space \",en;de-CH;x-default,en,100,1001.234,true,Page\n",
 	} {
 		if !strings.Contains(nodes, row) {
 			t.Errorf("nodes lack row %q:\n%s", row, nodes)

@@ -21,6 +21,7 @@ import (
 type memSource struct {
 	nodes   []crawl.Node
 	edges   []crawl.Edge
+	hosts   []crawl.HostRecord
 	nodeErr error // returned by EachNode after the last node
 	edgeErr error // returned by EachEdge after the last edge
 }
@@ -33,6 +34,21 @@ func (s *memSource) EachNode(fn func(crawl.Node) error) error {
 	}
 	return s.nodeErr
 }
+
+func (s *memSource) EachHost(fn func(crawl.HostRecord) error) error {
+	for _, h := range s.hosts {
+		if err := fn(h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// plainSource is a Source that cannot list host records.
+type plainSource struct{ src *memSource }
+
+func (p plainSource) EachNode(fn func(crawl.Node) error) error { return p.src.EachNode(fn) }
+func (p plainSource) EachEdge(fn func(crawl.Edge) error) error { return p.src.EachEdge(fn) }
 
 func (s *memSource) EachEdge(fn func(crawl.Edge) error) error {
 	for _, e := range s.edges {
@@ -70,7 +86,17 @@ func fixture() *memSource {
 			nd.Status, nd.ContentType, nd.Size, nd.FetchedAt = 200, "text/html", int64(id)*1000, t0.Add(time.Duration(id)*time.Minute)
 			nd.NoIndex = id%3 == 0
 			nd.Truncated = id%4 == 1
+			nd.Duration = time.Duration(id)*1234567*time.Nanosecond + time.Duration(id%2)*time.Second
+			if id != 11 { // a done page without facts: not HTML, or recorded before facts were kept
+				nd.Facts = &crawl.PageFacts{
+					HasTitle: title != "", Description: nasty[int(id+3)%len(nasty)], HasDescription: id%2 == 0,
+					H1: nasty[int(id+5)%len(nasty)], H1Count: int(id % 3), Canonical: nasty[int(id+7)%len(nasty)],
+					Hreflang: []string{"", "en de-CH x-default", " fr\tnl "}[id%3], Lang: []string{"", "en", "zh-Hant-TW"}[id%3],
+					Words: int(id * id * 100),
+				}
+			}
 		}
+		nd.InSitemap = id == 1 || id == 6 || id == 9
 		if s == crawl.StateFailed || s == crawl.StateSkipped {
 			nd.Error = nasty[int(id)%len(nasty)]
 		}
@@ -93,6 +119,12 @@ func fixture() *memSource {
 		n(14, "https://www.example.com/w", crawl.StateDone, nasty[9]),
 		n(15, "https://www.example.com/y", crawl.StateDone, nasty[10]+nasty[11]+nasty[12]),
 	}}
+	// Sitemaps were read on two sites, www.example.com and one no page of which is a node.
+	src.hosts = []crawl.HostRecord{
+		{Origin: "https://www.example.com", SitemapsReadAt: t0},
+		{Origin: "https://blog.example.com:8443", SitemapsReadAt: t0},
+		{Origin: "https://sub.example.co.uk"},
+	}
 	e := func(s, d uint64, k crawl.EdgeKind, rel, anchor string, c int) crawl.Edge {
 		return crawl.Edge{Src: s, Dst: d, Kind: k, Rel: rel, Anchor: anchor, Count: c}
 	}
@@ -196,7 +228,18 @@ func testHost(u string) string {
 
 // want computes the graph Write should export, independently of the package's code.
 func want(src *memSource, opt Options) *exporttest.Graph {
+	return wantFrom(src, opt, true)
+}
+
+// wantFrom is want, where hosts says whether Write can read src's host records.
+func wantFrom(src *memSource, opt Options, hosts bool) *exporttest.Graph {
 	clean := cleaner(opt)
+	sitemapsRead := map[string]bool{}
+	for _, h := range src.hosts {
+		if hosts && !h.SitemapsReadAt.IsZero() {
+			sitemapsRead[h.Origin] = true
+		}
+	}
 	keep := map[uint64]bool{}
 	for _, n := range src.nodes {
 		k := len(opt.States) == 0 || slices.Contains(opt.States, n.State)
@@ -239,6 +282,16 @@ func want(src *memSource, opt Options) *exporttest.Graph {
 			attrs["bytes"] = strconv.FormatInt(n.Size, 10)
 			attrs["noindex"] = strconv.FormatBool(n.NoIndex)
 			attrs["truncated"] = strconv.FormatBool(n.Truncated)
+			us := n.Duration.Microseconds() // milliseconds to the microsecond
+			attrs["response_ms"] = strings.TrimRight(strings.TrimRight(fmt.Sprintf("%d.%03d", us/1000, us%1000), "0"), ".")
+		}
+		if f := n.Facts; f != nil {
+			attrs["description"], attrs["h1"], attrs["canonical"] = clean(f.Description), clean(f.H1), clean(f.Canonical)
+			attrs["hreflang"], attrs["lang"] = clean(f.Hreflang), clean(f.Lang)
+			attrs["h1_count"], attrs["word_count"] = strconv.Itoa(f.H1Count), strconv.Itoa(f.Words)
+		}
+		if p, err := url.Parse(n.URL); n.InSitemap || err == nil && sitemapsRead[p.Scheme+"://"+p.Host] {
+			attrs["in_sitemap"] = strconv.FormatBool(n.InSitemap)
 		}
 		g.AddNode(strconv.FormatUint(n.ID, 10), attrs)
 	}

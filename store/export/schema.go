@@ -22,6 +22,7 @@ const (
 	// typeTokens is a string of space-separated tokens (an HTML rel): a string everywhere,
 	// an array (string[]) for neo4j-admin.
 	typeTokens
+	typeDouble // a floating-point number, in decimal notation, the shortest that reads back exactly
 )
 
 // column is one exported attribute.
@@ -34,6 +35,7 @@ type column struct {
 type value struct {
 	s string    // typeString, typeTokens
 	n int64     // typeInt, typeLong, and typeBool as 0 or 1
+	f float64   // typeDouble
 	t time.Time // typeTime
 	// none marks a value that does not exist, such as the status of a page never fetched:
 	// written as an empty field (csv, tsv), null (jsonl), or left out.
@@ -42,6 +44,9 @@ type value struct {
 
 // number sets v to the integer n.
 func (v *value) number(n int64) { v.n, v.none = n, false }
+
+// double sets v to the number f.
+func (v *value) double(f float64) { v.f, v.none = f, false }
 
 // boolean sets v to b.
 func (v *value) boolean(b bool) {
@@ -81,6 +86,8 @@ func appendText(b []byte, typ colType, v *value) []byte {
 			return b
 		}
 		return v.t.UTC().AppendFormat(b, time.RFC3339)
+	case typeDouble:
+		return strconv.AppendFloat(b, v.f, 'f', -1, 64)
 	}
 	return strconv.AppendInt(b, v.n, 10)
 }
@@ -113,6 +120,16 @@ const (
 	pInDegree
 	pOutDegree
 	pNoIndex
+	// The page's facts (crawl.PageFacts), its response time and its sitemap mark.
+	pDescription
+	pH1
+	pH1Count
+	pCanonical
+	pHreflang
+	pLang
+	pWordCount
+	pResponseMS
+	pInSitemap
 )
 
 // Page-level edge columns.
@@ -142,6 +159,15 @@ var pageSchema = &schema{
 		pInDegree:    {"in_degree", typeLong},
 		pOutDegree:   {"out_degree", typeLong},
 		pNoIndex:     {"noindex", typeBool},
+		pDescription: {"description", typeString},
+		pH1:          {"h1", typeString},
+		pH1Count:     {"h1_count", typeInt},
+		pCanonical:   {"canonical", typeString},
+		pHreflang:    {"hreflang", typeTokens},
+		pLang:        {"lang", typeString},
+		pWordCount:   {"word_count", typeLong},
+		pResponseMS:  {"response_ms", typeDouble},
+		pInSitemap:   {"in_sitemap", typeBool},
 	},
 	edges: []column{
 		eKind:     {"kind", typeString},
@@ -160,8 +186,11 @@ var pageSchema = &schema{
 const externalLabel = "External"
 
 // pageNode fills v (len(pageSchema.nodes)) with the attributes of n. What only a response
-// tells (status, bytes, truncated, noindex) does not exist for a URL that got none.
-func pageNode(v []value, n *crawl.Node, in, out uint32) {
+// tells (status, bytes, truncated, noindex, the response time) does not exist for a URL that
+// got none, nor do the counts of a page's facts for a URL that is not an HTML page the crawl
+// parsed (its texts are then empty). sitemaps says whether a sitemap of n's site was read:
+// only then is in_sitemap false rather than unknown.
+func pageNode(v []value, n *crawl.Node, in, out uint32, sitemaps sitemapOrigins) {
 	v[pURL].s = n.URL
 	v[pHost].s = store.HostName(n.URL)
 	v[pState].s = n.State.String()
@@ -172,8 +201,17 @@ func pageNode(v []value, n *crawl.Node, in, out uint32) {
 	v[pError].s = n.Error
 	v[pInDegree].number(int64(in))
 	v[pOutDegree].number(int64(out))
+	pageFacts(v, n.Facts)
+	switch {
+	case n.InSitemap:
+		v[pInSitemap].boolean(true)
+	case sitemaps.read(n.URL):
+		v[pInSitemap].boolean(false)
+	default:
+		v[pInSitemap] = value{none: true}
+	}
 	if n.State != crawl.StateDone {
-		for _, c := range []int{pStatus, pBytes, pTruncated, pNoIndex} {
+		for _, c := range []int{pStatus, pBytes, pTruncated, pNoIndex, pResponseMS} {
 			v[c] = value{none: true}
 		}
 		return
@@ -182,6 +220,50 @@ func pageNode(v []value, n *crawl.Node, in, out uint32) {
 	v[pBytes].number(n.Size)
 	v[pTruncated].boolean(n.Truncated)
 	v[pNoIndex].boolean(n.NoIndex)
+	v[pResponseMS].double(float64(n.Duration.Microseconds()) / 1000)
+}
+
+// pageFacts fills the columns of a page's facts: empty texts and no counts without them.
+func pageFacts(v []value, f *crawl.PageFacts) {
+	if f == nil {
+		for _, c := range []int{pDescription, pH1, pCanonical, pHreflang, pLang} {
+			v[c].s = ""
+		}
+		v[pH1Count] = value{none: true}
+		v[pWordCount] = value{none: true}
+		return
+	}
+	v[pDescription].s = f.Description
+	v[pH1].s = f.H1
+	v[pCanonical].s = f.Canonical
+	v[pHreflang].s = f.Hreflang
+	v[pLang].s = f.Lang
+	v[pH1Count].number(int64(f.H1Count))
+	v[pWordCount].number(int64(f.Words))
+}
+
+// sitemapOrigins are the origins (scheme://host:port) whose sitemaps the crawl read.
+type sitemapOrigins map[string]bool
+
+// read reports whether the sitemaps of u's origin were read.
+func (o sitemapOrigins) read(u string) bool {
+	if len(o) == 0 {
+		return false
+	}
+	return o[origin(u)]
+}
+
+// origin returns the scheme and authority of an absolute URL as the crawl stores it
+// (normalised: "https://example.com:8443" of "https://example.com:8443/a").
+func origin(u string) string {
+	i := strings.Index(u, "://")
+	if i < 0 {
+		return ""
+	}
+	if j := strings.IndexAny(u[i+3:], "/?#"); j >= 0 {
+		return u[:i+3+j]
+	}
+	return u
 }
 
 // labelOf is the neo4j label of a node with the values v: External for a URL out of the

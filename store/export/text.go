@@ -41,6 +41,8 @@ func neo4jType(t colType) string {
 		return ":datetime"
 	case typeTokens:
 		return ":string[]"
+	case typeDouble:
+		return ":double"
 	}
 	return ""
 }

@@ -325,24 +325,47 @@ func TestTSVIsNotQuoted(t *testing.T) {
 }
 
 // TestMissingValuesAreEmpty checks that what does not exist for a URL never fetched (its
-// status, size and what its response said) is empty, null or left out, never 0 or false.
+// status, size and what its response said), the facts of a page not parsed and the sitemap
+// mark of a site whose sitemaps were not read are empty, null or left out, never 0 or false.
 func TestMissingValuesAreEmpty(t *testing.T) {
-	// Node 6 of the fixture is pending, node 4 failed, node 8 external.
+	// Node 6 of the fixture is pending and in a sitemap, node 8 external; node 11 is done
+	// without facts on a site whose sitemaps were read, node 3 done on one whose were not.
 	b := export(t, fixture(), Options{Format: FormatCSV})
 	for _, row := range []string{
-		"\n6,http://127.0.0.1:8080/admin,127.0.0.1,pending,,,,2,,,,,1,0,\n",
-		"\n8,https://例え.jp/パス,例え.jp,external,,,,0,,,,,1,0,\n",
+		"\n6,http://127.0.0.1:8080/admin,127.0.0.1,pending,,,,2,,,,,1,0,,,,,,,,,,true\n",
+		"\n8,https://例え.jp/パス,例え.jp,external,,,,0,,,,,1,0,,,,,,,,,,\n",
+		"\n11,https://www.example.com/t,www.example.com,done,200,text/html,11000,3,bad utf8  end,2024-05-06T06:19:09Z,,false,0,1,false,,,,,,,,1013.58,false\n",
+		",1003.703,\n", // node 3
 	} {
 		if !strings.Contains(b.streams[StreamNodes].String(), row) {
 			t.Errorf("csv lacks %q:\n%s", row, b.streams[StreamNodes])
 		}
 	}
 	j := export(t, fixture(), Options{Format: FormatJSONL}).streams[StreamGraph].String()
-	if want := `{"type":"node","id":6,"url":"http://127.0.0.1:8080/admin","host":"127.0.0.1","state":"pending","status":null,"content_type":"","bytes":null,"depth":2,"title":"","fetched_at":"","error":"","truncated":null,"in_degree":1,"out_degree":0,"noindex":null}`; !strings.Contains(j, want) {
-		t.Errorf("jsonl lacks %s:\n%s", want, j)
+	for _, want := range []string{
+		`{"type":"node","id":6,"url":"http://127.0.0.1:8080/admin","host":"127.0.0.1","state":"pending","status":null,"content_type":"","bytes":null,"depth":2,"title":"","fetched_at":"","error":"","truncated":null,"in_degree":1,"out_degree":0,"noindex":null,"description":"","h1":"","h1_count":null,"canonical":"","hreflang":"","lang":"","word_count":null,"response_ms":null,"in_sitemap":true}`,
+		`"noindex":false,"description":"","h1":"","h1_count":null,"canonical":"","hreflang":"","lang":"","word_count":null,"response_ms":1013.58,"in_sitemap":false}`,
+	} {
+		if !strings.Contains(j, want) {
+			t.Errorf("jsonl lacks %s:\n%s", want, j)
+		}
 	}
 	g := export(t, fixture(), Options{Format: FormatGraphML}).streams[StreamGraph].String()
-	if want := `<node id="6"><data key="v_url">http://127.0.0.1:8080/admin</data><data key="v_host">127.0.0.1</data><data key="v_state">pending</data><data key="v_depth">2</data><data key="v_in_degree">1</data><data key="v_out_degree">0</data></node>`; !strings.Contains(g, want) {
+	if want := `<node id="6"><data key="v_url">http://127.0.0.1:8080/admin</data><data key="v_host">127.0.0.1</data><data key="v_state">pending</data><data key="v_depth">2</data><data key="v_in_degree">1</data><data key="v_out_degree">0</data><data key="v_in_sitemap">true</data></node>`; !strings.Contains(g, want) {
 		t.Errorf("graphml lacks %s", want)
+	}
+	// A Source that cannot tell whose sitemaps were read: in_sitemap only where it is true.
+	src := fixture()
+	opt := Options{Format: FormatJSONL}
+	plain := export(t, plainSource{src}, opt)
+	got, err := readBack(opt, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := got.Diff(wantFrom(src, opt, false)); d != "" {
+		t.Errorf("without host records:\n%s", d)
+	}
+	if strings.Contains(plain.streams[StreamGraph].String(), `"in_sitemap":false`) {
+		t.Error("in_sitemap false without host records")
 	}
 }

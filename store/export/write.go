@@ -115,6 +115,10 @@ func writePages(src Source, opt Options, f filter, open OpenFunc) error {
 		return err
 	}
 
+	sitemaps, err := readSitemapOrigins(src)
+	if err != nil {
+		return err
+	}
 	nodeVals := make([]value, len(pageSchema.nodes))
 	edgeVals := make([]value, len(pageSchema.edges))
 	return emit(&opt, open, pageSchema,
@@ -124,7 +128,7 @@ func writePages(src Source, opt Options, f filter, open OpenFunc) error {
 				if !ok {
 					return nil
 				}
-				pageNode(nodeVals, &n, t.in[i], t.out[i])
+				pageNode(nodeVals, &n, t.in[i], t.out[i], sitemaps)
 				return enc.node(n.ID, nodeVals)
 			})
 		},
@@ -140,4 +144,20 @@ func writePages(src Source, opt Options, f filter, open OpenFunc) error {
 				return enc.edge(e.Src, e.Dst, edgeVals)
 			})
 		})
+}
+
+// readSitemapOrigins returns the origins whose sitemaps the crawl read, when src can tell.
+func readSitemapOrigins(src Source) (sitemapOrigins, error) {
+	hs, ok := src.(HostSource)
+	if !ok {
+		return nil, nil
+	}
+	o := sitemapOrigins{}
+	err := each(hs.EachHost, "hosts", func(h crawl.HostRecord) error {
+		if !h.SitemapsReadAt.IsZero() {
+			o[h.Origin] = true
+		}
+		return nil
+	})
+	return o, err
 }

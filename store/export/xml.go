@@ -106,6 +106,8 @@ func graphmlType(t colType) string { // typeTokens and typeTime are strings
 		return "long"
 	case typeBool:
 		return "boolean"
+	case typeDouble:
+		return "double"
 	}
 	return "string"
 }
@@ -221,6 +223,8 @@ func gexfType(t colType) string {
 		return "long"
 	case typeBool:
 		return "boolean"
+	case typeDouble:
+		return "double"
 	}
 	return "string"
 }

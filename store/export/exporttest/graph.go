@@ -116,6 +116,9 @@ func (g *Graph) Neo4j(level string) {
 		if label == "Page" && n["state"] == "external" {
 			n[":LABEL"] = "External"
 		}
+		if h, ok := n["hreflang"]; ok {
+			n["hreflang"] = strings.Join(strings.Fields(h), ";")
+		}
 	}
 	for _, e := range g.Edges {
 		if rel, ok := e["rel"]; ok {

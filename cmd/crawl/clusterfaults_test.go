@@ -1,0 +1,152 @@
+//go:build unix
+
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// TestClusterFaults: three node processes (the crawl binary) crawl a 16-host site over a
+// nats-server in the test process, under one fault each: kill -9 of a node mid-crawl, a
+// node's exit between a commit and the publishing of what it wrote, and between the commit
+// of inbound URLs and their acknowledgement (each restarted with the same --db and
+// --node-id), a restart of the server (same store, same port), and a node lost for good
+// (its shards freed by `crawl cluster reassign`, or by the lease). Each crawl must end, on
+// every live node, with `crawl merge` equal to a single-node crawl of the site, every page
+// fetched once but for those a stopped process was fetching (or, lost, had not published),
+// and every host's rate and Crawl-delay kept across the nodes (see clusterCrawl.finish).
+func TestClusterFaults(t *testing.T) {
+	if !clusterSupported(t) {
+		t.Skip("this crawl binary has no --cluster mode")
+	}
+	site := newClusterSite(t, 20)
+	site.crawlReference(t)
+
+	t.Run("kill -9 mid-crawl", func(t *testing.T) {
+		cc := newClusterCrawl(t, site, "kill", time.Minute)
+		cc.startAll()
+		if !cc.waitFor(cc.at(30, "crawl/b.1")) {
+			t.Fatal("the crawl ended before node b's 30th request")
+		}
+		cc.kill(cc.node("b"))
+		cc.finish()
+	})
+	for _, point := range []string{crashBeforePublish, crashBeforeAck} {
+		t.Run("exit "+point, func(t *testing.T) {
+			cc := newClusterCrawl(t, site, point, time.Minute)
+			cc.node("a").crash = point + ":3"
+			cc.startAll()
+			cc.finish()
+			if cc.crashes != 1 {
+				t.Errorf("node a exited %d times at %s, want once", cc.crashes, point)
+			}
+		})
+	}
+	t.Run("server restart", func(t *testing.T) {
+		cc := newClusterCrawl(t, site, "restart", time.Minute)
+		cc.startAll()
+		if !cc.waitFor(cc.at(len(site.ref.requests)/3, "")) {
+			t.Fatal("the crawl ended before a third of its requests")
+		}
+		cc.ns.restart()
+		cc.finish()
+	})
+	t.Run("node lost, reassigned", func(t *testing.T) {
+		cc := newClusterCrawl(t, site, "reassign", time.Minute)
+		cc.startAll()
+		if !cc.waitFor(cc.at(30, "crawl/c.1")) {
+			t.Fatal("the crawl ended before node c's 30th request")
+		}
+		cc.loseForGood(cc.node("c"), true)
+		cc.finish()
+	})
+	t.Run("node lost, lease", func(t *testing.T) {
+		cc := newClusterCrawl(t, site, "lease", time.Second)
+		cc.startAll()
+		if !cc.waitFor(cc.at(30, "crawl/c.1")) {
+			t.Fatal("the crawl ended before node c's 30th request")
+		}
+		cc.loseForGood(cc.node("c"), false)
+		cc.finish()
+	})
+}
+
+// TestClusterSoak is the long run of the cluster's faults (make soak-cluster,
+// CRAWL_SOAK_CLUSTER=1): rounds of a crawl of a larger site by three nodes, each under a
+// random series of faults at random moments: kill -9 of a random node, a restart of the
+// server, a restarted node that exits at a random crash point; every third round ends with a
+// node lost for good (reassigned, or by a 1s lease). Each round is checked as in
+// TestClusterFaults. CRAWL_SOAK_ROUNDS, CRAWL_SOAK_PAGES (per host), CRAWL_SOAK_FAULTS (per
+// round) change it; CRAWL_KILL_SEED replays one.
+func TestClusterSoak(t *testing.T) {
+	if os.Getenv("CRAWL_SOAK_CLUSTER") == "" {
+		t.Skip("the long run: make soak-cluster (CRAWL_SOAK_CLUSTER=1)")
+	}
+	if !clusterSupported(t) {
+		t.Fatal("this crawl binary has no --cluster mode")
+	}
+	rounds := envInt(t, "CRAWL_SOAK_ROUNDS", 6)
+	pages := envInt(t, "CRAWL_SOAK_PAGES", 150)
+	faults := envInt(t, "CRAWL_SOAK_FAULTS", 6)
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv("CRAWL_KILL_SEED"); v != "" {
+		var err error
+		if seed, err = strconv.ParseUint(v, 10, 64); err != nil {
+			t.Fatalf("CRAWL_KILL_SEED=%q: %v", v, err)
+		}
+	}
+	t.Logf("%d rounds of %d faults, %d pages per host, CRAWL_KILL_SEED=%d", rounds, faults, pages, seed)
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	site := newClusterSite(t, pages)
+	site.crawlReference(t)
+	total := len(site.ref.requests)
+
+	for r := range rounds {
+		t.Run(fmt.Sprintf("round %d", r+1), func(t *testing.T) {
+			lose := r%3 == 2
+			byLease := lose && r%2 == 0
+			lease := time.Minute
+			if byLease {
+				lease = time.Second
+			}
+			cc := newClusterCrawl(t, site, "soak"+strconv.Itoa(r+1), lease)
+			cc.restartCrash = func() string {
+				if rng.IntN(2) == 0 {
+					return ""
+				}
+				return []string{crashBeforePublish, crashBeforeAck}[rng.IntN(2)] + ":" + strconv.Itoa(1+rng.IntN(5))
+			}
+			cc.startAll()
+			var did []string
+			for f := range faults {
+				left := faults - f
+				remaining := total - len(site.pageCounts())
+				k := 1 + rng.IntN(max(1, 2*remaining/(left+1)))
+				if !cc.waitFor(cc.at(k, "")) {
+					break
+				}
+				running := cc.running()
+				switch {
+				case f == faults-1 && lose && len(running) > 0:
+					n := running[rng.IntN(len(running))]
+					cc.loseForGood(n, !byLease)
+					did = append(did, "lost "+n.id)
+				case rng.IntN(4) == 0:
+					cc.ns.restart()
+					did = append(did, "server restart")
+				case len(running) > 0:
+					n := running[rng.IntN(len(running))]
+					cc.kill(n)
+					did = append(did, "kill "+n.id)
+				}
+			}
+			cc.finish()
+			t.Logf("faults at random requests: %v; %d crash-point exits", did, cc.crashes)
+		})
+	}
+}

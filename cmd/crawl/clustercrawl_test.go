@@ -142,7 +142,7 @@ func (cc *clusterCrawl) handle(ex nodeExit) {
 	switch {
 	case ex.code == exitOK:
 		n.done = true
-		if !strings.Contains(ex.p.stdout.String(), "Crawl summary") {
+		if out := ex.p.stdout.String(); !strings.Contains(out, "Crawl summary") && !strings.Contains(out, "Crawl complete") {
 			cc.t.Errorf("node %s (%s) exited 0 without its summary:\n%s", n.id, n.ua, ex.p.stdout.String())
 		}
 	case ex.sig == syscall.SIGKILL && n.killing, ex.code == crashExit && n.crash != "":
@@ -185,6 +185,26 @@ func (cc *clusterCrawl) waitFor(ch <-chan struct{}) bool {
 		}
 	}
 	return false
+}
+
+// busiest returns the running node whose process has made the most requests: one that owns
+// hosts with pages left, whose stop therefore loses work in flight.
+func (cc *clusterCrawl) busiest() *clusterNode {
+	cc.t.Helper()
+	per := map[string]int{}
+	for _, a := range cc.site.log.Arrivals("") {
+		per[a.Header.Get("User-Agent")]++
+	}
+	var best *clusterNode
+	for _, n := range cc.running() {
+		if best == nil || per[n.ua] > per[best.ua] {
+			best = n
+		}
+	}
+	if best == nil {
+		cc.t.Fatal("no node is running")
+	}
+	return best
 }
 
 // running returns the nodes with a running process that the test has not lost.

@@ -12,68 +12,64 @@ import (
 )
 
 // TestClusterFaults: three node processes (the crawl binary) crawl a 16-host site over a
-// nats-server in the test process, under one fault each: kill -9 of a node mid-crawl, a
-// node's exit between a commit and the publishing of what it wrote, and between the commit
-// of inbound URLs and their acknowledgement (each restarted with the same --db and
-// --node-id), a restart of the server (same store, same port), and a node lost for good
-// (its shards freed by `crawl cluster reassign`, or by the lease). Each crawl must end, on
-// every live node, with `crawl merge` equal to a single-node crawl of the site, every page
-// fetched once but for those a stopped process was fetching (or, lost, had not published),
-// and every host's rate and Crawl-delay kept across the nodes (see clusterCrawl.finish).
+// nats-server in the test process, under faults: kill -9 of the busiest node mid-crawl and,
+// later in the same crawl, a restart of the server (same store, same port); nodes exiting
+// between a commit and the publishing of what it wrote, and between the commit of inbound
+// URLs and their acknowledgement (each node restarted with the same --db and --node-id); a
+// node lost for good, its shards freed by `crawl cluster reassign`, or by the lease. Each
+// crawl must end, on every live node, with `crawl merge` equal to a single-node crawl of the
+// site, every page fetched once but for those a stopped process was fetching (or, lost, had
+// not published), and every host's rate and Crawl-delay kept across the nodes (see
+// clusterCrawl.finish).
 func TestClusterFaults(t *testing.T) {
 	if !clusterSupported(t) {
 		t.Skip("this crawl binary has no --cluster mode")
 	}
-	site := newClusterSite(t, 20)
+	site := newClusterSite(t, 12)
 	site.crawlReference(t)
+	quarter := len(site.ref.requests) / 4
 
-	t.Run("kill -9 mid-crawl", func(t *testing.T) {
+	t.Run("kill -9, server restart", func(t *testing.T) {
 		cc := newClusterCrawl(t, site, "kill", time.Minute)
 		cc.startAll()
-		if !cc.waitFor(cc.at(30, "crawl/b.1")) {
-			t.Fatal("the crawl ended before node b's 30th request")
+		if !cc.waitFor(cc.at(quarter, "")) {
+			t.Fatal("the crawl ended before a quarter of its requests")
 		}
-		cc.kill(cc.node("b"))
-		cc.finish()
-	})
-	for _, point := range []string{crashBeforePublish, crashBeforeAck} {
-		t.Run("exit "+point, func(t *testing.T) {
-			cc := newClusterCrawl(t, site, point, time.Minute)
-			cc.node("a").crash = point + ":3"
-			cc.startAll()
-			cc.finish()
-			if cc.crashes != 1 {
-				t.Errorf("node a exited %d times at %s, want once", cc.crashes, point)
-			}
-		})
-	}
-	t.Run("server restart", func(t *testing.T) {
-		cc := newClusterCrawl(t, site, "restart", time.Minute)
-		cc.startAll()
-		if !cc.waitFor(cc.at(len(site.ref.requests)/3, "")) {
-			t.Fatal("the crawl ended before a third of its requests")
+		n := cc.busiest()
+		cc.kill(n)
+		// The server restarts once the killed node is back at work: a node that joins while
+		// the server restarts is another case.
+		if !cc.waitFor(cc.at(1, n.ua)) || !cc.waitFor(cc.at(quarter/2, "")) {
+			t.Fatalf("the crawl ended before node %s was back and fetching", n.id)
 		}
 		cc.ns.restart()
 		cc.finish()
 	})
-	t.Run("node lost, reassigned", func(t *testing.T) {
-		cc := newClusterCrawl(t, site, "reassign", time.Minute)
+	t.Run("exits at the crash points", func(t *testing.T) {
+		cc := newClusterCrawl(t, site, "crash", time.Minute)
+		cc.node("a").crash = crashBeforePublish + ":3"
+		cc.node("b").crash = crashBeforeAck + ":3"
 		cc.startAll()
-		if !cc.waitFor(cc.at(30, "crawl/c.1")) {
-			t.Fatal("the crawl ended before node c's 30th request")
-		}
-		cc.loseForGood(cc.node("c"), true)
 		cc.finish()
-	})
-	t.Run("node lost, lease", func(t *testing.T) {
-		cc := newClusterCrawl(t, site, "lease", time.Second)
-		cc.startAll()
-		if !cc.waitFor(cc.at(30, "crawl/c.1")) {
-			t.Fatal("the crawl ended before node c's 30th request")
+		if cc.crashes != 2 {
+			t.Errorf("%d exits at crash points, want 2 (a %s, b %s)", cc.crashes, crashBeforePublish, crashBeforeAck)
 		}
-		cc.loseForGood(cc.node("c"), false)
-		cc.finish()
 	})
+	for _, reassign := range []bool{true, false} {
+		name, lease := "node lost, reassigned", time.Minute
+		if !reassign {
+			name, lease = "node lost, lease", time.Second
+		}
+		t.Run(name, func(t *testing.T) {
+			cc := newClusterCrawl(t, site, map[bool]string{true: "reassign", false: "lease"}[reassign], lease)
+			cc.startAll()
+			if !cc.waitFor(cc.at(quarter, "")) {
+				t.Fatal("the crawl ended before a quarter of its requests")
+			}
+			cc.loseForGood(cc.busiest(), reassign)
+			cc.finish()
+		})
+	}
 }
 
 // TestClusterSoak is the long run of the cluster's faults (make soak-cluster,

@@ -21,23 +21,22 @@ import (
 // A crawl of the cluster site by three node processes (a, b, c), the faults a test does to
 // them, and the checks every such crawl ends with.
 
-// Crash points of the crawl binary (see crawler.CrashBeforePublish): CRAWL_CLUSTER_CRASH=
-// <point>:<n> makes the process exit 137 the n-th time it reaches the point.
+// Crash points of the crawl binary (crashEnv, crawler.CrashBeforePublish): the process exits
+// 137 the n-th time it reaches the point.
 const (
-	crashEnv           = "CRAWL_CLUSTER_CRASH"
 	crashBeforePublish = "before-publish"
 	crashBeforeAck     = "before-ack"
 	crashExit          = 137
 )
 
-// clusterFlags are a node's flags: the server, the crawl, the node, and the engine's timings
+// faultNodeFlags are a node's flags: the server, the crawl, the node, and the engine's timings
 // shortened for tests (heartbeat TTL 1s, the server's shortest; a stopped node's
 // unacknowledged messages delivered again after 2s; the hold on a lost node's shards 500ms,
 // more than any host's interval).
-func clusterFlags(serverURL, crawlID, node string, lease time.Duration) []string {
+func faultNodeFlags(serverURL, crawlID, node string, lease time.Duration) []string {
 	return []string{"--cluster", serverURL, "--crawl-id", crawlID, "--node-id", node,
 		"--heartbeat", "200ms", "--heartbeat-ttl", "1s", "--lease", lease.String(),
-		"--max-host-delay", "500ms", "--ack-wait", "2s", "--poll-every", "100ms"}
+		"--max-host-delay", "500ms", "--ack-wait", "2s"}
 }
 
 // clusterNode is one node: its database and the processes that ran it (incarnations), each
@@ -72,7 +71,7 @@ type nodeStop struct {
 
 type clusterCrawl struct {
 	t       *testing.T
-	site    *clusterSite
+	site    *faultSite
 	ns      *natsServer
 	id      string
 	lease   time.Duration
@@ -85,7 +84,7 @@ type clusterCrawl struct {
 }
 
 // newClusterCrawl prepares crawl id of the site on a new server, with nodes a, b and c.
-func newClusterCrawl(t *testing.T, site *clusterSite, id string, lease time.Duration) *clusterCrawl {
+func newClusterCrawl(t *testing.T, site *faultSite, id string, lease time.Duration) *clusterCrawl {
 	t.Helper()
 	site.log.Reset()
 	site.log.OnRequest(nil)
@@ -122,7 +121,7 @@ func (cc *clusterCrawl) start(n *clusterNode) {
 	if n.crash != "" {
 		env = append(env, crashEnv+"="+n.crash)
 	}
-	args := append(cc.site.crawlArgs(n.db, n.ua), clusterFlags(cc.ns.url(), cc.id, n.id, cc.lease)...)
+	args := append(cc.site.crawlArgs(n.db, n.ua), faultNodeFlags(cc.ns.url(), cc.id, n.id, cc.lease)...)
 	p := startProc(cc.t, env, crawlBinary(cc.t), args...)
 	n.p, n.running, n.killing, n.done = p, true, false, false
 	go func() {
@@ -276,7 +275,7 @@ func (cc *clusterCrawl) loseForGood(n *clusterNode, reassign bool) {
 	if code != exitOK {
 		cc.t.Fatalf("crawl cluster reassign: exit %d\n%s%s", code, out, stderr)
 	}
-	cc.t.Logf("crawl cluster reassign: %s", strings.TrimSpace(out))
+	cc.t.Logf("%s", strings.TrimSpace(out))
 }
 
 // finish waits for every node to end, then checks the crawl: the merged databases equal the

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -27,53 +26,13 @@ import (
 // process, a generated site of 16 hosts on four loopback addresses, and the crawl binary as
 // every node's process.
 
-// natsServer is a nats-server with JetStream in this process, on 127.0.0.1, its store in a
-// temporary directory. restart stops it and starts it again on the same store and port, as an
+// restart stops the server and starts it again on the same store and port, as an
 // operator's restart would.
-type natsServer struct {
-	t    *testing.T
-	dir  string
-	port int
-	s    *server.Server
-}
-
-func startNATS(t *testing.T) *natsServer {
-	t.Helper()
-	ns := &natsServer{t: t, dir: t.TempDir(), port: -1}
-	ns.start()
-	t.Cleanup(ns.stop)
-	return ns
-}
-
-func (ns *natsServer) start() {
-	ns.t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: ns.port, JetStream: true,
-		StoreDir: ns.dir, NoLog: true, NoSigs: true})
-	if err != nil {
-		ns.t.Fatalf("nats-server: %v", err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		ns.t.Fatal("nats-server did not start")
-	}
-	ns.s, ns.port = s, s.Addr().(*net.TCPAddr).Port
-}
-
-func (ns *natsServer) stop() {
-	if ns.s != nil {
-		ns.s.Shutdown()
-		ns.s.WaitForShutdown()
-		ns.s = nil
-	}
-}
-
 func (ns *natsServer) restart() {
 	ns.t.Helper()
 	ns.stop()
-	ns.start()
+	ns.start(true)
 }
-
-func (ns *natsServer) url() string { return "nats://127.0.0.1:" + strconv.Itoa(ns.port) }
 
 // waitHeartbeatGone returns once node's heartbeat key in the crawl's bucket is gone (expired
 // or deleted): from then on the engine treats the node as stopped.
@@ -130,11 +89,11 @@ const (
 	clusterCrawlDelay = 100 * time.Millisecond
 )
 
-// clusterSite is a generated site of 16 hosts, h0.test to h15.test, on one port of 127.0.0.1
+// faultSite is the fault tests' generated site of 16 hosts, h0.test to h15.test, on one port of 127.0.0.1
 // to 127.0.0.4 (host i on 127.0.0.(i%4+1), through --resolve), with links across hosts so
 // that most links of a page lead to another node's shard. Its log records every request with
 // its headers: a node's requests carry its User-Agent.
-type clusterSite struct {
+type faultSite struct {
 	site  *crawltest.Site
 	log   *crawltest.Recorder
 	port  string
@@ -151,9 +110,9 @@ type singleCrawl struct {
 	requests map[string]int // its requests by log key, robots.txt excluded
 }
 
-func newClusterSite(t *testing.T, pages int) *clusterSite {
+func newClusterSite(t *testing.T, pages int) *faultSite {
 	t.Helper()
-	cs := &clusterSite{dir: t.TempDir()}
+	cs := &faultSite{dir: t.TempDir()}
 	for i := range clusterHosts {
 		cs.hosts = append(cs.hosts, fmt.Sprintf("h%d.test", i))
 	}
@@ -168,7 +127,7 @@ func newClusterSite(t *testing.T, pages int) *clusterSite {
 }
 
 // listen serves the site on one free port of every address 127.0.0.1 to 127.0.0.4.
-func (cs *clusterSite) listen(t *testing.T) {
+func (cs *faultSite) listen(t *testing.T) {
 	t.Helper()
 	var lastErr error
 	for range 20 {
@@ -204,7 +163,7 @@ func (cs *clusterSite) listen(t *testing.T) {
 
 // serve answers robots.txt by host (see clusterCrawlDelay) and every other path from the
 // generated site.
-func (cs *clusterSite) serve(w http.ResponseWriter, r *http.Request) {
+func (cs *faultSite) serve(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/robots.txt" {
 		cs.site.ServeHTTP(w, r)
 		return
@@ -217,7 +176,7 @@ func (cs *clusterSite) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // hostIndex is i for host hi.test (port allowed), -1 for another host.
-func (cs *clusterSite) hostIndex(host string) int {
+func (cs *faultSite) hostIndex(host string) int {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
@@ -225,7 +184,7 @@ func (cs *clusterSite) hostIndex(host string) int {
 }
 
 // interval is the shortest time a host's requests must keep apart.
-func (cs *clusterSite) interval(host string) time.Duration {
+func (cs *faultSite) interval(host string) time.Duration {
 	d := time.Second / clusterHostRate
 	if cs.hostIndex(host)%2 == 0 {
 		d = max(d, clusterCrawlDelay)
@@ -235,10 +194,10 @@ func (cs *clusterSite) interval(host string) time.Duration {
 
 // crawlArgs is the command line of a crawl of the site, plain or a node's: ua is its
 // User-Agent, which tells its requests in the site's log.
-func (cs *clusterSite) crawlArgs(db, ua string) []string {
+func (cs *faultSite) crawlArgs(db, ua string) []string {
 	args := []string{"--seeds", cs.seeds, "--db", db, "--host-rate", strconv.Itoa(clusterHostRate),
 		"--host-concurrency", "2", "--workers", "4", "--parsers", "1", "--log-level", "error",
-		"--user-agent", ua}
+		"--user-agent", ua, "--timeout", "2s"}
 	for i, h := range cs.hosts {
 		args = append(args, "--resolve", fmt.Sprintf("%s:%s:127.0.0.%d", h, cs.port, i%4+1))
 	}
@@ -246,7 +205,7 @@ func (cs *clusterSite) crawlArgs(db, ua string) []string {
 }
 
 // crawlReference crawls the site with one plain process, then clears the site's log.
-func (cs *clusterSite) crawlReference(t *testing.T) {
+func (cs *faultSite) crawlReference(t *testing.T) {
 	t.Helper()
 	cs.ref.db = filepath.Join(cs.dir, "reference.db")
 	if code, _, stderr := runBinary(t, cs.crawlArgs(cs.ref.db, "crawl/reference")...); code != exitOK {
@@ -262,7 +221,7 @@ func (cs *clusterSite) crawlReference(t *testing.T) {
 
 // pageCounts is the site's log by "host/path?query" key, without robots.txt: a new owner of
 // a shard reads a host's robots.txt again, by design.
-func (cs *clusterSite) pageCounts() map[string]int {
+func (cs *faultSite) pageCounts() map[string]int {
 	out := map[string]int{}
 	for k, n := range cs.log.Counts() {
 		if !strings.HasSuffix(k, "/robots.txt") {
@@ -273,7 +232,7 @@ func (cs *clusterSite) pageCounts() map[string]int {
 }
 
 // requestedBy returns the log keys of the pages requested with User-Agent ua.
-func (cs *clusterSite) requestedBy(ua string) map[string]bool {
+func (cs *faultSite) requestedBy(ua string) map[string]bool {
 	out := map[string]bool{}
 	for _, a := range cs.log.Arrivals("") {
 		if a.Header.Get("User-Agent") == ua {
@@ -296,7 +255,7 @@ func logKey(raw string) string {
 // sent them, kept the host's interval (rate or Crawl-delay) and --host-concurrency. The
 // check is over runs of requests, with a slack of one interval (see paceViolation): a run of
 // k+1 requests spans at least k-1 intervals; two nodes fetching one host at once break it.
-func (cs *clusterSite) checkPoliteness(t *testing.T) {
+func (cs *faultSite) checkPoliteness(t *testing.T) {
 	t.Helper()
 	for _, h := range cs.hosts {
 		arrivals := cs.log.Arrivals(h)

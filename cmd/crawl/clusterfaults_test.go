@@ -58,7 +58,7 @@ func TestClusterFaults(t *testing.T) {
 	for _, reassign := range []bool{true, false} {
 		name, lease := "node lost, reassigned", time.Minute
 		if !reassign {
-			name, lease = "node lost, lease", time.Second
+			name, lease = "node lost, lease", 2*time.Second
 		}
 		t.Run(name, func(t *testing.T) {
 			cc := newClusterCrawl(t, site, map[bool]string{true: "reassign", false: "lease"}[reassign], lease)
@@ -76,7 +76,7 @@ func TestClusterFaults(t *testing.T) {
 // CRAWL_SOAK_CLUSTER=1): rounds of a crawl of a larger site by three nodes, each under a
 // random series of faults at random moments: kill -9 of a random node, a restart of the
 // server, a restarted node that exits at a random crash point; every third round ends with a
-// node lost for good (reassigned, or by a 1s lease). Each round is checked as in
+// node lost for good (reassigned, or by a 2s lease). Each round is checked as in
 // TestClusterFaults. CRAWL_SOAK_ROUNDS, CRAWL_SOAK_PAGES (per host), CRAWL_SOAK_FAULTS (per
 // round) change it; CRAWL_KILL_SEED replays one.
 func TestClusterSoak(t *testing.T) {
@@ -108,7 +108,7 @@ func TestClusterSoak(t *testing.T) {
 			byLease := lose && r%2 == 0
 			lease := time.Minute
 			if byLease {
-				lease = time.Second
+				lease = 2 * time.Second
 			}
 			cc := newClusterCrawl(t, site, "soak"+strconv.Itoa(r+1), lease)
 			cc.restartCrash = func() string {

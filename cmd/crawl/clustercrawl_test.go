@@ -294,9 +294,6 @@ func (cc *clusterCrawl) finish() {
 			t.Fatal("the nodes did not end within 4 minutes")
 		}
 	}
-	if t.Failed() {
-		return
-	}
 	if code, out, stderr := runCmd(t, "cluster", "status", "--cluster", cc.ns.url(), "--crawl-id", cc.id); code != exitOK {
 		t.Errorf("crawl cluster status: exit %d\n%s%s", code, out, stderr)
 	}

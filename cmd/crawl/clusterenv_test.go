@@ -110,7 +110,7 @@ type singleCrawl struct {
 	requests map[string]int // its requests by log key, robots.txt excluded
 }
 
-func newClusterSite(t *testing.T, pages int) *faultSite {
+func newFaultSite(t *testing.T, pages int) *faultSite {
 	t.Helper()
 	cs := &faultSite{dir: t.TempDir()}
 	for i := range clusterHosts {
@@ -313,11 +313,4 @@ func unpublishedRecords(t *testing.T, db string) map[string]bool {
 		out[logKey(r.URL)] = true
 	}
 	return out
-}
-
-// clusterSupported reports whether the binary has the cluster mode's flags.
-func clusterSupported(t *testing.T) bool {
-	t.Helper()
-	code, out, _ := runBinary(t, "--help")
-	return code == exitOK && strings.Contains(out, "--cluster")
 }

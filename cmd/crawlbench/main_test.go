@@ -47,9 +47,6 @@ func TestSmallRun(t *testing.T) {
 // nodes each request every URL once (checked inside), and the table and ratios are printed.
 func TestClusterFigure(t *testing.T) {
 	bin := buildCrawl(t)
-	if out, _ := exec.Command(bin, "--help").Output(); !strings.Contains(string(out), "--cluster") {
-		t.Skip("this crawl binary has no --cluster mode")
-	}
 	var stdout bytes.Buffer
 	o := &options{crawlBin: bin, dir: t.TempDir(), seed: 1, clusterHosts: 6, clusterPages: 15, clusterWorkers: 2, clusterLatency: 2 * time.Millisecond}
 	if err := cluster(o, &stdout); err != nil {

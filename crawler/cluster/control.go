@@ -56,6 +56,7 @@ func (n *Node) control(ctx context.Context) error {
 			return
 		}
 		c.v = newView(n.cr.config.Shards, n.log)
+		c.done.reset() // what it observed came from the old view
 	}
 	rewatch()
 	for {

@@ -165,29 +165,35 @@ func (n *Node) renew(ctx context.Context, subject, key string, rep report) error
 	if !isWrongLastSequence(err) {
 		return err
 	}
-	// The key changed under us: it expired while we could not renew it, or another process
-	// took the id after it expired.
-	e, gerr := n.cr.kv.Get(ctx, key)
-	if gerr == nil {
-		var other report
-		if derr := decodeValue(key, e.Value(), &other); derr == nil && other.Instance == n.instance {
-			n.aliveRev.Store(e.Revision())
-			return fmt.Errorf("heartbeat: stale revision")
+	// The key changed under us: it expired while we could not renew it, a write of ours that
+	// timed out reached the server late (the client sends what it buffered while away), or
+	// another process took the id after it expired. Only a value of another instance says
+	// the last.
+	taken := fmt.Errorf("%w: node %q of crawl %q was taken by another process while this one was cut off", ErrNodeRunning, n.cfg.NodeID, n.cfg.CrawlID)
+	for range 2 {
+		e, gerr := n.cr.kv.Get(ctx, key)
+		if gerr == nil {
+			var other report
+			if derr := decodeValue(key, e.Value(), &other); derr == nil && other.Instance == n.instance {
+				n.aliveRev.Store(e.Revision())
+				return fmt.Errorf("heartbeat: stale revision")
+			}
+			return taken
 		}
-		return fmt.Errorf("%w: node %q of crawl %q was taken by another process while this one was cut off", ErrNodeRunning, n.cfg.NodeID, n.cfg.CrawlID)
+		if !errors.Is(gerr, jetstream.ErrKeyNotFound) && !errors.Is(gerr, jetstream.ErrKeyDeleted) {
+			return gerr
+		}
+		rev, cerr := n.cr.kv.Create(ctx, key, encodeValue(rep), jetstream.KeyTTL(n.cfg.HeartbeatTTL))
+		if cerr == nil {
+			n.aliveRev.Store(rev)
+			return nil
+		}
+		if !errors.Is(cerr, jetstream.ErrKeyExists) {
+			return cerr
+		}
+		// Written meanwhile, by a late write of ours or by another process: read it again.
 	}
-	if !errors.Is(gerr, jetstream.ErrKeyNotFound) && !errors.Is(gerr, jetstream.ErrKeyDeleted) {
-		return gerr
-	}
-	rev, cerr := n.cr.kv.Create(ctx, key, encodeValue(rep), jetstream.KeyTTL(n.cfg.HeartbeatTTL))
-	if errors.Is(cerr, jetstream.ErrKeyExists) {
-		return fmt.Errorf("%w: node %q of crawl %q was taken by another process while this one was cut off", ErrNodeRunning, n.cfg.NodeID, n.cfg.CrawlID)
-	}
-	if cerr != nil {
-		return cerr
-	}
-	n.aliveRev.Store(rev)
-	return nil
+	return fmt.Errorf("heartbeat: the key keeps changing")
 }
 
 func isWrongLastSequence(err error) bool {

@@ -253,8 +253,11 @@ func logKey(raw string) string {
 
 // checkPoliteness checks from the site's log that every host's requests, whichever node
 // sent them, kept the host's interval (rate or Crawl-delay) and --host-concurrency. The
-// check is over runs of requests, with a slack of one interval (see paceViolation): a run of
-// k+1 requests spans at least k-1 intervals; two nodes fetching one host at once break it.
+// check is over runs of requests, with a slack of two intervals (see paceViolation): a run of
+// k+1 requests spans at least k-2 intervals. With the race detector, three node processes and
+// the server on two cores, a request can reach the handler more than one interval after the
+// limiter let it go, so one interval of slack failed now and then with no node at fault; two
+// nodes fetching one host at once still break the rule within six requests.
 func (cs *faultSite) checkPoliteness(t *testing.T) {
 	t.Helper()
 	for _, h := range cs.hosts {
@@ -263,7 +266,7 @@ func (cs *faultSite) checkPoliteness(t *testing.T) {
 		for i, a := range arrivals {
 			ts[i] = a.At
 		}
-		if i, j := paceViolation(ts, cs.interval(h), cs.interval(h)); i >= 0 {
+		if i, j := paceViolation(ts, cs.interval(h), 2*cs.interval(h)); i >= 0 {
 			var around []string
 			for k := max(0, i-2); k <= min(len(arrivals)-1, j+2); k++ {
 				a := arrivals[k]

@@ -2,7 +2,7 @@
 GO      ?= go
 BIN     := bin
 
-.PHONY: all build test vet fmt-check fuzz-short fuzz demo bench soak clean man completions
+.PHONY: all build test vet fmt-check fuzz-short fuzz demo demo-cluster bench soak soak-cluster clean man completions
 
 all: build
 
@@ -87,12 +87,29 @@ demo: build
 	$(BIN)/crawl export --db demo-out/crawl.db --format csv --out demo-out/graph && \
 	echo && echo "link graph: demo-out/graph.graphml, demo-out/graph.nodes.csv, demo-out/graph.edges.csv"
 
+## demo-cluster: one crawl shared by three nodes over NATS JetStream on 127.0.0.1: starts
+## nats-server (the one on PATH, or bin/nats-server built from the module version in go.mod),
+## serves a generated 12-host site, runs nodes a, b and c, kills b with kill -9 and restarts
+## it, waits for the end, merges and prints the cluster's status and the report
+## (scripts/demo-cluster.sh; output in demo-out/cluster).
+demo-cluster: build
+	@command -v nats-server >/dev/null || [ -x $(BIN)/nats-server ] || \
+		$(GO) build -o $(BIN)/nats-server github.com/nats-io/nats-server/v2
+	@BIN=$(BIN) ./scripts/demo-cluster.sh
+
 ## soak: the long crash test: SIGKILL the real binary 40 times during a 5000-page crawl, resume
 ## after each kill, and compare with an uninterrupted crawl (make test runs a short variant).
 ## CRAWL_SOAK_PAGES, CRAWL_SOAK_KILLS and CRAWL_KILL_SEED change or replay it; SOAK_FLAGS=-race.
 SOAK_FLAGS ?=
 soak:
 	CRAWL_SOAK=1 $(GO) test $(SOAK_FLAGS) -count=1 -timeout 60m -v -run '^TestKillAndResumeLosesNothing$$' ./cmd/crawl
+
+## soak-cluster: the long fault run of the cluster mode: rounds of a crawl of a 16-host site by
+## three node processes over an in-process nats-server, with kill -9s, crash-point exits, server
+## restarts and lost nodes at random moments (make test runs one of each).
+## CRAWL_SOAK_ROUNDS, CRAWL_SOAK_PAGES (per host), CRAWL_SOAK_FAULTS and CRAWL_KILL_SEED.
+soak-cluster:
+	CRAWL_SOAK_CLUSTER=1 $(GO) test $(SOAK_FLAGS) -count=1 -timeout 60m -v -run '^TestClusterSoak$$' ./cmd/crawl
 
 ## bench: the stage benchmarks (parser, writer, frontier with 1,000,000 URLs, exporters), then
 ## crawlbench: the crawl binary on a generated 127.0.0.1 site against a plain GET loop, and

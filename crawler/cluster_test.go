@@ -340,14 +340,27 @@ func atNodeRequest(h *harness, id string, n int) chan struct{} {
 	return ch
 }
 
+// untilNodeRequest waits for the n-th request of node from now on; a node whose crawl ends
+// before it fails the test rather than hang it.
+func untilNodeRequest(t *testing.T, h *harness, node *clusterNode, n int) {
+	t.Helper()
+	reached := atNodeRequest(h, node.id, n)
+	select {
+	case <-reached:
+	case err := <-node.result:
+		node.cancel = nil // its run has returned: nothing left to stop
+		t.Fatalf("node %s ended (%v) before its request %d", node.id, err, n)
+	}
+}
+
 // A node killed mid-crawl and restarted with the same database resumes its shards: nothing
 // is lost, and the only pages fetched twice are those it was fetching when it was killed.
 func TestClusterNodeKilledAndRestartedLosesNothing(t *testing.T) {
 	ns := startNATS(t)
 	h := clusterSite(t, 25)
 	nodes := startThree(t, ns, "restart", h, time.Minute) // a lease far longer than the restart
-	<-atNodeRequest(h, "b", 40)
 	b := nodes[1]
+	untilNodeRequest(t, h, b, 20)
 	b.kill()
 	inFlight := b.inFlight(h)
 	b.start(ns, "restart", h, h.clusterConfig())
@@ -367,7 +380,7 @@ func TestClusterLostNodesShardsMove(t *testing.T) {
 	h := clusterSite(t, 25)
 	nodes := startThree(t, ns, "lost", h, 300*time.Millisecond)
 	c := nodes[2]
-	<-atNodeRequest(h, "c", 60)
+	untilNodeRequest(t, h, c, 30)
 	<-c.spy.published // the engine holds records of c's
 	c.kill()
 	again := c.inFlight(h)

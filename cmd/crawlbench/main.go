@@ -15,6 +15,11 @@
 // 20 MB page, and a robots.txt that disallows /private/ (where some redirects lead), and counts
 // from the server's side the requests to disallowed URLs and the pages served 200 twice.
 //
+// The cluster scenario crawls a multi-host site whose every response takes 10 ms with a
+// plain crawl and with 1, 2 and 3 nodes of a cluster crawl (--cluster, over a nats-server in
+// this process), the same --workers each, and reports pages/s and the engine's messages and
+// bytes per page.
+//
 // The memory scenario gives every worker a 10 MiB page or a gzip bomb at once and reports the
 // crawl's peak resident set.
 //
@@ -58,6 +63,10 @@ type options struct {
 	extra              string
 	// ceilingTime is how long the GET loop runs at least.
 	ceilingTime time.Duration
+	// The cluster scenario's site and nodes; clusterRuns are its results.
+	clusterHosts, clusterPages, clusterWorkers int
+	clusterLatency                             time.Duration
+	clusterRuns                                []clusterRun
 
 	results []result      // throughput runs, for the summary
 	polite  *politeResult // the politeness run, for the summary
@@ -102,6 +111,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.memory, "memory", true, "run the memory scenario: every worker meets a 10 MiB page or a gzip bomb at once")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first throughput crawl to this file")
 	fs.DurationVar(&o.ceilingTime, "ceiling-time", 3*time.Second, "the GET loop goes over the URLs again until it has run this long")
+	fs.IntVar(&o.clusterHosts, "cluster-hosts", 24, "hosts of the cluster scenario (0: skip it)")
+	fs.IntVar(&o.clusterPages, "cluster-pages", 100, "pages per host in the cluster scenario")
+	fs.IntVar(&o.clusterWorkers, "cluster-workers", 4, "--workers of every crawl of the cluster scenario")
+	fs.DurationVar(&o.clusterLatency, "cluster-latency", 10*time.Millisecond, "delay the cluster scenario's server adds to every response")
 	fs.StringVar(&o.extra, "crawl-flags", "", "extra flags for the crawl binary, space-separated")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -109,7 +122,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if fs.NArg() > 0 || o.pages < 0 || o.workers < 1 || o.repeat < 1 || o.hosts < 0 || o.hostPages < 1 || o.faultPages < 0 || o.redirectPages < 0 || o.assetPages < 0 || o.assets < 0 {
+	if fs.NArg() > 0 || o.pages < 0 || o.workers < 1 || o.repeat < 1 || o.hosts < 0 || o.hostPages < 1 || o.faultPages < 0 || o.redirectPages < 0 || o.assetPages < 0 || o.assets < 0 ||
+		o.clusterHosts < 0 || o.clusterPages < 1 || o.clusterWorkers < 1 || o.clusterLatency < 0 {
 		fmt.Fprintln(stderr, "crawlbench: bad arguments; see -help")
 		return 2
 	}
@@ -169,6 +183,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	if o.clusterHosts > 0 {
+		if err := cluster(o, stdout); err != nil {
+			fmt.Fprintf(stderr, "crawlbench: cluster: %v\n", err)
+			return 1
+		}
+	}
 	if o.memory {
 		rss, err := memory(o, stdout)
 		if err != nil {
@@ -210,6 +230,15 @@ func summary(o *options, w io.Writer) {
 	}
 	if o.assetRatio > 0 {
 		fmt.Fprintf(w, "  %-44s %.2f (target <= 1.3)\n", "requisites, crawl time: checked / off", o.assetRatio)
+	}
+	if runs := o.clusterRuns; len(runs) == 4 {
+		fmt.Fprintf(w, "  %-44s plain %.0f, 1 node %.0f, 2 nodes %.0f, 3 nodes %.0f pages/s\n",
+			fmt.Sprintf("cluster, latency %s, --workers %d each", o.clusterLatency, o.clusterWorkers), runs[0].rate(), runs[1].rate(), runs[2].rate(), runs[3].rate())
+		fmt.Fprintf(w, "  %-44s 1 node / plain %.2f (target >= 0.8), 3 nodes / 1 node %.2f (target >= 2.5)\n",
+			"cluster, ratios", runs[1].rate()/runs[0].rate(), runs[3].rate()/runs[1].rate())
+		r := runs[3]
+		fmt.Fprintf(w, "  %-44s %.1f messages, %.0f bytes per page (to and from the server)\n", "cluster, engine traffic with 3 nodes",
+			float64(r.inMsgs+r.outMsgs)/float64(r.pages), float64(r.inBytes+r.outBytes)/float64(r.pages))
 	}
 	if o.memoryRSS > 0 {
 		fmt.Fprintf(w, "  %-44s %.1f MiB (target < 128 MiB)\n", "peak RSS, every worker on a 10 MiB page", mib(float64(o.memoryRSS)))

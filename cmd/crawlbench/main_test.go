@@ -26,7 +26,7 @@ func TestSmallRun(t *testing.T) {
 	bin := buildCrawl(t)
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"-crawl", bin, "-pages", "300", "-repeat", "1", "-latency", "0,2ms",
-		"-hosts", "4", "-host-pages", "3", "-faults", "60", "-redirect-pages", "100", "-asset-pages", "100", "-memory=false", "-ceiling-time", "100ms", "-dir", t.TempDir()}, &stdout, &stderr)
+		"-hosts", "4", "-host-pages", "3", "-faults", "60", "-redirect-pages", "100", "-asset-pages", "100", "-cluster-hosts", "0", "-memory=false", "-ceiling-time", "100ms", "-dir", t.TempDir()}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
 	}
@@ -40,6 +40,26 @@ func TestSmallRun(t *testing.T) {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, &stdout)
 		}
+	}
+}
+
+// TestClusterFigure runs the cluster scenario on a small site: a plain crawl and 1, 2 and 3
+// nodes each request every URL once (checked inside), and the table and ratios are printed.
+func TestClusterFigure(t *testing.T) {
+	bin := buildCrawl(t)
+	var stdout bytes.Buffer
+	o := &options{crawlBin: bin, dir: t.TempDir(), seed: 1, clusterHosts: 6, clusterPages: 15, clusterWorkers: 2, clusterLatency: 2 * time.Millisecond}
+	if err := cluster(o, &stdout); err != nil {
+		t.Fatalf("%v\n%s", err, &stdout)
+	}
+	t.Logf("%s", &stdout)
+	for _, want := range []string{"plain crawl (no --cluster)", "cluster, 3 node(s)", "msgs/page", "3 nodes / 1 node"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if len(o.clusterRuns) != 4 || o.clusterRuns[3].inMsgs == 0 {
+		t.Errorf("no engine traffic measured: %+v", o.clusterRuns)
 	}
 }
 

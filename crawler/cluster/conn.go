@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -20,6 +21,9 @@ type Conn struct {
 	url string
 	// reconnected gets a value (without blocking) each time the connection is back.
 	reconnected chan struct{}
+	// sessions counts the connection's losses: what was read of the server before a loss
+	// may not hold after it (a restarted server recovers its state, watchers miss updates).
+	sessions atomic.Uint64
 }
 
 // DialOptions tunes Dial; the zero value is fine.
@@ -47,11 +51,13 @@ func Dial(ctx context.Context, url string, o DialOptions) (*Conn, error) {
 		nats.ReconnectWait(250*time.Millisecond),
 		nats.ReconnectJitter(250*time.Millisecond, time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			c.sessions.Add(1)
 			if err != nil { // nil: closed by this process
 				c.log.Warn("cluster: disconnected", "server", url, "err", err)
 			}
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
+			c.sessions.Add(1)
 			c.log.Info("cluster: reconnected", "server", nc.ConnectedUrlRedacted())
 			select {
 			case c.reconnected <- struct{}{}:

@@ -56,6 +56,7 @@ func (n *Node) control(ctx context.Context) error {
 			return
 		}
 		c.v = newView(n.cr.config.Shards, n.log)
+		c.done.reset() // what it observed came from the old view
 	}
 	rewatch()
 	for {
@@ -330,17 +331,21 @@ func (n *Node) release(ctx context.Context, c *controller, shards []int) error {
 }
 
 // serve starts shards the KV gives this node: rebuilds those its database does not hold at
-// their epoch, starts their consumers and hands them to the frontier.
-func (n *Node) serve(ctx context.Context, c *controller, shards []int) error {
+// their epoch, starts their consumers and hands them to the frontier. A shard whose consumer
+// had to be created is rebuilt whatever the database holds: a new consumer starts at new
+// messages, so the earlier ones come only from the replay. A shard is served once its
+// consumer runs and the frontier has it: if the server fails half-way, the shards whose
+// consumers started are handed to the frontier all the same, so that the node never consumes
+// a shard's URLs without fetching them (and reports idle while they wait).
+func (n *Node) serve(ctx context.Context, c *controller, shards []int) (err error) {
 	var rebuild []int
 	for _, s := range shards {
-		if e, ok := c.current[s]; !ok || e != c.v.assign[s].Epoch {
-			rebuild = append(rebuild, s)
-		}
-	}
-	for _, s := range shards {
-		if err := n.ensureConsumer(ctx, s); err != nil {
+		created, err := n.ensureConsumer(ctx, s)
+		if err != nil {
 			return err
+		}
+		if e, ok := c.current[s]; created || !ok || e != c.v.assign[s].Epoch {
+			rebuild = append(rebuild, s)
 		}
 	}
 	if len(rebuild) > 0 {
@@ -363,8 +368,19 @@ func (n *Node) serve(ctx context.Context, c *controller, shards []int) error {
 		}
 	}
 	byTime := map[time.Time][]int{}
+	defer func() {
+		for t, ss := range byTime {
+			n.local.Frontier.GainShards(ss, t)
+		}
+		if len(byTime) > 0 {
+			n.bump()
+		}
+	}()
 	now := time.Now()
 	for _, s := range shards {
+		if n.beforeStart != nil {
+			n.beforeStart(s)
+		}
 		if err := n.startConsumer(ctx, s); err != nil {
 			return err
 		}
@@ -376,10 +392,6 @@ func (n *Node) serve(ctx context.Context, c *controller, shards []int) error {
 		byTime[t] = append(byTime[t], s)
 		c.serving[s] = c.v.assign[s].Epoch
 	}
-	for t, ss := range byTime {
-		n.local.Frontier.GainShards(ss, t)
-	}
-	n.bump()
 	return nil
 }
 

@@ -21,8 +21,9 @@
 //
 // A node's heartbeat is the key alive.<node>, written with a per-message TTL (HeartbeatTTL,
 // whole seconds) and renewed every Heartbeat with the node's activity report. Joining creates
-// it (compare-and-set): if it exists, the joiner watches it for a TTL; a renewal means the id
-// is running (ErrNodeRunning), an expiry that the holder is dead (kill -9) and the id is free.
+// it (compare-and-set): if it exists, the joiner reads it twice a heartbeat for a TTL; a
+// renewal means the id is running (ErrNodeRunning), an expiry that the holder is dead (kill
+// -9) and the id is free. A read that fails (the server restarting) starts the wait again.
 //
 // shard.<n> holds {owner, epoch, hold, db}; it changes only by compare-and-set on its revision,
 // so at most one claim of a free shard succeeds. Every node computes the same balanced targets
@@ -86,8 +87,8 @@
 //
 // See done.go: the live node with the smallest id takes two observations (streams' last
 // sequences and shard consumers' pending and unacknowledged counts, then a fresh report
-// from every node); when both are quiet and equal it writes the key "done", and every node's
-// Run returns nil.
+// from every node); when both are quiet and equal, every shard's consumer listed and the
+// connection not lost in between, it writes the key "done", and every node's Run returns nil.
 //
 // # Page budget
 //

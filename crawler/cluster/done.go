@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -34,6 +33,12 @@ import (
 // after the cut. Whatever a node did between the two observations bumped its work counter
 // (every commit and publish does), or published a message (sequence changed). So two equal
 // quiet observations bracket a time when nothing happened and nothing could start.
+//
+// Across a loss of the server (a restart) none of that is trusted: an observation whose
+// cut, reports or decision straddle a disconnection or reconnection is discarded, and so is
+// the previous one, so both observations that end a crawl are taken on one connection to a
+// server that was up throughout. The cut also requires the durable consumer of every shard
+// to be listed: a consumer missing (not restored, or never created) hides what it would hold.
 type doneDetector struct {
 	waiting    bool // the cut is taken; waiting for reports built after it
 	cut        cut
@@ -44,6 +49,7 @@ type doneDetector struct {
 type cut struct {
 	urls, records uint64 // last stream sequences
 	kvRev         uint64
+	session       uint64 // Conn.sessions when the cut was taken
 }
 
 type observation struct {
@@ -53,7 +59,7 @@ type observation struct {
 }
 
 func (o *observation) equal(p *observation) bool {
-	return o.urls == p.urls && o.records == p.records && o.owners == p.owners && maps.Equal(o.work, p.work)
+	return o.session == p.session && o.urls == p.urls && o.records == p.records && o.owners == p.owners && maps.Equal(o.work, p.work)
 }
 
 func (d *doneDetector) reset() { *d = doneDetector{} }
@@ -64,6 +70,9 @@ func (n *Node) checkDone(ctx context.Context, c *controller, live []string) erro
 	if len(live) == 0 || live[0] != n.cfg.NodeID || !quietView(c.v, live) {
 		d.reset()
 		return nil
+	}
+	if d.waiting && d.cut.session != n.conn.sessions.Load() {
+		d.reset() // the server went away since the cut
 	}
 	if !d.waiting {
 		ct, quiet, err := n.takeCut(ctx)
@@ -99,6 +108,10 @@ func (n *Node) checkDone(ctx context.Context, c *controller, live []string) erro
 		prev := obs
 		d.reset()
 		d.prev = prev
+		return nil
+	}
+	if n.conn.sessions.Load() != obs.session {
+		d.reset()
 		return nil
 	}
 	n.log.Info("cluster: every node idle and nothing in flight, twice in a row: the crawl is done")
@@ -138,7 +151,7 @@ func ownersKey(v *view) string {
 // takeCut reads the streams and consumers, then the KV's last revision; quiet says no
 // consumer holds anything.
 func (n *Node) takeCut(ctx context.Context) (cut, bool, error) {
-	var ct cut
+	ct := cut{session: n.conn.sessions.Load()}
 	ui, err := n.cr.urls.Info(ctx)
 	if err != nil {
 		return ct, false, fmt.Errorf("done check: %w", err)
@@ -149,11 +162,13 @@ func (n *Node) takeCut(ctx context.Context) (cut, bool, error) {
 	}
 	ct.urls, ct.records = ui.State.LastSeq, ri.State.LastSeq
 	quiet := true
+	shards := 0
 	list := n.cr.urls.ListConsumers(ctx)
 	for ci := range list.Info() {
-		if !strings.HasPrefix(ci.Name, "shard-") {
+		if _, ok := n.cr.shardOfConsumer(ci.Name); !ok {
 			continue // a replay's ordered consumer, or someone else's
 		}
+		shards++
 		if ci.NumPending > 0 || ci.NumAckPending > 0 {
 			n.log.Debug("cluster: done check: consumer holds messages", "consumer", ci.Name, "pending", ci.NumPending, "unacked", ci.NumAckPending)
 			quiet = false
@@ -161,6 +176,12 @@ func (n *Node) takeCut(ctx context.Context) (cut, bool, error) {
 	}
 	if err := list.Err(); err != nil {
 		return ct, false, fmt.Errorf("done check: consumers: %w", err)
+	}
+	if shards != n.cr.config.Shards {
+		// Every shard is served (quietView), so each has its consumer: one missing is not
+		// restored yet, or was lost, and what it would hold is unknown.
+		n.log.Debug("cluster: done check: shard consumers missing", "listed", shards, "shards", n.cr.config.Shards)
+		quiet = false
 	}
 	st, err := n.cr.kv.Status(ctx)
 	if err != nil {

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -170,6 +171,74 @@ func TestServerRestartMidCrawl(t *testing.T) {
 	}
 	checkCrawl(t, site, seeds, fakes, nil)
 }
+
+// The server goes away while a node starts the consumers of its shards and comes back once
+// the start has failed half-way, the heartbeat never lost (no fence). The shards whose
+// consumers started must reach the frontier all the same, or their URLs are consumed and
+// never fetched while the node reports idle, and the crawl ends without them.
+func TestServerRestartWhileShardsStart(t *testing.T) {
+	ts := startServer(t)
+	site := &fakeSite{hosts: 16, pages: 4}
+	var seeds []string
+	for h := range site.hosts {
+		seeds = append(seeds, site.url(h, 0))
+	}
+	f := newFakeNode(16, site)
+	cfg := testConfig("start", "a")
+	// Longer than a call's wait for the server (5s): the node is not fenced meanwhile.
+	cfg.HeartbeatTTL = 10 * time.Second
+	failed := make(chan struct{})
+	cfg.Logger = slog.New(&onMessage{Handler: cfg.Logger.Handler(), msg: "cluster: reconcile", ch: failed, once: new(sync.Once)})
+	starts := 0
+	stopped := make(chan struct{})
+	r := startNodeWith(t, ts, cfg, f, true, func(n *Node) {
+		n.beforeStart = func(int) { // called by the control goroutine only
+			if starts++; starts == 8 {
+				ts.stop()
+				close(stopped)
+			}
+		}
+		if err := n.PublishSeeds(context.Background(), seeds); err != nil {
+			t.Fatal(err)
+		}
+	})
+	within(t, 20*time.Second, stopped, "the server to stop while shards start")
+	within(t, 20*time.Second, failed, "the start to fail")
+	ts.start(true)
+	if err := r.wait(60 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	checkCrawl(t, site, seeds, []*fakeNode{f}, nil)
+}
+
+// onMessage is a log handler that closes ch at the first record with message msg.
+type onMessage struct {
+	slog.Handler
+	msg  string
+	ch   chan struct{}
+	once *sync.Once
+}
+
+func (h *onMessage) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		h.once.Do(func() { close(h.ch) })
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h *onMessage) WithAttrs(as []slog.Attr) slog.Handler {
+	c := *h
+	c.Handler = h.Handler.WithAttrs(as)
+	return &c
+}
+
+func (h *onMessage) WithGroup(name string) slog.Handler {
+	c := *h
+	c.Handler = h.Handler.WithGroup(name)
+	return &c
+}
+
+func (h *onMessage) Enabled(context.Context, slog.Level) bool { return true }
 
 // waitHeartbeats returns once node has renewed its heartbeat k more times: enough for the
 // done check to have run its two observations several times over.

@@ -21,10 +21,19 @@ type running struct {
 // startNode joins and runs a node; crawl says whether the fake's crawl loop runs.
 func startNode(t *testing.T, ts *testServer, cfg Config, fake *fakeNode, crawl bool) *running {
 	t.Helper()
+	return startNodeWith(t, ts, cfg, fake, crawl, nil)
+}
+
+// startNodeWith is startNode with prepare called on the node between Join and Run.
+func startNodeWith(t *testing.T, ts *testServer, cfg Config, fake *fakeNode, crawl bool, prepare func(*Node)) *running {
+	t.Helper()
 	conn := dial(t, ts)
 	n, err := conn.Join(context.Background(), cfg, fake.local())
 	if err != nil {
 		t.Fatalf("join %s: %v", cfg.NodeID, err)
+	}
+	if prepare != nil {
+		prepare(n)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{t: t, node: n, fake: fake, conn: conn, cancel: cancel, result: make(chan error, 1), crawled: make(chan struct{})}

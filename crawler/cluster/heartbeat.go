@@ -16,13 +16,11 @@ func isRevisionMismatch(err error) bool {
 	return errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists)
 }
 
+const msgIDHeld = "cluster: the node id has a heartbeat: waiting for it to expire or be renewed"
+
 // takeNodeID creates the node's heartbeat key, which exists only while its holder renews it.
 func (n *Node) takeNodeID(ctx context.Context) error {
 	key := aliveKey(n.cfg.NodeID)
-	// A failure bound: a dead holder's key expires within the TTL; the server's expiry sweep
-	// and the marker's delivery take a moment more.
-	bound := time.NewTimer(n.cfg.HeartbeatTTL + n.cfg.Heartbeat + 3*time.Second)
-	defer bound.Stop()
 	for {
 		rev, err := n.cr.kv.Create(ctx, key, encodeValue(n.report(ctx)), jetstream.KeyTTL(n.cfg.HeartbeatTTL))
 		if err == nil {
@@ -33,40 +31,53 @@ func (n *Node) takeNodeID(ctx context.Context) error {
 			return fmt.Errorf("node %s: heartbeat: %w", n.cfg.NodeID, err)
 		}
 		// Held. A live holder renews it within a heartbeat; a dead one's expires.
-		if err := n.waitHolder(ctx, key, bound.C); err != nil {
+		n.log.Info(msgIDHeld, "ttl", n.cfg.HeartbeatTTL)
+		if err := n.waitHolder(ctx, key); err != nil {
 			return err
 		}
 	}
 }
 
 // waitHolder returns nil once the heartbeat key is gone, ErrNodeRunning once it is renewed.
-func (n *Node) waitHolder(ctx context.Context, key string, bound <-chan time.Time) error {
+// It reads the key twice a heartbeat rather than watching it: a watch does not survive a
+// restart of the server, and a holder must not look alive because the expiry of its key went
+// unseen. A failed read (the server away or restarting) starts the observation again, so
+// that only a renewal seen, or a key that outlives its TTL under continuous observation,
+// counts as a live holder.
+func (n *Node) waitHolder(ctx context.Context, key string) error {
 	running := fmt.Errorf("%w: node %q of crawl %q has a live heartbeat (another crawl process uses this --node-id)", ErrNodeRunning, n.cfg.NodeID, n.cfg.CrawlID)
-	w, err := n.cr.kv.Watch(ctx, key)
-	if err != nil {
-		return fmt.Errorf("node %s: watch heartbeat: %w", n.cfg.NodeID, err)
-	}
-	defer func() { _ = w.Stop() }()
-	var first uint64
+	// A dead holder's key expires within the TTL; the server's expiry sweep takes a moment more.
+	bound := n.cfg.HeartbeatTTL + n.cfg.Heartbeat + 3*time.Second
+	tick := time.NewTicker(max(n.cfg.Heartbeat/2, 10*time.Millisecond))
+	defer tick.Stop()
+	var first uint64    // the revision seen first in this observation; 0: none yet
+	var since time.Time // when it was seen
+	var failing time.Time
 	for {
-		select {
-		case e, ok := <-w.Updates():
-			if !ok {
-				return fmt.Errorf("node %s: watch heartbeat: stopped", n.cfg.NodeID)
+		rctx, cancel := context.WithTimeout(ctx, max(n.cfg.Heartbeat, time.Second))
+		e, err := n.cr.kv.Get(rctx, key)
+		cancel()
+		now := time.Now()
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyDeleted):
+			return nil
+		case err != nil:
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
-			if e == nil {
-				continue // end of the initial values
+			first = 0
+			if failing.IsZero() {
+				failing = now
+			} else if now.Sub(failing) > time.Minute {
+				return fmt.Errorf("node %s: read heartbeat: %w", n.cfg.NodeID, err)
 			}
-			if e.Operation() != jetstream.KeyValuePut {
-				return nil
-			}
-			if first == 0 {
-				first = e.Revision()
-			} else if e.Revision() != first {
-				return running
-			}
-		case <-bound:
+		case first == 0:
+			first, since, failing = e.Revision(), now, time.Time{}
+		case e.Revision() != first, now.Sub(since) > bound:
 			return running
+		}
+		select {
+		case <-tick.C:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -154,29 +165,35 @@ func (n *Node) renew(ctx context.Context, subject, key string, rep report) error
 	if !isWrongLastSequence(err) {
 		return err
 	}
-	// The key changed under us: it expired while we could not renew it, or another process
-	// took the id after it expired.
-	e, gerr := n.cr.kv.Get(ctx, key)
-	if gerr == nil {
-		var other report
-		if derr := decodeValue(key, e.Value(), &other); derr == nil && other.Instance == n.instance {
-			n.aliveRev.Store(e.Revision())
-			return fmt.Errorf("heartbeat: stale revision")
+	// The key changed under us: it expired while we could not renew it, a write of ours that
+	// timed out reached the server late (the client sends what it buffered while away), or
+	// another process took the id after it expired. Only a value of another instance says
+	// the last.
+	taken := fmt.Errorf("%w: node %q of crawl %q was taken by another process while this one was cut off", ErrNodeRunning, n.cfg.NodeID, n.cfg.CrawlID)
+	for range 2 {
+		e, gerr := n.cr.kv.Get(ctx, key)
+		if gerr == nil {
+			var other report
+			if derr := decodeValue(key, e.Value(), &other); derr == nil && other.Instance == n.instance {
+				n.aliveRev.Store(e.Revision())
+				return fmt.Errorf("heartbeat: stale revision")
+			}
+			return taken
 		}
-		return fmt.Errorf("%w: node %q of crawl %q was taken by another process while this one was cut off", ErrNodeRunning, n.cfg.NodeID, n.cfg.CrawlID)
+		if !errors.Is(gerr, jetstream.ErrKeyNotFound) && !errors.Is(gerr, jetstream.ErrKeyDeleted) {
+			return gerr
+		}
+		rev, cerr := n.cr.kv.Create(ctx, key, encodeValue(rep), jetstream.KeyTTL(n.cfg.HeartbeatTTL))
+		if cerr == nil {
+			n.aliveRev.Store(rev)
+			return nil
+		}
+		if !errors.Is(cerr, jetstream.ErrKeyExists) {
+			return cerr
+		}
+		// Written meanwhile, by a late write of ours or by another process: read it again.
 	}
-	if !errors.Is(gerr, jetstream.ErrKeyNotFound) && !errors.Is(gerr, jetstream.ErrKeyDeleted) {
-		return gerr
-	}
-	rev, cerr := n.cr.kv.Create(ctx, key, encodeValue(rep), jetstream.KeyTTL(n.cfg.HeartbeatTTL))
-	if errors.Is(cerr, jetstream.ErrKeyExists) {
-		return fmt.Errorf("%w: node %q of crawl %q was taken by another process while this one was cut off", ErrNodeRunning, n.cfg.NodeID, n.cfg.CrawlID)
-	}
-	if cerr != nil {
-		return cerr
-	}
-	n.aliveRev.Store(rev)
-	return nil
+	return fmt.Errorf("heartbeat: the key keeps changing")
 }
 
 func isWrongLastSequence(err error) bool {

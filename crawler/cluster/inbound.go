@@ -26,16 +26,17 @@ type shardConsumer struct {
 	done     chan struct{}
 }
 
-// ensureConsumer creates the shard's durable consumer if it does not exist. A new one starts
-// with the messages published after it: the rebuild that follows replays the earlier ones.
-func (n *Node) ensureConsumer(ctx context.Context, shard int) error {
+// ensureConsumer creates the shard's durable consumer if it does not exist, and says whether
+// it did. A new one starts with the messages published after it: the rebuild that follows
+// replays the earlier ones.
+func (n *Node) ensureConsumer(ctx context.Context, shard int) (created bool, err error) {
 	name := n.cr.consumer(shard)
-	_, err := n.cr.js.Consumer(ctx, n.cr.urlStream(), name)
+	_, err = n.cr.js.Consumer(ctx, n.cr.urlStream(), name)
 	if err == nil {
-		return nil
+		return false, nil
 	}
 	if !errors.Is(err, jetstream.ErrConsumerNotFound) {
-		return fmt.Errorf("shard %d: consumer: %w", shard, err)
+		return false, fmt.Errorf("shard %d: consumer: %w", shard, err)
 	}
 	_, err = n.cr.js.CreateConsumer(ctx, n.cr.urlStream(), jetstream.ConsumerConfig{
 		Durable:       name,
@@ -48,9 +49,9 @@ func (n *Node) ensureConsumer(ctx context.Context, shard int) error {
 		MaxAckPending: 4 * n.cfg.Batch,
 	})
 	if err != nil && !errors.Is(err, jetstream.ErrConsumerExists) {
-		return fmt.Errorf("shard %d: create consumer: %w", shard, err)
+		return false, fmt.Errorf("shard %d: create consumer: %w", shard, err)
 	}
-	return nil
+	return true, nil
 }
 
 // startConsumer pulls the shard's messages into the node's inbound channel.

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"slices"
 	"strings"
@@ -220,5 +221,31 @@ func TestDialErrors(t *testing.T) {
 	}
 	if _, err := dial(t, startServer(t)).Status(context.Background(), "nothing"); !errors.Is(err, ErrNoCrawl) {
 		t.Fatalf("status of an unknown crawl: %v", err)
+	}
+}
+
+// A killed node restarted while the server restarts: its new process waits for the old
+// heartbeat to expire across the server's restart, and takes the id once it has.
+func TestNodeIDFreedAcrossServerRestart(t *testing.T) {
+	ts := startServer(t)
+	site := &fakeSite{hosts: 4, pages: 4}
+	first := startNode(t, ts, testConfig("dupre", "a"), newFakeNode(16, site), false)
+	first.kill()
+	conn := dial(t, ts)
+	cfg := testConfig("dupre", "a")
+	waiting := make(chan struct{})
+	cfg.Logger = slog.New(&onMessage{Handler: cfg.Logger.Handler(), msg: msgIDHeld, ch: waiting, once: new(sync.Once)})
+	joined := make(chan error, 1)
+	go func() {
+		n, err := conn.Join(context.Background(), cfg, newFakeNode(16, site).local())
+		if err == nil {
+			err = n.Close(context.Background())
+		}
+		joined <- err
+	}()
+	within(t, 20*time.Second, waiting, "the new process to wait for the old heartbeat")
+	ts.restart()
+	if err := within(t, 30*time.Second, joined, "the restarted node to join"); err != nil {
+		t.Fatalf("join while the server restarts: %v", err)
 	}
 }

@@ -109,6 +109,9 @@ type Node struct {
 	settled  atomic.Bool   // the node serves exactly the shards the KV gives it
 	fenced   atomic.Bool
 	aliveRev atomic.Uint64 // revision of this node's heartbeat key
+	// beforeStart, if set, is called before a shard's consumer starts (tests: a server
+	// restart at that moment).
+	beforeStart func(shard int)
 
 	mu       sync.Mutex
 	closed   bool

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // DefaultShards is the number of shards a crawl gets when its creator does not choose.
@@ -64,6 +65,19 @@ func (n names) recordSubject(shard int) string {
 // consumer is the durable consumer of a shard's URL subject. It belongs to the shard, not to
 // a node, so its delivery state survives a move of the shard to another node.
 func (n names) consumer(shard int) string { return "shard-" + strconv.Itoa(shard) }
+
+// shardOfConsumer returns the shard whose consumer is named name, if it is one of the crawl's.
+func (cr *crawl) shardOfConsumer(name string) (int, bool) {
+	const prefix = "shard-"
+	if !strings.HasPrefix(name, prefix) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(name[len(prefix):])
+	if err != nil || n < 0 || n >= cr.config.Shards || cr.consumer(n) != name {
+		return 0, false
+	}
+	return n, true
+}
 
 // KV keys of a crawl's bucket.
 const (

@@ -149,7 +149,7 @@ func (s *nodeSide) PendingOutbox(_ context.Context, max int) ([]cluster.OutboxRo
 	}
 	out := make([]cluster.OutboxRow, len(rows))
 	for i, r := range rows {
-		out[i] = cluster.OutboxRow{Seq: r.Seq, Shard: r.Shard, URL: cluster.URL{URL: r.URL, Depth: wireDepth(r.Depth, r.Check, r.External)}}
+		out[i] = cluster.OutboxRow{Seq: r.Seq, Shard: r.Shard, URL: cluster.URL{URL: r.URL, Depth: r.Depth, Check: r.Check, External: r.External}}
 	}
 	return out, nil
 }
@@ -190,8 +190,7 @@ func (s *nodeSide) InsertURLs(ctx context.Context, urls []cluster.URL) error {
 			s.log.Warn("cluster: dropping a URL that is not absolute", "url", u.URL)
 			continue
 		}
-		depth, check, external := fromWireDepth(u.Depth)
-		in = append(in, store.InboundURL{URL: u.URL, Depth: depth, Check: check, External: external}) // the store keys its host
+		in = append(in, store.InboundURL{URL: u.URL, Depth: u.Depth, Check: u.Check, External: u.External}) // the store keys its host
 	}
 	if len(in) == 0 {
 		return nil
@@ -256,32 +255,3 @@ func (s *nodeSide) Progress() cluster.Progress {
 }
 
 var _ cluster.Frontier = (*nodeSide)(nil)
-
-// A URL message of the engine carries a URL and its depth. A URL to check rather than crawl
-// (a page requisite, a link out of the scope with --check-external) travels with its flags in
-// high bits of the depth, which no crawl's depth reaches: the owner checks it, and the message
-// differs from that of a link to crawl the URL at the same depth, which the engine must not
-// drop as a repeat.
-const (
-	wireDepthCheck    = 1 << 30
-	wireDepthExternal = 1 << 29
-	wireDepthMask     = wireDepthExternal - 1
-)
-
-// wireDepth is the depth field of the URL message of a link at depth.
-func wireDepth(depth int, check, external bool) int {
-	depth = min(depth, wireDepthMask)
-	if check {
-		depth |= wireDepthCheck
-		if external {
-			depth |= wireDepthExternal
-		}
-	}
-	return depth
-}
-
-// fromWireDepth splits the depth field of a URL message.
-func fromWireDepth(d int) (depth int, check, external bool) {
-	check = d&wireDepthCheck != 0
-	return d & wireDepthMask, check, check && d&wireDepthExternal != 0
-}

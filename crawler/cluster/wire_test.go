@@ -11,6 +11,8 @@ func TestURLMessageRoundTrip(t *testing.T) {
 		{URL: "http://a.test/", Depth: 0},
 		{URL: "https://b.test:8443/x?y=1", Depth: 7},
 		{URL: "http://é.test/ü", Depth: 1 << 20},
+		{URL: "http://a.test/logo.png", Depth: 2, Check: true},
+		{URL: "https://elsewhere.test/", Depth: 3, Check: true, External: true},
 	} {
 		b, err := appendURL(nil, u)
 		if err != nil {
@@ -20,7 +22,11 @@ func TestURLMessageRoundTrip(t *testing.T) {
 		if err != nil || got != u {
 			t.Fatalf("round trip of %+v: got %+v, %v", u, got, err)
 		}
-		if want := 1 + 1 + len(u.URL); u.Depth < 128 && len(b) != want {
+		want := 1 + 1 + len(u.URL)
+		if u.Check {
+			want++ // the flags byte of version 2
+		}
+		if u.Depth < 128 && len(b) != want {
 			t.Errorf("%+v encodes in %d bytes, want %d", u, len(b), want)
 		}
 	}
@@ -60,6 +66,16 @@ func TestWireRefusesBadMessages(t *testing.T) {
 			t.Errorf("record %s: err %v, want errWire", name, err)
 		}
 	}
+	for name, b := range map[string][]byte{
+		"no flags in version 2": {2, 0, 1, 'h'},
+		"unknown flag":          {2, 4 | flagCheck, 1, 'h'},
+		"external, no check":    {2, flagExternal, 1, 'h'},
+		"version 2, no flags":   {2},
+	} {
+		if _, err := decodeURL(b); !errors.Is(err, errWire) {
+			t.Errorf("URL %s: err %v, want errWire", name, err)
+		}
+	}
 	if _, err := appendURL(nil, URL{URL: "http://a.test/", Depth: -1}); !errors.Is(err, errWire) {
 		t.Errorf("negative depth encoded: %v", err)
 	}
@@ -76,13 +92,24 @@ func TestMessageIDs(t *testing.T) {
 	if a == urlMsgID(URL{URL: "http://a.test/x", Depth: 1}) {
 		t.Error("different URLs: same id")
 	}
+	check := urlMsgID(URL{URL: "http://a.test/", Depth: 1, Check: true})
+	if check == a {
+		t.Error("a URL to check and the same URL to crawl: same id, the crawl would be dropped")
+	}
+	if check == urlMsgID(URL{URL: "http://a.test/", Depth: 1, Check: true, External: true}) {
+		t.Error("a check in and out of the scope: same id")
+	}
+	// The id of a URL to crawl is what it was before URL messages had flags: sha256(1, URL).
+	if a != "u92138383b056127629c428bbffcd9825" {
+		t.Errorf("id of a URL to crawl changed: %s", a)
+	}
 	if recordMsgID([]byte("x")) == recordMsgID([]byte("y")) {
 		t.Error("different records: same id")
 	}
 }
 
 func FuzzDecodeURL(f *testing.F) {
-	for _, u := range []URL{{"http://a.test/", 0}, {"https://b.test/x?y", 300}} {
+	for _, u := range []URL{{URL: "http://a.test/"}, {URL: "https://b.test/x?y", Depth: 300}, {URL: "http://c.test/i.png", Depth: 2, Check: true}} {
 		b, _ := appendURL(nil, u)
 		f.Add(b)
 	}

@@ -17,8 +17,9 @@
 //
 // The cluster scenario crawls a multi-host site whose every response takes 10 ms with a
 // plain crawl and with 1, 2 and 3 nodes of a cluster crawl (--cluster, over a nats-server in
-// this process), the same --workers each, and reports pages/s and the engine's messages and
-// bytes per page.
+// this process), the same --workers each, and reports pages/s, the engine's messages and
+// bytes per page, the CPU the processes kept busy while crawling, and each node's share of
+// the requests.
 //
 // The memory scenario gives every worker a 10 MiB page or a gzip bomb at once and reports the
 // crawl's peak resident set.

@@ -37,6 +37,19 @@ type clusterRun struct {
 	// received from the nodes and sent them, and the messages its streams hold at the end.
 	inMsgs, outMsgs, inBytes, outBytes int64
 	stored, storedBytes                uint64
+	// start is when the first process was started; cpu samples the processes' CPU time.
+	start time.Time
+	cpu   *cpuSampler
+	// crawlingCPU is the CPU the processes used while crawling.
+	crawlingCPU cpuUse
+	// perNode is each node's share of the requests, by its User-Agent.
+	perNode []nodeRequests
+}
+
+// nodeRequests is what the site saw of one node: its requests, the first and the last.
+type nodeRequests struct {
+	requests    int
+	first, last time.Time
 }
 
 func (r clusterRun) rate() float64 { return float64(r.pages) / r.crawling.Seconds() }
@@ -59,6 +72,7 @@ func cluster(o *options, w io.Writer) error {
 		MinBytes: 2000, MaxBytes: 6000, CrossHostFraction: 0.3, BrokenFraction: 0.01, ExternalFraction: 0.01,
 		Latency: o.clusterLatency,
 	})
+	site.Log().KeepHeaders()
 	srv, err := listen(site)
 	if err != nil {
 		return err
@@ -85,7 +99,7 @@ func cluster(o *options, w io.Writer) error {
 	if err := os.WriteFile(seeds, []byte(strings.Join(roots, "\n")+"\n"), 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "  %-28s %9s %9s %8s %11s %11s %11s\n", "run", "pages/s", "crawling", "wall", "msgs/page", "bytes/page", "stored/page")
+	fmt.Fprintf(w, "  %-28s %9s %9s %8s %6s %9s %11s %11s %11s\n", "run", "pages/s", "crawling", "wall", "CPU", "CPU/page", "msgs/page", "bytes/page", "stored/page")
 	var runs []clusterRun
 	for _, nodes := range []int{0, 1, 2, 3} {
 		site.Log().Reset()
@@ -100,6 +114,8 @@ func cluster(o *options, w io.Writer) error {
 		ts := log.Times("")
 		slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
 		r.pages, r.crawling = len(ts), ts[len(ts)-1].Sub(ts[0])
+		r.crawlingCPU = r.cpu.over(ts[0], ts[len(ts)-1])
+		r.perNode = requestsByNode(log.Arrivals(""), max(nodes, 1))
 		runs = append(runs, r)
 		msgs, bytes, stored := "-", "-", "-"
 		if nodes > 0 {
@@ -108,12 +124,26 @@ func cluster(o *options, w io.Writer) error {
 			bytes = fmt.Sprintf("%.0f+%.0f", float64(r.inBytes)/p, float64(r.outBytes)/p)
 			stored = fmt.Sprintf("%.2f", float64(r.stored)/p)
 		}
-		fmt.Fprintf(w, "  %-28s %9.0f %8.2fs %7.2fs %11s %11s %11s\n", r.name(), r.rate(), r.crawling.Seconds(), r.wall.Seconds(), msgs, bytes, stored)
+		fmt.Fprintf(w, "  %-28s %9.0f %8.2fs %7.2fs %5.0f%% %6.0f µs %11s %11s %11s\n", r.name(), r.rate(), r.crawling.Seconds(), r.wall.Seconds(),
+			100*r.crawlingCPU.busy(runtime.NumCPU()), r.cpuPerPage(), msgs, bytes, stored)
+		if nodes > 1 {
+			fmt.Fprintf(w, "      requests by node %s (the most %.2fx an even share); first request %s s after the start\n",
+				r.nodeFigures(func(n nodeRequests) string { return strconv.Itoa(n.requests) }), r.imbalance(),
+				r.nodeFigures(func(n nodeRequests) string {
+					if n.requests == 0 {
+						return "-" // its hosts had no pages
+					}
+					return fmt.Sprintf("%.2f", n.first.Sub(r.start).Seconds())
+				}))
+		}
 	}
 	o.clusterRuns = runs
 	fmt.Fprintf(w, "\n  pages/s: pages over the time from the site's first request to its last; wall: from the first process's\n")
 	fmt.Fprintf(w, "  start to the last one's exit. msgs and bytes per page: to the server + from the server, every engine\n")
 	fmt.Fprintf(w, "  message (URLs, records, heartbeats, KV, acknowledgements); stored: messages the streams hold per page.\n")
+	fmt.Fprintf(w, "  CPU: the share of the machine's %d CPUs that the crawl processes, the site and the server (this process)\n", runtime.NumCPU())
+	fmt.Fprintf(w, "  kept busy while crawling; CPU/page: their CPU time then per page. Requests by node: told apart by User-Agent;\n")
+	fmt.Fprintf(w, "  hosts go to nodes by shard, so a node given more hosts' pages finishes last and sets the rate.\n")
 	fmt.Fprintf(w, "  1 node / plain: %.2f (target >= 0.8); 3 nodes / 1 node: %.2f (target >= 2.5); 2 nodes / 1 node: %.2f\n",
 		runs[1].rate()/runs[0].rate(), runs[3].rate()/runs[1].rate(), runs[2].rate()/runs[1].rate())
 	return nil
@@ -140,7 +170,7 @@ func runCluster(o *options, dir, seeds string, flags []string, nodes int) (clust
 	var cmds []*exec.Cmd
 	var stderrs []*bytes.Buffer
 	for i := range max(nodes, 1) {
-		args := append([]string{"--seeds", seeds, "--db", filepath.Join(dir, fmt.Sprintf("n%d.db", i))}, flags...)
+		args := append([]string{"--seeds", seeds, "--db", filepath.Join(dir, fmt.Sprintf("n%d.db", i)), "--user-agent", nodeAgent(i)}, flags...)
 		if nodes > 0 {
 			args = append(args, "--cluster", ns.ClientURL(), "--crawl-id", "bench", "--node-id", fmt.Sprintf("n%d", i))
 		}
@@ -149,19 +179,23 @@ func runCluster(o *options, dir, seeds string, flags []string, nodes int) (clust
 		cmd.Stderr = &stderr
 		cmds, stderrs = append(cmds, cmd), append(stderrs, &stderr)
 	}
-	start := time.Now()
+	r.start = time.Now()
+	var pids []int
 	for _, cmd := range cmds {
 		if err := cmd.Start(); err != nil {
 			return r, err
 		}
+		pids = append(pids, cmd.Process.Pid)
 	}
+	r.cpu = sampleCPU(pids, 50*time.Millisecond)
 	var failed []string
 	for i, cmd := range cmds {
 		if err := cmd.Wait(); err != nil {
 			failed = append(failed, fmt.Sprintf("node %d: %v\n%s", i, err, stderrs[i]))
 		}
 	}
-	r.wall = time.Since(start)
+	r.wall = time.Since(r.start)
+	r.cpu.finish()
 	if len(failed) > 0 {
 		return r, fmt.Errorf("%s", strings.Join(failed, "\n"))
 	}
@@ -194,4 +228,64 @@ func startNATS(dir string) (*natsserver.Server, error) {
 		return nil, errors.New("nats-server did not start")
 	}
 	return s, nil
+}
+
+// nodeAgent is the User-Agent of node i of a run, by which the site tells the nodes apart.
+func nodeAgent(i int) string { return fmt.Sprintf("crawlbench-node-%d", i) }
+
+// requestsByNode counts the arrivals of each of nodes nodes, told apart by their User-Agent.
+func requestsByNode(arrivals []crawltest.Arrival, nodes int) []nodeRequests {
+	by := make([]nodeRequests, nodes)
+	for _, a := range arrivals {
+		for i := range by {
+			if a.Header.Get("User-Agent") != nodeAgent(i) {
+				continue
+			}
+			n := &by[i]
+			if n.requests == 0 || a.At.Before(n.first) {
+				n.first = a.At
+			}
+			if a.At.After(n.last) {
+				n.last = a.At
+			}
+			n.requests++
+			break
+		}
+	}
+	return by
+}
+
+// cpuPerPage is the CPU time the processes used per page while crawling, in µs.
+func (r clusterRun) cpuPerPage() float64 {
+	return float64((r.crawlingCPU.children + r.crawlingCPU.self).Microseconds()) / float64(max(r.pages, 1))
+}
+
+// cpuCeiling is the most pages/s this machine's CPUs allow at the run's CPU time per page.
+func (r clusterRun) cpuCeiling() float64 {
+	if r.cpuPerPage() == 0 {
+		return 0
+	}
+	return float64(runtime.NumCPU()) * 1e6 / r.cpuPerPage()
+}
+
+// imbalance is the requests of the node that made the most over an even share of all of
+// them: 1 when the hosts' pages fell evenly to the nodes.
+func (r clusterRun) imbalance() float64 {
+	most, all := 0, 0
+	for _, n := range r.perNode {
+		most, all = max(most, n.requests), all+n.requests
+	}
+	if all == 0 {
+		return 0
+	}
+	return float64(most) * float64(len(r.perNode)) / float64(all)
+}
+
+// nodeFigures joins a figure of every node with slashes.
+func (r clusterRun) nodeFigures(f func(nodeRequests) string) string {
+	s := make([]string, len(r.perNode))
+	for i, n := range r.perNode {
+		s[i] = f(n)
+	}
+	return strings.Join(s, "/")
 }

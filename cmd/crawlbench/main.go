@@ -17,8 +17,9 @@
 //
 // The cluster scenario crawls a multi-host site whose every response takes 10 ms with a
 // plain crawl and with 1, 2 and 3 nodes of a cluster crawl (--cluster, over a nats-server in
-// this process), the same --workers each, and reports pages/s and the engine's messages and
-// bytes per page.
+// this process), the same --workers each, and reports pages/s, the engine's messages and
+// bytes per page, the CPU the processes kept busy while crawling, and each node's share of
+// the requests.
 //
 // The memory scenario gives every worker a 10 MiB page or a gzip bomb at once and reports the
 // crawl's peak resident set.
@@ -239,6 +240,12 @@ func summary(o *options, w io.Writer) {
 		r := runs[3]
 		fmt.Fprintf(w, "  %-44s %.1f messages, %.0f bytes per page (to and from the server)\n", "cluster, engine traffic with 3 nodes",
 			float64(r.inMsgs+r.outMsgs)/float64(r.pages), float64(r.inBytes+r.outBytes)/float64(r.pages))
+		fmt.Fprintf(w, "  %-44s %.0f%% of %d CPUs busy (1 node %.0f%%, plain %.0f%%); the busiest node made %.2fx an even share of the requests\n",
+			"cluster, what limits 3 nodes", 100*r.crawlingCPU.busy(runtime.NumCPU()), runtime.NumCPU(),
+			100*runs[1].crawlingCPU.busy(runtime.NumCPU()), 100*runs[0].crawlingCPU.busy(runtime.NumCPU()), r.imbalance())
+		fmt.Fprintf(w, "  %-44s %.0f µs of CPU per page with 3 nodes (1 node %.0f, plain %.0f): %d CPUs crawl at most %.0f pages/s, %.2fx 1 node\n",
+			"cluster, the CPU ceiling", r.cpuPerPage(), runs[1].cpuPerPage(), runs[0].cpuPerPage(), runtime.NumCPU(),
+			r.cpuCeiling(), r.cpuCeiling()/runs[1].rate())
 	}
 	if o.memoryRSS > 0 {
 		fmt.Fprintf(w, "  %-44s %.1f MiB (target < 128 MiB)\n", "peak RSS, every worker on a 10 MiB page", mib(float64(o.memoryRSS)))

@@ -53,13 +53,31 @@ func TestClusterFigure(t *testing.T) {
 		t.Fatalf("%v\n%s", err, &stdout)
 	}
 	t.Logf("%s", &stdout)
-	for _, want := range []string{"plain crawl (no --cluster)", "cluster, 3 node(s)", "msgs/page", "3 nodes / 1 node"} {
+	for _, want := range []string{"plain crawl (no --cluster)", "cluster, 3 node(s)", "msgs/page", "3 nodes / 1 node",
+		"CPU/page", "requests by node", "an even share", "first request"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
 	if len(o.clusterRuns) != 4 || o.clusterRuns[3].inMsgs == 0 {
-		t.Errorf("no engine traffic measured: %+v", o.clusterRuns)
+		t.Fatalf("no engine traffic measured: %+v", o.clusterRuns)
+	}
+	for _, r := range o.clusterRuns {
+		// Every request is counted to the node that made it, and the crawl processes' CPU
+		// while crawling is measured.
+		sum := 0
+		for _, n := range r.perNode {
+			sum += n.requests
+		}
+		if len(r.perNode) != max(r.nodes, 1) || sum != r.pages {
+			t.Errorf("%s: requests by node %+v, want %d nodes making %d requests", r.name(), r.perNode, max(r.nodes, 1), r.pages)
+		}
+		if r.crawlingCPU.children <= 0 || r.crawlingCPU.window <= 0 || r.cpuCeiling() <= 0 {
+			t.Errorf("%s: CPU while crawling %+v, want it measured", r.name(), r.crawlingCPU)
+		}
+		if im := r.imbalance(); im < 1 || im > float64(len(r.perNode)) {
+			t.Errorf("%s: imbalance %.2f, want within [1, nodes]", r.name(), im)
+		}
 	}
 }
 

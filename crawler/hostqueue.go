@@ -20,7 +20,7 @@ type hostQueue struct {
 	nextAt   time.Time
 	inflight int
 	index    int // position in the ready heap, -1 when not in it
-	shard    int // in a cluster crawl, the shard of the host (see crawler/cluster.ShardOf)
+	shard    int // in a cluster crawl, the shard of the host (see crawl.ShardOf)
 
 	lastAt     time.Time // when a URL of the host was last handed out
 	retry      []task    // leases handed back, by notBefore, served before buf; on disk they are still pending

@@ -42,7 +42,7 @@ func (t *txn) apply(r *crawl.Result) error {
 		page.Facts = storableFacts(p.Facts)
 	}
 	if t.shards > 0 {
-		t.srcShard = ShardOf(r.Host, t.shards)
+		t.srcShard = crawl.ShardOf(r.Host, t.shards)
 	}
 	return t.recordPage(&page, distance{page.Depth, r.Redirects}, r.Links, r.Targets, p.DroppedOut, 0, true)
 }
@@ -208,7 +208,7 @@ func (t *txn) link(l *crawl.Link, at distance) (uint64, error) {
 	if t.shards > 0 && l.Reject == "" && (l.Follow && l.InScope || check) {
 		// A URL is fetched, as a page or a check, only by the owner of its host's shard,
 		// whose politeness and seen set are its host's.
-		if shard := ShardOf(l.Host, t.shards); shard != t.srcShard {
+		if shard := crawl.ShardOf(l.Host, t.shards); shard != t.srcShard {
 			return t.linkRemote(l, shard, depth, check)
 		}
 	}

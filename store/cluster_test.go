@@ -21,12 +21,12 @@ func TestShardOfIsFNV1aOfTheLowerCasedHostKey(t *testing.T) {
 		for _, shards := range []int{1, 7, 256, 4096} {
 			h := fnv.New64a()
 			h.Write([]byte(strings.ToLower(host)))
-			if got, want := store.ShardOf(host, shards), int(h.Sum64()%uint64(shards)); got != want {
-				t.Errorf("ShardOf(%q, %d) = %d, want %d", host, shards, got, want)
+			if got, want := crawl.ShardOf(host, shards), int(h.Sum64()%uint64(shards)); got != want {
+				t.Errorf("crawl.ShardOf(%q, %d) = %d, want %d", host, shards, got, want)
 			}
 		}
 	}
-	if store.ShardOf("A.TEST", 256) != store.ShardOf("a.test", 256) {
+	if crawl.ShardOf("A.TEST", 256) != crawl.ShardOf("a.test", 256) {
 		t.Error("ShardOf depends on the case of the host")
 	}
 }
@@ -36,7 +36,7 @@ func hostsOfTwoShards(shards int) (a, b string) {
 	a = "a.test"
 	for i := 0; ; i++ {
 		b = fmt.Sprintf("b%d.test", i)
-		if store.ShardOf(b, shards) != store.ShardOf(a, shards) {
+		if crawl.ShardOf(b, shards) != crawl.ShardOf(a, shards) {
 			return a, b
 		}
 	}
@@ -65,8 +65,8 @@ func outbox(t *testing.T, db *store.DB) []string {
 		if i > 0 && r.Seq <= rows[i-1].Seq {
 			t.Errorf("outbox rows out of order: %d after %d", r.Seq, rows[i-1].Seq)
 		}
-		if r.Shard != store.ShardOf(hostOf(r.URL), 16) {
-			t.Errorf("outbox row %s of shard %d, want %d", r.URL, r.Shard, store.ShardOf(hostOf(r.URL), 16))
+		if r.Shard != crawl.ShardOf(hostOf(r.URL), 16) {
+			t.Errorf("outbox row %s of shard %d, want %d", r.URL, r.Shard, crawl.ShardOf(hostOf(r.URL), 16))
 		}
 		out = append(out, fmt.Sprintf("%s@%d", r.URL, r.Depth))
 	}
@@ -112,7 +112,7 @@ func TestLinksToOtherShardsGoToTheOutbox(t *testing.T) {
 			t.Errorf("%s is %v, want %v", u, n.State, want)
 		}
 	}
-	if n, err := db.PendingIn([]int{store.ShardOf(b, 16)}); n != 0 || err != nil {
+	if n, err := db.PendingIn([]int{crawl.ShardOf(b, 16)}); n != 0 || err != nil {
 		t.Errorf("URLs queued in %s's shard: %d, %v; want none", b, n, err)
 	}
 
@@ -138,7 +138,7 @@ func TestLinksToOtherShardsGoToTheOutbox(t *testing.T) {
 	if n := storetest.Node(t, db, B("1")); n.State != crawl.StatePending || n.Depth != 1 {
 		t.Errorf("%s is %v at %d after it was sent here, want pending at 1", B("1"), n.State, n.Depth)
 	}
-	if n, err := db.PendingIn([]int{store.ShardOf(b, 16)}); n != 1 || err != nil {
+	if n, err := db.PendingIn([]int{crawl.ShardOf(b, 16)}); n != 1 || err != nil {
 		t.Errorf("URLs queued in %s's shard: %d, %v; want 1", b, n, err)
 	}
 }
@@ -176,9 +176,9 @@ func TestRecordsOfRecordedLeases(t *testing.T) {
 	other := storetest.Open(t)
 	ow := other.Writer(-1).WithShards(16)
 	for i, r := range rows {
-		if r.URL != urls[i] || r.Shard != store.ShardOf(hostOf(r.URL), 16) || (i > 0 && r.Seq <= rows[i-1].Seq) {
+		if r.URL != urls[i] || r.Shard != crawl.ShardOf(hostOf(r.URL), 16) || (i > 0 && r.Seq <= rows[i-1].Seq) {
 			t.Errorf("row %d: seq %d, %s of shard %d; want %s of shard %d, after row %d", i, r.Seq, r.URL, r.Shard,
-				urls[i], store.ShardOf(hostOf(urls[i]), 16), i-1)
+				urls[i], crawl.ShardOf(hostOf(urls[i]), 16), i-1)
 		}
 		if _, err := ow.ApplyRecords([]store.PageRecord{r.PageRecord}); err != nil {
 			t.Fatal(err)
@@ -266,7 +266,7 @@ func TestInsertThatFailsStoresNothing(t *testing.T) {
 	if _, err := w.InsertURLs(urls); !errors.Is(err, errDisk) {
 		t.Fatalf("insert with a failing commit: %v, want %v", err, errDisk)
 	}
-	if n, err := db.PendingIn([]int{store.ShardOf("a.test", 16), store.ShardOf("b.test", 16)}); n != 0 || err != nil {
+	if n, err := db.PendingIn([]int{crawl.ShardOf("a.test", 16), crawl.ShardOf("b.test", 16)}); n != 0 || err != nil {
 		t.Fatalf("after a failed insert %d URLs queued, %v; want none", n, err)
 	}
 	if _, err := w.InsertURLs(urls); err != nil {

@@ -242,7 +242,7 @@ func newSimCluster(t testing.TB, s simSite, nodes, shards int) *simCluster {
 		c.owner[sh] = sh % nodes
 	}
 	for _, u := range s.seeds() {
-		sh := store.ShardOf(hostOf(u), shards)
+		sh := crawl.ShardOf(hostOf(u), shards)
 		c.urls[sh] = append(c.urls[sh], store.InboundURL{URL: u})
 	}
 	return c

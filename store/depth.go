@@ -162,7 +162,7 @@ func (t *txn) reach(id uint64, n crawl.Node, at distance) error {
 				}
 				src := -1 // the page's shard, in a cluster crawl
 				if t.shards > 0 {
-					src = ShardOf(hostKey(n.URL), t.shards)
+					src = crawl.ShardOf(hostKey(n.URL), t.shards)
 				}
 				err := t.eachEdge(it.id, func(e storedEdge) error {
 					next := t.next(it.at, e.Kind)
@@ -178,11 +178,11 @@ func (t *txn) reach(id uint64, n crawl.Node, at distance) error {
 						if src >= 0 && dst.State == crawl.StateRemote && dst.Check {
 							// A URL to check that another shard's owner checks: a shorter
 							// path is news to it.
-							return t.reachRemote(&dst, ShardOf(hostKey(dst.URL), t.shards), next.depth, true, dst.External)
+							return t.reachRemote(&dst, crawl.ShardOf(hostKey(dst.URL), t.shards), next.depth, true, dst.External)
 						}
 						return t.lower(&dst, next.depth)
 					}
-					if shard := ShardOf(hostKey(dst.URL), t.shards); shard != src {
+					if shard := crawl.ShardOf(hostKey(dst.URL), t.shards); shard != src {
 						return t.reachRemote(&dst, shard, next.depth, false, false)
 					}
 					queue = append(queue, item{e.Dst, next})

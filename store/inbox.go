@@ -46,7 +46,7 @@ func (w *Writer) InsertURLs(urls []InboundURL) (crawl.CommitStats, error) {
 				continue
 			}
 			if t.shards > 0 {
-				t.srcShard = ShardOf(host, t.shards) // a link from its own shard
+				t.srcShard = crawl.ShardOf(host, t.shards) // a link from its own shard
 			}
 			if _, err := t.link(&l, distance{depth: u.Depth}); err != nil {
 				return fmt.Errorf("%.200q: %w", u.URL, err)
@@ -134,7 +134,7 @@ func (t *txn) applyRecord(r PageRecord) error {
 	}
 	page.ID = id
 	if t.shards > 0 {
-		t.srcShard = ShardOf(host, t.shards)
+		t.srcShard = crawl.ShardOf(host, t.shards)
 	}
 	return t.recordPage(&page, distance{page.Depth, rec.redirects}, rec.links, rec.targets, rec.dropped, rec.tooLong, false)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/crawl-project/crawl"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -86,7 +87,7 @@ func decodeOutbox(seq uint64, v []byte) (OutboxRow, error) {
 			d.err = errCorrupt
 		}
 	}
-	if d.err != nil || r.Shard >= MaxShards || r.Depth < 0 || !storableURL(string(d.b)) {
+	if d.err != nil || r.Shard >= crawl.MaxShards || r.Depth < 0 || !storableURL(string(d.b)) {
 		return OutboxRow{}, fmt.Errorf("outbox row %d: %w", seq, errCorrupt)
 	}
 	r.URL = string(d.b)
@@ -112,7 +113,7 @@ func decodeRecordRow(seq uint64, v []byte) (RecordRow, error) {
 	d := decoder{b: v}
 	r := RecordRow{Seq: seq, Shard: int(d.uvarint())}
 	r.URL = d.str()
-	if d.err != nil || r.Shard >= MaxShards || !storableURL(r.URL) {
+	if d.err != nil || r.Shard >= crawl.MaxShards || !storableURL(r.URL) {
 		return RecordRow{}, fmt.Errorf("record row %d: %w", seq, errCorrupt)
 	}
 	r.Body = append([]byte(nil), d.b...)

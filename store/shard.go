@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"github.com/crawl-project/crawl"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
@@ -14,48 +15,6 @@ import (
 // reads the hosts of the shards its node owns (FrontierHostsIn), and the node reports how
 // many URLs those shards have queued (PendingIn).
 
-// ShardOf returns the shard of a frontier host key (host[:port]) among shards: FNV-1a (64
-// bit) of the ASCII-lower-cased key, modulo shards. Every node of a cluster must compute the
-// same, so this is the rule of the cluster engine (crawler/cluster.ShardOf), copied rather
-// than imported: the store depends on no engine. A test of the engine's side keeps the two
-// equal.
-func ShardOf(hostKey string, shards int) int {
-	const (
-		offset = 14695981039346656037
-		prime  = 1099511628211
-	)
-	h := uint64(offset)
-	for i := 0; i < len(hostKey); i++ {
-		c := hostKey[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		h ^= uint64(c)
-		h *= prime
-	}
-	return int(h % uint64(shards))
-}
-
-// shardOfKey is ShardOf for a host key read from the database, without making it a string.
-func shardOfKey(hostKey []byte, shards int) int {
-	const (
-		offset = 14695981039346656037
-		prime  = 1099511628211
-	)
-	h := uint64(offset)
-	for _, c := range hostKey {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		h ^= uint64(c)
-		h *= prime
-	}
-	return int(h % uint64(shards))
-}
-
-// MaxShards bounds the shard count the store accepts, as the engine does.
-const MaxShards = 4096
-
 // ErrNotSharded: a shard-aware read of a database whose writer was given no shard count.
 var ErrNotSharded = errors.New("the database is not split into shards (Writer.WithShards)")
 
@@ -66,7 +25,7 @@ var ErrNotSharded = errors.New("the database is not split into shards (Writer.Wi
 // records from a lease also gets a record row, for the cluster to keep. It also tells the
 // database its shard count for this process, which FrontierHostsIn and PendingIn use.
 func (w *Writer) WithShards(s int) *Writer {
-	w.shards = min(max(s, 0), MaxShards)
+	w.shards = min(max(s, 0), crawl.MaxShards)
 	w.db.setShards(w.shards)
 	return w
 }
@@ -118,7 +77,7 @@ func (t *txn) countQueued(host string, d int) {
 	if t.queuedDelta == nil {
 		t.queuedDelta = make(map[int]int)
 	}
-	t.queuedDelta[ShardOf(host, t.countShards)] += d
+	t.queuedDelta[crawl.ShardOf(host, t.countShards)] += d
 }
 
 // PendingIn returns how many URLs are queued in the frontier under hosts of the given
@@ -169,7 +128,7 @@ func (db *DB) countQueued(shards int) (err error) {
 			}
 			if h := k[:len(k)-9]; string(h) != string(host) {
 				host = append(host[:0], h...)
-				shard = shardOfKey(h, shards)
+				shard = crawl.ShardOfKey(h, shards)
 			}
 			counts[shard]++
 		}
@@ -203,7 +162,7 @@ func (db *DB) FrontierHostsIn(after string, limit int, owns func(shard int) bool
 			return nil
 		}
 		return eachFrontierHost(tx, after, func(host string) bool {
-			if calledBack(g, owns, ShardOf(host, s)) {
+			if calledBack(g, owns, crawl.ShardOf(host, s)) {
 				hosts = append(hosts, host)
 			}
 			return len(hosts) < limit

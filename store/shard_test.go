@@ -16,7 +16,7 @@ func queuedByShard(t *testing.T, db *store.DB, shards int) []int {
 	t.Helper()
 	counts := make([]int, shards)
 	for _, e := range leaseAll(t, db, nil) {
-		counts[store.ShardOf(e.Host, shards)]++
+		counts[crawl.ShardOf(e.Host, shards)]++
 	}
 	return counts
 }
@@ -112,7 +112,7 @@ func TestFrontierHostsInSkipsOtherShards(t *testing.T) {
 		owns := func(sh int) bool { return slices.Contains(mine, sh) }
 		var want, got []string
 		for _, h := range all {
-			if owns(store.ShardOf(h, 4)) {
+			if owns(crawl.ShardOf(h, 4)) {
 				want = append(want, h)
 			}
 		}

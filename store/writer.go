@@ -184,7 +184,7 @@ func (t *txn) recordUnstorable(r *crawl.Result, cause error) error {
 	if err := t.putNode(&n); err != nil || t.shards == 0 {
 		return err
 	}
-	return t.putRecord(ShardOf(r.Host, t.shards), n.URL, appendRecord(nil, &n, distance{depth: n.Depth}, 0, 0, nil, nil))
+	return t.putRecord(crawl.ShardOf(r.Host, t.shards), n.URL, appendRecord(nil, &n, distance{depth: n.Depth}, 0, 0, nil, nil))
 }
 
 // frontierEntry reads the frontier entry of a leased URL, if it is still queued.

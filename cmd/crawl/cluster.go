@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
 	"github.com/crawl-project/crawl/crawler/cluster"
 )
@@ -64,8 +65,8 @@ func (f *clusterFlags) check(c *crawlFlags) error {
 		return fmt.Errorf("--cluster %s: give the crawl's --crawl-id", f.url)
 	case f.nodeID == "":
 		return fmt.Errorf("--cluster %s: give this node's --node-id", f.url)
-	case f.shards < 0 || f.shards > cluster.MaxShards:
-		return fmt.Errorf("--shards %d: use 1 to %d", f.shards, cluster.MaxShards)
+	case f.shards < 0 || f.shards > crawl.MaxShards:
+		return fmt.Errorf("--shards %d: use 1 to %d", f.shards, crawl.MaxShards)
 	case f.replicas < 1 || f.replicas > 5:
 		return fmt.Errorf("--replicas %d: use 1 to 5", f.replicas)
 	case f.heartbeat <= 0:

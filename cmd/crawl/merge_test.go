@@ -18,7 +18,7 @@ func clusterDBs(t *testing.T, settings string) (a, b, other string) {
 	t.Helper()
 	const shards = 16
 	other = "b.test"
-	for i := 0; store.ShardOf(other, shards) == store.ShardOf("a.test", shards); i++ {
+	for i := 0; crawl.ShardOf(other, shards) == crawl.ShardOf("a.test", shards); i++ {
 		other = fmt.Sprintf("b%d.test", i)
 	}
 	node := func(name, host, linked string, depth int, pages ...string) string {

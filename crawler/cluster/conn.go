@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	vocab "github.com/crawl-project/crawl"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -155,8 +156,8 @@ func (c *Conn) ensureCrawl(ctx context.Context, id string, shards int, settings 
 	if shards == 0 {
 		shards = DefaultShards
 	}
-	if shards < 1 || shards > MaxShards {
-		return nil, fmt.Errorf("crawl %s: %d shards: use 1 to %d", id, shards, MaxShards)
+	if shards < 1 || shards > vocab.MaxShards {
+		return nil, fmt.Errorf("crawl %s: %d shards: use 1 to %d", id, shards, vocab.MaxShards)
 	}
 	replicas := max(o.Replicas, 1)
 	cr := &crawl{names: names{id}, js: c.js}

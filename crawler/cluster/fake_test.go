@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	vocab "github.com/crawl-project/crawl"
 	"maps"
 	"slices"
 	"strings"
@@ -84,7 +85,7 @@ func (f *fakeNode) outboxLen() int {
 
 func (f *fakeNode) local() Local { return Local{Outbox: f, Records: f, Inbox: f, Frontier: f} }
 
-func (f *fakeNode) shardOf(u string) int { return ShardOf(hostOf(u), f.shards) }
+func (f *fakeNode) shardOf(u string) int { return vocab.ShardOf(hostOf(u), f.shards) }
 
 func hostOf(u string) string {
 	h := u[strings.Index(u, "://")+3:]

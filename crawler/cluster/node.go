@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	vocab "github.com/crawl-project/crawl"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -165,7 +166,7 @@ func (n *Node) SetDatabaseID(id string) { n.cfg.DatabaseID = id }
 func (n *Node) Shards() int { return n.cr.config.Shards }
 
 // ShardOf is the shard of a frontier host key in this crawl.
-func (n *Node) ShardOf(hostKey string) int { return ShardOf(hostKey, n.cr.config.Shards) }
+func (n *Node) ShardOf(hostKey string) int { return vocab.ShardOf(hostKey, n.cr.config.Shards) }
 
 // Notify tells the publisher that the outbox or the records have new rows (after a commit).
 // It never blocks.

@@ -11,29 +11,6 @@ import (
 // DefaultShards is the number of shards a crawl gets when its creator does not choose.
 const DefaultShards = 256
 
-// MaxShards bounds the shard count: each shard is a subject, a KV key and a durable consumer.
-const MaxShards = 4096
-
-// ShardOf returns the shard of a frontier host key (host[:port], as the frontier and the store
-// key hosts: the unit of politeness). It is FNV-1a (64 bit) of the ASCII-lower-cased key,
-// modulo shards: stable across versions and machines, since every node must agree on it.
-func ShardOf(hostKey string, shards int) int {
-	const (
-		offset = 14695981039346656037
-		prime  = 1099511628211
-	)
-	h := uint64(offset)
-	for i := 0; i < len(hostKey); i++ {
-		c := hostKey[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		h ^= uint64(c)
-		h *= prime
-	}
-	return int(h % uint64(shards))
-}
-
 // idPattern is what crawl ids and node ids may hold: they become parts of subjects, stream
 // names, KV keys and a bucket name, which allow no dots, wildcards or spaces.
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)

@@ -330,8 +330,14 @@ func printClusterStatus(w io.Writer, st clusterStatusJSON) {
 		case n.Alive:
 			state = "busy"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", n.ID, state, len(n.Shards), n.Pending, n.InFlight,
-			n.Waiting, n.Fetched, n.Done, n.Outbox, n.Records)
+		// What a node reports comes with its heartbeat: a node without one has told nothing,
+		// which is not the same as zero.
+		reported := func(v any) string { return fmt.Sprint(v) }
+		if !n.Alive {
+			reported = func(any) string { return "-" }
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\t%s\t%d\t%s\t%s\t\n", n.ID, state, len(n.Shards), reported(n.Pending),
+			reported(n.InFlight), n.Waiting, reported(n.Fetched), n.Done, reported(n.Outbox), reported(n.Records))
 	}
 	tw.Flush()
 	for _, n := range st.Nodes {

@@ -4,20 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/crawl-project/crawl/crawler/cluster/natstest"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
@@ -28,46 +25,12 @@ import (
 	"github.com/crawl-project/crawl/store/storetest"
 )
 
-// natsServer is a real nats-server with JetStream in this process, on 127.0.0.1, its store in
-// a temporary directory.
-type natsServer struct {
-	t    *testing.T
-	dir  string
-	port int
-	s    *server.Server
-}
+// natsServer is a real nats-server with JetStream in this process (see natstest).
+type natsServer struct{ *natstest.Server }
 
-func startNATS(t *testing.T) *natsServer {
-	t.Helper()
-	ns := &natsServer{t: t, dir: t.TempDir(), port: -1}
-	ns.start()
-	t.Cleanup(ns.stop)
-	return ns
-}
+func startNATS(t *testing.T) *natsServer { return &natsServer{natstest.Run(t)} }
 
-func (ns *natsServer) start() {
-	ns.t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: ns.port, JetStream: true,
-		StoreDir: ns.dir, NoLog: true, NoSigs: true})
-	if err != nil {
-		ns.t.Fatalf("nats-server: %v", err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		ns.t.Fatal("nats-server did not start")
-	}
-	ns.s, ns.port = s, s.Addr().(*net.TCPAddr).Port
-}
-
-func (ns *natsServer) stop() {
-	if ns.s != nil {
-		ns.s.Shutdown()
-		ns.s.WaitForShutdown()
-		ns.s = nil
-	}
-}
-
-func (ns *natsServer) url() string { return "nats://127.0.0.1:" + strconv.Itoa(ns.port) }
+func (ns *natsServer) url() string { return ns.URL() }
 
 // clusterSite is a generated site of 16 hosts, all served by one server through --resolve,
 // with links across hosts, so that most links of a page lead to another node's shard.
@@ -402,8 +365,9 @@ func TestClusterServerRestart(t *testing.T) {
 	h := clusterSite(t, 25)
 	nodes := startThree(t, ns, "bounce", h, time.Minute)
 	<-atRequest(h, 150)
-	ns.stop()
-	ns.start()
+	if err := ns.Restart(); err != nil {
+		t.Fatal(err)
+	}
 	for _, n := range nodes {
 		n.wait(2 * time.Minute)
 	}

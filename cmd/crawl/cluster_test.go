@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/crawl-project/crawl/crawler/cluster/natstest"
 	"io/fs"
 	"net"
 	"os"
@@ -256,7 +257,7 @@ func fragmentRefs(t *testing.T, path string) []string {
 func TestClusterCommandRefusals(t *testing.T) {
 	dir := t.TempDir()
 	seeds := writeFile(t, dir, "seeds.txt", "http://h0.test/\n")
-	noJS := &natsServer{t: t, dir: t.TempDir(), port: -1}
+	noJS := &natsServer{t, natstest.New(t.TempDir())}
 	noJS.start(false)
 	t.Cleanup(noJS.stop)
 	ns := startNATS(t)

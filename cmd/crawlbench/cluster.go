@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,8 +13,7 @@ import (
 	"strings"
 	"time"
 
-	natsserver "github.com/nats-io/nats-server/v2/server"
-
+	"github.com/crawl-project/crawl/crawler/cluster/natstest"
 	"github.com/crawl-project/crawl/crawler/crawltest"
 )
 
@@ -156,23 +154,20 @@ func runCluster(o *options, dir, seeds string, flags []string, nodes int) (clust
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return r, err
 	}
-	var ns *natsserver.Server
+	var nats *natstest.Server
 	if nodes > 0 {
-		var err error
-		if ns, err = startNATS(filepath.Join(dir, "jetstream")); err != nil {
+		nats = natstest.New(filepath.Join(dir, "jetstream"))
+		if err := nats.Start(true); err != nil {
 			return r, err
 		}
-		defer func() {
-			ns.Shutdown()
-			ns.WaitForShutdown()
-		}()
+		defer nats.Stop()
 	}
 	var cmds []*exec.Cmd
 	var stderrs []*bytes.Buffer
 	for i := range max(nodes, 1) {
 		args := append([]string{"--seeds", seeds, "--db", filepath.Join(dir, fmt.Sprintf("n%d.db", i)), "--user-agent", nodeAgent(i)}, flags...)
 		if nodes > 0 {
-			args = append(args, "--cluster", ns.ClientURL(), "--crawl-id", "bench", "--node-id", fmt.Sprintf("n%d", i))
+			args = append(args, "--cluster", nats.URL(), "--crawl-id", "bench", "--node-id", fmt.Sprintf("n%d", i))
 		}
 		cmd := exec.Command(o.crawlBin, args...)
 		var stderr bytes.Buffer
@@ -199,35 +194,19 @@ func runCluster(o *options, dir, seeds string, flags []string, nodes int) (clust
 	if len(failed) > 0 {
 		return r, fmt.Errorf("%s", strings.Join(failed, "\n"))
 	}
-	if ns != nil {
-		v, err := ns.Varz(nil)
+	if nats != nil {
+		v, err := nats.Server().Varz(nil)
 		if err != nil {
 			return r, err
 		}
 		r.inMsgs, r.outMsgs, r.inBytes, r.outBytes = v.InMsgs, v.OutMsgs, v.InBytes, v.OutBytes
-		js, err := ns.Jsz(nil)
+		js, err := nats.Server().Jsz(nil)
 		if err != nil {
 			return r, err
 		}
 		r.stored, r.storedBytes = js.Messages, js.Bytes
 	}
 	return r, nil
-}
-
-// startNATS starts a nats-server with JetStream in this process, on a free port of
-// 127.0.0.1, its store in dir.
-func startNATS(dir string) (*natsserver.Server, error) {
-	s, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: natsserver.RANDOM_PORT, JetStream: true,
-		StoreDir: dir, NoLog: true, NoSigs: true})
-	if err != nil {
-		return nil, fmt.Errorf("nats-server: %w", err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		s.Shutdown()
-		return nil, errors.New("nats-server did not start")
-	}
-	return s, nil
 }
 
 // nodeAgent is the User-Agent of node i of a run, by which the site tells the nodes apart.

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
+	"github.com/crawl-project/crawl/crawler/cluster/natstest"
 	"log/slog"
 	"net"
 	"slices"
@@ -212,7 +213,7 @@ func TestDialErrors(t *testing.T) {
 		t.Fatalf("closed port: %v", err)
 	}
 
-	ts := &testServer{t: t, dir: t.TempDir(), port: -1}
+	ts := &testServer{t, natstest.New(t.TempDir())}
 	ts.start(false)
 	t.Cleanup(ts.stop)
 	_, err = Dial(context.Background(), ts.url(), DialOptions{Timeout: 2 * time.Second})

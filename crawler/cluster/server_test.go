@@ -2,58 +2,30 @@ package cluster
 
 import (
 	"context"
+	"github.com/crawl-project/crawl/crawler/cluster/natstest"
 	"log/slog"
-	"net"
 	"os"
-	"strconv"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats-server/v2/server"
 )
 
-// testServer is a real nats-server with JetStream, in this process, on 127.0.0.1 with its
-// store in a temporary directory. restart stops it and starts a new one on the same store
-// and port, as an operator's restart would.
+// testServer is a real nats-server with JetStream, in this process (see natstest). restart
+// stops it and starts it again on the same store and port, as an operator's restart would.
 type testServer struct {
-	t    *testing.T
-	dir  string
-	port int
-	s    *server.Server
+	t *testing.T
+	*natstest.Server
 }
 
-func startServer(t *testing.T) *testServer {
-	t.Helper()
-	ts := &testServer{t: t, dir: t.TempDir(), port: -1}
-	ts.start(true)
-	t.Cleanup(ts.stop)
-	return ts
-}
+func startServer(t *testing.T) *testServer { return &testServer{t, natstest.Run(t)} }
 
 func (ts *testServer) start(jetStream bool) {
 	ts.t.Helper()
-	s, err := server.NewServer(&server.Options{
-		Host: "127.0.0.1", Port: ts.port, JetStream: jetStream, StoreDir: ts.dir,
-		NoLog: true, NoSigs: true,
-	})
-	if err != nil {
-		ts.t.Fatalf("nats-server: %v", err)
+	if err := ts.Start(jetStream); err != nil {
+		ts.t.Fatal(err)
 	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		ts.t.Fatal("nats-server did not start")
-	}
-	ts.s = s
-	ts.port = s.Addr().(*net.TCPAddr).Port
 }
 
-func (ts *testServer) stop() {
-	if ts.s != nil {
-		ts.s.Shutdown()
-		ts.s.WaitForShutdown()
-		ts.s = nil
-	}
-}
+func (ts *testServer) stop() { ts.Stop() }
 
 func (ts *testServer) restart() {
 	ts.t.Helper()
@@ -61,7 +33,7 @@ func (ts *testServer) restart() {
 	ts.start(true)
 }
 
-func (ts *testServer) url() string { return "nats://127.0.0.1:" + strconv.Itoa(ts.port) }
+func (ts *testServer) url() string { return ts.URL() }
 
 func dial(t *testing.T, ts *testServer) *Conn {
 	t.Helper()

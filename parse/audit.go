@@ -286,10 +286,8 @@ type targetSet struct {
 	hashes []uint32
 }
 
-// add records an id (of any element) or a name (of an <a>); an empty one defines nothing.
-func (t *targetSet) add(id string) { addTarget(t, id) }
-
-// addTarget is targetSet.add for a string or the tokenizer's bytes.
+// addTarget records an id (of any element) or a name (of an <a>), held in a string or in
+// the tokenizer's bytes; an empty one defines nothing.
 func addTarget[S string | []byte](t *targetSet, id S) {
 	if len(id) == 0 {
 		return

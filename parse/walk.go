@@ -120,7 +120,7 @@ func (w *walker) walk(n *html.Node) {
 // children itself, for n's text.
 func (w *walker) element(n *html.Node) (walked bool) {
 	if id, ok := attr(n, "id"); ok {
-		w.s.targets.add(id)
+		addTarget(&w.s.targets, id)
 	}
 	if w.x.Requisites {
 		w.requisites(n)
@@ -155,7 +155,7 @@ func (w *walker) element(n *html.Node) (walked bool) {
 	case atom.A, atom.Area, atom.Link:
 		if n.DataAtom == atom.A {
 			if name, ok := attr(n, "name"); ok {
-				w.s.targets.add(name)
+				addTarget(&w.s.targets, name)
 			}
 		}
 		href, ok := attr(n, "href")

@@ -1,7 +1,9 @@
 package crawl
 
 import (
+	"hash/fnv"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -72,6 +74,20 @@ func TestTargetsHas(t *testing.T) {
 	for frag, want := range map[string]bool{"": true, "top": true, "TOP": true, "tops": false, "x": false} {
 		if TopFragment(frag) != want {
 			t.Errorf("TopFragment(%q) = %v", frag, !want)
+		}
+	}
+}
+
+// The hashes are stored: HashTarget must stay FNV-1a (32 bits), for a string and for bytes.
+func TestHashTargetIsFNV1a(t *testing.T) {
+	for _, id := range []string{"", "intro", "caf\u00e9", "a b", strings.Repeat("x", 300)} {
+		h := fnv.New32a()
+		h.Write([]byte(id))
+		if got, want := HashTarget(id), h.Sum32(); got != want {
+			t.Errorf("HashTarget(%q) = %x, want %x", id, got, want)
+		}
+		if got, want := HashTarget([]byte(id)), h.Sum32(); got != want {
+			t.Errorf("HashTarget([]byte(%q)) = %x, want %x", id, got, want)
 		}
 	}
 }

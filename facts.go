@@ -1,7 +1,6 @@
 package crawl
 
 import (
-	"hash/fnv"
 	"net/url"
 	"slices"
 )
@@ -46,11 +45,14 @@ type Targets struct {
 // MaxTargets is the most distinct fragment identifiers kept per page.
 const MaxTargets = 1 << 14
 
-// HashTarget is the hash Targets keeps for a fragment identifier.
-func HashTarget(id string) uint32 {
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	return h.Sum32()
+// HashTarget is the hash Targets keeps for a fragment identifier: FNV-1a, 32 bits. It takes
+// the id as a string or as bytes (a tokenizer's), hashing either without a copy.
+func HashTarget[S string | []byte](id S) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h = (h ^ uint32(id[i])) * 16777619
+	}
+	return h
 }
 
 // Has reports whether the page defines fragment, as written in a link (percent-encoded or

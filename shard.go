@@ -18,27 +18,20 @@ const (
 // ShardOf returns the shard of a frontier host key (host[:port], the unit of politeness)
 // among shards: FNV-1a (64 bit) of the ASCII-lower-cased key, modulo shards. It is stable
 // across versions and machines: every node of a crawl must agree on it.
-func ShardOf(hostKey string, shards int) int {
-	h := uint64(fnvOffset)
-	for i := 0; i < len(hostKey); i++ {
-		h = fnvStep(h, hostKey[i])
-	}
-	return int(h % uint64(shards))
-}
+func ShardOf(hostKey string, shards int) int { return shardOf(hostKey, shards) }
 
 // ShardOfKey is ShardOf for a host key held in bytes (read from a database), without making
 // it a string.
-func ShardOfKey(hostKey []byte, shards int) int {
+func ShardOfKey(hostKey []byte, shards int) int { return shardOf(hostKey, shards) }
+
+func shardOf[S string | []byte](hostKey S, shards int) int {
 	h := uint64(fnvOffset)
-	for _, c := range hostKey {
-		h = fnvStep(h, c)
+	for i := 0; i < len(hostKey); i++ {
+		c := hostKey[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		h = (h ^ uint64(c)) * fnvPrime
 	}
 	return int(h % uint64(shards))
-}
-
-func fnvStep(h uint64, c byte) uint64 {
-	if 'A' <= c && c <= 'Z' {
-		c += 'a' - 'A'
-	}
-	return (h ^ uint64(c)) * fnvPrime
 }

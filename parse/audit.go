@@ -286,20 +286,13 @@ type targetSet struct {
 	hashes []uint32
 }
 
-// add records an id (of any element) or a name (of an <a>); an empty one defines nothing.
-func (t *targetSet) add(id string) { addTarget(t, id) }
-
-// addTarget is targetSet.add for a string or the tokenizer's bytes: the hash is
-// crawl.HashTarget's (FNV-1a, 32 bits), computed without a copy.
+// addTarget records an id (of any element) or a name (of an <a>), held in a string or in
+// the tokenizer's bytes; an empty one defines nothing.
 func addTarget[S string | []byte](t *targetSet, id S) {
 	if len(id) == 0 {
 		return
 	}
-	h := uint32(2166136261)
-	for i := 0; i < len(id); i++ {
-		h = (h ^ uint32(id[i])) * 16777619
-	}
-	t.hashes = append(t.hashes, h)
+	t.hashes = append(t.hashes, crawl.HashTarget(id))
 	if len(t.hashes) >= 4*crawl.MaxTargets {
 		t.compact() // a page repeating ids keeps its working memory bounded
 	}

@@ -135,12 +135,7 @@ func (s *Scope) matches(str string) bool {
 			return false
 		}
 	}
-	for _, re := range s.exclude {
-		if re.MatchString(str) {
-			return false
-		}
-	}
-	return true
+	return !s.Excluded(str)
 }
 
 // Domain returns the registrable domain of a host name (example.co.uk for www.example.co.uk),

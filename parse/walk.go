@@ -120,7 +120,7 @@ func (w *walker) walk(n *html.Node) {
 // children itself, for n's text.
 func (w *walker) element(n *html.Node) (walked bool) {
 	if id, ok := attr(n, "id"); ok {
-		w.s.targets.add(id)
+		addTarget(&w.s.targets, id)
 	}
 	if w.x.Requisites {
 		w.requisites(n)
@@ -132,23 +132,9 @@ func (w *walker) element(n *html.Node) (walked bool) {
 		}
 	case atom.H1:
 		w.facts.H1Count++
-		if w.haveH1 {
-			return false
-		}
-		w.haveH1 = true
-		w.s.h1.push(0)
-		w.walk(n)
-		w.h1 = w.closedPiece(w.s.h1.pop(), maxH1)
-		return true
+		return w.firstText(n, &w.haveH1, &w.s.h1, &w.h1, maxH1)
 	case atom.Title:
-		if w.haveTitle {
-			return false
-		}
-		w.haveTitle = true
-		w.s.title.push(0)
-		w.walk(n)
-		w.title = w.closedPiece(w.s.title.pop(), maxTitle)
-		return true
+		return w.firstText(n, &w.haveTitle, &w.s.title, &w.title, maxTitle)
 	case atom.Base:
 		if !w.haveBase {
 			w.baseHref, w.haveBase = attr(n, "href")
@@ -169,7 +155,7 @@ func (w *walker) element(n *html.Node) (walked bool) {
 	case atom.A, atom.Area, atom.Link:
 		if n.DataAtom == atom.A {
 			if name, ok := attr(n, "name"); ok {
-				w.s.targets.add(name)
+				addTarget(&w.s.targets, name)
 			}
 		}
 		href, ok := attr(n, "href")
@@ -252,6 +238,19 @@ func metaRobots(name, content, token string) (nofollow, noindex, ok bool) {
 	}
 	nofollow, noindex = robotsDirectives(content)
 	return nofollow, noindex, true
+}
+
+// firstText collects the text of n, cut to max bytes, into text when n is the first
+// element of its kind (seen not yet set); it reports whether it walked n's children.
+func (w *walker) firstText(n *html.Node, seen *bool, c *textCollector, text *piece, max int) (walked bool) {
+	if *seen {
+		return false
+	}
+	*seen = true
+	c.push(0)
+	w.walk(n)
+	*text = w.closedPiece(c.pop(), max)
+	return true
 }
 
 func (w *walker) add(l pendingLink) { w.s.links = append(w.s.links, l) }

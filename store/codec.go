@@ -103,11 +103,15 @@ func encodeNode(n *crawl.Node) []byte { return appendNode(make([]byte, 0, nodeSi
 
 // nodeSize is room enough for n's record in all but unusual cases.
 func nodeSize(n *crawl.Node) int {
-	size := 64 + len(n.URL) + len(n.ContentType) + len(n.Title) + len(n.Error)
-	if f := n.Facts; f != nil {
-		size += 32 + len(f.Description) + len(f.H1) + len(f.Canonical) + len(f.Hreflang) + len(f.Lang)
+	return 64 + len(n.URL) + len(n.ContentType) + len(n.Title) + len(n.Error) + factsSize(n.Facts)
+}
+
+// factsSize is room enough for the facts' section of a record (appendFacts); 0 for none.
+func factsSize(f *crawl.PageFacts) int {
+	if f == nil {
+		return 0
 	}
-	return size
+	return 32 + len(f.Description) + len(f.H1) + len(f.Canonical) + len(f.Hreflang) + len(f.Lang)
 }
 
 func appendNode(dst []byte, n *crawl.Node) []byte {

@@ -202,10 +202,7 @@ func edgeCount(c int) int { return min(max(c, 1), math.MaxInt32) }
 
 // recordSize is room enough for a record in all but unusual cases.
 func recordSize(page *crawl.Node, links []crawl.Link, targets *crawl.Targets) int {
-	n := 64 + len(page.ContentType) + len(page.Title) + len(page.Error)
-	if f := page.Facts; f != nil {
-		n += 32 + len(f.Description) + len(f.H1) + len(f.Canonical) + len(f.Hreflang) + len(f.Lang)
-	}
+	n := 64 + len(page.ContentType) + len(page.Title) + len(page.Error) + factsSize(page.Facts)
 	if targets != nil {
 		n += 8 + 4*len(targets.Hashes)
 	}

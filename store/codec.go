@@ -103,33 +103,23 @@ func encodeNode(n *crawl.Node) []byte { return appendNode(make([]byte, 0, nodeSi
 
 // nodeSize is room enough for n's record in all but unusual cases.
 func nodeSize(n *crawl.Node) int {
-	size := 64 + len(n.URL) + len(n.ContentType) + len(n.Title) + len(n.Error)
-	if f := n.Facts; f != nil {
-		size += 32 + len(f.Description) + len(f.H1) + len(f.Canonical) + len(f.Hreflang) + len(f.Lang)
+	return 64 + len(n.URL) + len(n.ContentType) + len(n.Title) + len(n.Error) + factsSize(n.Facts)
+}
+
+// factsSize is room enough for the facts' section of a record (appendFacts); 0 for none.
+func factsSize(f *crawl.PageFacts) int {
+	if f == nil {
+		return 0
 	}
-	return size
+	return 32 + len(f.Description) + len(f.H1) + len(f.Canonical) + len(f.Hreflang) + len(f.Lang)
 }
 
 func appendNode(dst []byte, n *crawl.Node) []byte {
 	e := encoder{b: dst}
 	e.byte(nodeCodecVersion)
 	e.byte(byte(n.State))
-	var flags byte
-	if n.Truncated {
-		flags |= nodeFlagTruncated
-	}
-	if n.NoIndex {
-		flags |= nodeFlagNoIndex
-	}
-	if n.Check {
-		flags |= nodeFlagCheck
-	}
-	if n.External {
-		flags |= nodeFlagExternal
-	}
-	if n.InSitemap {
-		flags |= nodeFlagInSitemap
-	}
+	flags := flagIf(n.Truncated, nodeFlagTruncated) | flagIf(n.NoIndex, nodeFlagNoIndex) | flagIf(n.Check, nodeFlagCheck) |
+		flagIf(n.External, nodeFlagExternal) | flagIf(n.InSitemap, nodeFlagInSitemap)
 	e.byte(flags)
 	e.uvarint(uint64(n.Depth))
 	e.uvarint(uint64(n.Status))
@@ -144,23 +134,30 @@ func appendNode(dst []byte, n *crawl.Node) []byte {
 	e.str(n.Error)
 	if f := n.Facts; f != nil {
 		e.byte(factsVersion)
-		var ff byte
-		if f.HasTitle {
-			ff |= factsHasTitle
-		}
-		if f.HasDescription {
-			ff |= factsHasDescription
-		}
-		e.byte(ff)
-		e.uvarint(uint64(f.H1Count))
-		e.uvarint(uint64(f.Words))
-		e.str(f.Description)
-		e.str(f.H1)
-		e.str(f.Canonical)
-		e.str(f.Hreflang)
-		e.str(f.Lang)
+		appendFacts(&e, f)
 	}
 	return e.b
+}
+
+// appendFacts appends the facts as both a node record and a page record hold them: flags
+// (has title, has description), h1 count, words and the texts. A count is never negative.
+func appendFacts(e *encoder, f *crawl.PageFacts) {
+	e.byte(flagIf(f.HasTitle, factsHasTitle) | flagIf(f.HasDescription, factsHasDescription))
+	e.uvarint(uint64(max(f.H1Count, 0)))
+	e.uvarint(uint64(max(f.Words, 0)))
+	e.str(f.Description)
+	e.str(f.H1)
+	e.str(f.Canonical)
+	e.str(f.Hreflang)
+	e.str(f.Lang)
+}
+
+// flagIf is flag when set holds, else 0.
+func flagIf(set bool, flag byte) byte {
+	if set {
+		return flag
+	}
+	return 0
 }
 
 func decodeNode(id uint64, b []byte) (crawl.Node, error) {

@@ -22,8 +22,9 @@ type InboundURL struct {
 	Check, External bool
 }
 
-// InsertURLs commits each URL as a followable link at its depth found on a page of this
-// node's would be (a link to check, for a URL to check: queued to be checked unless known), in one durable transaction: the depth limit and the host budget apply;
+// InsertURLs commits each URL, in one durable transaction, as a followable link at its
+// depth found on a page of the URL's own shard would be (a URL to check as a link to check:
+// queued to be checked unless known): the depth limit and the host budget apply;
 // an unseen URL, or one recorded as remote, is queued (or skipped for its depth or budget);
 // a known one keeps its state, and a smaller depth lowers it and what it links to. A URL
 // too long to store is counted under crawl.ReasonURLTooLong, one without a depth (negative)

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
-	"sync"
 	"testing"
 	"time"
 
@@ -79,37 +78,32 @@ func BenchmarkMerge(b *testing.B) {
 }
 
 // peakHeap samples the heap (objects, live or awaiting collection) every millisecond until
-// stop is called, and returns the largest sample.
+// stop is called, and returns the largest sample. The sampling goroutine owns the peak and
+// hands it over when stopped.
 func peakHeap() (stop func() uint64) {
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	read := func() uint64 {
 		metrics.Read(sample)
 		return sample[0].Value.Uint64()
 	}
-	var (
-		mu   sync.Mutex
-		peak = read()
-		done = make(chan struct{})
-		wg   sync.WaitGroup
-	)
-	wg.Go(func() {
+	done, peak := make(chan struct{}), make(chan uint64)
+	first := read()
+	go func() {
+		p := first
 		t := time.NewTicker(time.Millisecond)
 		defer t.Stop()
 		for {
 			select {
 			case <-done:
+				peak <- max(p, read())
 				return
 			case <-t.C:
-				v := read()
-				mu.Lock()
-				peak = max(peak, v)
-				mu.Unlock()
+				p = max(p, read())
 			}
 		}
-	})
+	}()
 	return func() uint64 {
 		close(done)
-		wg.Wait()
-		return max(peak, read())
+		return <-peak
 	}
 }

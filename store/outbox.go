@@ -6,9 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/crawl-project/crawl"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/crawl-project/crawl"
 )
 
 // A node of a cluster crawl keeps two queues for the engine, written in the transactions of
@@ -123,12 +124,7 @@ func decodeRecordRow(seq uint64, v []byte) (RecordRow, error) {
 // PendingOutbox returns up to max outbox rows, oldest first. A row is there once the
 // transaction that wrote it is durable.
 func (db *DB) PendingOutbox(max int) ([]OutboxRow, error) {
-	var rows []OutboxRow
-	err := db.eachRow(bucketOutbox, max, func(seq uint64, v []byte) error {
-		r, err := decodeOutbox(seq, v)
-		rows = append(rows, r)
-		return err
-	})
+	rows, err := pendingRows(db, bucketOutbox, max, decodeOutbox)
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}
@@ -137,38 +133,35 @@ func (db *DB) PendingOutbox(max int) ([]OutboxRow, error) {
 
 // PendingRecords returns up to max record rows, oldest first.
 func (db *DB) PendingRecords(max int) ([]RecordRow, error) {
-	var rows []RecordRow
-	err := db.eachRow(bucketRecords, max, func(seq uint64, v []byte) error {
-		r, err := decodeRecordRow(seq, v)
-		rows = append(rows, r)
-		return err
-	})
+	rows, err := pendingRows(db, bucketRecords, max, decodeRecordRow)
 	if err != nil {
 		return nil, fmt.Errorf("read records: %w", err)
 	}
 	return rows, nil
 }
 
-// eachRow calls fn for up to max rows of a queue bucket, oldest first.
-func (db *DB) eachRow(bucket []byte, max int, fn func(seq uint64, v []byte) error) error {
-	return db.read(func(tx *bolt.Tx) error {
+// pendingRows decodes up to max rows of a queue bucket, oldest first.
+func pendingRows[R any](db *DB, bucket []byte, max int, decode func(seq uint64, v []byte) (R, error)) ([]R, error) {
+	var rows []R
+	err := db.read(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
 		if b == nil || max <= 0 {
 			return nil
 		}
 		c := b.Cursor()
-		n := 0
-		for k, v := c.First(); k != nil && n < max; k, v = c.Next() {
+		for k, v := c.First(); k != nil && len(rows) < max; k, v = c.Next() {
 			if len(k) != 8 {
 				return fmt.Errorf("key %x: %w", k, errCorrupt)
 			}
-			if err := fn(binary.BigEndian.Uint64(k), v); err != nil {
+			r, err := decode(binary.BigEndian.Uint64(k), v)
+			if err != nil {
 				return err
 			}
-			n++
+			rows = append(rows, r)
 		}
 		return nil
 	})
+	return rows, err
 }
 
 // DeleteOutbox removes outbox rows, in one durable transaction: the engine holds them now.

@@ -94,14 +94,7 @@ func appendRecord(dst []byte, page *crawl.Node, at distance, dropped, tooLong in
 	e := encoder{b: dst}
 	e.byte(recordVersion)
 	e.byte(byte(page.State))
-	var flags byte
-	if page.Truncated {
-		flags |= recordFlagTruncated
-	}
-	if page.NoIndex {
-		flags |= recordFlagNoIndex
-	}
-	e.byte(flags)
+	e.byte(flagIf(page.Truncated, recordFlagTruncated) | flagIf(page.NoIndex, recordFlagNoIndex))
 	e.uvarint(uint64(at.depth))
 	e.uvarint(uint64(at.redirects))
 	e.uvarint(uint64(page.Status))
@@ -157,34 +150,12 @@ func appendRecord(dst []byte, page *crawl.Node, at distance, dropped, tooLong in
 
 // appendRecordAudit appends the audit section of a version 2 record.
 func appendRecordAudit(e *encoder, page *crawl.Node, links []crawl.Link, targets *crawl.Targets) {
-	var flags byte
-	for _, f := range []struct {
-		set  bool
-		flag byte
-	}{{page.Check, auditFlagCheck}, {page.External, auditFlagExternal}, {page.InSitemap, auditFlagInSitemap},
-		{page.Facts != nil, auditFlagFacts}, {targets != nil, auditFlagTargets},
-		{targets != nil && (targets.Truncated || len(targets.Hashes) > crawl.MaxTargets), auditFlagTargetsTruncated}} {
-		if f.set {
-			flags |= f.flag
-		}
-	}
-	e.byte(flags)
-	if f := page.Facts; f != nil {
-		var ff byte
-		if f.HasTitle {
-			ff |= factsHasTitle
-		}
-		if f.HasDescription {
-			ff |= factsHasDescription
-		}
-		e.byte(ff)
-		e.uvarint(uint64(max(f.H1Count, 0)))
-		e.uvarint(uint64(max(f.Words, 0)))
-		e.str(f.Description)
-		e.str(f.H1)
-		e.str(f.Canonical)
-		e.str(f.Hreflang)
-		e.str(f.Lang)
+	truncated := targets != nil && (targets.Truncated || len(targets.Hashes) > crawl.MaxTargets)
+	e.byte(flagIf(page.Check, auditFlagCheck) | flagIf(page.External, auditFlagExternal) |
+		flagIf(page.InSitemap, auditFlagInSitemap) | flagIf(page.Facts != nil, auditFlagFacts) |
+		flagIf(targets != nil, auditFlagTargets) | flagIf(truncated, auditFlagTargetsTruncated))
+	if page.Facts != nil {
+		appendFacts(e, page.Facts)
 	}
 	if targets != nil {
 		hashes := targets.Hashes[:min(len(targets.Hashes), crawl.MaxTargets)]
@@ -217,11 +188,7 @@ func appendRecordAudit(e *encoder, page *crawl.Node, links []crawl.Link, targets
 	e.uvarint(uint64(len(extras)))
 	for _, x := range extras {
 		e.uvarint(uint64(x.index))
-		var lf byte
-		if x.check {
-			lf |= linkExtraCheck
-		}
-		e.byte(lf)
+		e.byte(flagIf(x.check, linkExtraCheck))
 		e.uvarint(uint64(len(x.frags)))
 		for _, f := range x.frags {
 			e.str(cutText(f, maxFragment))
@@ -235,10 +202,7 @@ func edgeCount(c int) int { return min(max(c, 1), math.MaxInt32) }
 
 // recordSize is room enough for a record in all but unusual cases.
 func recordSize(page *crawl.Node, links []crawl.Link, targets *crawl.Targets) int {
-	n := 64 + len(page.ContentType) + len(page.Title) + len(page.Error)
-	if f := page.Facts; f != nil {
-		n += 32 + len(f.Description) + len(f.H1) + len(f.Canonical) + len(f.Hreflang) + len(f.Lang)
-	}
+	n := 64 + len(page.ContentType) + len(page.Title) + len(page.Error) + factsSize(page.Facts)
 	if targets != nil {
 		n += 8 + 4*len(targets.Hashes)
 	}

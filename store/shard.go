@@ -3,10 +3,11 @@ package store
 import (
 	"errors"
 	"fmt"
-	"github.com/crawl-project/crawl"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/crawl-project/crawl"
 )
 
 // A cluster crawl splits its hosts into a fixed number of shards, each crawled by the node

@@ -82,13 +82,7 @@ func (e *resultError) Unwrap() error { return e.err }
 // commit is one attempt at Commit's transaction; the results in unstorable are recorded as
 // failed with their error instead of applied.
 func (w *Writer) commit(batch []crawl.Result, unstorable map[int]error) (crawl.CommitStats, error) {
-	var stats crawl.CommitStats
-	err := w.db.update(func(t *txn) error {
-		stats = crawl.CommitStats{HostsWithNew: make(map[string]int), HostsRequeued: make(map[string]bool)}
-		tx := t.tx
-		if err := w.prepare(t, &stats); err != nil {
-			return err
-		}
+	return w.run(func(t *txn) error {
 		for i := range batch {
 			r := &batch[i]
 			if cause, ok := unstorable[i]; ok {
@@ -107,16 +101,12 @@ func (w *Writer) commit(batch []crawl.Result, unstorable map[int]error) (crawl.C
 				return &resultError{i, err}
 			}
 		}
-		if err := w.finish(t); err != nil {
-			return err
-		}
-		meta := tx.Bucket(bucketMeta)
-		if stats.Attempts == 0 {
+		if t.stats.Attempts == 0 {
 			return nil
 		}
-		return meta.Put(keyFetched, u64(counter(meta.Get(keyFetched))+uint64(stats.Attempts)))
+		meta := t.tx.Bucket(bucketMeta)
+		return meta.Put(keyFetched, u64(counter(meta.Get(keyFetched))+uint64(t.stats.Attempts)))
 	})
-	return stats, err
 }
 
 // prepare sets up a transaction of the writer: its rules, where its stats go and, for a

@@ -41,7 +41,9 @@ func ReadGraph(t testing.TB, path string) *Graph {
 			g.ByURL[n.URL] = n
 			url[n.ID] = n.URL
 			if h := host(n.URL); h != "" {
-				g.HostQueued[h] = s.HostQueued(h)
+				if _, ok := g.HostQueued[h]; !ok { // once per host, not per node
+					g.HostQueued[h] = s.HostQueued(h)
+				}
 			}
 			return nil
 		}); err != nil {

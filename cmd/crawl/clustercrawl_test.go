@@ -330,20 +330,7 @@ func (cc *clusterCrawl) finish() {
 		}
 		inFlight[i] = fmt.Sprintf("%s %d", s.ua, n)
 	}
-	var again []string
-	dups := 0
-	for k, n := range counts {
-		if n > 1 {
-			dups += n - 1
-			if n-1 > allowed[k] {
-				again = append(again, fmt.Sprintf("%s fetched %d times, in flight at %d stops", k, n, allowed[k]))
-			}
-		}
-	}
-	sort.Strings(again)
-	if len(again) > 0 {
-		t.Errorf("%d pages fetched again although they were recorded:\n  %s", len(again), strings.Join(again[:min(10, len(again))], "\n  "))
-	}
+	dups := checkRefetches(t, counts, allowed, "stops")
 	cc.site.checkPoliteness(t)
 	per := map[string]int{}
 	for _, a := range cc.site.log.Arrivals("") {

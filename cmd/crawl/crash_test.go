@@ -177,19 +177,7 @@ func TestKillAndResumeLosesNothing(t *testing.T) {
 			allowed[key]++
 		}
 	}
-	dups, unexplained := 0, []string{}
-	for key, n := range s.pageCounts() {
-		if n > 1 {
-			dups += n - 1
-			if n-1 > allowed[key] {
-				unexplained = append(unexplained, fmt.Sprintf("%s fetched %d times, in flight at %d kills", key, n, allowed[key]))
-			}
-		}
-	}
-	sort.Strings(unexplained)
-	if len(unexplained) > 0 {
-		t.Errorf("%d URLs fetched again although they were recorded:\n  %s", len(unexplained), strings.Join(unexplained[:min(10, len(unexplained))], "\n  "))
-	}
+	dups := checkRefetches(t, s.pageCounts(), allowed, "kills")
 	if dups > sumInFlight {
 		t.Errorf("%d duplicate fetches, more than the %d URLs in flight at the kills", dups, sumInFlight)
 	}
@@ -199,6 +187,27 @@ func TestKillAndResumeLosesNothing(t *testing.T) {
 	}
 	t.Logf("survived %d kills; compared %d nodes (%d fetched pages) and %d edges; %d duplicate fetches, %d URLs in flight at kills (per kill: %s)",
 		len(inFlight), len(want.nodes), want.count(crawl.StateDone), len(want.edges), dups, sumInFlight, strings.Join(perKill, " "))
+}
+
+// checkRefetches reports each URL fetched more often than once plus the number of times it
+// was in flight when a process was stopped (allowed; at names the stops), and returns the
+// number of repeated fetches.
+func checkRefetches(t *testing.T, counts, allowed map[string]int, at string) (dups int) {
+	t.Helper()
+	var unexplained []string
+	for key, n := range counts {
+		if n > 1 {
+			dups += n - 1
+			if n-1 > allowed[key] {
+				unexplained = append(unexplained, fmt.Sprintf("%s fetched %d times, in flight at %d %s", key, n, allowed[key], at))
+			}
+		}
+	}
+	sort.Strings(unexplained)
+	if len(unexplained) > 0 {
+		t.Errorf("%d URLs fetched again although they were recorded:\n  %s", len(unexplained), strings.Join(unexplained[:min(10, len(unexplained))], "\n  "))
+	}
+	return dups
 }
 
 // SIGINT stops a crawl gracefully: exit 130 with the summary, every URL fetched is recorded,

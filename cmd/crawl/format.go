@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/crawl-project/crawl/crawler"
+	"github.com/crawl-project/crawl/store/report"
 )
 
 // Formatting shared by everything that shows a crawl's numbers to a person: the live status
@@ -25,10 +26,10 @@ func printSummary(w io.Writer, s crawler.Summary, dbPath string) {
 	}
 	printPoliteness(w, s)
 	fmt.Fprintf(w, "  rejected        %s\n", formatRejected(s.Rejected))
-	fmt.Fprintf(w, "  read in part    %s\n", formatIncomplete(int(s.Truncated), int(s.PartialParses)))
+	fmt.Fprintf(w, "  read in part    %s\n", report.IncompleteSummary(int(s.Truncated), int(s.PartialParses)))
 	fmt.Fprintf(w, "  links found     %d (%d new URLs)\n", s.Links, s.NewURLs)
 	fmt.Fprintf(w, "  hosts           %d\n", s.Hosts)
-	fmt.Fprintf(w, "  bytes           %s\n", humanBytes(s.Bytes))
+	fmt.Fprintf(w, "  bytes           %s\n", report.HumanBytes(s.Bytes))
 	fmt.Fprintf(w, "  elapsed         %s (%.1f pages/s)\n", s.Elapsed.Round(time.Millisecond), s.PagesPerSecond())
 	if s.Pending > 0 {
 		fmt.Fprintf(w, "  still queued    %d (run the same command again to continue)\n", s.Pending)
@@ -43,15 +44,6 @@ func formatFailures(n int64, byCause map[string]int64) string {
 		return "0"
 	}
 	return fmt.Sprintf("%d (%s)", n, formatRejected(byCause))
-}
-
-// formatIncomplete describes the fetched pages read only in part, whose links past the loss
-// are missing: "none", or "2 truncated at --max-body, 1 parsed in part".
-func formatIncomplete(truncated, partialParses int) string {
-	if truncated == 0 && partialParses == 0 {
-		return "none"
-	}
-	return fmt.Sprintf("%d truncated at --max-body, %d parsed in part", truncated, partialParses)
 }
 
 // progressField is one labelled number of the progress line.
@@ -71,7 +63,7 @@ func progressFields(s crawler.Summary, rateNow float64) []progressField {
 		{"avg", formatRate(averageRate(s))},
 		{"errors", humanCount(s.Failed)},
 		{"hosts", humanCount(s.ActiveHosts)},
-		{"bytes", humanBytes(s.Bytes)},
+		{"bytes", report.HumanBytes(s.Bytes)},
 		{"elapsed", humanDuration(s.Elapsed)},
 	}
 }
@@ -112,20 +104,6 @@ func progressLine(fields []progressField) string {
 		b.WriteString(f.value)
 	}
 	return b.String()
-}
-
-// humanBytes formats a byte count with binary units: "512 B", "1.5 KiB", "3.2 GiB".
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // humanCount formats an integer with thousands separators: 1234567 -> "1,234,567".

@@ -7,14 +7,15 @@ import (
 	"time"
 
 	"github.com/crawl-project/crawl/crawler"
+	"github.com/crawl-project/crawl/store/report"
 )
 
 func TestHumanFormats(t *testing.T) {
 	for _, c := range []struct{ got, want string }{
-		{humanBytes(0), "0 B"},
-		{humanBytes(1023), "1023 B"},
-		{humanBytes(1536), "1.5 KiB"},
-		{humanBytes(5 << 30), "5.0 GiB"},
+		{report.HumanBytes(0), "0 B"},
+		{report.HumanBytes(1023), "1023 B"},
+		{report.HumanBytes(1536), "1.5 KiB"},
+		{report.HumanBytes(5 << 30), "5.0 GiB"},
 		{humanCount(0), "0"},
 		{humanCount(999), "999"},
 		{humanCount(1000), "1,000"},

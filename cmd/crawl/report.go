@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/store/export/fileset"
 	"github.com/crawl-project/crawl/store/report"
 )
 
@@ -121,7 +120,7 @@ func runReport(ctx context.Context, e *env, f *reportFlags) int {
 	}
 	if f.junit != "" {
 		if err := writeJUnit(f.junit, rep, db.Path()); err != nil {
-			fmt.Fprintf(e.stderr, "crawl report: --junit %s: %v\n", f.junit, err)
+			fmt.Fprintf(e.stderr, "crawl report: --junit: %v\n", err)
 			return exitError
 		}
 	}
@@ -176,20 +175,16 @@ func parseStatuses(list []string) ([]int, error) {
 	return out, nil
 }
 
-// writeJUnit writes the report's findings as JUnit XML to path, whole or not at all: under a
-// temporary name beside it, renamed when complete.
+// writeJUnit writes the report's findings as JUnit XML to path, whole or not at all, as
+// crawl export writes its files.
 func writeJUnit(path string, rep *report.Report, dbPath string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	set, err := fileset.Create([]string{path}, fileset.Options{})
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	if err := report.WriteJUnit(tmp, rep, dbPath); err != nil {
-		tmp.Close()
-		return err
+	defer set.Discard()
+	if err := report.WriteJUnit(set.Writer(0), rep, dbPath); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return set.Commit()
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
 	"github.com/crawl-project/crawl/store"
+	"github.com/crawl-project/crawl/store/report"
 )
 
 // statusReport is the output of crawl status; its JSON form is stable for scripts.
@@ -138,7 +139,7 @@ func printStatus(w io.Writer, r statusReport, now time.Time) {
 	row := func(label, format string, args ...any) {
 		fmt.Fprintf(w, "%-15s %s\n", label, fmt.Sprintf(format, args...))
 	}
-	row("Database", "%s (%s, schema %d)", r.DB, humanBytes(r.Bytes), r.Schema)
+	row("Database", "%s (%s, schema %d)", r.DB, report.HumanBytes(r.Bytes), r.Schema)
 	switch r.State {
 	case "new":
 		row("Crawl", "not started: no URL recorded")
@@ -180,7 +181,7 @@ func printStatus(w io.Writer, r statusReport, now time.Time) {
 	}
 	row("Fetch attempts", "%d%s", r.Fetched, budget)
 	row("Rejected", "%s", formatRejected(r.Rejected))
-	row("Read in part", "%s", formatIncomplete(r.Truncated, r.PartialParses))
+	row("Read in part", "%s", report.IncompleteSummary(r.Truncated, r.PartialParses))
 	row("Hosts", "%d with recorded pages", r.Hosts)
 	row("Links", "%d", r.Links)
 }

@@ -97,8 +97,8 @@ type graphmlEncoder struct {
 	buf []byte
 }
 
-func graphmlType(t colType) string { // typeTokens and typeTime are strings
-
+// graphmlType is the GraphML type of a column; typeTokens and typeTime are strings.
+func graphmlType(t colType) string {
 	switch t {
 	case typeInt:
 		return "int"

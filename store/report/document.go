@@ -124,12 +124,12 @@ func layout(r *Report, dbPath string) *document {
 	in := r.Incomplete
 	s = section{title: "Pages read only in part, the most linked-to first", total: in.Total, shown: len(in.Items)}
 	if in.Total > 0 {
-		s.intro = []string{formatIncomplete(in.Truncated, in.PartialParses)}
+		s.intro = []string{IncompleteSummary(in.Truncated, in.PartialParses)}
 	}
 	for _, p := range in.Items {
 		var loss []string
 		if p.Truncated {
-			loss = append(loss, "truncated at "+humanBytes(p.Bytes))
+			loss = append(loss, "truncated at "+HumanBytes(p.Bytes))
 		}
 		if p.Error != "" {
 			loss = append(loss, "parsed in part: "+oneLine(p.Error))
@@ -300,16 +300,18 @@ func oneLine(s string) string {
 	}, s)
 }
 
-// formatIncomplete describes the fetched pages read only in part, whose links past the loss
-// are missing: "none", or "2 truncated at --max-body, 1 parsed in part".
-func formatIncomplete(truncated, partialParses int) string {
+// IncompleteSummary describes the fetched pages read only in part, whose links past the loss
+// are missing: "none", or "2 truncated at --max-body, 1 parsed in part". crawl's summary and
+// status say it in the same words.
+func IncompleteSummary(truncated, partialParses int) string {
 	if truncated == 0 && partialParses == 0 {
 		return "none"
 	}
 	return fmt.Sprintf("%d truncated at --max-body, %d parsed in part", truncated, partialParses)
 }
 
-func humanBytes(n int64) string {
+// HumanBytes formats a byte count with binary units: "512 B", "1.5 KiB", "3.2 GiB".
+func HumanBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

@@ -1,8 +1,6 @@
 package exporttest
 
 import (
-	"bytes"
-	"encoding/csv"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -83,14 +81,9 @@ type neo4jFile struct {
 }
 
 func readNeo4jFile(data []byte, comma rune) (*neo4jFile, error) {
-	r := csv.NewReader(bytes.NewReader(data))
-	r.Comma = comma
-	recs, err := r.ReadAll()
+	recs, err := readRecords(data, comma)
 	if err != nil {
 		return nil, err
-	}
-	if len(recs) == 0 {
-		return nil, fmt.Errorf("no header row")
 	}
 	cols, err := parseNeo4jHeader(recs[0])
 	if err != nil {

@@ -45,8 +45,8 @@ func csvName(h string) string {
 	return name
 }
 
-// readTable reads a csv or tsv file with a header row into one map per record.
-func readTable(data []byte, comma rune) ([]map[string]string, error) {
+// readRecords reads a csv or tsv file that starts with a header row.
+func readRecords(data []byte, comma rune) ([][]string, error) {
 	r := csv.NewReader(bytes.NewReader(data))
 	r.Comma = comma
 	recs, err := r.ReadAll()
@@ -55,6 +55,15 @@ func readTable(data []byte, comma rune) ([]map[string]string, error) {
 	}
 	if len(recs) == 0 {
 		return nil, fmt.Errorf("no header row")
+	}
+	return recs, nil
+}
+
+// readTable reads a csv or tsv file with a header row into one map per record.
+func readTable(data []byte, comma rune) ([]map[string]string, error) {
+	recs, err := readRecords(data, comma)
+	if err != nil {
+		return nil, err
 	}
 	var rows []map[string]string
 	for _, rec := range recs[1:] {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -24,6 +25,16 @@ const seedErrorsShown = 10
 
 // ErrSeedTooLong is why a seed longer than the store records is refused.
 var ErrSeedTooLong = fmt.Errorf("longer than the %d bytes the crawl stores", store.MaxURLLength)
+
+// NormalizeSeed returns a seed in normal form, or why it cannot be one: not an absolute
+// http(s) URL, or longer once normalised than the store records.
+func NormalizeSeed(raw string) (*url.URL, error) {
+	u, err := parse.Normalize(raw)
+	if err == nil && len(u.String()) > store.MaxURLLength {
+		err = fmt.Errorf("normalised to %d bytes, %w", len(u.String()), ErrSeedTooLong)
+	}
+	return u, err
+}
 
 // SeedError is a line of a seeds file that is not an absolute http(s) URL the crawl can use.
 type SeedError struct {
@@ -97,10 +108,7 @@ func ReadSeeds(r io.Reader, name string) ([]string, []*SeedError, error) {
 		case n > len(buf) || len(text) > store.MaxURLLength: // n > len(buf): longer than keep
 			bad = append(bad, seedError(name, line, text, n, ErrSeedTooLong))
 		default:
-			u, perr := parse.Normalize(string(text))
-			if perr == nil && len(u.String()) > store.MaxURLLength {
-				perr = fmt.Errorf("normalised to %d bytes, %w", len(u.String()), ErrSeedTooLong)
-			}
+			u, perr := NormalizeSeed(string(text))
 			if perr != nil {
 				bad = append(bad, seedError(name, line, text, n, perr))
 				break

@@ -13,7 +13,6 @@ import (
 
 	"github.com/crawl-project/crawl"
 	"github.com/crawl-project/crawl/crawler"
-	"github.com/crawl-project/crawl/parse"
 	"github.com/crawl-project/crawl/store"
 )
 
@@ -98,10 +97,7 @@ func collectSeeds(e *env, f *crawlFlags, args []string) ([]string, int) {
 		if bare {
 			raw = "https://" + a
 		}
-		u, err := parse.Normalize(raw)
-		if err == nil && len(u.String()) > store.MaxURLLength {
-			err = crawler.ErrSeedTooLong
-		}
+		u, err := crawler.NormalizeSeed(raw)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "crawl: seed %q: %v\n", a, err)
 			return nil, exitUsage

@@ -100,12 +100,13 @@ func (n *ClusterNode) start(ctx context.Context, g *errgroup.Group, c *Crawler, 
 	nodeCtx, cancel := context.WithCancel(ctx)
 	stopped := make(chan struct{})
 	eng.drained, eng.stopped = cancel, stopped
-	ours := func(err error) bool { return nodeCtx.Err() != nil && ctx.Err() == nil }
+	// ours: the engine was stopped by the pipeline (drained), not by the crawl's ctx.
+	ours := func() bool { return nodeCtx.Err() != nil && ctx.Err() == nil }
 	g.Go(func() error {
 		defer close(stopped)
 		defer cancel()
 		if err := n.node.PublishSeeds(nodeCtx, c.cfg.Seeds); err != nil {
-			if ours(err) {
+			if ours() {
 				return nil
 			}
 			return fmt.Errorf("cluster: publish seeds: %w", err)
@@ -116,7 +117,7 @@ func (n *ClusterNode) start(ctx context.Context, g *errgroup.Group, c *Crawler, 
 			n.complete.Store(true)
 			c.Stop()
 			return nil
-		case ours(err):
+		case ours():
 			return nil // stopped: the pipeline has drained
 		}
 		return err

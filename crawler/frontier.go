@@ -336,7 +336,7 @@ func (f *frontier) handOut(h *hostQueue, fromRetry bool, now time.Time) {
 	} else {
 		e := h.buf[0]
 		h.buf = h.buf[1:]
-		f.lease(e)
+		f.lease(h, e)
 	}
 	h.inflight++
 	if h.inflight == 1 {
@@ -365,16 +365,17 @@ func (f *frontier) nextTime(h *hostQueue, now time.Time) time.Time {
 	return maxTime(h.nextAt, now.Add(wait))
 }
 
-// leaseOf is what the frontier keeps of a lease: its host (a cluster node drops a shard
-// only once none of its hosts' leases is out) and whether it is a check.
+// leaseOf is what the frontier keeps of a lease: its host's shard (a cluster node drops a
+// shard only once none of its hosts' leases is out) and whether it is a check.
 type leaseOf struct {
-	host  string
+	shard int
 	check bool
 }
 
-func (f *frontier) lease(e crawl.Entry) {
+// lease leases e, an entry of h.
+func (f *frontier) lease(h *hostQueue, e crawl.Entry) {
 	delete(f.promoted, e.ID)
-	f.leased[e.ID] = leaseOf{host: e.Host, check: e.Check}
+	f.leased[e.ID] = leaseOf{shard: h.shard, check: e.Check}
 	if e.Check {
 		f.leasedChecks++
 	}

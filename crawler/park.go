@@ -93,7 +93,7 @@ func skipTask(t task) task {
 // skipBuffered leases h's buffered entries as skip tasks.
 func (f *frontier) skipBuffered(h *hostQueue) {
 	for _, e := range h.buf {
-		f.lease(e)
+		f.lease(h, e)
 		f.skips = append(f.skips, task{Entry: e, skip: crawl.ReasonHostUnreachable})
 	}
 	h.buf = nil

@@ -131,7 +131,7 @@ func (o *ownership) checkDrops(f *frontier) {
 	}
 	busy := map[int]bool{}
 	for _, l := range f.leased {
-		busy[o.shardOf(l.host)] = true
+		busy[l.shard] = true
 	}
 	for _, h := range f.hosts {
 		if h.inflight > 0 {

@@ -103,7 +103,10 @@ func watchView(t *testing.T, c *Conn, crawlID string, d time.Duration, what stri
 	v := newView(cr.config.Shards, nil)
 	for {
 		select {
-		case e := <-w.Updates():
+		case e, ok := <-w.Updates():
+			if !ok {
+				t.Fatalf("the watcher stopped while waiting for %s", what)
+			}
 			if e == nil {
 				v.ready = true
 			} else {

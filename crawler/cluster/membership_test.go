@@ -3,7 +3,6 @@ package cluster
 import (
 	"context"
 	"errors"
-	"github.com/crawl-project/crawl/crawler/cluster/natstest"
 	"log/slog"
 	"net"
 	"slices"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/crawl-project/crawl/crawler/cluster/natstest"
 )
 
 func TestShardsHaveOneOwnerAndMoveAfterTheLease(t *testing.T) {

@@ -2,11 +2,12 @@ package cluster
 
 import (
 	"context"
-	"github.com/crawl-project/crawl/crawler/cluster/natstest"
 	"log/slog"
 	"os"
 	"testing"
 	"time"
+
+	"github.com/crawl-project/crawl/crawler/cluster/natstest"
 )
 
 // testServer is a real nats-server with JetStream, in this process (see natstest). restart

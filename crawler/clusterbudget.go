@@ -48,7 +48,7 @@ func (o *ownership) budgetWake(f *frontier) <-chan time.Time {
 	if b == nil || b.asking {
 		return nil
 	}
-	used := f.attempts + len(f.leased)
+	used := f.attempts + f.pagesLeased()
 	if used+b.chunk/2 < b.granted || (len(f.ready) == 0 && !f.unloaded) {
 		return nil // enough in hand, or nothing to fetch
 	}
@@ -57,7 +57,7 @@ func (o *ownership) budgetWake(f *frontier) <-chan time.Time {
 		return b.timer.C
 	}
 	select {
-	case b.asks <- pageAsk{fetched: f.attempts, want: len(f.leased) + b.chunk}:
+	case b.asks <- pageAsk{fetched: f.attempts, want: f.pagesLeased() + b.chunk}:
 		b.asking = true
 	default: // the drawer holds an ask already
 	}

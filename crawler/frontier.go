@@ -462,12 +462,15 @@ func (f *frontier) complete() (bool, error) {
 // count, but once the budget is spent the crawl ends with the checks still queued, as it
 // does with pages.
 func (f *frontier) budgetSpent() bool {
-	pages := f.attempts + len(f.leased) - f.leasedChecks
+	pages := f.attempts + f.pagesLeased()
 	if f.own != nil && f.own.budget != nil {
 		return pages >= f.own.budget.granted
 	}
 	return f.cfg.MaxPages > 0 && pages >= f.cfg.MaxPages
 }
+
+// pagesLeased is how many leases out are pages, which the page budget counts; checks are not.
+func (f *frontier) pagesLeased() int { return len(f.leased) - f.leasedChecks }
 
 // loadHosts brings hosts with queued URLs into memory, continuing the previous scan and
 // wrapping around once, and returns how many it activated.
